@@ -1,0 +1,554 @@
+//! Binding filters to a resource type, and evaluating them against JSON resources.
+//!
+//! [`compile`] resolves every attribute path against the schema (names are
+//! case-insensitive; the result uses canonical names), checks that each operator
+//! suits the attribute's type, converts values (date-times become instants,
+//! case-insensitive strings are folded once), and rewrites derived forms into a
+//! small core:
+//!
+//! - `a ne v` becomes `not (a eq v)`; `a eq null` becomes `not (a pr)` and
+//!   `a ne null` becomes `a pr`;
+//! - a comparison on a complex attribute without a sub-attribute compares its
+//!   `value` sub-attribute (`emails co "x"` is `emails.value co "x"`);
+//! - `emails[type eq "work"].value eq "x"` becomes one element test
+//!   `emails[type eq "work" and value eq "x"]`.
+//!
+//! The compiled tree is public so that a storage layer can translate exactly the
+//! semantics implemented here into SQL. Semantics, in one place:
+//!
+//! - Logic is two-valued: an absent attribute makes every comparison false, so
+//!   `not (title eq "x")` matches users without a title.
+//! - A multi-valued attribute matches if any of its values matches.
+//! - Strings compare by Unicode code point after lowercasing unless the attribute
+//!   is `caseExact`; `pr` means "has a value that is not null, not an empty string,
+//!   not an empty array and not an object without such values".
+//! - `dateTime` attributes compare as instants; values that do not parse never match.
+//! - Attributes of unknown extensions have no type: a string literal compares with
+//!   string values case-insensitively, a number with numbers, a boolean with booleans.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+use chrono::{DateTime, FixedOffset};
+use serde_json::Value;
+
+use super::{AttrPath, CompValue, CompareOp, Condition, Filter};
+use crate::compat::{CompatReport, CompatRule};
+use crate::error::{Error, Result};
+use crate::schema::{AttributeDef, AttributeType, Container, Resolution, ResourceType};
+
+/// Where the values a test looks at live in a resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located {
+    /// The extension object's key (its URN), or `None` for top-level attributes.
+    pub extension: Option<String>,
+    /// Canonical top-level attribute name.
+    pub attr: String,
+    /// Canonical sub-attribute name, if any.
+    pub sub: Option<String>,
+    /// Definition of the top-level attribute (`None` in unknown extensions).
+    pub attr_def: Option<&'static AttributeDef>,
+    /// Definition of the attribute the values belong to: the sub-attribute if any,
+    /// else the top-level one.
+    pub def: Option<&'static AttributeDef>,
+}
+
+impl Located {
+    /// Whether string comparisons on these values are case-sensitive.
+    pub fn case_exact(&self) -> bool {
+        self.def.is_some_and(|d| d.case_exact)
+    }
+
+    /// The values' type, if known.
+    pub fn ty(&self) -> Option<AttributeType> {
+        self.def.map(|d| d.ty)
+    }
+
+    /// Whether the top-level attribute is multi-valued.
+    pub fn multi_valued(&self) -> bool {
+        self.attr_def.is_some_and(|d| d.multi_valued)
+    }
+}
+
+/// A comparison value converted for the attribute it is compared with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    /// A string; lowercased already when the attribute is not `caseExact`.
+    Str(String),
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A decimal.
+    Dec(f64),
+    /// An instant, for `dateTime` attributes.
+    DateTime(DateTime<FixedOffset>),
+}
+
+/// One test of a compiled filter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Check {
+    /// The values include a non-empty one.
+    Present,
+    /// Some value compares as the operator says (never [`CompareOp::Ne`]).
+    Compare(CompareOp, Operand),
+}
+
+/// A node of a compiled filter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    /// Both hold.
+    And(Box<Node>, Box<Node>),
+    /// Either holds.
+    Or(Box<Node>, Box<Node>),
+    /// The inner node does not hold.
+    Not(Box<Node>),
+    /// A test of the values at a location.
+    Test(Located, Check),
+    /// Some element of a (multi-valued) complex attribute satisfies the inner node,
+    /// whose tests all address sub-attributes of this attribute.
+    Elements(Located, Box<Node>),
+}
+
+/// A filter bound to a resource type, ready to evaluate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledFilter {
+    root: Node,
+}
+
+impl CompiledFilter {
+    /// The compiled tree, for translation into other query languages.
+    pub fn root(&self) -> &Node {
+        &self.root
+    }
+
+    /// Whether the resource matches.
+    pub fn matches(&self, resource: &Value) -> bool {
+        eval(&self.root, resource, None)
+    }
+}
+
+/// Binds `filter` to `rt`. Unknown attributes and unsuitable operator/type pairs
+/// are [`Error::InvalidFilter`].
+pub fn compile(filter: &Filter, rt: &ResourceType) -> Result<CompiledFilter> {
+    compile_with(filter, rt, &mut CompatReport::new())
+}
+
+/// Like [`compile`], recording leniencies in `report`.
+pub fn compile_with(
+    filter: &Filter,
+    rt: &ResourceType,
+    report: &mut CompatReport,
+) -> Result<CompiledFilter> {
+    let mut compiler = Compiler { rt, report };
+    Ok(CompiledFilter {
+        root: compiler.node(filter, None)?,
+    })
+}
+
+fn invalid(message: impl Into<String>) -> Error {
+    Error::filter(0, message)
+}
+
+struct Compiler<'a> {
+    rt: &'a ResourceType,
+    report: &'a mut CompatReport,
+}
+
+impl Compiler<'_> {
+    /// `parent` is the complex attribute whose elements a value filter tests.
+    fn node(&mut self, filter: &Filter, parent: Option<&Located>) -> Result<Node> {
+        Ok(match filter {
+            Filter::And(l, r) => Node::And(
+                Box::new(self.node(l, parent)?),
+                Box::new(self.node(r, parent)?),
+            ),
+            Filter::Or(l, r) => Node::Or(
+                Box::new(self.node(l, parent)?),
+                Box::new(self.node(r, parent)?),
+            ),
+            Filter::Not(inner) => Node::Not(Box::new(self.node(inner, parent)?)),
+            Filter::Attr { path, cond } => {
+                let at = match parent {
+                    None => self.locate(path)?,
+                    Some(parent) => relative(parent, path)?,
+                };
+                self.test(at, cond)?
+            }
+            Filter::ValuePath(vp) => {
+                if parent.is_some() {
+                    return Err(invalid("value filters cannot be nested"));
+                }
+                let at = self.locate(&vp.attr)?;
+                if at.ty().is_some_and(|t| t != AttributeType::Complex) {
+                    return Err(invalid(format!(
+                        "'{}' is not a complex attribute and cannot take a value filter",
+                        vp.attr
+                    )));
+                }
+                let mut inner = self.node(&vp.filter, Some(&at))?;
+                if let Some((sub, cond)) = &vp.then {
+                    let sub_at = relative(&at, &AttrPath::new(sub.clone()))?;
+                    let then = self.test(sub_at, cond)?;
+                    inner = Node::And(Box::new(inner), Box::new(then));
+                }
+                Node::Elements(at, Box::new(inner))
+            }
+        })
+    }
+
+    fn locate(&mut self, path: &AttrPath) -> Result<Located> {
+        let resolution = self
+            .rt
+            .resolve(path.urn.as_deref(), &path.name)
+            .ok_or_else(|| invalid(format!("unknown attribute '{path}'")))?;
+        let resolved = match resolution {
+            Resolution::Attribute(resolved) => resolved,
+            Resolution::WholeExtension(_) => {
+                return Err(invalid(format!(
+                    "'{path}' names a whole schema extension, not an attribute"
+                )));
+            }
+        };
+        if path.urn.is_none() && matches!(resolved.container, Container::Extension(_)) {
+            self.report.note(CompatRule::UnqualifiedExtensionAttribute);
+        }
+        let mut at = Located {
+            extension: resolved.container.extension_key().map(str::to_owned),
+            attr: resolved.name,
+            sub: None,
+            attr_def: resolved.def,
+            def: resolved.def,
+        };
+        if let Some(sub) = &path.sub {
+            at = with_sub(at, sub, path)?;
+        }
+        Ok(at)
+    }
+
+    fn test(&mut self, mut at: Located, cond: &Condition) -> Result<Node> {
+        let (op, value) = match cond {
+            Condition::Present => return Ok(Node::Test(at, Check::Present)),
+            Condition::Compare(op, value) => (*op, value),
+        };
+        if *value == CompValue::Null {
+            let present = Node::Test(at, Check::Present);
+            return match op {
+                CompareOp::Eq => Ok(Node::Not(Box::new(present))),
+                CompareOp::Ne => Ok(present),
+                _ => Err(invalid(format!("'{}' cannot be used with null", op.as_str()))),
+            };
+        }
+        // A comparison with a complex attribute compares its `value` sub-attribute.
+        if at.sub.is_none() && at.ty() == Some(AttributeType::Complex) {
+            let name = at.attr.clone();
+            if at.def.and_then(|d| d.sub_attribute("value")).is_none() {
+                return Err(invalid(format!(
+                    "'{name}' is complex; compare one of its sub-attributes"
+                )));
+            }
+            at = with_sub(at, "value", &AttrPath::new(name))?;
+        }
+        let operand = self.operand(&at, op, value)?;
+        let (op, negate) = match op {
+            CompareOp::Ne => (CompareOp::Eq, true),
+            op => (op, false),
+        };
+        let node = Node::Test(at, Check::Compare(op, operand));
+        Ok(if negate {
+            Node::Not(Box::new(node))
+        } else {
+            node
+        })
+    }
+
+    fn operand(&mut self, at: &Located, op: CompareOp, value: &CompValue) -> Result<Operand> {
+        let name = display_name(at);
+        let Some(ty) = at.ty() else {
+            // Unknown extension: no type to check against.
+            return Ok(match value {
+                CompValue::Str(s) => Operand::Str(s.to_lowercase()),
+                CompValue::Bool(b) => Operand::Bool(*b),
+                CompValue::Int(i) => Operand::Int(*i),
+                CompValue::Dec(d) => Operand::Dec(*d),
+                CompValue::Null => return Err(invalid("null is not comparable")),
+            });
+        };
+        let mismatch = || {
+            invalid(format!(
+                "'{name}' is of type {} and cannot be compared with {value}",
+                type_name(ty)
+            ))
+        };
+        match ty {
+            AttributeType::String | AttributeType::Reference | AttributeType::Binary => {
+                let text = match value {
+                    CompValue::Str(s) => s.clone(),
+                    // An unquoted number where a string is expected (`employeeNumber eq 42`).
+                    CompValue::Int(i) => {
+                        self.report.note(CompatRule::UnquotedFilterValue);
+                        i.to_string()
+                    }
+                    _ => return Err(mismatch()),
+                };
+                Ok(Operand::Str(if at.case_exact() {
+                    text
+                } else {
+                    text.to_lowercase()
+                }))
+            }
+            AttributeType::Boolean => {
+                if op != CompareOp::Eq && op != CompareOp::Ne {
+                    return Err(invalid(format!(
+                        "'{name}' is boolean; only eq and ne apply, not {}",
+                        op.as_str()
+                    )));
+                }
+                match value {
+                    CompValue::Bool(b) => Ok(Operand::Bool(*b)),
+                    CompValue::Str(s) => match parse_bool_str(s) {
+                        Some(b) => {
+                            self.report.note(CompatRule::BooleanString);
+                            Ok(Operand::Bool(b))
+                        }
+                        None => Err(mismatch()),
+                    },
+                    _ => Err(mismatch()),
+                }
+            }
+            AttributeType::Integer | AttributeType::Decimal => {
+                if op.is_substring() {
+                    return Err(invalid(format!(
+                        "'{name}' is numeric; {} does not apply",
+                        op.as_str()
+                    )));
+                }
+                match value {
+                    CompValue::Int(i) => Ok(Operand::Int(*i)),
+                    CompValue::Dec(d) if ty == AttributeType::Decimal => Ok(Operand::Dec(*d)),
+                    _ => Err(mismatch()),
+                }
+            }
+            AttributeType::DateTime => {
+                if op.is_substring() {
+                    return Err(invalid(format!(
+                        "'{name}' is a dateTime; {} does not apply",
+                        op.as_str()
+                    )));
+                }
+                match value {
+                    CompValue::Str(s) => DateTime::parse_from_rfc3339(s)
+                        .map(Operand::DateTime)
+                        .map_err(|_| {
+                            invalid(format!("'{s}' is not an RFC 3339 date-time for '{name}'"))
+                        }),
+                    _ => Err(mismatch()),
+                }
+            }
+            AttributeType::Complex => Err(mismatch()),
+        }
+    }
+}
+
+fn display_name(at: &Located) -> String {
+    match &at.sub {
+        Some(sub) => format!("{}.{sub}", at.attr),
+        None => at.attr.clone(),
+    }
+}
+
+fn type_name(ty: AttributeType) -> &'static str {
+    match ty {
+        AttributeType::String => "string",
+        AttributeType::Boolean => "boolean",
+        AttributeType::Decimal => "decimal",
+        AttributeType::Integer => "integer",
+        AttributeType::DateTime => "dateTime",
+        AttributeType::Binary => "binary",
+        AttributeType::Reference => "reference",
+        AttributeType::Complex => "complex",
+    }
+}
+
+/// "true"/"false" in any ASCII case.
+pub(crate) fn parse_bool_str(s: &str) -> Option<bool> {
+    if s.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if s.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn with_sub(mut at: Located, sub: &str, path: &AttrPath) -> Result<Located> {
+    match at.attr_def {
+        Some(def) if def.ty != AttributeType::Complex => Err(invalid(format!(
+            "'{path}': '{}' has no sub-attributes",
+            def.name
+        ))),
+        Some(def) => {
+            let sub_def = def
+                .sub_attribute(sub)
+                .ok_or_else(|| invalid(format!("'{path}': '{}' has no sub-attribute '{sub}'", def.name)))?;
+            at.sub = Some(sub_def.name.to_owned());
+            at.def = Some(sub_def);
+            Ok(at)
+        }
+        None => {
+            at.sub = Some(sub.to_owned());
+            Ok(at)
+        }
+    }
+}
+
+/// A path inside a value filter, relative to the filtered attribute.
+fn relative(parent: &Located, path: &AttrPath) -> Result<Located> {
+    if path.urn.is_some() || path.sub.is_some() {
+        return Err(invalid(format!(
+            "'{path}' inside a value filter must be a sub-attribute of '{}'",
+            parent.attr
+        )));
+    }
+    let mut at = parent.clone();
+    at.def = parent.attr_def;
+    with_sub(at, &path.name, path)
+}
+
+// ---------------------------------------------------------------------------
+// Evaluation
+
+fn get_ci<'v>(object: &'v Value, key: &str) -> Option<&'v Value> {
+    let map = object.as_object()?;
+    map.get(key).or_else(|| {
+        map.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
+}
+
+fn flatten(value: &Value) -> &[Value] {
+    match value {
+        Value::Array(items) => items,
+        Value::Null => &[],
+        other => std::slice::from_ref(other),
+    }
+}
+
+/// The top-level attribute's value(s): the elements of a multi-valued attribute,
+/// or the single value.
+fn attribute_values<'v>(resource: &'v Value, at: &Located) -> &'v [Value] {
+    let container = match &at.extension {
+        Some(key) => match get_ci(resource, key) {
+            Some(c) => c,
+            None => return &[],
+        },
+        None => resource,
+    };
+    get_ci(container, &at.attr).map_or(&[], flatten)
+}
+
+/// Calls `f` on every value addressed by `at`; stops at the first `true`.
+/// `element` is the element a value filter is testing, if any.
+fn any_value(
+    resource: &Value,
+    at: &Located,
+    element: Option<&Value>,
+    mut f: impl FnMut(&Value) -> bool,
+) -> bool {
+    match (&at.sub, element) {
+        (Some(sub), Some(element)) => get_ci(element, sub).is_some_and(|v| flatten(v).iter().any(f)),
+        (Some(sub), None) => attribute_values(resource, at)
+            .iter()
+            .filter_map(|e| get_ci(e, sub))
+            .any(|v| flatten(v).iter().any(&mut f)),
+        (None, _) => attribute_values(resource, at).iter().any(f),
+    }
+}
+
+fn eval(node: &Node, resource: &Value, element: Option<&Value>) -> bool {
+    match node {
+        Node::And(l, r) => eval(l, resource, element) && eval(r, resource, element),
+        Node::Or(l, r) => eval(l, resource, element) || eval(r, resource, element),
+        Node::Not(inner) => !eval(inner, resource, element),
+        Node::Test(at, Check::Present) => any_value(resource, at, element, is_present),
+        Node::Test(at, Check::Compare(op, operand)) => {
+            let case_exact = at.case_exact();
+            let date = at.ty() == Some(AttributeType::DateTime);
+            any_value(resource, at, element, |v| {
+                compare(v, *op, operand, case_exact, date)
+            })
+        }
+        Node::Elements(at, inner) => attribute_values(resource, at)
+            .iter()
+            .any(|e| eval(inner, resource, Some(e))),
+    }
+}
+
+/// Whether a value counts as present for `pr`.
+pub(crate) fn is_present(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(items) => items.iter().any(is_present),
+        Value::Object(map) => map.values().any(is_present),
+        Value::Bool(_) | Value::Number(_) => true,
+    }
+}
+
+/// Lowercases unless already lowercase, without allocating in the common case.
+pub(crate) fn fold(s: &str) -> Cow<'_, str> {
+    if s.chars().any(char::is_uppercase) {
+        Cow::Owned(s.to_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+fn ordered(ordering: Option<Ordering>, op: CompareOp) -> bool {
+    let Some(ordering) = ordering else {
+        return false;
+    };
+    match op {
+        CompareOp::Eq => ordering == Ordering::Equal,
+        CompareOp::Ne => ordering != Ordering::Equal,
+        CompareOp::Gt => ordering == Ordering::Greater,
+        CompareOp::Ge => ordering != Ordering::Less,
+        CompareOp::Lt => ordering == Ordering::Less,
+        CompareOp::Le => ordering != Ordering::Greater,
+        CompareOp::Co | CompareOp::Sw | CompareOp::Ew => false,
+    }
+}
+
+fn compare(value: &Value, op: CompareOp, operand: &Operand, case_exact: bool, date: bool) -> bool {
+    match (operand, value) {
+        (Operand::Str(needle), Value::String(hay)) => {
+            let hay = if case_exact {
+                Cow::Borrowed(hay.as_str())
+            } else {
+                fold(hay)
+            };
+            match op {
+                CompareOp::Co => hay.contains(needle.as_str()),
+                CompareOp::Sw => hay.starts_with(needle.as_str()),
+                CompareOp::Ew => hay.ends_with(needle.as_str()),
+                _ => ordered(Some(hay.as_ref().cmp(needle.as_str())), op),
+            }
+        }
+        (Operand::DateTime(instant), Value::String(text)) if date => {
+            match DateTime::parse_from_rfc3339(text) {
+                Ok(t) => ordered(Some(t.cmp(instant)), op),
+                Err(_) => false,
+            }
+        }
+        (Operand::Bool(b), Value::Bool(v)) => ordered(Some(v.cmp(b)), op),
+        (Operand::Int(i), Value::Number(n)) => match n.as_i64() {
+            Some(v) => ordered(Some(v.cmp(i)), op),
+            None => ordered(n.as_f64().and_then(|v| v.partial_cmp(&(*i as f64))), op),
+        },
+        (Operand::Dec(d), Value::Number(n)) => {
+            ordered(n.as_f64().and_then(|v| v.partial_cmp(d)), op)
+        }
+        _ => false,
+    }
+}
