@@ -27,6 +27,7 @@
 pub mod compat;
 pub mod error;
 pub mod filter;
+pub mod normalize;
 pub mod path;
 pub mod schema;
 

@@ -19,7 +19,8 @@ mod lexer;
 pub(crate) mod parser;
 mod print;
 
-pub use eval::{CompiledFilter, Located, compile, compile_with};
+pub use eval::{Check, CompiledFilter, Located, Node, Operand, compile, compile_with};
+pub(crate) use eval::{is_present, parse_bool_str};
 
 use crate::compat::CompatReport;
 use crate::error::Result;

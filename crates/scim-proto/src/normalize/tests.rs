@@ -1,0 +1,246 @@
+use serde_json::{Value, json};
+
+use super::*;
+use crate::schema::{ENTERPRISE_USER_URN, GROUP_RESOURCE, USER_RESOURCE};
+
+fn check_user(input: Value, expected: Value, rules: &[CompatRule]) {
+    let mut report = CompatReport::new();
+    let got = normalize_resource(&input, &USER_RESOURCE, &NormalizeOptions::default(), &mut report)
+        .unwrap_or_else(|e| panic!("{input}: {e}"));
+    assert_eq!(got, expected, "input: {input}");
+    // Canonical order, not only equal content: `schemas` comes first.
+    assert_eq!(got.as_object().and_then(|m| m.keys().next()).map(String::as_str), Some("schemas"));
+    for rule in rules {
+        assert!(report.contains(*rule), "{input}: expected {rule:?} in {:?}", report.names());
+    }
+}
+
+fn reject_user(input: Value) -> Error {
+    normalize_resource(&input, &USER_RESOURCE, &NormalizeOptions::default(), &mut CompatReport::new())
+        .expect_err(&input.to_string())
+}
+
+const CORE: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+
+#[test]
+fn entra_create_user_with_enterprise_extension_and_client_meta() {
+    check_user(
+        json!({
+            "schemas": [CORE, ENTERPRISE_USER_URN],
+            "externalId": "alice",
+            "userName": "alice@contoso.com",
+            "active": true,
+            "displayName": "Alice Example",
+            "emails": [{"primary": true, "type": "work", "value": "alice@contoso.com"}],
+            "meta": {"resourceType": "User"},
+            "name": {"formatted": "Alice Example", "familyName": "Example", "givenName": "Alice"},
+            "roles": [],
+            ENTERPRISE_USER_URN: {"employeeNumber": "701984", "department": "R&D"}
+        }),
+        json!({
+            "schemas": [CORE, ENTERPRISE_USER_URN],
+            "externalId": "alice",
+            "userName": "alice@contoso.com",
+            "name": {"formatted": "Alice Example", "familyName": "Example", "givenName": "Alice"},
+            "displayName": "Alice Example",
+            "active": true,
+            "emails": [{"primary": true, "type": "work", "value": "alice@contoso.com"}],
+            ENTERPRISE_USER_URN: {"employeeNumber": "701984", "department": "R&D"}
+        }),
+        &[CompatRule::ReadOnlyIgnored],
+    );
+}
+
+#[test]
+fn entra_nulls_malformed_schema_and_string_boolean() {
+    check_user(
+        json!({
+            "schemas": [CORE, "urn:ietf:params:scim:schemas:extension:enterprise:2.0User"],
+            "userName": "bob",
+            "active": "True",
+            "addresses": null, "phoneNumbers": null, "preferredLanguage": null, "title": null,
+            ENTERPRISE_USER_URN: {"department": null, "manager": null}
+        }),
+        json!({"schemas": [CORE], "userName": "bob", "active": true}),
+        &[CompatRule::NullAsAbsent, CompatRule::BooleanString, CompatRule::UnknownSchemaIgnored],
+    );
+}
+
+#[test]
+fn attribute_names_are_case_insensitive_and_come_out_canonical() {
+    // Microsoft's Postman collection: capitalised keys everywhere.
+    check_user(
+        json!({
+            "Schemas": [CORE, ENTERPRISE_USER_URN],
+            "UserName": "UserA",
+            "Emails": [{"Primary": "true", "Type": "work", "Value": "a@b.c"}],
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user": {
+                "Department": "Sales",
+                "Manager": {"Value": "SuzzyQ"}
+            }
+        }),
+        json!({
+            "schemas": [CORE, ENTERPRISE_USER_URN],
+            "userName": "UserA",
+            "emails": [{"primary": true, "type": "work", "value": "a@b.c"}],
+            ENTERPRISE_USER_URN: {"department": "Sales", "manager": {"value": "SuzzyQ"}}
+        }),
+        &[CompatRule::BooleanString],
+    );
+}
+
+#[test]
+fn manager_shapes() {
+    let expected = json!({
+        "schemas": [CORE, ENTERPRISE_USER_URN],
+        "userName": "u",
+        ENTERPRISE_USER_URN: {"manager": {"value": "m1"}}
+    });
+    for (manager, rule) in [
+        (json!("m1"), CompatRule::ManagerBareString),
+        (json!([{"value": "m1", "$ref": null}]), CompatRule::ManagerArray),
+        (json!({"value": "m1", "displayName": "ignored, read-only"}), CompatRule::ReadOnlyIgnored),
+    ] {
+        check_user(
+            json!({"schemas": [CORE], "userName": "u", ENTERPRISE_USER_URN: {"manager": manager}}),
+            expected.clone(),
+            &[rule],
+        );
+    }
+    check_user(
+        json!({"schemas": [CORE], "userName": "u", ENTERPRISE_USER_URN: {"manager": ""}}),
+        json!({"schemas": [CORE], "userName": "u"}),
+        &[CompatRule::ManagerEmptyRemoves],
+    );
+}
+
+#[test]
+fn dotted_and_urn_qualified_top_level_keys() {
+    check_user(
+        json!({
+            "schemas": [CORE],
+            "userName": "u",
+            "name.givenName": "Gi",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": "42"
+        }),
+        json!({
+            "schemas": [CORE, ENTERPRISE_USER_URN],
+            "userName": "u",
+            "name": {"givenName": "Gi"},
+            ENTERPRISE_USER_URN: {"employeeNumber": "42"}
+        }),
+        &[CompatRule::DottedPathlessKey, CompatRule::UrnPathlessKey],
+    );
+}
+
+#[test]
+fn unknown_extensions_are_preserved_and_listed() {
+    let ext = "urn:ietf:params:scim:schemas:extension:CustomExt:2.0:User";
+    check_user(
+        json!({"schemas": [CORE, ext], "userName": "u", ext: {"costCode": "X1", "gone": null}}),
+        json!({"schemas": [CORE, ext], "userName": "u", ext: {"costCode": "X1"}}),
+        &[CompatRule::NullAsAbsent],
+    );
+}
+
+#[test]
+fn read_only_and_unknown_attributes_are_ignored_in_lenient_mode() {
+    check_user(
+        json!({
+            "schemas": [CORE], "userName": "u", "id": "client-id",
+            "groups": [{"value": "g"}], "adreses": [{"x": 1}]
+        }),
+        json!({"schemas": [CORE], "userName": "u"}),
+        &[CompatRule::ReadOnlyIgnored, CompatRule::UnknownAttributeIgnored],
+    );
+    let strict = NormalizeOptions { unknown_attributes: UnknownAttributes::Reject };
+    let err = normalize_resource(
+        &json!({"schemas": [CORE], "userName": "u", "adreses": []}),
+        &USER_RESOURCE,
+        &strict,
+        &mut CompatReport::new(),
+    )
+    .unwrap_err();
+    assert_eq!(err.scim_type(), crate::ScimType::InvalidValue);
+}
+
+#[test]
+fn single_values_and_single_element_arrays() {
+    check_user(
+        json!({"schemas": [CORE], "userName": ["u"], "emails": {"value": "a@b.c"}}),
+        json!({"schemas": [CORE], "userName": "u", "emails": [{"value": "a@b.c"}]}),
+        &[CompatRule::SingleElementArray, CompatRule::SingleValueForMultiValued],
+    );
+}
+
+#[test]
+fn entra_json_encoded_roles_are_decoded() {
+    check_user(
+        json!({"schemas": [CORE], "userName": "u", "roles": [
+            {"value": "{\"id\":\"06b0\",\"value\":\"Admin\",\"displayName\":\"Admin\"}"}
+        ]}),
+        json!({"schemas": [CORE], "userName": "u", "roles": [{"value": "Admin", "display": "Admin"}]}),
+        &[CompatRule::JsonEncodedObject],
+    );
+}
+
+#[test]
+fn bad_values_are_rejected() {
+    use crate::ScimType::{InvalidSyntax, InvalidValue};
+    for (input, scim_type) in [
+        (json!("not an object"), InvalidSyntax),
+        (json!({"schemas": [CORE]}), InvalidValue),
+        (json!({"schemas": [CORE], "userName": ""}), InvalidValue),
+        (json!({"schemas": [CORE], "userName": 7}), InvalidValue),
+        (json!({"schemas": [CORE], "userName": "u", "active": "yes"}), InvalidValue),
+        (json!({"schemas": [CORE], "userName": "u", "active": 1}), InvalidValue),
+        (json!({"schemas": [CORE], "userName": "u", "name": "x"}), InvalidValue),
+        (json!({"schemas": [CORE], "userName": ["a", "b"]}), InvalidValue),
+        (json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "userName": "u"}), InvalidValue),
+        (json!({"schemas": 5, "userName": "u"}), InvalidValue),
+        (
+            json!({"schemas": [CORE], "userName": "u", "emails": [
+                {"value": "a", "primary": true}, {"value": "b", "primary": true}
+            ]}),
+            InvalidValue,
+        ),
+        (json!({"schemas": [CORE], "userName": "u", ENTERPRISE_USER_URN: "x"}), InvalidValue),
+    ] {
+        assert_eq!(reject_user(input.clone()).scim_type(), scim_type, "{input}");
+    }
+}
+
+#[test]
+fn groups_drop_member_display_and_require_display_name() {
+    let mut report = CompatReport::new();
+    let group = normalize_resource(
+        &json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group",
+                        "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
+            "displayName": "Sales",
+            "members": [{"value": "u1", "display": "Alice", "$ref": null}, "u2"]
+        }),
+        &GROUP_RESOURCE,
+        &NormalizeOptions::default(),
+        &mut report,
+    )
+    .unwrap();
+    assert_eq!(
+        group,
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "Sales",
+            "members": [{"value": "u1"}, {"value": "u2"}]
+        })
+    );
+    assert!(report.contains(CompatRule::UnknownSchemaIgnored));
+    assert!(report.contains(CompatRule::ReadOnlyIgnored));
+    let err = normalize_resource(
+        &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"]}),
+        &GROUP_RESOURCE,
+        &NormalizeOptions::default(),
+        &mut CompatReport::new(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("displayName"), "{err}");
+}
