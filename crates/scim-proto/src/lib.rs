@@ -28,6 +28,7 @@ pub mod compat;
 pub mod error;
 pub mod filter;
 pub mod normalize;
+pub mod patch;
 pub mod path;
 pub mod schema;
 

@@ -106,12 +106,18 @@ fn check_schemas(value: &Value, rt: &ResourceType, report: &mut CompatReport) ->
         Value::Array(items) => items.iter().collect(),
         Value::String(_) => vec![value],
         Value::Null => return Ok(()),
-        _ => return Err(Error::InvalidValue("'schemas' must be an array of URIs".into())),
+        _ => {
+            return Err(Error::InvalidValue(
+                "'schemas' must be an array of URIs".into(),
+            ));
+        }
     };
     let mut has_core = false;
     for item in list {
         let Some(uri) = item.as_str() else {
-            return Err(Error::InvalidValue("'schemas' must be an array of URIs".into()));
+            return Err(Error::InvalidValue(
+                "'schemas' must be an array of URIs".into(),
+            ));
         };
         if rt.schema.id.eq_ignore_ascii_case(uri) {
             has_core = true;
@@ -317,7 +323,10 @@ fn strip_nulls(value: &Value, report: &mut CompatReport) -> Option<Value> {
             None
         }
         Value::Array(items) => {
-            let kept: Vec<Value> = items.iter().filter_map(|v| strip_nulls(v, report)).collect();
+            let kept: Vec<Value> = items
+                .iter()
+                .filter_map(|v| strip_nulls(v, report))
+                .collect();
             (!kept.is_empty()).then_some(Value::Array(kept))
         }
         Value::Object(map) => {
@@ -503,9 +512,8 @@ pub(crate) fn normalize_simple(
     } else {
         format!("{parent}.{}", def.name)
     };
-    let wrong = |expected: &str| {
-        Error::InvalidValue(format!("'{name}' must be {expected}, not {value}"))
-    };
+    let wrong =
+        |expected: &str| Error::InvalidValue(format!("'{name}' must be {expected}, not {value}"));
     match value {
         Value::Null => {
             report.note(CompatRule::NullAsAbsent);
@@ -516,12 +524,11 @@ pub(crate) fn normalize_simple(
             normalize_simple(def, &items[0], parent, report)
         }
         _ => match def.ty {
-            AttributeType::String | AttributeType::Reference | AttributeType::Binary => {
-                match value {
-                    Value::String(_) => Ok(Some(value.clone())),
-                    _ => Err(wrong("a string")),
-                }
-            }
+            AttributeType::String | AttributeType::Reference | AttributeType::Binary => match value
+            {
+                Value::String(_) => Ok(Some(value.clone())),
+                _ => Err(wrong("a string")),
+            },
             AttributeType::Boolean => match value {
                 Value::Bool(_) => Ok(Some(value.clone())),
                 Value::String(s) => match parse_bool_str(s.trim()) {
@@ -578,7 +585,10 @@ pub fn finish(resource: Value, rt: &ResourceType) -> Value {
     let mut out = Map::new();
     let mut schemas = vec![Value::String(rt.schema.id.to_owned())];
     for ext in rt.extensions {
-        if map.get(ext.schema.id).is_some_and(|v| v.as_object().is_some_and(|m| !m.is_empty())) {
+        if map
+            .get(ext.schema.id)
+            .is_some_and(|v| v.as_object().is_some_and(|m| !m.is_empty()))
+        {
             schemas.push(Value::String(ext.schema.id.to_owned()));
         } else {
             map.remove(ext.schema.id);

@@ -236,7 +236,10 @@ impl Compiler<'_> {
             return match op {
                 CompareOp::Eq => Ok(Node::Not(Box::new(present))),
                 CompareOp::Ne => Ok(present),
-                _ => Err(invalid(format!("'{}' cannot be used with null", op.as_str()))),
+                _ => Err(invalid(format!(
+                    "'{}' cannot be used with null",
+                    op.as_str()
+                ))),
             };
         }
         // A comparison with a complex attribute compares its `value` sub-attribute.
@@ -388,9 +391,12 @@ fn with_sub(mut at: Located, sub: &str, path: &AttrPath) -> Result<Located> {
             def.name
         ))),
         Some(def) => {
-            let sub_def = def
-                .sub_attribute(sub)
-                .ok_or_else(|| invalid(format!("'{path}': '{}' has no sub-attribute '{sub}'", def.name)))?;
+            let sub_def = def.sub_attribute(sub).ok_or_else(|| {
+                invalid(format!(
+                    "'{path}': '{}' has no sub-attribute '{sub}'",
+                    def.name
+                ))
+            })?;
             at.sub = Some(sub_def.name.to_owned());
             at.def = Some(sub_def);
             Ok(at)
@@ -457,7 +463,9 @@ fn any_value(
     mut f: impl FnMut(&Value) -> bool,
 ) -> bool {
     match (&at.sub, element) {
-        (Some(sub), Some(element)) => get_ci(element, sub).is_some_and(|v| flatten(v).iter().any(f)),
+        (Some(sub), Some(element)) => {
+            get_ci(element, sub).is_some_and(|v| flatten(v).iter().any(f))
+        }
         (Some(sub), None) => attribute_values(resource, at)
             .iter()
             .filter_map(|e| get_ci(e, sub))
@@ -550,5 +558,39 @@ fn compare(value: &Value, op: CompareOp, operand: &Operand, case_exact: bool, da
             ordered(n.as_f64().and_then(|v| v.partial_cmp(d)), op)
         }
         _ => false,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Element filters, for PATCH value paths.
+
+/// Resolves an attribute path against a resource type (names are case-insensitive;
+/// the result uses canonical names). Used for PATCH targets and `sortBy`.
+pub fn locate(path: &AttrPath, rt: &ResourceType, report: &mut CompatReport) -> Result<Located> {
+    Compiler { rt, report }.locate(path)
+}
+
+/// A value filter bound to one complex attribute, tested against its elements
+/// (`type eq "work"` of `emails[type eq "work"]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ElementFilter {
+    node: Node,
+}
+
+impl ElementFilter {
+    /// Compiles `filter` relative to the complex attribute at `attr`.
+    pub fn compile(
+        attr: &Located,
+        filter: &Filter,
+        rt: &ResourceType,
+        report: &mut CompatReport,
+    ) -> Result<ElementFilter> {
+        let node = Compiler { rt, report }.node(filter, Some(attr))?;
+        Ok(ElementFilter { node })
+    }
+
+    /// Whether one element of the attribute matches.
+    pub fn matches(&self, element: &Value) -> bool {
+        eval(&self.node, &Value::Null, Some(element))
     }
 }

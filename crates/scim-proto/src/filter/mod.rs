@@ -19,7 +19,9 @@ mod lexer;
 pub(crate) mod parser;
 mod print;
 
-pub use eval::{Check, CompiledFilter, Located, Node, Operand, compile, compile_with};
+pub use eval::{
+    Check, CompiledFilter, ElementFilter, Located, Node, Operand, compile, compile_with, locate,
+};
 pub(crate) use eval::{is_present, parse_bool_str};
 
 use crate::compat::CompatReport;

@@ -5,19 +5,38 @@ use crate::schema::{ENTERPRISE_USER_URN, GROUP_RESOURCE, USER_RESOURCE};
 
 fn check_user(input: Value, expected: Value, rules: &[CompatRule]) {
     let mut report = CompatReport::new();
-    let got = normalize_resource(&input, &USER_RESOURCE, &NormalizeOptions::default(), &mut report)
-        .unwrap_or_else(|e| panic!("{input}: {e}"));
+    let got = normalize_resource(
+        &input,
+        &USER_RESOURCE,
+        &NormalizeOptions::default(),
+        &mut report,
+    )
+    .unwrap_or_else(|e| panic!("{input}: {e}"));
     assert_eq!(got, expected, "input: {input}");
     // Canonical order, not only equal content: `schemas` comes first.
-    assert_eq!(got.as_object().and_then(|m| m.keys().next()).map(String::as_str), Some("schemas"));
+    assert_eq!(
+        got.as_object()
+            .and_then(|m| m.keys().next())
+            .map(String::as_str),
+        Some("schemas")
+    );
     for rule in rules {
-        assert!(report.contains(*rule), "{input}: expected {rule:?} in {:?}", report.names());
+        assert!(
+            report.contains(*rule),
+            "{input}: expected {rule:?} in {:?}",
+            report.names()
+        );
     }
 }
 
 fn reject_user(input: Value) -> Error {
-    normalize_resource(&input, &USER_RESOURCE, &NormalizeOptions::default(), &mut CompatReport::new())
-        .expect_err(&input.to_string())
+    normalize_resource(
+        &input,
+        &USER_RESOURCE,
+        &NormalizeOptions::default(),
+        &mut CompatReport::new(),
+    )
+    .expect_err(&input.to_string())
 }
 
 const CORE: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -62,7 +81,11 @@ fn entra_nulls_malformed_schema_and_string_boolean() {
             ENTERPRISE_USER_URN: {"department": null, "manager": null}
         }),
         json!({"schemas": [CORE], "userName": "bob", "active": true}),
-        &[CompatRule::NullAsAbsent, CompatRule::BooleanString, CompatRule::UnknownSchemaIgnored],
+        &[
+            CompatRule::NullAsAbsent,
+            CompatRule::BooleanString,
+            CompatRule::UnknownSchemaIgnored,
+        ],
     );
 }
 
@@ -98,8 +121,14 @@ fn manager_shapes() {
     });
     for (manager, rule) in [
         (json!("m1"), CompatRule::ManagerBareString),
-        (json!([{"value": "m1", "$ref": null}]), CompatRule::ManagerArray),
-        (json!({"value": "m1", "displayName": "ignored, read-only"}), CompatRule::ReadOnlyIgnored),
+        (
+            json!([{"value": "m1", "$ref": null}]),
+            CompatRule::ManagerArray,
+        ),
+        (
+            json!({"value": "m1", "displayName": "ignored, read-only"}),
+            CompatRule::ReadOnlyIgnored,
+        ),
     ] {
         check_user(
             json!({"schemas": [CORE], "userName": "u", ENTERPRISE_USER_URN: {"manager": manager}}),
@@ -151,9 +180,14 @@ fn read_only_and_unknown_attributes_are_ignored_in_lenient_mode() {
             "groups": [{"value": "g"}], "adreses": [{"x": 1}]
         }),
         json!({"schemas": [CORE], "userName": "u"}),
-        &[CompatRule::ReadOnlyIgnored, CompatRule::UnknownAttributeIgnored],
+        &[
+            CompatRule::ReadOnlyIgnored,
+            CompatRule::UnknownAttributeIgnored,
+        ],
     );
-    let strict = NormalizeOptions { unknown_attributes: UnknownAttributes::Reject };
+    let strict = NormalizeOptions {
+        unknown_attributes: UnknownAttributes::Reject,
+    };
     let err = normalize_resource(
         &json!({"schemas": [CORE], "userName": "u", "adreses": []}),
         &USER_RESOURCE,
@@ -169,7 +203,10 @@ fn single_values_and_single_element_arrays() {
     check_user(
         json!({"schemas": [CORE], "userName": ["u"], "emails": {"value": "a@b.c"}}),
         json!({"schemas": [CORE], "userName": "u", "emails": [{"value": "a@b.c"}]}),
-        &[CompatRule::SingleElementArray, CompatRule::SingleValueForMultiValued],
+        &[
+            CompatRule::SingleElementArray,
+            CompatRule::SingleValueForMultiValued,
+        ],
     );
 }
 
@@ -192,11 +229,26 @@ fn bad_values_are_rejected() {
         (json!({"schemas": [CORE]}), InvalidValue),
         (json!({"schemas": [CORE], "userName": ""}), InvalidValue),
         (json!({"schemas": [CORE], "userName": 7}), InvalidValue),
-        (json!({"schemas": [CORE], "userName": "u", "active": "yes"}), InvalidValue),
-        (json!({"schemas": [CORE], "userName": "u", "active": 1}), InvalidValue),
-        (json!({"schemas": [CORE], "userName": "u", "name": "x"}), InvalidValue),
-        (json!({"schemas": [CORE], "userName": ["a", "b"]}), InvalidValue),
-        (json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "userName": "u"}), InvalidValue),
+        (
+            json!({"schemas": [CORE], "userName": "u", "active": "yes"}),
+            InvalidValue,
+        ),
+        (
+            json!({"schemas": [CORE], "userName": "u", "active": 1}),
+            InvalidValue,
+        ),
+        (
+            json!({"schemas": [CORE], "userName": "u", "name": "x"}),
+            InvalidValue,
+        ),
+        (
+            json!({"schemas": [CORE], "userName": ["a", "b"]}),
+            InvalidValue,
+        ),
+        (
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "userName": "u"}),
+            InvalidValue,
+        ),
         (json!({"schemas": 5, "userName": "u"}), InvalidValue),
         (
             json!({"schemas": [CORE], "userName": "u", "emails": [
@@ -204,7 +256,10 @@ fn bad_values_are_rejected() {
             ]}),
             InvalidValue,
         ),
-        (json!({"schemas": [CORE], "userName": "u", ENTERPRISE_USER_URN: "x"}), InvalidValue),
+        (
+            json!({"schemas": [CORE], "userName": "u", ENTERPRISE_USER_URN: "x"}),
+            InvalidValue,
+        ),
     ] {
         assert_eq!(reject_user(input.clone()).scim_type(), scim_type, "{input}");
     }
