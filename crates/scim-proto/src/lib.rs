@@ -27,9 +27,12 @@
 pub mod compat;
 pub mod error;
 pub mod filter;
+pub mod messages;
 pub mod normalize;
 pub mod patch;
 pub mod path;
+pub mod project;
+pub mod resource;
 pub mod schema;
 
 pub use compat::{CompatReport, CompatRule};

@@ -213,6 +213,18 @@ pub fn apply(
     Ok(finish(working, rt))
 }
 
+/// Like [`apply`], replacing `resource` only when every operation succeeded.
+pub fn apply_in_place(
+    resource: &mut Value,
+    request: &PatchRequest,
+    rt: &ResourceType,
+    options: &NormalizeOptions,
+    report: &mut CompatReport,
+) -> Result<()> {
+    *resource = apply(resource, request, rt, options, report)?;
+    Ok(())
+}
+
 struct Patcher<'a> {
     rt: &'a ResourceType,
     options: &'a NormalizeOptions,

@@ -582,3 +582,75 @@ fn member_edits_are_refused() {
         assert!(split(ops.clone()).is_err(), "{ops}");
     }
 }
+
+// --- Property: an error anywhere leaves the resource unchanged ------------------------------
+
+mod atomicity {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn valid_op() -> impl Strategy<Value = Value> {
+        let text = "[a-zA-Z0-9 @.]{2,12}";
+        prop_oneof![
+            text.prop_map(|v| json!({"op": "replace", "path": "displayName", "value": v})),
+            text.prop_map(|v| json!({"op": "Add", "path": "name.givenName", "value": v})),
+            text.prop_map(|v| json!({"op": "replace", "path": "emails[type eq \"work\"].value", "value": v})),
+            text.prop_map(|v| json!({"op": "add", "path": "phoneNumbers", "value": [{"value": v, "type": "home"}]})),
+            any::<bool>().prop_map(|b| json!({"op": "Replace", "path": "active", "value": if b { "True" } else { "False" }})),
+            text.prop_map(|v| json!({"op": "replace", "value": {"title": v, "name.familyName": v}})),
+            text.prop_map(|v| json!({"op": "add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "value": v})),
+            Just(json!({"op": "remove", "path": "title"})),
+            Just(json!({"op": "remove", "path": "emails[type eq \"home\"]"})),
+        ]
+    }
+
+    fn invalid_op() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(json!({"op": "replace", "path": "id", "value": "x"})),
+            Just(json!({"op": "replace", "path": "active", "value": "perhaps"})),
+            Just(json!({"op": "remove", "path": "userName"})),
+            Just(json!({"op": "replace", "path": "nosuchattr", "value": "x"})),
+            Just(
+                json!({"op": "replace", "path": "emails[value co \"nothing\"].display", "value": "x"})
+            ),
+            Just(json!({"op": "add", "path": "name", "value": 42})),
+            Just(
+                json!({"op": "add", "path": "emails", "value": [{"value": "p", "primary": true}, {"value": "q", "primary": true}]})
+            ),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn a_failing_operation_leaves_the_resource_unchanged(
+            before in proptest::collection::vec(valid_op(), 0..6),
+            bad in invalid_op(),
+            after in proptest::collection::vec(valid_op(), 0..6),
+        ) {
+            let original = user(json!({
+                "displayName": "Original",
+                "emails": [{"value": "home@x", "type": "home"}],
+                "title": "T"
+            }));
+            let mut resource = original.clone();
+            let mut ops = before.clone();
+            ops.push(bad);
+            ops.extend(after);
+            let mut report = CompatReport::new();
+            let result = PatchRequest::from_json(&request(Value::Array(ops)), &mut report).and_then(|req| {
+                apply_in_place(&mut resource, &req, &USER_RESOURCE, &NormalizeOptions::default(), &mut report)
+            });
+            prop_assert!(result.is_err());
+            prop_assert_eq!(&resource, &original);
+            // The valid prefix alone applies and changes the resource when it has ops.
+            let req = PatchRequest::from_json(&request(Value::Array(before.clone())), &mut report).unwrap();
+            let mut alone = original.clone();
+            apply_in_place(&mut alone, &req, &USER_RESOURCE, &NormalizeOptions::default(), &mut report).unwrap();
+            if !before.is_empty() {
+                prop_assert_ne!(&alone, &original);
+            }
+        }
+    }
+}
