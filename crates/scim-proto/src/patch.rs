@@ -760,7 +760,7 @@ impl Patcher<'_> {
             for &i in matching {
                 match (sub_def, op) {
                     (Some(sub), _) => {
-                        set_or_remove(object_mut(&mut items[i]), sub.name, new.clone())
+                        set_or_remove(object_mut(&mut items[i]), sub.name, new.clone());
                     }
                     (None, OpKind::Add) => {
                         if let Some(Value::Object(fields)) = &new {
