@@ -110,7 +110,10 @@ impl CompatReport {
 
     /// The applied rules, in declaration order.
     pub fn rules(&self) -> impl Iterator<Item = CompatRule> + '_ {
-        CompatRule::ALL.iter().copied().filter(|r| self.contains(*r))
+        CompatRule::ALL
+            .iter()
+            .copied()
+            .filter(|r| self.contains(*r))
     }
 
     /// The applied rules' names.
@@ -137,7 +140,10 @@ mod tests {
         assert_eq!(names.len(), CompatRule::ALL.len());
         assert!(CompatRule::ALL.len() <= 32, "the report is a u32 bit set");
         for rule in CompatRule::ALL {
-            assert!(rule.description().len() > 20, "{rule:?} needs a description");
+            assert!(
+                rule.description().len() > 20,
+                "{rule:?} needs a description"
+            );
         }
     }
 
@@ -148,7 +154,10 @@ mod tests {
         report.note(CompatRule::ManagerBareString);
         report.note(CompatRule::BooleanString);
         report.note(CompatRule::BooleanString);
-        assert_eq!(report.names(), vec!["boolean-string", "manager-bare-string"]);
+        assert_eq!(
+            report.names(),
+            vec!["boolean-string", "manager-bare-string"]
+        );
         assert_eq!(
             serde_json::to_string(&report).unwrap(),
             r#"["boolean-string","manager-bare-string"]"#

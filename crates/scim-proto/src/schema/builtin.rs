@@ -14,11 +14,14 @@ use super::{
 
 /// `id`, `externalId` and `meta`: present on every resource type (RFC 7643 section 3.1).
 pub static COMMON_ATTRIBUTES: &[A] = &[
-    A::string("id", "Unique identifier of the resource, assigned by the service provider.")
-        .case_exact()
-        .mutability(M::ReadOnly)
-        .returned(R::Always)
-        .uniqueness(U::Server),
+    A::string(
+        "id",
+        "Unique identifier of the resource, assigned by the service provider.",
+    )
+    .case_exact()
+    .mutability(M::ReadOnly)
+    .returned(R::Always)
+    .uniqueness(U::Server),
     A::string(
         "externalId",
         "Identifier of the resource in the provisioning client's own system.",
@@ -50,10 +53,7 @@ static META_SUB: &[A] = &[
 ];
 
 /// Sub-attributes shared by the plain multi-valued attributes (emails, phoneNumbers, ...).
-const fn multi_sub(
-    value: A,
-    types: &'static [&'static str],
-) -> [A; 4] {
+const fn multi_sub(value: A, types: &'static [&'static str]) -> [A; 4] {
     [
         value,
         A::string("display", "Human-readable name, mainly for display."),
@@ -91,8 +91,14 @@ static X509_SUB: &[A] = &multi_sub(
 
 static NAME_SUB: &[A] = &[
     A::string("formatted", "Full name for display, including all parts."),
-    A::string("familyName", "Family name (last name in most Western languages)."),
-    A::string("givenName", "Given name (first name in most Western languages)."),
+    A::string(
+        "familyName",
+        "Family name (last name in most Western languages).",
+    ),
+    A::string(
+        "givenName",
+        "Given name (first name in most Western languages).",
+    ),
     A::string("middleName", "Middle name(s)."),
     A::string("honorificPrefix", "Honorific prefix, e.g. Ms."),
     A::string("honorificSuffix", "Honorific suffix, e.g. III."),
@@ -105,9 +111,8 @@ static ADDRESS_SUB: &[A] = &[
     A::string("region", "State or region."),
     A::string("postalCode", "Zip or postal code."),
     A::string("country", "Country, as an ISO 3166-1 alpha-2 code."),
-    A::string("type", "Label for the function of this address.").canonical(&[
-        "work", "home", "other",
-    ]),
+    A::string("type", "Label for the function of this address.")
+        .canonical(&["work", "home", "other"]),
     A::of_type(
         "primary",
         T::Boolean,
@@ -131,22 +136,47 @@ static USER_ATTRIBUTES: &[A] = &[
     A::complex("name", "The components of the user's name.", NAME_SUB),
     A::string("displayName", "Name of the user for display."),
     A::string("nickName", "Casual name of the user."),
-    A::reference("profileUrl", "URL of the user's online profile.", &["external"]),
+    A::reference(
+        "profileUrl",
+        "URL of the user's online profile.",
+        &["external"],
+    ),
     A::string("title", "The user's title, e.g. Vice President."),
-    A::string("userType", "Relationship to the organisation, e.g. Employee or Contractor."),
-    A::string("preferredLanguage", "Preferred language, as an Accept-Language value."),
+    A::string(
+        "userType",
+        "Relationship to the organisation, e.g. Employee or Contractor.",
+    ),
+    A::string(
+        "preferredLanguage",
+        "Preferred language, as an Accept-Language value.",
+    ),
     A::string("locale", "Default location for localisation, e.g. en-US."),
-    A::string("timezone", "Time zone in the Olson database format, e.g. Europe/Paris."),
-    A::of_type("active", T::Boolean, "Whether the user's account is active."),
-    A::string("password", "Clear-text password; write-only and never returned.")
-        .case_exact()
-        .mutability(M::WriteOnly)
-        .returned(R::Never),
+    A::string(
+        "timezone",
+        "Time zone in the Olson database format, e.g. Europe/Paris.",
+    ),
+    A::of_type(
+        "active",
+        T::Boolean,
+        "Whether the user's account is active.",
+    ),
+    A::string(
+        "password",
+        "Clear-text password; write-only and never returned.",
+    )
+    .case_exact()
+    .mutability(M::WriteOnly)
+    .returned(R::Never),
     A::complex("emails", "Email addresses of the user.", EMAIL_SUB).multi(),
     A::complex("phoneNumbers", "Phone numbers of the user.", PHONE_SUB).multi(),
     A::complex("ims", "Instant messaging addresses of the user.", IM_SUB).multi(),
     A::complex("photos", "URLs of images of the user.", PHOTO_SUB).multi(),
-    A::complex("addresses", "Physical mailing addresses of the user.", ADDRESS_SUB).multi(),
+    A::complex(
+        "addresses",
+        "Physical mailing addresses of the user.",
+        ADDRESS_SUB,
+    )
+    .multi(),
     A::complex(
         "groups",
         "Groups the user belongs to, maintained by the service provider.",
@@ -155,7 +185,12 @@ static USER_ATTRIBUTES: &[A] = &[
     .multi()
     .mutability(M::ReadOnly),
     A::complex("entitlements", "Entitlements of the user.", ENTITLEMENT_SUB).multi(),
-    A::complex("roles", "Roles of the user, as sent by the client.", ROLE_SUB).multi(),
+    A::complex(
+        "roles",
+        "Roles of the user, as sent by the client.",
+        ROLE_SUB,
+    )
+    .multi(),
     A::complex(
         "x509Certificates",
         "Certificates issued to the user.",

@@ -359,13 +359,11 @@ impl ResourceType {
                     .iter()
                     .filter_map(|e| e.schema.attribute(name).map(|d| (e.schema, d)));
                 match (found.next(), found.next()) {
-                    (Some((schema, def)), None) => {
-                        Some(Resolution::Attribute(ResolvedAttribute {
-                            container: Container::Extension(schema),
-                            def: Some(def),
-                            name: def.name.to_owned(),
-                        }))
-                    }
+                    (Some((schema, def)), None) => Some(Resolution::Attribute(ResolvedAttribute {
+                        container: Container::Extension(schema),
+                        def: Some(def),
+                        name: def.name.to_owned(),
+                    })),
                     _ => None,
                 }
             }
@@ -411,7 +409,9 @@ pub fn is_urn(s: &str) -> bool {
 
 /// Finds an attribute by name in a list, ignoring ASCII case.
 pub fn find(attributes: &'static [AttributeDef], name: &str) -> Option<&'static AttributeDef> {
-    attributes.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+    attributes
+        .iter()
+        .find(|a| a.name.eq_ignore_ascii_case(name))
 }
 
 #[cfg(test)]

@@ -28,7 +28,9 @@ fn attribute_document(def: &AttributeDef) -> Value {
     // caseExact is meaningful for string-like types only.
     if matches!(
         def.ty,
-        super::AttributeType::String | super::AttributeType::Reference | super::AttributeType::Binary
+        super::AttributeType::String
+            | super::AttributeType::Reference
+            | super::AttributeType::Binary
     ) {
         doc.insert("caseExact".into(), def.case_exact.into());
     }
