@@ -23,7 +23,9 @@ pub(crate) struct Parser<'a, 'r> {
 
 impl std::fmt::Debug for Parser<'_, '_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Parser").field("depth", &self.depth).finish()
+        f.debug_struct("Parser")
+            .field("depth", &self.depth)
+            .finish()
     }
 }
 
@@ -106,9 +108,11 @@ fn validate_name(name: &str, pos: usize, flavor: Flavor) -> Result<&str> {
 fn parse_attr_path_flavored(word: &str, pos: usize, flavor: Flavor) -> Result<AttrPath> {
     let (urn, rest, rest_pos) = if is_urn(word) {
         match word.rfind(':') {
-            Some(idx) if idx + 1 < word.len() => {
-                (Some(word[..idx].to_owned()), &word[idx + 1..], pos + idx + 1)
-            }
+            Some(idx) if idx + 1 < word.len() => (
+                Some(word[..idx].to_owned()),
+                &word[idx + 1..],
+                pos + idx + 1,
+            ),
             _ => {
                 return Err(flavor.error(
                     pos,
@@ -201,7 +205,10 @@ impl<'a, 'r> Parser<'a, 'r> {
             None => Ok(()),
             Some((pos, token)) => Err(self.lex.error(
                 pos,
-                format!("unexpected {} after a complete expression", token.describe()),
+                format!(
+                    "unexpected {} after a complete expression",
+                    token.describe()
+                ),
             )),
         }
     }
@@ -250,18 +257,17 @@ impl<'a, 'r> Parser<'a, 'r> {
             Some((pos, Token::LParen)) => {
                 self.enter(pos)?;
                 let inner = self.parse_or()?;
-                self.expect_close(Token::RParen, pos)?;
+                self.expect_close(&Token::RParen, pos)?;
                 self.leave();
                 Ok(inner)
             }
             Some((pos, Token::Word(word)))
-                if word.eq_ignore_ascii_case("not")
-                    && self.lex.peek()? == Some(&Token::LParen) =>
+                if word.eq_ignore_ascii_case("not") && self.lex.peek()? == Some(&Token::LParen) =>
             {
                 self.lex.next_token()?;
                 self.enter(pos)?;
                 let inner = self.parse_or()?;
-                self.expect_close(Token::RParen, pos)?;
+                self.expect_close(&Token::RParen, pos)?;
                 self.leave();
                 Ok(Filter::Not(Box::new(inner)))
             }
@@ -280,10 +286,10 @@ impl<'a, 'r> Parser<'a, 'r> {
         }
     }
 
-    fn expect_close(&mut self, close: Token<'static>, open_pos: usize) -> Result<()> {
+    fn expect_close(&mut self, close: &Token<'static>, open_pos: usize) -> Result<()> {
         let end = self.lex.position()?;
         match self.lex.next_token()? {
-            Some((_, token)) if token == close => Ok(()),
+            Some((_, token)) if token == *close => Ok(()),
             Some((pos, token)) => Err(self.lex.error(
                 pos,
                 format!(
@@ -305,10 +311,9 @@ impl<'a, 'r> Parser<'a, 'r> {
     fn count_term(&mut self, pos: usize) -> Result<()> {
         self.terms += 1;
         if self.terms > MAX_TERMS {
-            return Err(self.lex.error(
-                pos,
-                format!("more than {MAX_TERMS} attribute expressions"),
-            ));
+            return Err(self
+                .lex
+                .error(pos, format!("more than {MAX_TERMS} attribute expressions")));
         }
         Ok(())
     }
@@ -357,7 +362,7 @@ impl<'a, 'r> Parser<'a, 'r> {
         self.in_value_filter = true;
         let inner = self.parse_or()?;
         self.in_value_filter = false;
-        self.expect_close(Token::RBracket, open)?;
+        self.expect_close(&Token::RBracket, open)?;
         self.leave();
         if self.lex.word_follows_immediately() {
             let pos = self.lex.position()?;
@@ -411,10 +416,9 @@ impl<'a, 'r> Parser<'a, 'r> {
                     Ok(CompValue::Str(w.to_owned()))
                 }
             }
-            Some((pos, token)) => Err(self.lex.error(
-                pos,
-                format!("expected a value, found {}", token.describe()),
-            )),
+            Some((pos, token)) => Err(self
+                .lex
+                .error(pos, format!("expected a value, found {}", token.describe()))),
             None => Err(self.lex.error(end, "expected a value, found the end")),
         }
     }
@@ -428,7 +432,9 @@ impl<'a, 'r> Parser<'a, 'r> {
         }
         match word.parse::<f64>() {
             Ok(f) if f.is_finite() => Ok(CompValue::Dec(f)),
-            _ => Err(self.lex.error(pos, format!("number '{word}' is out of range"))),
+            _ => Err(self
+                .lex
+                .error(pos, format!("number '{word}' is out of range"))),
         }
     }
 }
