@@ -83,7 +83,9 @@ pub(crate) fn parse_patch_path(
 }
 
 pub(crate) fn parse_attr_path(input: &str, base: usize) -> Result<AttrPath> {
-    parse_attr_path_flavored(input.trim(), base, Flavor::Path)
+    let trimmed = input.trim_start();
+    let leading = input.len() - trimmed.len();
+    parse_attr_path_flavored(trimmed.trim_end(), base + leading, Flavor::Path)
 }
 
 fn is_name_char(b: u8) -> bool {
@@ -108,6 +110,14 @@ fn validate_name(name: &str, pos: usize, flavor: Flavor) -> Result<&str> {
 fn parse_attr_path_flavored(word: &str, pos: usize, flavor: Flavor) -> Result<AttrPath> {
     let (urn, rest, rest_pos) = if is_urn(word) {
         match word.rfind(':') {
+            // URNs are ASCII (RFC 8141); anything else is a typo, not an unknown extension.
+            Some(idx)
+                if !is_urn(&word[..idx]) || !word[..idx].bytes().all(|b| b.is_ascii_graphic()) =>
+            {
+                return Err(
+                    flavor.error(pos, format!("'{}' is not a valid schema URN", &word[..idx]))
+                );
+            }
             Some(idx) if idx + 1 < word.len() => (
                 Some(word[..idx].to_owned()),
                 &word[idx + 1..],
@@ -271,7 +281,20 @@ impl<'a, 'r> Parser<'a, 'r> {
                 self.leave();
                 Ok(Filter::Not(Box::new(inner)))
             }
-            Some((pos, Token::Word(word))) => self.parse_attr_expr(word, pos),
+            Some((pos, Token::Word(word))) => {
+                if word.eq_ignore_ascii_case("not") {
+                    // `not` is an attribute name only when an operator follows.
+                    let next_pos = self.lex.position()?;
+                    if let Some(Token::Word(next)) = self.lex.peek()? {
+                        if !next.eq_ignore_ascii_case("pr")
+                            && CompareOp::from_keyword(next).is_none()
+                        {
+                            return Err(self.lex.error(next_pos, "expected '(' after 'not'"));
+                        }
+                    }
+                }
+                self.parse_attr_expr(word, pos)
+            }
             Some((pos, token)) => Err(self.lex.error(
                 pos,
                 format!(
