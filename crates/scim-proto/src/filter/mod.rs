@@ -265,4 +265,6 @@ impl Filter {
 }
 
 #[cfg(test)]
+mod eval_tests;
+#[cfg(test)]
 mod tests;

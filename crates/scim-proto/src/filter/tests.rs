@@ -124,9 +124,8 @@ fn check_error(input: &str, position: usize, message: &str) {
 
 #[test]
 fn rfc_7644_examples_parse_to_the_expected_trees_and_print_back_verbatim() {
-    let work_example = || {
-        eq(at("type"), s("work")).and(cmp(at("value"), CompareOp::Co, s("@example.com")))
-    };
+    let work_example =
+        || eq(at("type"), s("work")).and(cmp(at("value"), CompareOp::Co, s("@example.com")));
     let either_domain = || {
         cmp(at("emails"), CompareOp::Co, s("example.com")).or(cmp(
             at_sub("emails", "value"),
@@ -359,7 +358,10 @@ fn attribute_paths_with_schema_urns_and_sub_attributes() {
             eq(at_sub("name", "givenName"), s("Barbara")),
         ),
         ("groups.$ref pr", pr(at_sub("groups", "$ref"))),
-        ("x509Certificates.value pr", pr(at_sub("x509Certificates", "value"))),
+        (
+            "x509Certificates.value pr",
+            pr(at_sub("x509Certificates", "value")),
+        ),
         ("a-b_c9.D_e-1 pr", pr(at_sub("a-b_c9", "D_e-1"))),
         // Keywords are attribute names where an attribute is expected.
         ("and pr and or pr", pr(at("and")).and(pr(at("or")))),
@@ -409,12 +411,10 @@ fn value_paths() {
             r#"emails[not (type eq "work") or (value ew ".org" and primary eq false)]"#,
             vp(
                 at("emails"),
-                eq(at("type"), s("work")).negate().or(cmp(
-                    at("value"),
-                    CompareOp::Ew,
-                    s(".org"),
-                )
-                .and(eq(at("primary"), CompValue::Bool(false)))),
+                eq(at("type"), s("work"))
+                    .negate()
+                    .or(cmp(at("value"), CompareOp::Ew, s(".org"))
+                        .and(eq(at("primary"), CompValue::Bool(false)))),
             ),
         ),
         (
@@ -516,8 +516,14 @@ fn numbers() {
         ("9223372036854775807", CompValue::Int(i64::MAX)),
         ("-9223372036854775808", CompValue::Int(i64::MIN)),
         // Integers beyond i64 become decimals.
-        ("9223372036854775808", CompValue::Dec(9_223_372_036_854_775_808.0)),
-        ("-9223372036854775809", CompValue::Dec(-9_223_372_036_854_775_809.0)),
+        (
+            "9223372036854775808",
+            CompValue::Dec(9_223_372_036_854_775_808.0),
+        ),
+        (
+            "-9223372036854775809",
+            CompValue::Dec(-9_223_372_036_854_775_809.0),
+        ),
         ("100000000000000000000", CompValue::Dec(1e20)),
         ("1.5", CompValue::Dec(1.5)),
         ("-1.5", CompValue::Dec(-1.5)),
@@ -561,10 +567,7 @@ fn booleans_null_and_date_times() {
         ("null", CompValue::Null),
         ("NULL", CompValue::Null),
         // Date-times are strings to the parser; `compile` reads them as instants.
-        (
-            r#""2011-05-13T04:42:34Z""#,
-            s("2011-05-13T04:42:34Z"),
-        ),
+        (r#""2011-05-13T04:42:34Z""#, s("2011-05-13T04:42:34Z")),
         (
             r#""2011-05-13T06:42:34.5+02:00""#,
             s("2011-05-13T06:42:34.5+02:00"),
@@ -647,12 +650,28 @@ fn malformed_filters_report_the_byte_position() {
         ("userName eq ]", 12, "expected a value, found ']'"),
         (r#"userName eq "a" and"#, 19, "found the end"),
         (r#"userName eq "a" or  "#, 20, "found the end"),
-        (r#"userName eq "a" userName eq "b""#, 16, "unexpected 'userName'"),
+        (
+            r#"userName eq "a" userName eq "b""#,
+            16,
+            "unexpected 'userName'",
+        ),
         (r#"userName eq "a" "b""#, 16, "unexpected a string"),
         (r#"userName eq "a")"#, 15, "unexpected ')'"),
-        (r#"(userName eq "a""#, 16, "missing ')' to close the one at 0"),
-        (r#"x pr and ((userName eq "a")"#, 27, "missing ')' to close the one at 9"),
-        (r#"(userName eq "a"]"#, 16, "expected ')' to close the one at 0, found ']'"),
+        (
+            r#"(userName eq "a""#,
+            16,
+            "missing ')' to close the one at 0",
+        ),
+        (
+            r#"x pr and ((userName eq "a")"#,
+            27,
+            "missing ')' to close the one at 9",
+        ),
+        (
+            r#"(userName eq "a"]"#,
+            16,
+            "expected ')' to close the one at 0, found ']'",
+        ),
         ("a pr and )", 9, "found ')'"),
         ("[a pr]", 0, "found '['"),
         ("() ", 1, "found ')'"),
@@ -663,26 +682,78 @@ fn malformed_filters_report_the_byte_position() {
         ("not (", 5, "found the end"),
         ("not (a pr", 9, "missing ')' to close the one at 0"),
         // Value filters.
-        (r#"emails[type eq "work""#, 21, "missing ']' to close the one at 6"),
-        (r#"emails[type eq "work")"#, 21, "expected ']' to close the one at 6, found ')'"),
+        (
+            r#"emails[type eq "work""#,
+            21,
+            "missing ']' to close the one at 6",
+        ),
+        (
+            r#"emails[type eq "work")"#,
+            21,
+            "expected ']' to close the one at 6, found ')'",
+        ),
         (r#"emails[]"#, 7, "found ']'"),
-        (r#"emails[type eq "work"] .value eq "x""#, 23, "unexpected '.value'"),
-        (r#"emails[type eq "work"]value eq "x""#, 22, "expected '.subAttribute' after ']'"),
-        (r#"emails[type eq "work"].value"#, 28, "expected an operator, found the end"),
-        (r#"emails[type eq "work"]. eq "x""#, 23, "missing attribute name"),
-        (r#"emails[type eq "work"].9 eq "x""#, 23, "'9' is not a valid attribute name"),
-        (r#"emails[type eq "work"].value.display eq "x""#, 23, "not a valid attribute name"),
+        (
+            r#"emails[type eq "work"] .value eq "x""#,
+            23,
+            "unexpected '.value'",
+        ),
+        (
+            r#"emails[type eq "work"]value eq "x""#,
+            22,
+            "expected '.subAttribute' after ']'",
+        ),
+        (
+            r#"emails[type eq "work"].value"#,
+            28,
+            "expected an operator, found the end",
+        ),
+        (
+            r#"emails[type eq "work"]. eq "x""#,
+            23,
+            "missing attribute name",
+        ),
+        (
+            r#"emails[type eq "work"].9 eq "x""#,
+            23,
+            "'9' is not a valid attribute name",
+        ),
+        (
+            r#"emails[type eq "work"].value.display eq "x""#,
+            23,
+            "not a valid attribute name",
+        ),
         (r#"emails[value[type eq "a"] pr]"#, 7, "cannot be nested"),
-        (r#"name.givenName[x eq 1]"#, 0, "must follow a top-level attribute"),
+        (
+            r#"name.givenName[x eq 1]"#,
+            0,
+            "must follow a top-level attribute",
+        ),
         // Attribute paths.
-        (r#"name.givenName.x eq "a""#, 0, "more than one sub-attribute level"),
-        (r#"1userName eq "a""#, 0, "'1userName' is not a valid attribute name"),
+        (
+            r#"name.givenName.x eq "a""#,
+            0,
+            "more than one sub-attribute level",
+        ),
+        (
+            r#"1userName eq "a""#,
+            0,
+            "'1userName' is not a valid attribute name",
+        ),
         (r#"user@name eq "a""#, 0, "not a valid attribute name"),
         (r#"x pr and name. eq "a""#, 14, "missing attribute name"),
         (r#".name eq "a""#, 0, "missing attribute name"),
         (r#"name.$x eq "a""#, 5, "'$x' is not a valid attribute name"),
-        (r#"urn:ietf:params:scim:schemas:core:2.0:User: eq "a""#, 0, "no attribute name"),
-        (r#"urn:userName eq "a""#, 0, "'urn' is not a valid schema URN"),
+        (
+            r#"urn:ietf:params:scim:schemas:core:2.0:User: eq "a""#,
+            0,
+            "no attribute name",
+        ),
+        (
+            r#"urn:userName eq "a""#,
+            0,
+            "'urn' is not a valid schema URN",
+        ),
         ("urn:ex\u{e9}mple:x:name pr", 0, "not a valid schema URN"),
         // Strings.
         (r#"userName eq "abc"#, 12, "unterminated string"),
@@ -693,8 +764,16 @@ fn malformed_filters_report_the_byte_position() {
         (r#"userName eq "a\u00é9""#, 14, "four hex digits"),
         (r#"userName eq "\ud83d""#, 13, "unpaired surrogate"),
         (r#"userName eq "\ud83dx""#, 13, "unpaired surrogate"),
-        (r#"userName eq "\ud83d\u0041""#, 13, "invalid surrogate pair"),
-        (r#"userName eq "\ud83d\ud83d""#, 13, "invalid surrogate pair"),
+        (
+            r#"userName eq "\ud83d\u0041""#,
+            13,
+            "invalid surrogate pair",
+        ),
+        (
+            r#"userName eq "\ud83d\ud83d""#,
+            13,
+            "invalid surrogate pair",
+        ),
         (r#"userName eq "\ude00""#, 13, "unpaired surrogate"),
         (r#"userName eq "\ud83d\u12""#, 13, "four hex digits"),
         ("userName eq \"a\u{1}b\"", 14, "control character"),
@@ -728,7 +807,11 @@ fn errors_carry_the_invalid_filter_scim_type() {
 fn nesting_is_limited_to_max_depth() {
     let nested = |levels: usize| format!("{}a pr{}", "(".repeat(levels), ")".repeat(levels));
     assert_eq!(Filter::parse(&nested(MAX_DEPTH)), Ok(a()));
-    check_error(&nested(MAX_DEPTH + 1), MAX_DEPTH, "nested deeper than 32 levels");
+    check_error(
+        &nested(MAX_DEPTH + 1),
+        MAX_DEPTH,
+        "nested deeper than 32 levels",
+    );
 
     let nots = |levels: usize| format!("{}a pr{}", "not (".repeat(levels), ")".repeat(levels));
     let mut expected = a();
@@ -782,7 +865,11 @@ fn attribute_expressions_are_limited_to_max_terms() {
 fn length_is_limited_to_max_filter_len() {
     let padded = |len: usize| format!("a pr{}", " ".repeat(len - 4));
     assert_eq!(Filter::parse(&padded(MAX_FILTER_LEN)), Ok(a()));
-    check_error(&padded(MAX_FILTER_LEN + 1), MAX_FILTER_LEN, "longer than 8192 bytes");
+    check_error(
+        &padded(MAX_FILTER_LEN + 1),
+        MAX_FILTER_LEN,
+        "longer than 8192 bytes",
+    );
 }
 
 #[test]
@@ -804,18 +891,18 @@ fn hostile_inputs_are_errors_never_stack_overflows() {
         (nine_kib_filter, MAX_FILTER_LEN, "longer than"),
         // The same shapes within the length limit hit the depth and term limits.
         ("(".repeat(MAX_FILTER_LEN), MAX_DEPTH, "nested deeper"),
-        ("not (".repeat(MAX_FILTER_LEN / 5), 5 * MAX_DEPTH, "nested deeper"),
+        (
+            "not (".repeat(MAX_FILTER_LEN / 5),
+            5 * MAX_DEPTH,
+            "nested deeper",
+        ),
         (
             format!("{}a pr", "a pr and not (".repeat(500)),
             14 * MAX_DEPTH + 9,
             "nested deeper",
         ),
         ("[".repeat(5000), 0, "found '['"),
-        (
-            format!("emails{}", "[".repeat(5000)),
-            7,
-            "found '['",
-        ),
+        (format!("emails{}", "[".repeat(5000)), 7, "found '['"),
         ("\"".repeat(MAX_FILTER_LEN), 0, "found a string"),
         ("\\u".repeat(4000), 0, "not a valid attribute name"),
     ];
