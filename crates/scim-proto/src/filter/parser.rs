@@ -133,18 +133,21 @@ fn parse_attr_path_flavored(word: &str, pos: usize, flavor: Flavor) -> Result<At
     } else {
         (None, word, pos)
     };
-    let mut parts = rest.splitn(3, '.');
-    let name = validate_name(parts.next().unwrap_or(""), rest_pos, flavor)?;
-    let sub = match parts.next() {
+    let (name, sub) = match rest.split_once('.') {
+        Some((_, sub)) if sub.contains('.') => {
+            return Err(flavor.error(
+                pos,
+                format!("'{word}' has more than one sub-attribute level"),
+            ));
+        }
+        Some((name, sub)) => (name, Some(sub)),
+        None => (rest, None),
+    };
+    let name = validate_name(name, rest_pos, flavor)?;
+    let sub = match sub {
         Some(sub) => Some(validate_name(sub, rest_pos + name.len() + 1, flavor)?.to_owned()),
         None => None,
     };
-    if parts.next().is_some() {
-        return Err(flavor.error(
-            pos,
-            format!("'{word}' has more than one sub-attribute level"),
-        ));
-    }
     Ok(AttrPath {
         urn,
         name: name.to_owned(),

@@ -148,8 +148,21 @@ fn terms(filter: &Filter) -> usize {
 
 // --- Properties --------------------------------------------------------------------
 
+/// 512 cases unless `PROPTEST_CASES` asks for another number (for long local runs).
+fn config() -> ProptestConfig {
+    let from_env = ProptestConfig::default();
+    if std::env::var_os("PROPTEST_CASES").is_some() {
+        from_env
+    } else {
+        ProptestConfig {
+            cases: 512,
+            ..from_env
+        }
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(config())]
 
     #[test]
     fn printed_filters_parse_back_to_the_same_tree(f in filter()) {
