@@ -122,7 +122,7 @@ fn paths(c: &mut Criterion) {
         ),
     ] {
         group.bench_function(name, |b| {
-            b.iter(|| PatchPath::parse(black_box(text)).unwrap())
+            b.iter(|| PatchPath::parse(black_box(text)).unwrap());
         });
     }
     group.finish();

@@ -9,7 +9,7 @@
 //! # Ok::<(), scim_proto::Error>(())
 //! ```
 //!
-//! Parsing is purely syntactic; [`compile`](crate::filter::compile) binds a filter
+//! Parsing is purely syntactic; [`compile`] binds a filter
 //! to a [`ResourceType`](crate::schema::ResourceType), checking attribute names,
 //! operator/type combinations and values, and gives a [`CompiledFilter`] that
 //! evaluates against JSON resources.

@@ -275,7 +275,8 @@ fn token_soup(rng: &mut Rng) -> String {
     ];
     let mut out = String::new();
     for _ in 0..=rng.below(24) {
-        out.push_str(*rng.pick(TOKENS));
+        let token: &&str = rng.pick(TOKENS);
+        out.push_str(token);
         match rng.below(4) {
             0 => {}
             1 => out.push_str("  "),
@@ -380,7 +381,7 @@ fn parsers_compiler_and_evaluator_survive_mutated_real_world_filters() {
     for iteration in 0..iterations {
         let input = next_input(&mut rng);
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-            exercise(&input, &targets, &mut reached)
+            exercise(&input, &targets, &mut reached);
         }));
         if outcome.is_err() {
             panic!("SCIM_FUZZ_SEED={seed} iteration {iteration}: input {input:?} broke a property");
