@@ -24,8 +24,18 @@ impl Token<'_> {
             Token::LBracket => "'['".into(),
             Token::RBracket => "']'".into(),
             Token::Str(_) => "a string".into(),
-            Token::Word(w) => format!("'{w}'"),
+            Token::Word(w) => format!("'{}'", excerpt(w)),
         }
+    }
+}
+
+/// At most the first 32 characters of `text`, marked when cut: error messages
+/// quote the input, and a filter may be 8 KiB of one word.
+pub(crate) fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    const KEEP: usize = 32;
+    match text.char_indices().nth(KEEP) {
+        Some((cut, _)) => format!("{}...", &text[..cut]).into(),
+        None => text.into(),
     }
 }
 

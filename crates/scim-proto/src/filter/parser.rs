@@ -4,7 +4,7 @@
 //! Precedence, loosest first: `or`, `and`, then `not (...)`, `(...)` and
 //! attribute expressions. `and` and `or` associate to the left.
 
-use super::lexer::{Flavor, Lexer, Token};
+use super::lexer::{Flavor, Lexer, Token, excerpt};
 use super::{
     AttrPath, CompValue, CompareOp, Condition, Filter, MAX_DEPTH, MAX_FILTER_LEN, MAX_TERMS,
     ValuePath,
@@ -103,7 +103,10 @@ fn validate_name(name: &str, pos: usize, flavor: Flavor) -> Result<&str> {
     } else if name.is_empty() {
         Err(flavor.error(pos, "missing attribute name"))
     } else {
-        Err(flavor.error(pos, format!("'{name}' is not a valid attribute name")))
+        Err(flavor.error(
+            pos,
+            format!("'{}' is not a valid attribute name", excerpt(name)),
+        ))
     }
 }
 
@@ -114,9 +117,10 @@ fn parse_attr_path_flavored(word: &str, pos: usize, flavor: Flavor) -> Result<At
             Some(idx)
                 if !is_urn(&word[..idx]) || !word[..idx].bytes().all(|b| b.is_ascii_graphic()) =>
             {
-                return Err(
-                    flavor.error(pos, format!("'{}' is not a valid schema URN", &word[..idx]))
-                );
+                return Err(flavor.error(
+                    pos,
+                    format!("'{}' is not a valid schema URN", excerpt(&word[..idx])),
+                ));
             }
             Some(idx) if idx + 1 < word.len() => (
                 Some(word[..idx].to_owned()),
@@ -126,7 +130,7 @@ fn parse_attr_path_flavored(word: &str, pos: usize, flavor: Flavor) -> Result<At
             _ => {
                 return Err(flavor.error(
                     pos,
-                    format!("'{word}' has a schema URN but no attribute name"),
+                    format!("'{}' has a schema URN but no attribute name", excerpt(word)),
                 ));
             }
         }
@@ -137,7 +141,7 @@ fn parse_attr_path_flavored(word: &str, pos: usize, flavor: Flavor) -> Result<At
         Some((_, sub)) if sub.contains('.') => {
             return Err(flavor.error(
                 pos,
-                format!("'{word}' has more than one sub-attribute level"),
+                format!("'{}' has more than one sub-attribute level", excerpt(word)),
             ));
         }
         Some((name, sub)) => (name, Some(sub)),
@@ -397,7 +401,10 @@ impl<'a, 'r> Parser<'a, 'r> {
                     Some(sub) => Ok((inner, Some((pos + 1, sub)))),
                     None => Err(self.lex.error(
                         pos,
-                        format!("expected '.subAttribute' after ']', found '{word}'"),
+                        format!(
+                            "expected '.subAttribute' after ']', found '{}'",
+                            excerpt(word)
+                        ),
                     )),
                 };
             }
@@ -413,7 +420,10 @@ impl<'a, 'r> Parser<'a, 'r> {
                 Some(op) => Ok(Condition::Compare(op, self.parse_value()?)),
                 None => Err(self.lex.error(
                     pos,
-                    format!("expected an operator (eq ne co sw ew gt ge lt le pr), found '{w}'"),
+                    format!(
+                        "expected an operator (eq ne co sw ew gt ge lt le pr), found '{}'",
+                        excerpt(w)
+                    ),
                 )),
             },
             Some((pos, token)) => Err(self.lex.error(
@@ -460,7 +470,7 @@ impl<'a, 'r> Parser<'a, 'r> {
             Ok(f) if f.is_finite() => Ok(CompValue::Dec(f)),
             _ => Err(self
                 .lex
-                .error(pos, format!("number '{word}' is out of range"))),
+                .error(pos, format!("number '{}' is out of range", excerpt(word)))),
         }
     }
 }

@@ -741,6 +741,11 @@ fn malformed_filters_report_the_byte_position() {
             "'1userName' is not a valid attribute name",
         ),
         (r#"user@name eq "a""#, 0, "not a valid attribute name"),
+        (
+            "a.b.c.defghijklmnopqrstuvwxyz0123456789 pr",
+            0,
+            "'a.b.c.defghijklmnopqrstuvwxyz012...' has more than one",
+        ),
         (r#"x pr and name. eq "a""#, 14, "missing attribute name"),
         (r#".name eq "a""#, 0, "missing attribute name"),
         (r#"name.$x eq "a""#, 5, "'$x' is not a valid attribute name"),
@@ -914,6 +919,8 @@ fn hostile_inputs_are_errors_never_stack_overflows() {
             }) => {
                 assert_eq!(got, *position, "{}...: {text}", &input[..20]);
                 assert!(text.contains(message), "{text}");
+                // Messages quote the input, but only an excerpt of it.
+                assert!(text.len() < 120, "{text}");
             }
             other => panic!("{}...: {other:?}", &input[..20]),
         }
