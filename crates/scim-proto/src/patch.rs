@@ -851,7 +851,7 @@ fn same_value(def: &AttributeDef, item: &Value, doomed: &Value) -> bool {
             if exact {
                 a == b
             } else {
-                a.to_lowercase() == b.to_lowercase()
+                crate::filter::fold_case(a) == crate::filter::fold_case(b)
             }
         }
         (Some(a), Some(b)) => a == b,

@@ -17,12 +17,24 @@
 //! semantics implemented here into SQL. Semantics, in one place:
 //!
 //! - Logic is two-valued: an absent attribute makes every comparison false, so
-//!   `not (title eq "x")` matches users without a title.
-//! - A multi-valued attribute matches if any of its values matches.
-//! - Strings compare by Unicode code point after lowercasing unless the attribute
-//!   is `caseExact`; `pr` means "has a value that is not null, not an empty string,
-//!   not an empty array and not an object without such values".
-//! - `dateTime` attributes compare as instants; values that do not parse never match.
+//!   `not (title eq "x")` and `title ne "x"` match users without a title.
+//! - A multi-valued attribute matches if any of its values matches; `ne` is the
+//!   negation of that (`emails.value ne "x"`: no address is `x`).
+//! - Strings compare by Unicode code point, after [`fold_case`] unless the
+//!   attribute is `caseExact`. `pr` means "has a value that is not null, not an
+//!   empty string, not an empty array and not an object without such values".
+//! - `dateTime` attributes compare as instants, whatever their UTC offsets; stored
+//!   values that do not parse never match.
+//! - Operators by type: strings, references and binaries take all operators
+//!   except that binaries are not ordered (RFC 7644 section 3.4.2.2 makes `gt`,
+//!   `ge`, `lt`, `le` on booleans and binaries an `invalidFilter`); booleans take
+//!   `eq` and `ne` only; numbers and date-times take everything but `co`, `sw`
+//!   and `ew`. An unquoted integer compared with a string attribute is read as
+//!   its text (`employeeNumber eq 42`), and the strings `"true"`/`"false"` in any
+//!   case compared with a boolean as booleans (both recorded as leniencies).
+//! - `schemas` (RFC 7643 section 3: on every resource, a multi-valued list of
+//!   URIs, so `caseExact` like every reference) can be filtered on although no
+//!   schema defines it: `schemas eq "urn:...:enterprise:2.0:User"`.
 //! - Attributes of unknown extensions have no type: a string literal compares with
 //!   string values case-insensitively, a number with numbers, a boolean with booleans.
 
@@ -150,6 +162,16 @@ fn invalid(message: impl Into<String>) -> Error {
     Error::filter(0, message)
 }
 
+/// `schemas`, which RFC 7643 section 3 puts on every resource outside any schema:
+/// a required, multi-valued list of URIs (references, hence `caseExact`).
+static SCHEMAS_ATTRIBUTE: AttributeDef = AttributeDef::reference(
+    "schemas",
+    "URIs of the schemas the resource conforms to.",
+    &["uri"],
+)
+.multi()
+.required();
+
 struct Compiler<'a> {
     rt: &'a ResourceType,
     report: &'a mut CompatReport,
@@ -179,6 +201,12 @@ impl Compiler<'_> {
                 if parent.is_some() {
                     return Err(invalid("value filters cannot be nested"));
                 }
+                if vp.attr.sub.is_some() {
+                    return Err(invalid(format!(
+                        "'{}': a value filter must follow a top-level attribute",
+                        vp.attr
+                    )));
+                }
                 let at = self.locate(&vp.attr)?;
                 if at.ty().is_some_and(|t| t != AttributeType::Complex) {
                     return Err(invalid(format!(
@@ -198,6 +226,19 @@ impl Compiler<'_> {
     }
 
     fn locate(&mut self, path: &AttrPath) -> Result<Located> {
+        if path.urn.is_none() && path.name.eq_ignore_ascii_case(SCHEMAS_ATTRIBUTE.name) {
+            let at = Located {
+                extension: None,
+                attr: SCHEMAS_ATTRIBUTE.name.to_owned(),
+                sub: None,
+                attr_def: Some(&SCHEMAS_ATTRIBUTE),
+                def: Some(&SCHEMAS_ATTRIBUTE),
+            };
+            return match &path.sub {
+                Some(sub) => with_sub(at, sub, path),
+                None => Ok(at),
+            };
+        }
         let resolution = self
             .rt
             .resolve(path.urn.as_deref(), &path.name)
@@ -270,7 +311,7 @@ impl Compiler<'_> {
         let Some(ty) = at.ty() else {
             // Unknown extension: no type to check against.
             return Ok(match value {
-                CompValue::Str(s) => Operand::Str(s.to_lowercase()),
+                CompValue::Str(s) => Operand::Str(fold_case(s).into_owned()),
                 CompValue::Bool(b) => Operand::Bool(*b),
                 CompValue::Int(i) => Operand::Int(*i),
                 CompValue::Dec(d) => Operand::Dec(*d),
@@ -285,6 +326,12 @@ impl Compiler<'_> {
         };
         match ty {
             AttributeType::String | AttributeType::Reference | AttributeType::Binary => {
+                if ty == AttributeType::Binary && op.is_ordering() {
+                    return Err(invalid(format!(
+                        "'{name}' is binary; {} does not apply",
+                        op.as_str()
+                    )));
+                }
                 let text = match value {
                     CompValue::Str(s) => s.clone(),
                     // An unquoted number where a string is expected (`employeeNumber eq 42`).
@@ -297,7 +344,7 @@ impl Compiler<'_> {
                 Ok(Operand::Str(if at.case_exact() {
                     text
                 } else {
-                    text.to_lowercase()
+                    fold_case(&text).into_owned()
                 }))
             }
             AttributeType::Boolean => {
@@ -504,13 +551,67 @@ pub(crate) fn is_present(value: &Value) -> bool {
     }
 }
 
-/// Lowercases unless already lowercase, without allocating in the common case.
-pub(crate) fn fold(s: &str) -> Cow<'_, str> {
-    if s.chars().any(char::is_uppercase) {
-        Cow::Owned(s.to_lowercase())
-    } else {
-        Cow::Borrowed(s)
+/// Folds letter case for case-insensitive comparison, as every non-`caseExact`
+/// comparison of [`CompiledFilter::matches`] does on both sides.
+///
+/// Each character is replaced by its Unicode lowercase mapping, character by
+/// character (so, unlike [`str::to_lowercase`], without the word-final sigma
+/// rule), and the few lowercase letters that Unicode case folding maps further
+/// (final sigma, long s, micro sign, the Greek symbol variants) by their folded
+/// form: `"ΟΔΟΣ"`, `"οδος"` and `"οδοσ"` all fold to `"οδοσ"`. A storage layer that
+/// indexes folded text must use this function to agree with the evaluator.
+///
+/// ```
+/// use scim_proto::filter::fold_case;
+///
+/// assert_eq!(fold_case("Alice@Contoso.COM"), "alice@contoso.com");
+/// assert_eq!(fold_case("ǅemal"), fold_case("ǆemal"));
+/// assert_eq!(fold_case("Straße"), "straße");
+/// ```
+pub fn fold_case(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() {
+        return if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(s.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(s)
+        };
     }
+    if s.chars().all(folds_to_itself) {
+        return Cow::Borrowed(s);
+    }
+    let mut folded = String::with_capacity(s.len());
+    for c in s.chars() {
+        match special_fold(c) {
+            Some(f) => folded.push(f),
+            None => folded.extend(c.to_lowercase()),
+        }
+    }
+    Cow::Owned(folded)
+}
+
+fn folds_to_itself(c: char) -> bool {
+    special_fold(c).is_none() && c.to_lowercase().eq(std::iter::once(c))
+}
+
+/// Lowercase letters whose case folding differs from themselves
+/// (the `C` entries of Unicode's CaseFolding.txt whose source is lowercase).
+fn special_fold(c: char) -> Option<char> {
+    Some(match c {
+        '\u{b5}' => '\u{3bc}', // micro sign -> mu
+        '\u{17f}' => 's',      // long s
+        // combining ypogegrammeni, prosgegrammeni -> iota
+        '\u{345}' | '\u{1fbe}' => '\u{3b9}',
+        '\u{3c2}' => '\u{3c3}',   // final sigma -> sigma
+        '\u{3d0}' => '\u{3b2}',   // beta symbol
+        '\u{3d1}' => '\u{3b8}',   // theta symbol
+        '\u{3d5}' => '\u{3c6}',   // phi symbol
+        '\u{3d6}' => '\u{3c0}',   // pi symbol
+        '\u{3f0}' => '\u{3ba}',   // kappa symbol
+        '\u{3f1}' => '\u{3c1}',   // rho symbol
+        '\u{3f5}' => '\u{3b5}',   // lunate epsilon
+        '\u{1e9b}' => '\u{1e61}', // long s with dot above
+        _ => return None,
+    })
 }
 
 fn ordered(ordering: Option<Ordering>, op: CompareOp) -> bool {
@@ -534,7 +635,7 @@ fn compare(value: &Value, op: CompareOp, operand: &Operand, case_exact: bool, da
             let hay = if case_exact {
                 Cow::Borrowed(hay.as_str())
             } else {
-                fold(hay)
+                fold_case(hay)
             };
             match op {
                 CompareOp::Co => hay.contains(needle.as_str()),

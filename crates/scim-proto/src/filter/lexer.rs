@@ -24,8 +24,18 @@ impl Token<'_> {
             Token::LBracket => "'['".into(),
             Token::RBracket => "']'".into(),
             Token::Str(_) => "a string".into(),
-            Token::Word(w) => format!("'{w}'"),
+            Token::Word(w) => format!("'{}'", excerpt(w)),
         }
+    }
+}
+
+/// At most the first 32 characters of `text`, marked when cut: error messages
+/// quote the input, and a filter may be 8 KiB of one word.
+pub(crate) fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    const KEEP: usize = 32;
+    match text.char_indices().nth(KEEP) {
+        Some((cut, _)) => format!("{}...", &text[..cut]).into(),
+        None => text.into(),
     }
 }
 
@@ -154,22 +164,34 @@ impl<'a> Lexer<'a> {
         self.pos += 1;
         let mut out = String::new();
         loop {
-            let rest = &self.input[self.pos..];
-            let Some(idx) = rest.find(['"', '\\']) else {
+            // One pass over bytes: the quote, the backslash and control characters are
+            // ASCII, so wherever one is found is a char boundary.
+            let rest = &self.input.as_bytes()[self.pos..];
+            let Some(idx) = rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            else {
                 return Err(self.error(start, "unterminated string"));
             };
-            let chunk = &rest[..idx];
-            if let Some(c) = chunk.chars().find(|c| (*c as u32) < 0x20) {
-                let at = self.pos + chunk.find(c).unwrap_or(0);
-                return Err(self.error(at, "unescaped control character in string"));
-            }
-            out.push_str(chunk);
+            let chunk = &self.input[self.pos..self.pos + idx];
             self.pos += idx;
-            if rest.as_bytes()[idx] == b'"' {
-                self.pos += 1;
-                return Ok(out);
+            match rest[idx] {
+                // Most strings have no escapes: one exact allocation.
+                b'"' if out.is_empty() => {
+                    self.pos += 1;
+                    return Ok(chunk.to_owned());
+                }
+                b'"' => {
+                    out.push_str(chunk);
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                b'\\' => {
+                    out.push_str(chunk);
+                    self.lex_escape(&mut out)?;
+                }
+                _ => return Err(self.error(self.pos, "unescaped control character in string")),
             }
-            self.lex_escape(&mut out)?;
         }
     }
 

@@ -20,7 +20,8 @@ pub(crate) mod parser;
 mod print;
 
 pub use eval::{
-    Check, CompiledFilter, ElementFilter, Located, Node, Operand, compile, compile_with, locate,
+    Check, CompiledFilter, ElementFilter, Located, Node, Operand, compile, compile_with, fold_case,
+    locate,
 };
 pub(crate) use eval::{is_present, parse_bool_str};
 
@@ -267,5 +268,7 @@ impl Filter {
     }
 }
 
+#[cfg(test)]
+mod eval_tests;
 #[cfg(test)]
 mod tests;

@@ -4,7 +4,7 @@
 //! Precedence, loosest first: `or`, `and`, then `not (...)`, `(...)` and
 //! attribute expressions. `and` and `or` associate to the left.
 
-use super::lexer::{Flavor, Lexer, Token};
+use super::lexer::{Flavor, Lexer, Token, excerpt};
 use super::{
     AttrPath, CompValue, CompareOp, Condition, Filter, MAX_DEPTH, MAX_FILTER_LEN, MAX_TERMS,
     ValuePath,
@@ -83,7 +83,9 @@ pub(crate) fn parse_patch_path(
 }
 
 pub(crate) fn parse_attr_path(input: &str, base: usize) -> Result<AttrPath> {
-    parse_attr_path_flavored(input.trim(), base, Flavor::Path)
+    let trimmed = input.trim_start();
+    let leading = input.len() - trimmed.len();
+    parse_attr_path_flavored(trimmed.trim_end(), base + leading, Flavor::Path)
 }
 
 fn is_name_char(b: u8) -> bool {
@@ -101,13 +103,25 @@ fn validate_name(name: &str, pos: usize, flavor: Flavor) -> Result<&str> {
     } else if name.is_empty() {
         Err(flavor.error(pos, "missing attribute name"))
     } else {
-        Err(flavor.error(pos, format!("'{name}' is not a valid attribute name")))
+        Err(flavor.error(
+            pos,
+            format!("'{}' is not a valid attribute name", excerpt(name)),
+        ))
     }
 }
 
 fn parse_attr_path_flavored(word: &str, pos: usize, flavor: Flavor) -> Result<AttrPath> {
     let (urn, rest, rest_pos) = if is_urn(word) {
         match word.rfind(':') {
+            // URNs are ASCII (RFC 8141); anything else is a typo, not an unknown extension.
+            Some(idx)
+                if !is_urn(&word[..idx]) || !word[..idx].bytes().all(|b| b.is_ascii_graphic()) =>
+            {
+                return Err(flavor.error(
+                    pos,
+                    format!("'{}' is not a valid schema URN", excerpt(&word[..idx])),
+                ));
+            }
             Some(idx) if idx + 1 < word.len() => (
                 Some(word[..idx].to_owned()),
                 &word[idx + 1..],
@@ -116,25 +130,28 @@ fn parse_attr_path_flavored(word: &str, pos: usize, flavor: Flavor) -> Result<At
             _ => {
                 return Err(flavor.error(
                     pos,
-                    format!("'{word}' has a schema URN but no attribute name"),
+                    format!("'{}' has a schema URN but no attribute name", excerpt(word)),
                 ));
             }
         }
     } else {
         (None, word, pos)
     };
-    let mut parts = rest.splitn(3, '.');
-    let name = validate_name(parts.next().unwrap_or(""), rest_pos, flavor)?;
-    let sub = match parts.next() {
+    let (name, sub) = match rest.split_once('.') {
+        Some((_, sub)) if sub.contains('.') => {
+            return Err(flavor.error(
+                pos,
+                format!("'{}' has more than one sub-attribute level", excerpt(word)),
+            ));
+        }
+        Some((name, sub)) => (name, Some(sub)),
+        None => (rest, None),
+    };
+    let name = validate_name(name, rest_pos, flavor)?;
+    let sub = match sub {
         Some(sub) => Some(validate_name(sub, rest_pos + name.len() + 1, flavor)?.to_owned()),
         None => None,
     };
-    if parts.next().is_some() {
-        return Err(flavor.error(
-            pos,
-            format!("'{word}' has more than one sub-attribute level"),
-        ));
-    }
     Ok(AttrPath {
         urn,
         name: name.to_owned(),
@@ -271,7 +288,20 @@ impl<'a, 'r> Parser<'a, 'r> {
                 self.leave();
                 Ok(Filter::Not(Box::new(inner)))
             }
-            Some((pos, Token::Word(word))) => self.parse_attr_expr(word, pos),
+            Some((pos, Token::Word(word))) => {
+                if word.eq_ignore_ascii_case("not") {
+                    // `not` is an attribute name only when an operator follows.
+                    let next_pos = self.lex.position()?;
+                    if let Some(Token::Word(next)) = self.lex.peek()? {
+                        if !next.eq_ignore_ascii_case("pr")
+                            && CompareOp::from_keyword(next).is_none()
+                        {
+                            return Err(self.lex.error(next_pos, "expected '(' after 'not'"));
+                        }
+                    }
+                }
+                self.parse_attr_expr(word, pos)
+            }
             Some((pos, token)) => Err(self.lex.error(
                 pos,
                 format!(
@@ -371,7 +401,10 @@ impl<'a, 'r> Parser<'a, 'r> {
                     Some(sub) => Ok((inner, Some((pos + 1, sub)))),
                     None => Err(self.lex.error(
                         pos,
-                        format!("expected '.subAttribute' after ']', found '{word}'"),
+                        format!(
+                            "expected '.subAttribute' after ']', found '{}'",
+                            excerpt(word)
+                        ),
                     )),
                 };
             }
@@ -387,7 +420,10 @@ impl<'a, 'r> Parser<'a, 'r> {
                 Some(op) => Ok(Condition::Compare(op, self.parse_value()?)),
                 None => Err(self.lex.error(
                     pos,
-                    format!("expected an operator (eq ne co sw ew gt ge lt le pr), found '{w}'"),
+                    format!(
+                        "expected an operator (eq ne co sw ew gt ge lt le pr), found '{}'",
+                        excerpt(w)
+                    ),
                 )),
             },
             Some((pos, token)) => Err(self.lex.error(
@@ -434,7 +470,7 @@ impl<'a, 'r> Parser<'a, 'r> {
             Ok(f) if f.is_finite() => Ok(CompValue::Dec(f)),
             _ => Err(self
                 .lex
-                .error(pos, format!("number '{word}' is out of range"))),
+                .error(pos, format!("number '{}' is out of range", excerpt(word)))),
         }
     }
 }

@@ -44,12 +44,18 @@ impl Display for CompValue {
             CompValue::Bool(b) => write!(f, "{b}"),
             CompValue::Int(i) => write!(f, "{i}"),
             CompValue::Dec(d) => {
-                // Keep a decimal point so the value parses back as a decimal.
-                let text = d.to_string();
-                if text.contains(['.', 'e', 'E']) {
-                    f.write_str(&text)
+                // Both forms keep a '.' or an 'e' so the value parses back as a decimal;
+                // the exponent form keeps huge and tiny magnitudes short (1e300, not 301 digits).
+                let magnitude = d.abs();
+                if magnitude != 0.0 && !(1e-5..1e16).contains(&magnitude) {
+                    write!(f, "{d:e}")
                 } else {
-                    write!(f, "{text}.0")
+                    let text = d.to_string();
+                    if text.contains('.') {
+                        f.write_str(&text)
+                    } else {
+                        write!(f, "{text}.0")
+                    }
                 }
             }
             CompValue::Str(s) => write_json_string(f, s),
