@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::str::FromStr;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -42,13 +43,20 @@ use crate::model::{DISABLED, GroupRef, RuleSet, UserSnapshot};
 pub struct Engine {
     rules: RuleSet,
     compiled: Vec<CompiledRule>,
-    slots: HashMap<String, u32>,
+    /// Distinct filters; rules refer to them by index, so a filter shared by
+    /// several rules is evaluated once per decision.
+    filters: Vec<CompiledFilter>,
+    /// Each distinct filter's canonical text (parsed and printed again).
+    filter_keys: Vec<String>,
+    /// Whether some rules share a filter (then decisions remember results).
+    shares_filters: bool,
+    slots: HashMap<String, u32, IdHash>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct CompiledRule {
     pub(crate) group: Option<u32>,
-    pub(crate) filter: Option<CompiledFilter>,
+    pub(crate) filter: Option<u32>,
 }
 
 impl Engine {
@@ -68,7 +76,10 @@ impl Engine {
                 place: "guard".to_owned(),
             });
         }
-        let mut slots: HashMap<String, u32> = HashMap::new();
+        let mut slots: HashMap<String, u32, IdHash> = HashMap::default();
+        let mut filter_ids: HashMap<String, u32> = HashMap::new();
+        let mut filters = Vec::new();
+        let mut filter_keys = Vec::new();
         let mut compiled = Vec::with_capacity(rules.rules.len());
         for (i, rule) in rules.rules.iter().enumerate() {
             let number = i + 1;
@@ -85,14 +96,27 @@ impl Engine {
                 *slots.entry(g.id.clone()).or_insert(next)
             });
             let filter = match &rule.filter {
-                Some(text) => Some(compile_filter(number, text)?),
+                Some(text) => {
+                    let (key, filter) = compile_filter(number, text)?;
+                    let next = u32::try_from(filters.len()).unwrap_or(u32::MAX);
+                    let id = *filter_ids.entry(key.clone()).or_insert(next);
+                    if id == next {
+                        filters.push(filter);
+                        filter_keys.push(key);
+                    }
+                    Some(id)
+                }
                 None => None,
             };
             compiled.push(CompiledRule { group, filter });
         }
+        let shares_filters = filters.len() < compiled.iter().filter(|r| r.filter.is_some()).count();
         Ok(Engine {
             rules,
             compiled,
+            filters,
+            filter_keys,
+            shares_filters,
             slots,
         })
     }
@@ -113,6 +137,11 @@ impl Engine {
         &self.compiled
     }
 
+    /// The group ids the rules mention, with their bit slots.
+    pub(crate) fn slots(&self) -> &HashMap<String, u32, IdHash> {
+        &self.slots
+    }
+
     /// The user's memberships in the groups the rules mention.
     pub(crate) fn member_bits(&self, groups: &[String]) -> Bits {
         let mut bits = Bits::with_slots(self.slots.len());
@@ -131,7 +160,14 @@ impl Engine {
     pub(crate) fn outcome(&self, user: &UserSnapshot, bits: impl FnOnce() -> Bits) -> Outcome {
         match self.gate(user) {
             Some(outcome) => outcome,
-            None => self.rule_outcome(user, &bits(), 0),
+            None => {
+                let mut memo = if self.shares_filters {
+                    Memo::new(self.filters.len())
+                } else {
+                    Memo::Off
+                };
+                self.rule_outcome(user, &bits(), 0, &mut memo, None)
+            }
         }
     }
 
@@ -151,11 +187,64 @@ impl Engine {
 
     /// Steps 4 and 5, trying rules from index `start` on (the caller knows the
     /// ones before do not match).
-    pub(crate) fn rule_outcome(&self, user: &UserSnapshot, bits: &Bits, start: usize) -> Outcome {
-        self.compiled
-            .get(start..)
-            .and_then(|rest| rest.iter().position(|rule| rule.matches(user, bits)))
-            .map_or(Outcome::Default, |i| Outcome::Rule(start + i))
+    ///
+    /// Filter results go through `memo`, indexed by this engine's filter ids,
+    /// or through `ids` when the memo is shared with another engine (a
+    /// preview compares two rule sets that mostly share their filters).
+    pub(crate) fn rule_outcome(
+        &self,
+        user: &UserSnapshot,
+        bits: &Bits,
+        start: usize,
+        memo: &mut Memo,
+        ids: Option<&[u32]>,
+    ) -> Outcome {
+        (start..self.compiled.len())
+            .find(|&i| self.rule_matches(i, user, bits, memo, ids))
+            .map_or(Outcome::Default, Outcome::Rule)
+    }
+
+    /// Whether rule `i`'s whole condition holds; group first, as it is a bit test.
+    pub(crate) fn rule_matches(
+        &self,
+        i: usize,
+        user: &UserSnapshot,
+        bits: &Bits,
+        memo: &mut Memo,
+        ids: Option<&[u32]>,
+    ) -> bool {
+        let Some(rule) = self.compiled.get(i) else {
+            return false;
+        };
+        if rule.group.is_some_and(|slot| !bits.has(slot)) {
+            return false;
+        }
+        match rule.filter {
+            None => true,
+            Some(local) => {
+                let shared = match ids {
+                    Some(ids) => ids.get(local as usize).copied().unwrap_or(local),
+                    None => local,
+                };
+                memo.get_or(shared, || self.filter_matches(local, user))
+            }
+        }
+    }
+
+    /// Whether rule `i` tests a group.
+    pub(crate) fn rule_has_group(&self, i: usize) -> bool {
+        self.compiled.get(i).is_some_and(|r| r.group.is_some())
+    }
+
+    pub(crate) fn filter_matches(&self, id: u32, user: &UserSnapshot) -> bool {
+        self.filters
+            .get(id as usize)
+            .is_some_and(|f| f.matches(&user.resource))
+    }
+
+    /// Canonical texts of the distinct filters, by filter id.
+    pub(crate) fn filter_keys(&self) -> &[String] {
+        &self.filter_keys
     }
 
     /// The role an outcome gives.
@@ -205,25 +294,103 @@ impl Engine {
     }
 }
 
-impl CompiledRule {
-    /// Group first: it is a bit test, the filter walks JSON.
-    pub(crate) fn matches(&self, user: &UserSnapshot, bits: &Bits) -> bool {
-        self.group.is_none_or(|slot| bits.has(slot))
-            && self
-                .filter
-                .as_ref()
-                .is_none_or(|f| f.matches(&user.resource))
-    }
-}
-
-pub(crate) fn compile_filter(rule: usize, text: &str) -> Result<CompiledFilter> {
+/// Parses and binds a rule's filter; also gives its canonical text, which
+/// identifies filters that differ only in spacing or quoting.
+pub(crate) fn compile_filter(rule: usize, text: &str) -> Result<(String, CompiledFilter)> {
     let invalid = |source| Error::InvalidFilter {
         rule,
         filter: text.to_owned(),
         source,
     };
     let parsed = Filter::parse(text).map_err(invalid)?;
-    compile(&parsed, &USER_RESOURCE).map_err(invalid)
+    let compiled = compile(&parsed, &USER_RESOURCE).map_err(invalid)?;
+    Ok((parsed.to_string(), compiled))
+}
+
+/// Filter results already computed for one user: two bits per filter id.
+/// `Off` when no filter can be asked twice (each rule's filter is distinct).
+#[derive(Debug, Clone)]
+pub(crate) enum Memo {
+    Off,
+    On { known: Bits, value: Bits },
+}
+
+impl Memo {
+    pub(crate) fn new(filters: usize) -> Memo {
+        Memo::On {
+            known: Bits::with_slots(filters),
+            value: Bits::with_slots(filters),
+        }
+    }
+
+    /// Forgets everything, for the next user.
+    pub(crate) fn clear(&mut self) {
+        if let Memo::On { known, value } = self {
+            known.clear();
+            value.clear();
+        }
+    }
+
+    fn get_or(&mut self, id: u32, eval: impl FnOnce() -> bool) -> bool {
+        let Memo::On { known, value } = self else {
+            return eval();
+        };
+        if known.has(id) {
+            return value.has(id);
+        }
+        let result = eval();
+        known.set(id);
+        if result {
+            value.set(id);
+        }
+        result
+    }
+}
+
+/// Hashing for group-id tables, which every decision probes once per group of
+/// the user: a multiply-rotate hash over 8-byte words, several times faster
+/// than the default SipHash on 36-character ids. Flood resistance buys nothing
+/// here: the tables hold only the ids a rule set names, so crafted lookups can
+/// at worst walk the probe sequences of those few keys.
+pub(crate) type IdHash = BuildHasherDefault<IdHasher>;
+
+/// See [`IdHash`].
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct IdHasher(u64);
+
+impl IdHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// Which step of the precedence decided, with the rule index (from 0).
@@ -265,6 +432,13 @@ impl Bits {
                     *word |= 1 << (slot % 64);
                 }
             }
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        match self {
+            Bits::Small(word) => *word = 0,
+            Bits::Large(words) => words.fill(0),
         }
     }
 

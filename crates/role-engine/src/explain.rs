@@ -325,10 +325,10 @@ impl Engine {
                     holds: bits.has(slot),
                 });
             }
-            if let (Some(text), Some(filter)) = (&rule.filter, &compiled.filter) {
+            if let (Some(text), Some(filter)) = (&rule.filter, compiled.filter) {
                 conditions.push(ConditionTrace::Filter {
                     filter: text.clone(),
-                    holds: filter.matches(&user.resource),
+                    holds: self.filter_matches(filter, user),
                 });
             }
             let matched = conditions.iter().all(ConditionTrace::holds);

@@ -2,11 +2,13 @@
 //! role removal, before anything is saved.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
+use std::ops::Range;
 
 use serde::Serialize;
 
-use crate::engine::{Decision, Engine, Outcome};
+use crate::engine::{Bits, Decision, Engine, IdHash, Memo, Outcome};
 use crate::error::Result;
 use crate::model::UserSnapshot;
 
@@ -139,11 +141,11 @@ pub enum Effect {
 /// # Ok::<(), role_engine::Error>(())
 /// ```
 pub fn preview(old: &Engine, new: &Engine, users: &[UserSnapshot]) -> Vec<Change> {
-    let shared = shared_prefix(old, new);
+    let mut pair = Pair::new(old, new, true);
     users
         .iter()
         .enumerate()
-        .filter_map(|(index, user)| compare(old, new, index, user, user, Some(shared)))
+        .filter_map(|(index, user)| pair.compare(index, user, user))
         .collect()
 }
 
@@ -167,6 +169,7 @@ pub fn preview_group_deletion(
     group_id: &str,
     users: &[UserSnapshot],
 ) -> Vec<Change> {
+    let mut pair = Pair::new(engine, engine, false);
     users
         .iter()
         .enumerate()
@@ -174,7 +177,7 @@ pub fn preview_group_deletion(
         .filter_map(|(index, user)| {
             let mut after = user.clone();
             after.groups.retain(|g| g != group_id);
-            compare(engine, engine, index, user, &after, None)
+            pair.compare(index, user, &after)
         })
         .collect()
 }
@@ -204,6 +207,9 @@ pub fn preview_role_removal(
     users: &[UserSnapshot],
 ) -> Result<Vec<Change>> {
     let new = Engine::new(engine.rules().without_role(role)?)?;
+    // Lifting a lock changes neither groups nor attributes, so the rules
+    // shared at the start still decide alike.
+    let mut pair = Pair::new(engine, &new, true);
     Ok(users
         .iter()
         .enumerate()
@@ -211,72 +217,245 @@ pub fn preview_role_removal(
             if user.lock.as_ref().is_some_and(|l| l.role == role) {
                 let mut after = user.clone();
                 after.lock = None;
-                compare(engine, &new, index, user, &after, None)
+                pair.compare(index, user, &after)
             } else {
-                compare(engine, &new, index, user, user, None)
+                pair.compare(index, user, user)
             }
         })
         .collect())
 }
 
-/// How many leading rules the two engines share.
-fn shared_prefix(old: &Engine, new: &Engine) -> usize {
-    old.rules()
-        .rules
-        .iter()
-        .zip(&new.rules().rules)
-        .take_while(|(a, b)| a == b)
-        .count()
+/// Two engines compared user by user, sharing work between them.
+struct Pair<'a> {
+    old: &'a Engine,
+    new: &'a Engine,
+    /// How many leading rules both engines have in common, when the users
+    /// compared keep their groups and attributes (else 0).
+    shared: usize,
+    /// The new engine's filter ids in a space shared with the old engine's:
+    /// a filter both have gets the old id, so it is evaluated once per user.
+    new_ids: Vec<u32>,
+    /// Every group id either engine mentions, with its slot in each, so a
+    /// user's groups are looked up once for both.
+    slots: HashMap<&'a str, (Option<u32>, Option<u32>), IdHash>,
+    /// When both rule sets agree on everything but a run of rules (the same
+    /// default role and settings, the same rules before and after the run),
+    /// the differing runs of the old and the new rules. A user none of those
+    /// rules matches keeps its role: the rules it matches are the common
+    /// ones, in the same order, so the same one comes first.
+    middle: Option<(Range<usize>, Range<usize>)>,
+    /// Whether a rule in `middle` tests a group (else group bits are not needed to check it).
+    middle_has_groups: bool,
+    memo: Memo,
 }
 
-/// `shared` is the shared rule prefix, only when `before` and `after` are the same user.
-fn compare(
-    old: &Engine,
-    new: &Engine,
-    index: usize,
-    before: &UserSnapshot,
-    after: &UserSnapshot,
-    shared: Option<usize>,
-) -> Option<Change> {
-    let gate_old = old.gate(before);
-    let gate_new = new.gate(after);
-    let held = matches!(
-        (gate_old, gate_new),
-        (Some(Outcome::Locked), Some(Outcome::Locked))
-    );
-    // Rule outcomes, computed only when a gate lets the rules decide or a lock
-    // might be holding a role the rules would move.
-    let rules_old = (gate_old.is_none() || held)
-        .then(|| old.rule_outcome(before, &old.member_bits(&before.groups), 0));
-    let rules_new = (gate_new.is_none() || held).then(|| match (shared, rules_old) {
-        (Some(shared), Some(Outcome::Rule(i))) if i < shared => Outcome::Rule(i),
-        (Some(shared), Some(_)) => new.rule_outcome(after, &new.member_bits(&after.groups), shared),
-        _ => new.rule_outcome(after, &new.member_bits(&after.groups), 0),
-    });
-    let outcome_old = gate_old.or(rules_old).unwrap_or(Outcome::Default);
-    let outcome_new = gate_new.or(rules_new).unwrap_or(Outcome::Default);
+impl<'a> Pair<'a> {
+    fn new(old: &'a Engine, new: &'a Engine, same_groups: bool) -> Pair<'a> {
+        let shared = if same_groups {
+            old.rules()
+                .rules
+                .iter()
+                .zip(&new.rules().rules)
+                .take_while(|(a, b)| a == b)
+                .count()
+        } else {
+            0
+        };
+        let old_ids: HashMap<&str, u32> = old
+            .filter_keys()
+            .iter()
+            .zip(0u32..)
+            .map(|(key, id)| (key.as_str(), id))
+            .collect();
+        let mut next = u32::try_from(old.filter_keys().len()).unwrap_or(u32::MAX);
+        let new_ids: Vec<u32> = new
+            .filter_keys()
+            .iter()
+            .map(|key| match old_ids.get(key.as_str()) {
+                Some(&id) => id,
+                None => {
+                    next = next.saturating_add(1);
+                    next - 1
+                }
+            })
+            .collect();
+        let mut slots: HashMap<&str, (Option<u32>, Option<u32>), IdHash> = HashMap::default();
+        for (id, &slot) in old.slots() {
+            slots.entry(id.as_str()).or_default().0 = Some(slot);
+        }
+        for (id, &slot) in new.slots() {
+            slots.entry(id.as_str()).or_default().1 = Some(slot);
+        }
+        let (a, b) = (&old.rules().rules, &new.rules().rules);
+        let same_settings = old.rules().default_role == new.rules().default_role
+            && old.rules().lock_survives_deactivation == new.rules().lock_survives_deactivation;
+        let middle = (same_groups && same_settings).then(|| {
+            let prefix = shared;
+            let suffix = a[prefix..]
+                .iter()
+                .rev()
+                .zip(b[prefix..].iter().rev())
+                .take_while(|(x, y)| x == y)
+                .count();
+            (prefix..a.len() - suffix, prefix..b.len() - suffix)
+        });
+        let middle_has_groups = middle.as_ref().is_some_and(|(in_old, in_new)| {
+            in_old.clone().any(|i| old.rule_has_group(i))
+                || in_new.clone().any(|i| new.rule_has_group(i))
+        });
+        Pair {
+            old,
+            new,
+            shared,
+            new_ids,
+            slots,
+            middle,
+            middle_has_groups,
+            memo: Memo::new(next as usize),
+        }
+    }
 
-    let effect = if old.role_of(outcome_old, before) != new.role_of(outcome_new, after) {
-        Effect::RoleChanges
-    } else {
-        match (held, rules_old, rules_new) {
-            (true, Some(r_old), Some(r_new))
-                if old.role_of(r_old, before) != new.role_of(r_new, after) =>
-            {
-                Effect::HeldByLock {
-                    rules_before: old.decision(r_old, before),
-                    rules_after: new.decision(r_new, after),
+    /// Memberships as each engine numbers its groups; `after` is the group
+    /// list of the user after the change, when it differs.
+    fn bits(&self, before: &[String], after: Option<&[String]>) -> (Bits, Bits) {
+        let mut old_bits = Bits::with_slots(self.old.slots().len());
+        let mut new_bits = Bits::with_slots(self.new.slots().len());
+        if self.slots.is_empty() {
+            return (old_bits, new_bits);
+        }
+        for id in before {
+            if let Some(&(old, new)) = self.slots.get(id.as_str()) {
+                if let Some(slot) = old {
+                    old_bits.set(slot);
+                }
+                if let (Some(slot), None) = (new, after) {
+                    new_bits.set(slot);
                 }
             }
-            _ => return None,
         }
-    };
-    Some(Change {
-        index,
-        user_id: before.id().map(str::to_owned),
-        user_name: before.user_name().map(str::to_owned),
-        before: old.decision(outcome_old, before),
-        after: new.decision(outcome_new, after),
-        effect,
-    })
+        for id in after.unwrap_or_default() {
+            if let Some(&(_, Some(slot))) = self.slots.get(id.as_str()) {
+                new_bits.set(slot);
+            }
+        }
+        (old_bits, new_bits)
+    }
+
+    /// `before` and `after` must have the same resource (the memo assumes it);
+    /// they may differ in groups (then `shared` is 0) and lock.
+    fn compare(
+        &mut self,
+        index: usize,
+        before: &UserSnapshot,
+        after: &UserSnapshot,
+    ) -> Option<Change> {
+        let (old, new) = (self.old, self.new);
+        let same_user = std::ptr::eq(before, after);
+        self.memo.clear();
+        let mut bits = None;
+        if let (Some((in_old, in_new)), true) = (&self.middle, same_user) {
+            // Cheap exit first: most users match none of the edited rules.
+            let (old_bits, new_bits) = if self.middle_has_groups {
+                bits.insert(self.bits(&before.groups, None))
+            } else {
+                &(Bits::with_slots(0), Bits::with_slots(0))
+            };
+            let memo = &mut self.memo;
+            let touched = in_old
+                .clone()
+                .any(|i| old.rule_matches(i, before, old_bits, memo, None))
+                || in_new
+                    .clone()
+                    .any(|i| new.rule_matches(i, after, new_bits, memo, Some(&self.new_ids)));
+            if !touched {
+                return None;
+            }
+        }
+
+        let gate_old = old.gate(before);
+        let gate_new = new.gate(after);
+        let held = held_by_lock(gate_old, gate_new, before);
+        let need_old = gate_old.is_none() || held;
+        let need_new = gate_new.is_none() || held;
+        if !need_old && !need_new {
+            // Both decided before the rules: compare those outcomes alone.
+            return self.change(index, before, after, gate_old, gate_new, None, None);
+        }
+        let (old_bits, new_bits) = match bits {
+            Some(bits) => bits,
+            None => {
+                let after_groups = (!same_user && before.groups != after.groups)
+                    .then_some(after.groups.as_slice());
+                self.bits(&before.groups, after_groups)
+            }
+        };
+        // Rule outcomes, computed only when a gate lets the rules decide or a
+        // lock might be holding a role the rules would move.
+        let rules_old =
+            need_old.then(|| old.rule_outcome(before, &old_bits, 0, &mut self.memo, None));
+        let rules_new = need_new.then(|| {
+            let start = match rules_old {
+                // A shared rule matched: the new set has it at the same place.
+                Some(Outcome::Rule(i)) if i < self.shared => return Outcome::Rule(i),
+                // The shared rules did not match: start after them.
+                Some(_) => self.shared,
+                None => 0,
+            };
+            new.rule_outcome(after, &new_bits, start, &mut self.memo, Some(&self.new_ids))
+        });
+        self.change(
+            index, before, after, gate_old, gate_new, rules_old, rules_new,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)] // The two sides of one comparison.
+    fn change(
+        &self,
+        index: usize,
+        before: &UserSnapshot,
+        after: &UserSnapshot,
+        gate_old: Option<Outcome>,
+        gate_new: Option<Outcome>,
+        rules_old: Option<Outcome>,
+        rules_new: Option<Outcome>,
+    ) -> Option<Change> {
+        let (old, new) = (self.old, self.new);
+        let held = held_by_lock(gate_old, gate_new, before);
+        let outcome_old = gate_old.or(rules_old).unwrap_or(Outcome::Default);
+        let outcome_new = gate_new.or(rules_new).unwrap_or(Outcome::Default);
+
+        let effect = if old.role_of(outcome_old, before) != new.role_of(outcome_new, after) {
+            Effect::RoleChanges
+        } else {
+            match (held, rules_old, rules_new) {
+                (true, Some(r_old), Some(r_new))
+                    if old.role_of(r_old, before) != new.role_of(r_new, after) =>
+                {
+                    Effect::HeldByLock {
+                        rules_before: old.decision(r_old, before),
+                        rules_after: new.decision(r_new, after),
+                    }
+                }
+                _ => return None,
+            }
+        };
+        Some(Change {
+            index,
+            user_id: before.id().map(str::to_owned),
+            user_name: before.user_name().map(str::to_owned),
+            before: old.decision(outcome_old, before),
+            after: new.decision(outcome_new, after),
+            effect,
+        })
+    }
+}
+
+/// Whether a lock decides on both sides for a user the rules would otherwise
+/// decide: an active locked user. (An inactive one the lock keeps would be
+/// `Disabled` without it, whatever the rules say.)
+fn held_by_lock(gate_old: Option<Outcome>, gate_new: Option<Outcome>, user: &UserSnapshot) -> bool {
+    matches!(
+        (gate_old, gate_new),
+        (Some(Outcome::Locked), Some(Outcome::Locked))
+    ) && user.is_active()
 }

@@ -98,7 +98,7 @@ pub fn validate(rules: &RuleSet, catalogue: &Catalogue, users: &[UserSnapshot]) 
         }
         let filter = match &rule.filter {
             Some(text) => match compile_filter(number, text) {
-                Ok(f) => Some(f),
+                Ok((_, f)) => Some(f),
                 Err(Error::InvalidFilter { source, .. }) => {
                     problems.push(Problem::error(
                         Some(number),
