@@ -176,7 +176,9 @@ impl Engine {
         if user.deleted {
             return Some(Outcome::Deleted);
         }
-        if !user.is_active() && !(user.lock.is_some() && self.rules.lock_survives_deactivation) {
+        let lock_outlives_deactivation =
+            user.lock.is_some() && self.rules.lock_survives_deactivation;
+        if !(user.is_active() || lock_outlives_deactivation) {
             return Some(Outcome::Inactive);
         }
         if user.lock.is_some() {

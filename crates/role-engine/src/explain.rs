@@ -423,3 +423,6 @@ fn step_of(outcome: Outcome) -> Step {
         Outcome::Default => Step::Default,
     }
 }
+
+#[cfg(test)]
+mod tests;

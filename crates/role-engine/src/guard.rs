@@ -105,3 +105,6 @@ impl Engine {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -453,3 +453,6 @@ impl UserSnapshot {
         self.groups.iter().any(|g| g == id)
     }
 }
+
+#[cfg(test)]
+mod tests;

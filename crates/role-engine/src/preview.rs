@@ -95,6 +95,9 @@ impl fmt::Display for Change {
 }
 
 /// What a preview entry means.
+// A preview holds one entry per affected user, so the size difference between
+// the variants costs little; boxing would only make matching clumsier.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Effect {
@@ -459,3 +462,6 @@ fn held_by_lock(gate_old: Option<Outcome>, gate_new: Option<Outcome>, user: &Use
         (Some(Outcome::Locked), Some(Outcome::Locked))
     ) && user.is_active()
 }
+
+#[cfg(test)]
+mod tests;

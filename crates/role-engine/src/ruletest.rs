@@ -293,9 +293,10 @@ impl TestCase {
     }
 }
 
-/// A lock in a test case: only the role is required.
+/// A lock in a test case: only the role is required. In TOML, `at` may be a
+/// date-time (`at = 2025-02-01T08:00:00Z`) or an RFC 3339 string.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "CaseLockRepr")]
+#[serde(try_from = "CaseLockRepr")]
 pub struct CaseLock {
     /// The locked role.
     pub role: String,
@@ -330,15 +331,25 @@ enum CaseLockRepr {
         #[serde(default)]
         by: Option<String>,
         #[serde(default)]
-        at: Option<DateTime<Utc>>,
+        at: Option<WhenRepr>,
         #[serde(default)]
         reason: Option<String>,
     },
 }
 
-impl From<CaseLockRepr> for CaseLock {
-    fn from(repr: CaseLockRepr) -> CaseLock {
-        match repr {
+/// A TOML date-time or a string; both must be RFC 3339 instants.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum WhenRepr {
+    Text(String),
+    Toml(toml::value::Datetime),
+}
+
+impl TryFrom<CaseLockRepr> for CaseLock {
+    type Error = String;
+
+    fn try_from(repr: CaseLockRepr) -> Result<CaseLock, String> {
+        Ok(match repr {
             CaseLockRepr::Role(role) => CaseLock {
                 role,
                 by: None,
@@ -350,13 +361,30 @@ impl From<CaseLockRepr> for CaseLock {
                 by,
                 at,
                 reason,
-            } => CaseLock {
-                role,
-                by,
-                at,
-                reason,
-            },
-        }
+            } => {
+                let at = match at {
+                    None => None,
+                    Some(when) => {
+                        let text = match when {
+                            WhenRepr::Text(text) => text,
+                            WhenRepr::Toml(datetime) => datetime.to_string(),
+                        };
+                        let parsed = DateTime::parse_from_rfc3339(&text).map_err(|e| {
+                            format!(
+                                "lock.at '{text}' is not an RFC 3339 date-time with offset: {e}"
+                            )
+                        })?;
+                        Some(parsed.with_timezone(&Utc))
+                    }
+                };
+                CaseLock {
+                    role,
+                    by,
+                    at,
+                    reason,
+                }
+            }
+        })
     }
 }
 
@@ -447,3 +475,6 @@ impl fmt::Display for CaseFailure {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

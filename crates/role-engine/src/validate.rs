@@ -307,8 +307,8 @@ impl fmt::Display for Problem {
         write!(f, "{severity}: ")?;
         let rule = self.rule.unwrap_or(0);
         match &self.kind {
-            ProblemKind::EmptyRole { place } if self.rule.is_some() => {
-                write!(f, "rule {rule}: the role name is empty ({place})")
+            ProblemKind::EmptyRole { .. } if self.rule.is_some() => {
+                write!(f, "rule {rule}: the role name is empty")
             }
             ProblemKind::EmptyRole { place } => write!(f, "{place}: the role name is empty"),
             ProblemKind::UnknownRole { role, .. } if self.rule.is_some() => {
@@ -407,3 +407,6 @@ pub enum ProblemKind {
         role: String,
     },
 }
+
+#[cfg(test)]
+mod tests;

@@ -340,7 +340,7 @@ proptest! {
         prop_assert_eq!(&why.decision, &engine.decide(&user));
         let decided = why.steps.iter().filter(|s| s.outcome == role_engine::StepOutcome::Decided).count();
         prop_assert_eq!(decided, 1);
-        let first = why.rules.iter().position(|r| r.matched());
+        let first = why.rules.iter().position(role_engine::RuleTrace::matched);
         if let Reason::Rule { rule, .. } = why.decision.reason {
             prop_assert_eq!(first, Some(rule - 1));
         }
