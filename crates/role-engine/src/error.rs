@@ -49,14 +49,6 @@ pub enum Error {
     /// JSON that does not describe a rule set.
     #[error("invalid JSON: {0}")]
     Json(String),
-    /// A rule test case that cannot be turned into a user.
-    #[error("case '{case}': {message}")]
-    InvalidCase {
-        /// The case's name.
-        case: String,
-        /// What is wrong.
-        message: String,
-    },
 }
 
 /// Shorthand used throughout the crate.

@@ -103,8 +103,8 @@ impl fmt::Display for Change {
 pub enum Effect {
     /// `before.role != after.role`.
     RoleChanges,
-    /// The user is locked, so `before` and `after` agree; the rules alone would
-    /// have moved the role as shown.
+    /// The user is active and locked, so `before` and `after` agree; without
+    /// the lock the rules would have moved the role as shown.
     HeldByLock {
         /// What the old rules give if the lock were lifted.
         rules_before: Decision,
@@ -120,8 +120,10 @@ pub enum Effect {
 /// A user appears with [`Effect::RoleChanges`] exactly when
 /// `old.decide(u).role != new.decide(u).role`; users whose role stays and only
 /// the reason changes (say, a rule moved from number 2 to 3) are not listed.
-/// Runs on the calling thread; rules that both sets share at the start are
-/// evaluated once per user.
+/// Runs on the calling thread, with work in proportion to the edit: when the
+/// two sets differ only in a run of rules (same default role and lock setting),
+/// a user none of the differing rules matches keeps its role and costs only
+/// those rules' conditions; filters both sets share are evaluated once per user.
 ///
 /// ```
 /// use role_engine::{Engine, GroupRef, Rule, RuleSet, UserSnapshot, preview};

@@ -383,3 +383,9 @@ fn active_holders_for_the_guard() {
         );
     }
 }
+
+#[test]
+fn engines_can_be_shared_between_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Engine>();
+}
