@@ -81,9 +81,11 @@ impl RuleSet {
         toml::from_str(text).map_err(|e| Error::Toml(e.to_string()))
     }
 
-    /// Writes the rule set as TOML.
+    /// Writes the rule set as TOML, in the layout of the reading example:
+    /// settings first, then one `[[rules]]` table per rule with its group as an
+    /// inline table.
     pub fn to_toml(&self) -> Result<String> {
-        toml::to_string(self).map_err(|e| Error::Toml(e.to_string()))
+        render_toml(self)
     }
 
     /// Reads a rule set from JSON.
@@ -456,3 +458,42 @@ impl UserSnapshot {
 
 #[cfg(test)]
 mod tests;
+
+/// Writes `value` as TOML with every nested table inline except the elements
+/// of top-level arrays of tables, which become `[[key]]` sections: the
+/// hand-written layout, rather than `[rules.group]` sub-tables.
+pub(crate) fn render_toml<T: Serialize>(value: &T) -> Result<String> {
+    use std::fmt::Write;
+
+    let table = toml::Table::try_from(value).map_err(|e| Error::Toml(e.to_string()))?;
+    let sections = |v: &toml::Value| match v {
+        toml::Value::Array(items) => !items.is_empty() && items.iter().all(toml::Value::is_table),
+        _ => false,
+    };
+    let mut out = String::new();
+    for (key, v) in table.iter().filter(|(_, v)| !sections(v)) {
+        let _ = writeln!(out, "{} = {v}", toml_key(key));
+    }
+    for (key, v) in table.iter().filter(|(_, v)| sections(v)) {
+        for item in v.as_array().into_iter().flatten() {
+            let _ = write!(out, "\n[[{}]]\n", toml_key(key));
+            for (field, v) in item.as_table().into_iter().flatten() {
+                let _ = writeln!(out, "{} = {v}", toml_key(field));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A bare key where TOML allows one, else a quoted one.
+fn toml_key(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if bare {
+        key.to_owned()
+    } else {
+        toml::Value::String(key.to_owned()).to_string()
+    }
+}

@@ -112,7 +112,7 @@ impl RuleTests {
 
     /// Writes the rule tests as TOML.
     pub fn to_toml(&self) -> Result<String> {
-        toml::to_string(self).map_err(|e| Error::Toml(e.to_string()))
+        crate::model::render_toml(self)
     }
 
     /// Reads rule tests from JSON.

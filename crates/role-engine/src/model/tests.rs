@@ -89,3 +89,27 @@ fn unknown_keys_and_bad_documents_are_errors() {
         Err(Error::Json(_))
     ));
 }
+
+#[test]
+fn rule_sets_write_toml_as_a_person_would() {
+    let mut rules =
+        seed_rules().with_rule(Rule::filter(r#"title co "x""#, "Admin").named("bosses"));
+    rules.guard = Some(Guard {
+        role: "Admin".into(),
+    });
+    let expect = r#"default_role = "Viewer"
+lock_survives_deactivation = false
+guard = { role = "Admin" }
+
+[[rules]]
+group = { id = "8d1f0c2e-employees", label = "Employees" }
+role = "Loanee"
+
+[[rules]]
+name = "bosses"
+filter = 'title co "x"'
+role = "Admin"
+"#;
+    assert_eq!(rules.to_toml().unwrap(), expect);
+    assert_eq!(RuleSet::from_toml(expect).unwrap(), rules);
+}
