@@ -72,6 +72,8 @@ compat_rules! {
     UnquotedFilterValue = "unquoted-filter-value",
     /// An extension attribute named without its URN (`department`), resolved when exactly one extension defines it.
     UnqualifiedExtensionAttribute = "unqualified-extension-attribute",
+    /// Group member ids that name no user of the tenant, ignored instead of failing the whole request (the rest of the membership change applies).
+    UnknownMemberIgnored = "unknown-member-ignored",
     /// A PATCH value that is a JSON string holding an object where the schema wants an object (Entra's legacy `roles`), decoded.
     JsonEncodedObject = "json-encoded-object",
 }

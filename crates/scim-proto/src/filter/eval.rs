@@ -471,9 +471,15 @@ fn relative(parent: &Located, path: &AttrPath) -> Result<Located> {
 // ---------------------------------------------------------------------------
 // Evaluation
 
-fn get_ci<'v>(object: &'v Value, key: &str) -> Option<&'v Value> {
+/// A key of a JSON object. Attribute names resolved from a schema are looked up
+/// exactly (resources are in canonical form); extension URNs and attributes of
+/// unknown extensions, which keep the spelling a client sent, ignore ASCII case.
+fn get_key<'v>(object: &'v Value, key: &str, exact: bool) -> Option<&'v Value> {
     let map = object.as_object()?;
     map.get(key).or_else(|| {
+        if exact {
+            return None;
+        }
         map.iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
             .map(|(_, v)| v)
@@ -492,13 +498,13 @@ fn flatten(value: &Value) -> &[Value] {
 /// or the single value.
 fn attribute_values<'v>(resource: &'v Value, at: &Located) -> &'v [Value] {
     let container = match &at.extension {
-        Some(key) => match get_ci(resource, key) {
+        Some(key) => match get_key(resource, key, false) {
             Some(c) => c,
             None => return &[],
         },
         None => resource,
     };
-    get_ci(container, &at.attr).map_or(&[], flatten)
+    get_key(container, &at.attr, at.attr_def.is_some()).map_or(&[], flatten)
 }
 
 /// Calls `f` on every value addressed by `at`; stops at the first `true`.
@@ -509,13 +515,14 @@ fn any_value(
     element: Option<&Value>,
     mut f: impl FnMut(&Value) -> bool,
 ) -> bool {
+    let exact = at.attr_def.is_some();
     match (&at.sub, element) {
         (Some(sub), Some(element)) => {
-            get_ci(element, sub).is_some_and(|v| flatten(v).iter().any(f))
+            get_key(element, sub, exact).is_some_and(|v| flatten(v).iter().any(f))
         }
         (Some(sub), None) => attribute_values(resource, at)
             .iter()
-            .filter_map(|e| get_ci(e, sub))
+            .filter_map(|e| get_key(e, sub, exact))
             .any(|v| flatten(v).iter().any(&mut f)),
         (None, _) => attribute_values(resource, at).iter().any(f),
     }
@@ -629,9 +636,40 @@ fn ordered(ordering: Option<Ordering>, op: CompareOp) -> bool {
     }
 }
 
+/// [`compare`] for an ASCII value against a folded needle, folding the value on
+/// the fly instead of allocating its folded copy (the common case, and the hot
+/// path of role rules evaluated on every change).
+fn compare_ascii_folded(hay: &[u8], needle: &[u8], op: CompareOp) -> bool {
+    let folded = |bytes: &[u8]| {
+        bytes
+            .iter()
+            .map(u8::to_ascii_lowercase)
+            .eq(needle.iter().copied())
+    };
+    match op {
+        CompareOp::Co => {
+            needle.is_empty()
+                || (needle.len() <= hay.len() && hay.windows(needle.len()).any(folded))
+        }
+        CompareOp::Sw => hay.len() >= needle.len() && folded(&hay[..needle.len()]),
+        CompareOp::Ew => hay.len() >= needle.len() && folded(&hay[hay.len() - needle.len()..]),
+        _ => ordered(
+            Some(
+                hay.iter()
+                    .map(u8::to_ascii_lowercase)
+                    .cmp(needle.iter().copied()),
+            ),
+            op,
+        ),
+    }
+}
+
 fn compare(value: &Value, op: CompareOp, operand: &Operand, case_exact: bool, date: bool) -> bool {
     match (operand, value) {
         (Operand::Str(needle), Value::String(hay)) => {
+            if !case_exact && hay.is_ascii() {
+                return compare_ascii_folded(hay.as_bytes(), needle.as_bytes(), op);
+            }
             let hay = if case_exact {
                 Cow::Borrowed(hay.as_str())
             } else {
