@@ -19,7 +19,7 @@ mod lexer;
 pub(crate) mod parser;
 mod print;
 
-pub use eval::{CompiledFilter, Located, compile, compile_with};
+pub use eval::{Check, CompiledFilter, Located, Node, Operand, compile, compile_with};
 
 use crate::compat::CompatReport;
 use crate::error::Result;
