@@ -496,9 +496,16 @@ pub(crate) fn is_present(value: &Value) -> bool {
     }
 }
 
-/// Lowercases unless already lowercase, without allocating in the common case.
+/// `str::to_lowercase`, without allocating when nothing changes. The test is
+/// "some character lowercases to something else", not `is_uppercase`: titlecase
+/// letters such as 'ǅ' are not uppercase yet lowercase to 'ǆ', and operands are
+/// folded with `to_lowercase`.
 pub(crate) fn fold(s: &str) -> Cow<'_, str> {
-    if s.chars().any(char::is_uppercase) {
+    let unchanged = |c: char| {
+        let mut lower = c.to_lowercase();
+        lower.next() == Some(c) && lower.next().is_none()
+    };
+    if !s.chars().all(unchanged) {
         Cow::Owned(s.to_lowercase())
     } else {
         Cow::Borrowed(s)
