@@ -1,0 +1,7 @@
+DROP TABLE events;
+DROP TABLE memberships;
+DROP TABLE groups;
+DROP TABLE user_emails;
+DROP TABLE users;
+DROP TABLE tokens;
+DROP TABLE tenants;

@@ -1,0 +1,206 @@
+//! A small owned SQL builder: text plus typed bind values, run through diesel.
+//!
+//! Dynamic queries (filters, sorting, keyset paging, IN lists) are assembled as
+//! text with placeholders pushed by diesel itself, so the same builder serves
+//! SQLite (`?`) and PostgreSQL (`$n`) and values never enter the SQL text.
+
+use chrono::NaiveDateTime;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{BigInt, Bool, Double, Text, Timestamp, Untyped};
+use diesel::{QueryResult, RunQueryDsl};
+
+use crate::conn::MultiBackend;
+
+/// A bind value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Bind {
+    Text(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Time(NaiveDateTime),
+    NullText,
+    NullTime,
+    NullBool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Part {
+    Sql(String),
+    Bind(Bind),
+}
+
+/// SQL text with binds, executable on a [`crate::conn::DbConnection`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Sql {
+    parts: Vec<Part>,
+    /// Statements whose text varies with the data (IN lists) are not worth caching.
+    uncacheable: bool,
+}
+
+impl Sql {
+    pub(crate) fn new() -> Sql {
+        Sql::default()
+    }
+
+    /// Starts with literal SQL text.
+    pub(crate) fn from(text: &str) -> Sql {
+        let mut sql = Sql::new();
+        sql.push(text);
+        sql
+    }
+
+    /// Appends literal SQL text (never data).
+    pub(crate) fn push(&mut self, text: &str) -> &mut Sql {
+        if let Some(Part::Sql(last)) = self.parts.last_mut() {
+            last.push_str(text);
+        } else {
+            self.parts.push(Part::Sql(text.to_owned()));
+        }
+        self
+    }
+
+    /// Appends a placeholder bound to `value`.
+    pub(crate) fn bind(&mut self, value: Bind) -> &mut Sql {
+        self.parts.push(Part::Bind(value));
+        self
+    }
+
+    pub(crate) fn text(&mut self, value: impl Into<String>) -> &mut Sql {
+        self.bind(Bind::Text(value.into()))
+    }
+
+    pub(crate) fn opt_text(&mut self, value: Option<&str>) -> &mut Sql {
+        match value {
+            Some(v) => self.text(v),
+            None => self.bind(Bind::NullText),
+        }
+    }
+
+    pub(crate) fn int(&mut self, value: i64) -> &mut Sql {
+        self.bind(Bind::Int(value))
+    }
+
+    pub(crate) fn float(&mut self, value: f64) -> &mut Sql {
+        self.bind(Bind::Float(value))
+    }
+
+    pub(crate) fn boolean(&mut self, value: bool) -> &mut Sql {
+        self.bind(Bind::Bool(value))
+    }
+
+    pub(crate) fn opt_bool(&mut self, value: Option<bool>) -> &mut Sql {
+        match value {
+            Some(v) => self.boolean(v),
+            None => self.bind(Bind::NullBool),
+        }
+    }
+
+    pub(crate) fn time(&mut self, value: NaiveDateTime) -> &mut Sql {
+        self.bind(Bind::Time(value))
+    }
+
+    pub(crate) fn opt_time(&mut self, value: Option<NaiveDateTime>) -> &mut Sql {
+        match value {
+            Some(v) => self.time(v),
+            None => self.bind(Bind::NullTime),
+        }
+    }
+
+    /// Appends `(?, ?, ...)` for the values; an empty list becomes `(NULL)`, which
+    /// matches nothing.
+    pub(crate) fn text_list<S: AsRef<str>>(&mut self, values: &[S]) -> &mut Sql {
+        self.uncacheable = true;
+        if values.is_empty() {
+            return self.push("(NULL)");
+        }
+        self.push("(");
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.text(v.as_ref());
+        }
+        self.push(")")
+    }
+
+    /// Appends another fragment.
+    pub(crate) fn append(&mut self, other: Sql) -> &mut Sql {
+        self.uncacheable |= other.uncacheable;
+        for part in other.parts {
+            match part {
+                Part::Sql(text) => {
+                    self.push(&text);
+                }
+                Part::Bind(b) => {
+                    self.bind(b);
+                }
+            }
+        }
+        self
+    }
+
+    /// Marks the statement as not worth caching.
+    pub(crate) fn no_cache(&mut self) -> &mut Sql {
+        self.uncacheable = true;
+        self
+    }
+
+    /// The SQL text with `?` for binds, for tests and debugging.
+    #[cfg(test)]
+    pub(crate) fn debug_text(&self) -> String {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                Part::Sql(s) => s.clone(),
+                Part::Bind(_) => "?".to_owned(),
+            })
+            .collect()
+    }
+}
+
+impl QueryFragment<MultiBackend> for Sql {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
+        if self.uncacheable {
+            out.unsafe_to_cache_prepared();
+        }
+        for part in &self.parts {
+            match part {
+                Part::Sql(text) => out.push_sql(text),
+                Part::Bind(Bind::Text(v)) => out.push_bind_param::<Text, str>(v.as_str())?,
+                Part::Bind(Bind::Int(v)) => out.push_bind_param::<BigInt, i64>(v)?,
+                Part::Bind(Bind::Float(v)) => out.push_bind_param::<Double, f64>(v)?,
+                Part::Bind(Bind::Bool(v)) => out.push_bind_param::<Bool, bool>(v)?,
+                Part::Bind(Bind::Time(v)) => {
+                    out.push_bind_param::<Timestamp, NaiveDateTime>(v)?;
+                }
+                Part::Bind(Bind::NullText) => {
+                    out.push_bind_param::<diesel::sql_types::Nullable<Text>, Option<String>>(
+                        &None,
+                    )?;
+                }
+                Part::Bind(Bind::NullBool) => {
+                    out.push_bind_param::<diesel::sql_types::Nullable<Bool>, Option<bool>>(&None)?;
+                }
+                Part::Bind(Bind::NullTime) => {
+                    out.push_bind_param::<
+                        diesel::sql_types::Nullable<Timestamp>,
+                        Option<NaiveDateTime>,
+                    >(&None)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl QueryId for Sql {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for Sql {
+    type SqlType = Untyped;
+}
+
+impl<Conn> RunQueryDsl<Conn> for Sql {}

@@ -1,0 +1,6 @@
+//! Integration tests of scim-store: one contract suite run on SQLite and on
+//! PostgreSQL (see `harness`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod harness;
+mod tenants;
