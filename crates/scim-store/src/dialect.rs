@@ -117,7 +117,8 @@ pub(crate) fn migrate(conn: &mut DbConnection) -> Result<(), StoreError> {
     let failed = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
     match conn {
         DbConnection::Sqlite(c) => {
-            c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(failed)?;
+            c.run_pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(failed)?;
         }
         DbConnection::Pg(c) => {
             diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
@@ -288,7 +289,10 @@ pub(crate) fn text_compare(dialect: Dialect, lhs: &Sql, op: CompareOp, needle: &
             let chars = i64::try_from(needle.chars().count()).unwrap_or(i64::MAX);
             match dialect {
                 Dialect::Sqlite => {
-                    sql.push("substr(").append(lhs.clone()).push(", ").int(-chars);
+                    sql.push("substr(")
+                        .append(lhs.clone())
+                        .push(", ")
+                        .int(-chars);
                 }
                 Dialect::Postgres => {
                     sql.push("right(")

@@ -132,7 +132,11 @@ pub(crate) fn prepare(kind: Kind, resource: &Value) -> Result<Prepared, StoreErr
     check_json("resource", resource)?;
     let (rt, name_attr, relation) = match kind {
         Kind::User => (&scim_proto::schema::USER_RESOURCE, "userName", "groups"),
-        Kind::Group => (&scim_proto::schema::GROUP_RESOURCE, "displayName", "members"),
+        Kind::Group => (
+            &scim_proto::schema::GROUP_RESOURCE,
+            "displayName",
+            "members",
+        ),
     };
     let body: Map<String, Value> = input
         .iter()
@@ -182,7 +186,14 @@ pub(crate) fn prepare(kind: Kind, resource: &Value) -> Result<Prepared, StoreErr
         Kind::Group => Vec::new(),
     };
     let columns: &[&str] = match kind {
-        Kind::User => &["id", "externalId", "userName", "displayName", "active", "meta"],
+        Kind::User => &[
+            "id",
+            "externalId",
+            "userName",
+            "displayName",
+            "active",
+            "meta",
+        ],
         Kind::Group => &["id", "externalId", "displayName", "meta"],
     };
     let doc = build_doc(&body, rt, columns, &mut exact);
@@ -256,7 +267,6 @@ fn build_doc(
     }
     doc
 }
-
 
 fn case_exact(def: Option<&AttributeDef>) -> bool {
     def.is_some_and(|d| d.case_exact)

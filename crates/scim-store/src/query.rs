@@ -455,9 +455,8 @@ impl<'a> Translator<'a> {
         if at.sub.as_deref() != Some("value") {
             return None;
         }
-        let mut sql = Sql::from(
-            "u.id IN (SELECT ue.user_id FROM user_emails ue WHERE ue.tenant_id = ",
-        );
+        let mut sql =
+            Sql::from("u.id IN (SELECT ue.user_id FROM user_emails ue WHERE ue.tenant_id = ");
         sql.text(self.tenant_id)
             .push(" AND ")
             .append(dialect::text_compare(
@@ -499,7 +498,10 @@ impl<'a> Translator<'a> {
                     }
                     (Ty::Bool, Operand::Bool(b)) if !op.is_substring() => {
                         let mut sql = expr.clone();
-                        sql.push(" ").push(dialect::sql_op(*op)).push(" ").boolean(*b);
+                        sql.push(" ")
+                            .push(dialect::sql_op(*op))
+                            .push(" ")
+                            .boolean(*b);
                         sql
                     }
                     (Ty::Time, Operand::DateTime(t)) => time_compare(&expr, *op, t),
@@ -735,7 +737,13 @@ pub(crate) fn order(
             return Ok(Order {
                 kind,
                 key: Some(SortKey {
-                    expr: dialect::doc_sort_key(dialect, a, &key, sub_key.as_deref(), primary_first),
+                    expr: dialect::doc_sort_key(
+                        dialect,
+                        a,
+                        &key,
+                        sub_key.as_deref(),
+                        primary_first,
+                    ),
                     ty: Ty::Text,
                     nullable: true,
                 }),
@@ -776,7 +784,11 @@ impl Order {
         let mut sql = Sql::from(" ORDER BY ");
         if let Some(key) = &self.key {
             if key.nullable {
-                sql.push("(").append(key.expr.clone()).push(" IS NULL)").push(dir).push(", ");
+                sql.push("(")
+                    .append(key.expr.clone())
+                    .push(" IS NULL)")
+                    .push(dir)
+                    .push(", ");
             }
             sql.append(key.expr.clone()).push(dir).push(", ");
         }
@@ -982,7 +994,9 @@ where
         if let Some(extra) = extra {
             sql.push(" AND ").append(extra);
         }
-        sql.append(order.by(reverse)).push(" LIMIT ").int(to_i64(limit));
+        sql.append(order.by(reverse))
+            .push(" LIMIT ")
+            .int(to_i64(limit));
         if offset > 0 {
             sql.push(" OFFSET ").int(to_i64(offset));
         }

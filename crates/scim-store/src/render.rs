@@ -59,7 +59,10 @@ pub fn user(user: &User, groups: &[GroupRef], base_url: Option<&str>) -> Value {
                 let mut entry = Map::new();
                 entry.insert("value".to_owned(), json!(g.group_id));
                 if let Some(base) = base_url {
-                    entry.insert("$ref".to_owned(), json!(format!("{base}/Groups/{}", g.group_id)));
+                    entry.insert(
+                        "$ref".to_owned(),
+                        json!(format!("{base}/Groups/{}", g.group_id)),
+                    );
                 }
                 entry.insert("display".to_owned(), json!(g.display_name));
                 entry.insert("type".to_owned(), json!("direct"));
@@ -95,7 +98,10 @@ pub fn group(group: &Group, members: Option<&[MemberRef]>, base_url: Option<&str
                 let mut entry = Map::new();
                 entry.insert("value".to_owned(), json!(m.user_id));
                 if let Some(base) = base_url {
-                    entry.insert("$ref".to_owned(), json!(format!("{base}/Users/{}", m.user_id)));
+                    entry.insert(
+                        "$ref".to_owned(),
+                        json!(format!("{base}/Users/{}", m.user_id)),
+                    );
                 }
                 if let Some(name) = &m.display_name {
                     entry.insert("display".to_owned(), json!(name));

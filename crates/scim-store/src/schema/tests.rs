@@ -15,13 +15,45 @@ type Columns = BTreeMap<String, Vec<String>>;
 fn diesel_columns() -> Columns {
     use diesel::query_dsl::QueryDsl;
     let queries = [
-        ("tenants", diesel::debug_query::<diesel::pg::Pg, _>(&tenants::table.select(tenants::all_columns)).to_string()),
-        ("tokens", diesel::debug_query::<diesel::pg::Pg, _>(&tokens::table.select(tokens::all_columns)).to_string()),
-        ("users", diesel::debug_query::<diesel::pg::Pg, _>(&users::table.select(users::all_columns)).to_string()),
-        ("user_emails", diesel::debug_query::<diesel::pg::Pg, _>(&user_emails::table.select(user_emails::all_columns)).to_string()),
-        ("groups", diesel::debug_query::<diesel::pg::Pg, _>(&groups::table.select(groups::all_columns)).to_string()),
-        ("memberships", diesel::debug_query::<diesel::pg::Pg, _>(&memberships::table.select(memberships::all_columns)).to_string()),
-        ("events", diesel::debug_query::<diesel::pg::Pg, _>(&events::table.select(events::all_columns)).to_string()),
+        (
+            "tenants",
+            diesel::debug_query::<diesel::pg::Pg, _>(&tenants::table.select(tenants::all_columns))
+                .to_string(),
+        ),
+        (
+            "tokens",
+            diesel::debug_query::<diesel::pg::Pg, _>(&tokens::table.select(tokens::all_columns))
+                .to_string(),
+        ),
+        (
+            "users",
+            diesel::debug_query::<diesel::pg::Pg, _>(&users::table.select(users::all_columns))
+                .to_string(),
+        ),
+        (
+            "user_emails",
+            diesel::debug_query::<diesel::pg::Pg, _>(
+                &user_emails::table.select(user_emails::all_columns),
+            )
+            .to_string(),
+        ),
+        (
+            "groups",
+            diesel::debug_query::<diesel::pg::Pg, _>(&groups::table.select(groups::all_columns))
+                .to_string(),
+        ),
+        (
+            "memberships",
+            diesel::debug_query::<diesel::pg::Pg, _>(
+                &memberships::table.select(memberships::all_columns),
+            )
+            .to_string(),
+        ),
+        (
+            "events",
+            diesel::debug_query::<diesel::pg::Pg, _>(&events::table.select(events::all_columns))
+                .to_string(),
+        ),
     ];
     queries
         .into_iter()
@@ -64,7 +96,11 @@ fn group(rows: Vec<Column>) -> Columns {
 fn sqlite_migrations_match_the_schema() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.db");
-    let store = Store::open(&format!("sqlite://{}", path.display()), StoreOptions::default()).unwrap();
+    let store = Store::open(
+        &format!("sqlite://{}", path.display()),
+        StoreOptions::default(),
+    )
+    .unwrap();
     store.migrate().unwrap();
     store.migrate().unwrap(); // idempotent
     let mut conn = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
@@ -83,7 +119,9 @@ fn postgres_migrations_match_the_schema() {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
     let mut conn = PgConnection::establish(&admin).unwrap();
     let schema = format!("scim_t_{}_schema", std::process::id());
-    diesel::sql_query(format!("CREATE SCHEMA {schema}")).execute(&mut conn).unwrap();
+    diesel::sql_query(format!("CREATE SCHEMA {schema}"))
+        .execute(&mut conn)
+        .unwrap();
     let result = std::panic::catch_unwind(|| {
         let sep = if admin.contains('?') { '&' } else { '?' };
         let url = format!("{admin}{sep}options=-csearch_path%3D{schema}");
@@ -99,7 +137,9 @@ fn postgres_migrations_match_the_schema() {
         .unwrap();
         assert_eq!(group(rows), diesel_columns());
     });
-    diesel::sql_query(format!("DROP SCHEMA {schema} CASCADE")).execute(&mut conn).unwrap();
+    diesel::sql_query(format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&mut conn)
+        .unwrap();
     if let Err(panic) = result {
         std::panic::resume_unwind(panic);
     }

@@ -16,7 +16,10 @@ use crate::sql::Sql;
 use crate::time::{from_db, to_db};
 
 pub(super) fn append(tx: &mut Tx<'_>, event: &NewEvent) -> Result<Event, StoreError> {
-    for value in [&event.before, &event.after, &event.cause].into_iter().flatten() {
+    for value in [&event.before, &event.after, &event.cause]
+        .into_iter()
+        .flatten()
+    {
         check_json("event", value)?;
     }
     for value in [&event.resource_type, &event.resource_id, &event.request_id]
@@ -28,7 +31,8 @@ pub(super) fn append(tx: &mut Tx<'_>, event: &NewEvent) -> Result<Event, StoreEr
     check_text("event kind", event.kind.as_str())?;
     tx.enter(&event.tenant_id)?;
     let mut next = Sql::from("UPDATE tenants SET event_seq = event_seq + 1 WHERE id = ");
-    next.text(&event.tenant_id).push(" RETURNING event_seq AS n");
+    next.text(&event.tenant_id)
+        .push(" RETURNING event_seq AS n");
     let seq = tx
         .first::<CountRow>(next)?
         .ok_or_else(|| StoreError::not_found("tenant", &event.tenant_id))?
@@ -81,7 +85,9 @@ pub(super) fn after(
     after: i64,
     count: u64,
 ) -> Result<Vec<Event>, StoreError> {
-    let mut sql = Sql::from(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = "));
+    let mut sql = Sql::from(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = "
+    ));
     sql.text(tenant_id)
         .push(" AND seq > ")
         .int(after)
@@ -99,7 +105,9 @@ pub(super) fn of_resource(
     resource_id: &str,
     count: u64,
 ) -> Result<Vec<Event>, StoreError> {
-    let mut sql = Sql::from(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = "));
+    let mut sql = Sql::from(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = "
+    ));
     sql.text(tenant_id)
         .push(" AND resource_id = ")
         .text(resource_id)

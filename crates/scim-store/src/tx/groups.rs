@@ -31,7 +31,11 @@ fn rows_to_groups(rows: Vec<GroupRow>) -> Result<Vec<Group>, StoreError> {
     rows.into_iter().map(GroupRow::into_model).collect()
 }
 
-pub(super) fn by_id(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<Option<Group>, StoreError> {
+pub(super) fn by_id(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    id: &str,
+) -> Result<Option<Group>, StoreError> {
     let mut sql = select();
     sql.push("g.tenant_id = ")
         .text(tenant_id)
@@ -281,16 +285,9 @@ pub(super) fn insert(tx: &mut Tx<'_>, new: &NewGroup) -> Result<Group, StoreErro
         "INSERT INTO groups (id, tenant_id, display_name, display_name_folded, external_id, \
          resource, filter_doc, filter_exact, version, created, last_modified) VALUES (",
     );
-    sql.text(&new.id)
-        .push(", ")
-        .text(&new.tenant_id)
-        .push(", ");
+    sql.text(&new.id).push(", ").text(&new.tenant_id).push(", ");
     push_scim_values(&mut sql, &p, &folded);
-    sql.push(", 1, ")
-        .time(now)
-        .push(", ")
-        .time(now)
-        .push(")");
+    sql.push(", 1, ").time(now).push(", ").time(now).push(")");
     tx.execute_unique(sql, "id")?;
     Ok(Group {
         id: new.id.clone(),
@@ -359,7 +356,11 @@ pub(super) fn delete(
     check_version(expected_version, version)?;
     let mut members = Sql::from("DELETE FROM memberships WHERE group_id = ");
     members.text(id).push(" RETURNING user_id AS id");
-    let mut former: Vec<String> = tx.load::<IdRow>(members)?.into_iter().map(|r| r.id).collect();
+    let mut former: Vec<String> = tx
+        .load::<IdRow>(members)?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
     former.sort_unstable();
     let mut sql = Sql::from("DELETE FROM groups WHERE id = ");
     sql.text(id);
@@ -412,7 +413,11 @@ fn require_live_users(tx: &mut Tx<'_>, tenant_id: &str, ids: &[String]) -> Resul
             .text_list(chunk);
         found.extend(tx.load::<IdRow>(sql)?.into_iter().map(|r| r.id));
     }
-    let missing: Vec<String> = ids.iter().filter(|id| !found.contains(*id)).cloned().collect();
+    let missing: Vec<String> = ids
+        .iter()
+        .filter(|id| !found.contains(*id))
+        .cloned()
+        .collect();
     if missing.is_empty() {
         Ok(())
     } else {
@@ -438,7 +443,8 @@ fn insert_members(
                 .text(user_id.as_str())
                 .push(")");
         }
-        sql.push(" ON CONFLICT DO NOTHING RETURNING user_id AS id").no_cache();
+        sql.push(" ON CONFLICT DO NOTHING RETURNING user_id AS id")
+            .no_cache();
         added.extend(tx.load::<IdRow>(sql)?.into_iter().map(|r| r.id));
     }
     added.sort_unstable();
@@ -549,4 +555,3 @@ pub(super) fn remove_user_from_groups(
     }
     super::users::leave_groups(tx, tenant_id, user_id, now)
 }
-

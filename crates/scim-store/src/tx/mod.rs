@@ -87,7 +87,11 @@ impl<'c> Tx<'c> {
         match sql.execute(self.conn) {
             Ok(n) => Ok(n),
             Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
-                let what = format!("{} {}", info.message(), info.constraint_name().unwrap_or(""));
+                let what = format!(
+                    "{} {}",
+                    info.message(),
+                    info.constraint_name().unwrap_or("")
+                );
                 let attribute = if what.contains("user_name") {
                     "userName"
                 } else if what.contains("display_name") {

@@ -145,7 +145,9 @@ pub(super) fn tokens(
     tenant_id: &str,
     usable_at: Option<DateTime<Utc>>,
 ) -> Result<Vec<Token>, StoreError> {
-    let mut sql = Sql::from(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE tenant_id = "));
+    let mut sql = Sql::from(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE tenant_id = "
+    ));
     sql.text(tenant_id);
     if let Some(now) = usable_at {
         sql.push(" AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ")
@@ -161,7 +163,9 @@ pub(super) fn tokens(
 }
 
 fn token(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<Token, StoreError> {
-    let mut sql = Sql::from(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE tenant_id = "));
+    let mut sql = Sql::from(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE tenant_id = "
+    ));
     sql.text(tenant_id).push(" AND id = ").text(id);
     tx.first::<TokenRow>(sql)?
         .map(TokenRow::into_model)

@@ -139,7 +139,9 @@ pub(super) fn admin_list(
     }
     match q.status {
         Some(UserStatus::Active) => {
-            condition.push(" AND u.deleted_at IS NULL AND u.active = ").boolean(true);
+            condition
+                .push(" AND u.deleted_at IS NULL AND u.active = ")
+                .boolean(true);
         }
         Some(UserStatus::Inactive) => {
             condition
@@ -256,8 +258,9 @@ fn insert_emails(
     emails: &[String],
 ) -> Result<(), StoreError> {
     for (chunk_no, chunk) in emails.chunks(CHUNK / 4).enumerate() {
-        let mut sql =
-            Sql::from("INSERT INTO user_emails (user_id, position, tenant_id, value_folded) VALUES ");
+        let mut sql = Sql::from(
+            "INSERT INTO user_emails (user_id, position, tenant_id, value_folded) VALUES ",
+        );
         for (i, email) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
@@ -298,10 +301,7 @@ pub(super) fn insert(tx: &mut Tx<'_>, new: &NewUser) -> Result<User, StoreError>
          display_name_folded, active, resource, filter_doc, filter_exact, version, created, \
          last_modified, role, role_reason) VALUES (",
     );
-    sql.text(&new.id)
-        .push(", ")
-        .text(&new.tenant_id)
-        .push(", ");
+    sql.text(&new.id).push(", ").text(&new.tenant_id).push(", ");
     push_scim_values(&mut sql, &p, &folded);
     sql.push(", 1, ")
         .time(now)

@@ -67,7 +67,11 @@ fn drop_stale_schemas(conn: &mut PgConnection) {
             .load(conn)
             .expect("list test schemas");
     for name in names {
-        let pid = name.nspname.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+        let pid = name
+            .nspname
+            .split('_')
+            .nth(2)
+            .and_then(|p| p.parse::<u32>().ok());
         let alive = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
         if !alive {
             let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {} CASCADE", name.nspname))
@@ -126,7 +130,9 @@ pub(crate) fn fresh_with(backend: Backend, options: StoreOptions) -> TestDb {
 
 /// A fixed instant plus `seconds`, so tests do not depend on the clock.
 pub(crate) fn at(seconds: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("valid time")
+    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+        .single()
+        .expect("valid time")
         + chrono::Duration::seconds(seconds)
 }
 

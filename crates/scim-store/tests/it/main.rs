@@ -2,5 +2,8 @@
 //! PostgreSQL (see `harness`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod fixtures;
+mod groups;
 mod harness;
 mod tenants;
+mod users;

@@ -37,12 +37,18 @@ fn tenant_roundtrip(backend: Backend) {
         .store
         .write(|tx| tx.insert_tenant(&new_tenant("t-other", "acme")))
         .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict { attribute: "slug" }), "{err:?}");
+    assert!(
+        matches!(err, StoreError::Conflict { attribute: "slug" }),
+        "{err:?}"
+    );
     let err = db
         .store
         .write(|tx| tx.insert_tenant(&new_tenant("t-acme", "other")))
         .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict { attribute: "id" }), "{err:?}");
+    assert!(
+        matches!(err, StoreError::Conflict { attribute: "id" }),
+        "{err:?}"
+    );
     let err = db
         .store
         .write(|tx| tx.insert_tenant(&new_tenant("T-Upper", "upper")))
@@ -86,12 +92,18 @@ fn tenant_update_and_delete(backend: Backend) {
             )
         })
         .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict { attribute: "slug" }), "{err:?}");
+    assert!(
+        matches!(err, StoreError::Conflict { attribute: "slug" }),
+        "{err:?}"
+    );
     let err = db
         .store
         .write(|tx| tx.update_tenant("t-missing", &TenantUpdate::default(), at(6)))
         .unwrap_err();
-    assert!(matches!(err, StoreError::NotFound { kind: "tenant", .. }), "{err:?}");
+    assert!(
+        matches!(err, StoreError::NotFound { kind: "tenant", .. }),
+        "{err:?}"
+    );
     db.store.write(|tx| tx.delete_tenant(&t.id)).unwrap();
     assert_eq!(db.store.read(|tx| tx.tenant(&t.id)).unwrap(), None);
 }
@@ -112,11 +124,18 @@ fn tokens_rotate_and_revoke(backend: Backend) {
     let db = fresh(backend);
     let t = tenant(&db.store, "acme");
     let other = tenant(&db.store, "beta");
-    let old = db.store.write(|tx| tx.insert_token(&token(&t.id, "tok1", None))).unwrap();
+    let old = db
+        .store
+        .write(|tx| tx.insert_token(&token(&t.id, "tok1", None)))
+        .unwrap();
     assert_eq!(old.hash, "sha256:tok1");
     assert!(old.usable_at(at(11)));
-    db.store.write(|tx| tx.insert_token(&token(&t.id, "tok2", None))).unwrap();
-    db.store.write(|tx| tx.insert_token(&token(&other.id, "tok3", None))).unwrap();
+    db.store
+        .write(|tx| tx.insert_token(&token(&t.id, "tok2", None)))
+        .unwrap();
+    db.store
+        .write(|tx| tx.insert_token(&token(&other.id, "tok3", None)))
+        .unwrap();
 
     // Rotation overlap: the old token keeps working until it expires.
     let old = db
@@ -138,24 +157,41 @@ fn tokens_rotate_and_revoke(backend: Backend) {
     assert_eq!(usable(99), ["tok1", "tok2"]);
     assert_eq!(usable(100), ["tok2"]);
 
-    db.store.write(|tx| tx.touch_token(&t.id, "tok2", at(50))).unwrap();
-    let revoked = db.store.write(|tx| tx.revoke_token(&t.id, "tok2", at(60))).unwrap();
+    db.store
+        .write(|tx| tx.touch_token(&t.id, "tok2", at(50)))
+        .unwrap();
+    let revoked = db
+        .store
+        .write(|tx| tx.revoke_token(&t.id, "tok2", at(60)))
+        .unwrap();
     assert_eq!(revoked.revoked_at, Some(at(60)));
     assert_eq!(revoked.last_used, Some(at(50)));
     // Revoking again keeps the first revocation time.
-    let again = db.store.write(|tx| tx.revoke_token(&t.id, "tok2", at(70))).unwrap();
+    let again = db
+        .store
+        .write(|tx| tx.revoke_token(&t.id, "tok2", at(70)))
+        .unwrap();
     assert_eq!(again.revoked_at, Some(at(60)));
     assert_eq!(usable(61), ["tok1"]);
     assert_eq!(db.store.read(|tx| tx.tokens(&t.id)).unwrap().len(), 2);
 
     // Another tenant's token is not found.
-    let err = db.store.write(|tx| tx.revoke_token(&t.id, "tok3", at(70))).unwrap_err();
-    assert!(matches!(err, StoreError::NotFound { kind: "token", .. }), "{err:?}");
+    let err = db
+        .store
+        .write(|tx| tx.revoke_token(&t.id, "tok3", at(70)))
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::NotFound { kind: "token", .. }),
+        "{err:?}"
+    );
     let err = db
         .store
         .write(|tx| tx.insert_token(&token(&t.id, "tok3", None)))
         .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict { attribute: "id" }), "{err:?}");
+    assert!(
+        matches!(err, StoreError::Conflict { attribute: "id" }),
+        "{err:?}"
+    );
 }
 
 fn event(tenant_id: &str, kind: EventKind, resource: &str) -> NewEvent {
@@ -179,7 +215,9 @@ fn events_are_gapless_and_ordered(backend: Backend) {
     let seqs: Vec<i64> = (0..5)
         .map(|i| {
             db.store
-                .write(|tx| tx.append_event(&event(&t.id, EventKind::UserCreated, &format!("u{i}"))))
+                .write(|tx| {
+                    tx.append_event(&event(&t.id, EventKind::UserCreated, &format!("u{i}")))
+                })
                 .unwrap()
                 .seq
         })
@@ -214,16 +252,29 @@ fn events_are_gapless_and_ordered(backend: Backend) {
     assert_eq!(page[0].after, Some(json!({"active": true})));
     assert_eq!(page[0].time, at(20));
     assert_eq!(db.store.read(|tx| tx.events(&t.id, 6, 10)).unwrap(), []);
-    let history = db.store.read(|tx| tx.events_of_resource(&t.id, "u1", 10)).unwrap();
+    let history = db
+        .store
+        .read(|tx| tx.events_of_resource(&t.id, "u1", 10))
+        .unwrap();
     let got: Vec<(i64, EventKind)> = history.into_iter().map(|e| (e.seq, e.kind)).collect();
     assert_eq!(got, [(6, EventKind::LockSet), (2, EventKind::UserCreated)]);
-    assert_eq!(db.store.read(|tx| tx.tenant(&t.id)).unwrap().unwrap().last_event_seq, 6);
+    assert_eq!(
+        db.store
+            .read(|tx| tx.tenant(&t.id))
+            .unwrap()
+            .unwrap()
+            .last_event_seq,
+        6
+    );
 
     let err = db
         .store
         .write(|tx| tx.append_event(&event("t-missing", EventKind::UserCreated, "u")))
         .unwrap_err();
-    assert!(matches!(err, StoreError::NotFound { kind: "tenant", .. }), "{err:?}");
+    assert!(
+        matches!(err, StoreError::NotFound { kind: "tenant", .. }),
+        "{err:?}"
+    );
 }
 
 fn event_kinds_have_stable_names(_backend: Backend) {
@@ -231,7 +282,10 @@ fn event_kinds_have_stable_names(_backend: Backend) {
         assert_eq!(EventKind::parse(kind.as_str()), kind);
     }
     assert_eq!(EventKind::UserDeactivated.as_str(), "user.deactivated");
-    assert_eq!(EventKind::parse("future.kind"), EventKind::Other("future.kind".into()));
+    assert_eq!(
+        EventKind::parse("future.kind"),
+        EventKind::Other("future.kind".into())
+    );
 }
 
 contract!(
