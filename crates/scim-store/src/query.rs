@@ -232,7 +232,7 @@ impl<'a> Translator<'a> {
                 let mut sql = Sql::new();
                 sql.push("(")
                     .text(base)
-                    .push(&format!(" || '{endpoint}/' || {id})"));
+                    .push(&format!(" || '/{endpoint}/' || {id})"));
                 Scalar::Expr(sql, Ty::Text)
             }
             None => Scalar::Absent,

@@ -2,8 +2,11 @@
 //! PostgreSQL (see `harness`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod filters;
 mod fixtures;
 mod groups;
 mod harness;
+mod paging;
+mod property;
 mod tenants;
 mod users;
