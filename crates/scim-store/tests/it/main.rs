@@ -2,6 +2,8 @@
 //! PostgreSQL (see `harness`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod concurrency;
+mod durability;
 mod filters;
 mod fixtures;
 mod groups;
