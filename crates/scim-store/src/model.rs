@@ -207,6 +207,8 @@ pub struct Group {
     pub resource: Value,
     /// Version; changes with the body and with membership.
     pub version: i64,
+    /// Number of members.
+    pub member_count: u64,
     /// `meta.created`.
     pub created: DateTime<Utc>,
     /// `meta.lastModified`; changes with the body and with membership.

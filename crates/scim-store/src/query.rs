@@ -19,8 +19,9 @@
 //! is data the SQL encoding cannot represent exactly: resources stored with
 //! `filter_exact = false` (see `crate::doc`). For those, and only those, the
 //! filter runs in Rust (`CompiledFilter::matches` on the rendered resource); the
-//! candidate set is exactly the tenant's inexact rows (a partial index finds them,
-//! and canonical resources never are inexact), and the ids that match are added to
+//! candidate set is exactly the tenant's inexact rows (listed in the small
+//! `inexact_resources` table; canonical resources never are inexact), and the ids
+//! that match are added to
 //! the SQL result with `OR id IN (...)`, so totals, order and paging stay exact.
 //!
 //! # Sorting and paging
@@ -615,6 +616,11 @@ pub(crate) fn filter_where(
     let a = kind.alias();
     let condition = Translator::new(kind, dialect, tenant_id, base_url).node(filter.root())?;
     let mut sql = Sql::from(&format!("(({a}.filter_exact AND "));
+    // Single tests (the lookups clients repeat) make a bounded set of statement
+    // texts; anything larger is prepared afresh rather than cached forever.
+    if !matches!(filter.root(), Node::Test(..)) {
+        sql.no_cache();
+    }
     sql.append(paren(condition)).push(")");
     if !rust_matches.is_empty() {
         sql.push(&format!(" OR {a}.id IN ")).text_list(rust_matches);
@@ -623,10 +629,17 @@ pub(crate) fn filter_where(
     Ok(sql)
 }
 
-/// The condition selecting a tenant's inexact rows (see `crate::doc`).
+/// The condition selecting a tenant's live inexact rows (see `crate::doc`).
 pub(crate) fn inexact_where(kind: Kind, tenant_id: &str) -> Sql {
-    let mut sql = base_where(kind, tenant_id, true);
-    sql.push(&format!(" AND NOT {}.filter_exact", kind.alias()));
+    let mut sql = Sql::from(&format!(
+        "{}.id IN (SELECT resource_id FROM inexact_resources WHERE tenant_id = ",
+        kind.alias()
+    ));
+    sql.text(tenant_id)
+        .push(" AND kind = ")
+        .text(kind.resource_type())
+        .push(") AND ")
+        .append(base_where(kind, tenant_id, true));
     sql
 }
 
@@ -951,10 +964,6 @@ pub(crate) struct RowPage<R> {
     pub(crate) previous: Option<String>,
 }
 
-fn to_i64(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
 #[derive(QueryableByName)]
 struct TextKey {
     #[diesel(sql_type = Nullable<Text>)]
@@ -994,19 +1003,20 @@ where
         if let Some(extra) = extra {
             sql.push(" AND ").append(extra);
         }
-        sql.append(order.by(reverse))
-            .push(" LIMIT ")
-            .int(to_i64(limit));
-        if offset > 0 {
-            sql.push(" OFFSET ").int(to_i64(offset));
-        }
+        sql.append(order.by(reverse)).limit(limit, offset);
         sql
     };
-    let mut count = Sql::from(&format!("SELECT COUNT(*) AS n FROM {table} {a} WHERE "));
-    count.append(condition.clone());
-    let total = tx
-        .first::<CountRow>(count)?
-        .map_or(0, |row| u64::try_from(row.n).unwrap_or(0));
+    // Counting costs a second query; a first page that is not full already knows.
+    let count_all = |tx: &mut Tx<'_>, known: Option<usize>| -> Result<u64, StoreError> {
+        if let Some(n) = known {
+            return Ok(n as u64);
+        }
+        let mut count = Sql::from(&format!("SELECT COUNT(*) AS n FROM {table} {a} WHERE "));
+        count.append(condition.clone());
+        Ok(tx
+            .first::<CountRow>(count)?
+            .map_or(0, |row| u64::try_from(row.n).unwrap_or(0)))
+    };
 
     match paging {
         Paging::Index { start_index, count } => {
@@ -1015,6 +1025,8 @@ where
             } else {
                 tx.load::<R>(select(None, false, *count, start_index.saturating_sub(1)))?
             };
+            let complete = *start_index <= 1 && (rows.len() as u64) < *count;
+            let total = count_all(tx, complete.then_some(rows.len()))?;
             Ok(RowPage {
                 rows,
                 total,
@@ -1030,7 +1042,7 @@ where
             if *count == 0 {
                 return Ok(RowPage {
                     rows: Vec::new(),
-                    total,
+                    total: count_all(tx, None)?,
                     next: None,
                     previous: None,
                 });
@@ -1042,6 +1054,7 @@ where
             let mut rows = tx.load::<R>(select(extra, backward, count.saturating_add(1), 0))?;
             let more = rows.len() as u64 > *count;
             rows.truncate(usize::try_from(*count).unwrap_or(usize::MAX));
+            let total = count_all(tx, (cursor.is_none() && !more).then_some(rows.len()))?;
             if backward {
                 rows.reverse();
             }

@@ -50,6 +50,7 @@ diesel::table! {
         created -> Timestamp,
         last_modified -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        deletion_key -> Text,
         role -> Nullable<Text>,
         role_reason -> Nullable<Text>,
         lock_role -> Nullable<Text>,
@@ -79,6 +80,7 @@ diesel::table! {
         filter_doc -> Text,
         filter_exact -> Bool,
         version -> BigInt,
+        member_count -> BigInt,
         created -> Timestamp,
         last_modified -> Timestamp,
     }
@@ -88,6 +90,14 @@ diesel::table! {
     memberships (group_id, user_id) {
         group_id -> Text,
         user_id -> Text,
+    }
+}
+
+diesel::table! {
+    inexact_resources (resource_id) {
+        resource_id -> Text,
+        tenant_id -> Text,
+        kind -> Text,
     }
 }
 
@@ -113,6 +123,7 @@ diesel::joinable!(user_emails -> users (user_id));
 diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(events -> tenants (tenant_id));
+diesel::joinable!(inexact_resources -> tenants (tenant_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
@@ -121,6 +132,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_emails,
     groups,
     memberships,
+    inexact_resources,
     events,
 );
 

@@ -108,9 +108,10 @@ impl Sql {
     }
 
     /// Appends `(?, ?, ...)` for the values; an empty list becomes `(NULL)`, which
-    /// matches nothing.
+    /// matches nothing. Only short lists leave the statement cacheable: each length
+    /// is another statement text.
     pub(crate) fn text_list<S: AsRef<str>>(&mut self, values: &[S]) -> &mut Sql {
-        self.uncacheable = true;
+        self.uncacheable |= values.len() > 4;
         if values.is_empty() {
             return self.push("(NULL)");
         }
@@ -122,6 +123,26 @@ impl Sql {
             self.text(v.as_ref());
         }
         self.push(")")
+    }
+
+    /// Appends `LIMIT n [OFFSET m]` as literals. A bound LIMIT makes SQLite
+    /// re-prepare the statement at every execution (the planner uses its value), so
+    /// the numbers go into the text; to keep the per-connection statement cache
+    /// small, only first pages with common sizes stay cacheable.
+    pub(crate) fn limit(&mut self, limit: u64, offset: u64) -> &mut Sql {
+        const COMMON: [u64; 16] = [
+            1, 2, 10, 11, 20, 21, 50, 51, 100, 101, 200, 201, 500, 501, 1000, 1001,
+        ];
+        let limit = limit.min(i64::MAX as u64);
+        self.push(&format!(" LIMIT {limit}"));
+        if offset > 0 {
+            let offset = offset.min(i64::MAX as u64);
+            self.push(&format!(" OFFSET {offset}"));
+        }
+        if offset > 0 || !COMMON.contains(&limit) {
+            self.uncacheable = true;
+        }
+        self
     }
 
     /// Appends another fragment.

@@ -1,7 +1,9 @@
 //! [`Store`]: opening, migrating, and running read and write transactions.
 
 use std::collections::HashMap;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -48,6 +50,7 @@ enum Backend {
         readers: Pool,
         writer: Mutex<DbConnection>,
         writer_manager: Manager,
+        _checkpointer: Checkpointer,
     },
     /// Every transaction takes a pooled connection; correctness across processes
     /// comes from the database (row locks, version checks), never from this process.
@@ -93,10 +96,12 @@ impl Store {
             Target::Sqlite(_) => {
                 let writer_manager = manager(Role::Writer);
                 let writer = writer_manager.open().map_err(unavailable)?;
+                let checkpointer = Checkpointer::start(manager(Role::Writer))?;
                 Backend::Sqlite {
                     readers: pool(Role::Reader)?,
                     writer: Mutex::new(writer),
                     writer_manager,
+                    _checkpointer: checkpointer,
                 }
             }
             Target::Postgres(_) => {
@@ -169,6 +174,50 @@ impl Store {
             }
         }
         Ok(guard)
+    }
+}
+
+/// How often the background connection checkpoints the SQLite WAL.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(50);
+
+/// A thread that checkpoints the SQLite WAL every [`CHECKPOINT_INTERVAL`] on its
+/// own connection, so that the writer's commits never wait for a checkpoint's
+/// copying and `fsync`s; it stops when the store is dropped.
+struct Checkpointer {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(manager: Manager) -> Result<Checkpointer, StoreError> {
+        let mut conn = manager.open().map_err(unavailable)?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("scim-store-checkpoint".to_owned())
+            .spawn(move || {
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_INTERVAL)
+                {
+                    // A failed checkpoint (e.g. busy) is retried at the next tick.
+                    let _ = dialect::checkpoint(&mut conn);
+                }
+            })
+            .map_err(|e| StoreError::Unavailable {
+                message: format!("cannot start the checkpoint thread: {e}"),
+                source: Some(Box::new(e)),
+            })?;
+        Ok(Checkpointer {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 

@@ -154,7 +154,11 @@ const INDEXED: &[(Kind, &str, &str)] = &[
         r#"meta.lastModified gt "2026-01-03T00:00:00Z""#,
         "users_last_modified",
     ),
-    (Kind::User, r#"groups.value eq "g1""#, "memberships"),
+    (
+        Kind::User,
+        r#"groups.value eq "g1""#,
+        "m USING PRIMARY KEY|memberships_pkey",
+    ),
     (
         Kind::Group,
         r#"displayName eq "Admins""#,
@@ -173,7 +177,7 @@ fn assert_indexed(conn: &mut DbConnection) {
     for (kind, filter, index) in INDEXED {
         let plan = plan(conn, *kind, filter);
         assert!(
-            plan.contains(index),
+            index.split('|').any(|i| plan.contains(i)),
             "{filter}: expected {index} in\n{plan}"
         );
     }

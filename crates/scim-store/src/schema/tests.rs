@@ -50,6 +50,13 @@ fn diesel_columns() -> Columns {
             .to_string(),
         ),
         (
+            "inexact_resources",
+            diesel::debug_query::<diesel::pg::Pg, _>(
+                &inexact_resources::table.select(inexact_resources::all_columns),
+            )
+            .to_string(),
+        ),
+        (
             "events",
             diesel::debug_query::<diesel::pg::Pg, _>(&events::table.select(events::all_columns))
                 .to_string(),
@@ -81,7 +88,10 @@ struct Column {
 fn group(rows: Vec<Column>) -> Columns {
     let mut out = Columns::new();
     for row in rows {
-        if row.table_name.starts_with("__diesel") || row.column_name == "filter_jsonb" {
+        if row.table_name.starts_with("__diesel")
+            || row.table_name.starts_with("sqlite_stat")
+            || row.column_name == "filter_jsonb"
+        {
             continue;
         }
         out.entry(row.table_name).or_default().push(row.column_name);

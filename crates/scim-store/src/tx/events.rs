@@ -75,10 +75,6 @@ pub(super) fn append(tx: &mut Tx<'_>, event: &NewEvent) -> Result<Event, StoreEr
     })
 }
 
-fn limit(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
 pub(super) fn after(
     tx: &mut Tx<'_>,
     tenant_id: &str,
@@ -91,8 +87,8 @@ pub(super) fn after(
     sql.text(tenant_id)
         .push(" AND seq > ")
         .int(after)
-        .push(" ORDER BY seq LIMIT ")
-        .int(limit(count));
+        .push(" ORDER BY seq")
+        .limit(count, 0);
     tx.load::<EventRow>(sql)?
         .into_iter()
         .map(EventRow::into_model)
@@ -111,8 +107,8 @@ pub(super) fn of_resource(
     sql.text(tenant_id)
         .push(" AND resource_id = ")
         .text(resource_id)
-        .push(" ORDER BY seq DESC LIMIT ")
-        .int(limit(count));
+        .push(" ORDER BY seq DESC")
+        .limit(count, 0);
     tx.load::<EventRow>(sql)?
         .into_iter()
         .map(EventRow::into_model)

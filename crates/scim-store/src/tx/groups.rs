@@ -8,9 +8,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use super::rows::{CountRow, GROUP_COLUMNS, GroupRow, IdRow, TextOptRow};
+use super::rows::{CountRow, GROUP_COLUMNS, GroupRow, IdRow, TextOptRow, VersionRow};
 use super::users::check_base_url;
-use super::{CHUNK, Tx, check_id, sorted_unique};
+use super::{CHUNK, Tx, check_id, record_exactness, sorted_unique};
 use crate::dialect;
 use crate::doc::{self, fold};
 use crate::error::StoreError;
@@ -157,17 +157,23 @@ pub(super) fn members(
     offset: u64,
     count: u64,
 ) -> Result<MemberPage, StoreError> {
-    require_group(tx, tenant_id, group_id)?;
-    let mut total = Sql::from("SELECT COUNT(*) AS n FROM memberships m WHERE m.group_id = ");
-    total.text(group_id);
+    let mut total = Sql::from("SELECT g.member_count AS n FROM groups g WHERE g.tenant_id = ");
+    total.text(tenant_id).push(" AND g.id = ").text(group_id);
     let total = tx
         .first::<CountRow>(total)?
-        .map_or(0, |r| u64::try_from(r.n).unwrap_or(0));
-    let mut sql = member_select(group_id);
-    sql.push(" ORDER BY m.user_id LIMIT ")
-        .int(i64::try_from(count).unwrap_or(i64::MAX))
-        .push(" OFFSET ")
-        .int(i64::try_from(offset).unwrap_or(i64::MAX));
+        .ok_or_else(|| StoreError::not_found("group", group_id))?
+        .n;
+    let total = u64::try_from(total).unwrap_or(0);
+    // The offset is skipped in the membership index alone; only the page's
+    // members are joined with their users.
+    let mut sql = Sql::from(
+        "SELECT m.user_id AS a, u.display_name AS b FROM (SELECT user_id FROM memberships \
+         WHERE group_id = ",
+    );
+    sql.text(group_id)
+        .push(" ORDER BY user_id")
+        .limit(count, offset)
+        .push(") m JOIN users u ON u.id = m.user_id ORDER BY m.user_id");
     Ok(MemberPage {
         members: to_members(tx.load::<TextOptRow>(sql)?),
         total,
@@ -289,6 +295,14 @@ pub(super) fn insert(tx: &mut Tx<'_>, new: &NewGroup) -> Result<Group, StoreErro
     push_scim_values(&mut sql, &p, &folded);
     sql.push(", 1, ").time(now).push(", ").time(now).push(")");
     tx.execute_unique(sql, "id")?;
+    record_exactness(
+        tx,
+        Kind::Group,
+        &new.tenant_id,
+        &new.id,
+        None,
+        Some(p.exact),
+    )?;
     Ok(Group {
         id: new.id.clone(),
         tenant_id: new.tenant_id.clone(),
@@ -296,19 +310,27 @@ pub(super) fn insert(tx: &mut Tx<'_>, new: &NewGroup) -> Result<Group, StoreErro
         external_id: p.external_id,
         resource: p.body,
         version: 1,
+        member_count: 0,
         created: from_db(now),
         last_modified: from_db(now),
     })
 }
 
-/// The version of a group about to change, locked on PostgreSQL.
-fn current_version(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<i64, StoreError> {
-    let mut sql = Sql::from("SELECT g.version AS n FROM groups g WHERE g.tenant_id = ");
+/// The version, folded name and exactness of a group about to change, locked on
+/// PostgreSQL.
+fn current(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<VersionRow, StoreError> {
+    let mut sql = Sql::from(
+        "SELECT g.version AS version, g.display_name_folded AS folded, g.filter_exact AS exact \
+         FROM groups g WHERE g.tenant_id = ",
+    );
     sql.text(tenant_id).push(" AND g.id = ").text(id);
     dialect::for_update(tx.dialect(), &mut sql);
-    tx.first::<CountRow>(sql)?
-        .map(|r| r.n)
+    tx.first::<VersionRow>(sql)?
         .ok_or_else(|| StoreError::not_found("group", id))
+}
+
+fn current_version(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<i64, StoreError> {
+    Ok(current(tx, tenant_id, id)?.version)
 }
 
 fn check_version(expected: Option<i64>, actual: i64) -> Result<(), StoreError> {
@@ -322,8 +344,8 @@ fn check_version(expected: Option<i64>, actual: i64) -> Result<(), StoreError> {
 
 pub(super) fn update(tx: &mut Tx<'_>, update: &GroupUpdate) -> Result<Group, StoreError> {
     tx.enter(&update.tenant_id)?;
-    let version = current_version(tx, &update.tenant_id, &update.id)?;
-    check_version(update.expected_version, version)?;
+    let cur = current(tx, &update.tenant_id, &update.id)?;
+    check_version(update.expected_version, cur.version)?;
     let p = doc::prepare(Kind::Group, &update.resource)?;
     let folded = fold(&p.name);
     if display_name_taken(tx, &update.tenant_id, &folded, Some(&update.id))? {
@@ -341,6 +363,14 @@ pub(super) fn update(tx: &mut Tx<'_>, update: &GroupUpdate) -> Result<Group, Sto
         .push(" WHERE id = ")
         .text(&update.id);
     tx.execute_unique(sql, "displayName")?;
+    record_exactness(
+        tx,
+        Kind::Group,
+        &update.tenant_id,
+        &update.id,
+        Some(cur.exact),
+        Some(p.exact),
+    )?;
     by_id(tx, &update.tenant_id, &update.id)?
         .ok_or_else(|| StoreError::not_found("group", &update.id))
 }
@@ -352,8 +382,9 @@ pub(super) fn delete(
     expected_version: Option<i64>,
 ) -> Result<Vec<String>, StoreError> {
     tx.enter(tenant_id)?;
-    let version = current_version(tx, tenant_id, id)?;
-    check_version(expected_version, version)?;
+    let cur = current(tx, tenant_id, id)?;
+    check_version(expected_version, cur.version)?;
+    record_exactness(tx, Kind::Group, tenant_id, id, Some(cur.exact), None)?;
     let mut members = Sql::from("DELETE FROM memberships WHERE group_id = ");
     members.text(id).push(" RETURNING user_id AS id");
     let mut former: Vec<String> = tx
@@ -368,16 +399,21 @@ pub(super) fn delete(
     Ok(former)
 }
 
-/// Increments the version and sets `lastModified` of groups whose membership changed.
+/// Increments the version, sets `lastModified` and adds `delta` to the member
+/// count of groups whose membership changed.
 pub(super) fn bump_groups(
     tx: &mut Tx<'_>,
     tenant_id: &str,
     ids: &[String],
+    delta: i64,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     for chunk in ids.chunks(CHUNK) {
-        let mut sql = Sql::from("UPDATE groups SET version = version + 1, last_modified = ");
-        sql.time(to_db(now))
+        let mut sql =
+            Sql::from("UPDATE groups SET version = version + 1, member_count = member_count + ");
+        sql.int(delta)
+            .push(", last_modified = ")
+            .time(to_db(now))
             .push(" WHERE tenant_id = ")
             .text(tenant_id)
             .push(" AND id IN ")
@@ -387,19 +423,22 @@ pub(super) fn bump_groups(
     Ok(())
 }
 
-/// Bumps one group if something changed; returns its version afterwards.
+/// Bumps one group if members were added or removed; returns its version afterwards.
 fn bump_one(
     tx: &mut Tx<'_>,
     tenant_id: &str,
     id: &str,
     version: i64,
-    changed: bool,
+    change: (&[String], &[String]),
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
-    if !changed {
+    let (added, removed) = change;
+    if added.is_empty() && removed.is_empty() {
         return Ok(version);
     }
-    bump_groups(tx, tenant_id, &[id.to_owned()], now)?;
+    let delta = i64::try_from(added.len()).unwrap_or(i64::MAX)
+        - i64::try_from(removed.len()).unwrap_or(i64::MAX);
+    bump_groups(tx, tenant_id, &[id.to_owned()], delta, now)?;
     Ok(version + 1)
 }
 
@@ -481,7 +520,7 @@ pub(super) fn add_members(
     let ids = sorted_unique(user_ids);
     require_live_users(tx, tenant_id, &ids)?;
     let added = insert_members(tx, group_id, &ids)?;
-    let version = bump_one(tx, tenant_id, group_id, version, !added.is_empty(), now)?;
+    let version = bump_one(tx, tenant_id, group_id, version, (&added, &[]), now)?;
     Ok(MembershipChange {
         added,
         removed: Vec::new(),
@@ -499,7 +538,7 @@ pub(super) fn remove_members(
     tx.enter(tenant_id)?;
     let version = current_version(tx, tenant_id, group_id)?;
     let removed = delete_members(tx, group_id, &sorted_unique(user_ids))?;
-    let version = bump_one(tx, tenant_id, group_id, version, !removed.is_empty(), now)?;
+    let version = bump_one(tx, tenant_id, group_id, version, (&[], &removed), now)?;
     Ok(MembershipChange {
         added: Vec::new(),
         removed,
@@ -532,8 +571,7 @@ pub(super) fn replace_members(
         .collect();
     let removed = delete_members(tx, group_id, &to_remove)?;
     let added = insert_members(tx, group_id, &to_add)?;
-    let changed = !added.is_empty() || !removed.is_empty();
-    let version = bump_one(tx, tenant_id, group_id, version, changed, now)?;
+    let version = bump_one(tx, tenant_id, group_id, version, (&added, &removed), now)?;
     Ok(MembershipChange {
         added,
         removed,

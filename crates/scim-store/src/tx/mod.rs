@@ -128,6 +128,41 @@ impl<'c> Tx<'c> {
     }
 }
 
+/// Keeps `inexact_resources` in step with a row's `filter_exact`: `was` is the
+/// stored value before the change (`None` for a new row), `now` the new one
+/// (`None` when the row is deleted).
+pub(crate) fn record_exactness(
+    tx: &mut Tx<'_>,
+    kind: crate::query::Kind,
+    tenant_id: &str,
+    id: &str,
+    was: Option<bool>,
+    now: Option<bool>,
+) -> Result<(), StoreError> {
+    let was_listed = was == Some(false);
+    let listed = now == Some(false);
+    if was_listed == listed {
+        return Ok(());
+    }
+    let mut sql = if listed {
+        let mut sql =
+            Sql::from("INSERT INTO inexact_resources (resource_id, tenant_id, kind) VALUES (");
+        sql.text(id)
+            .push(", ")
+            .text(tenant_id)
+            .push(", ")
+            .text(kind.resource_type())
+            .push(") ON CONFLICT DO NOTHING");
+        sql
+    } else {
+        let mut sql = Sql::from("DELETE FROM inexact_resources WHERE resource_id = ");
+        sql.text(id);
+        sql
+    };
+    tx.execute(std::mem::take(&mut sql))?;
+    Ok(())
+}
+
 /// Ids are chosen by callers; they must be lowercase (so that attributes compared
 /// case-insensitively, like a user's `groups.value`, need no folding) and usable
 /// as text on both backends.

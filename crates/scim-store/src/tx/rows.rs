@@ -144,7 +144,7 @@ impl UserRow {
 
 /// Columns of [`GroupRow`], qualified with the alias `g`.
 pub(crate) const GROUP_COLUMNS: &str = "g.id, g.tenant_id, g.display_name, g.external_id, \
-     g.resource, g.version, g.created, g.last_modified";
+     g.resource, g.version, g.member_count, g.created, g.last_modified";
 
 /// Reads columns of `groups` by name; types come from `crate::schema`.
 #[derive(QueryableByName)]
@@ -156,6 +156,7 @@ pub(crate) struct GroupRow {
     external_id: Option<String>,
     resource: String,
     version: i64,
+    member_count: i64,
     created: NaiveDateTime,
     last_modified: NaiveDateTime,
 }
@@ -173,6 +174,7 @@ impl GroupRow {
             external_id: self.external_id,
             resource: parse_json(&self.resource)?,
             version: self.version,
+            member_count: u64::try_from(self.member_count).unwrap_or(0),
             created: from_db(self.created),
             last_modified: from_db(self.last_modified),
         })
@@ -248,11 +250,13 @@ pub(crate) struct CountRow {
     pub(crate) n: i64,
 }
 
-/// A version and the folded name of a row about to change.
+/// The version, folded name and exactness of a row about to change.
 #[derive(QueryableByName)]
 pub(crate) struct VersionRow {
     #[diesel(sql_type = BigInt)]
     pub(crate) version: i64,
     #[diesel(sql_type = Text)]
     pub(crate) folded: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub(crate) exact: bool,
 }

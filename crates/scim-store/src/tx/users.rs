@@ -5,7 +5,9 @@ use serde_json::Value;
 
 use super::groups::{bump_groups, groups_of_users};
 use super::rows::{CountRow, IdRow, PairRow, USER_COLUMNS, UserRow, VersionRow};
-use super::{CHUNK, Tx, check_id, check_json, check_text, sorted_unique, to_json_text};
+use super::{
+    CHUNK, Tx, check_id, check_json, check_text, record_exactness, sorted_unique, to_json_text,
+};
 use crate::dialect::{self, Dialect};
 use crate::doc::{self, Prepared, fold};
 use crate::error::StoreError;
@@ -166,10 +168,8 @@ pub(super) fn admin_list(
         .map_or(0, |r| u64::try_from(r.n).unwrap_or(0));
     let mut sql = select();
     sql.append(condition)
-        .push(" ORDER BY u.user_name_folded, u.id LIMIT ")
-        .int(i64::try_from(q.count).unwrap_or(i64::MAX))
-        .push(" OFFSET ")
-        .int(i64::try_from(q.offset).unwrap_or(i64::MAX));
+        .push(" ORDER BY u.user_name_folded, u.id")
+        .limit(q.count, q.offset);
     Ok(Page {
         items: rows_to_users(tx.load::<UserRow>(sql)?)?,
         total,
@@ -193,8 +193,7 @@ pub(super) fn batch(
     if visibility == Visibility::Live {
         sql.push(" AND u.deleted_at IS NULL");
     }
-    sql.push(" ORDER BY u.id LIMIT ")
-        .int(i64::try_from(limit).unwrap_or(i64::MAX));
+    sql.push(" ORDER BY u.id").limit(limit, 0);
     let users = rows_to_users(tx.load::<UserRow>(sql)?)?;
     let (Some(first), Some(last)) = (users.first(), users.last()) else {
         return Ok(Vec::new());
@@ -276,7 +275,8 @@ fn insert_emails(
                 .text(email.as_str())
                 .push(")");
         }
-        if chunk.len() != CHUNK / 4 {
+        // One statement text per row count: worth caching for the usual one or two.
+        if chunk.len() > 4 {
             sql.no_cache();
         }
         tx.execute(sql)?;
@@ -314,6 +314,7 @@ pub(super) fn insert(tx: &mut Tx<'_>, new: &NewUser) -> Result<User, StoreError>
         .push(")");
     tx.execute_unique(sql, "id")?;
     insert_emails(tx, &new.tenant_id, &new.id, &p.emails)?;
+    record_exactness(tx, Kind::User, &new.tenant_id, &new.id, None, Some(p.exact))?;
     Ok(User {
         id: new.id.clone(),
         tenant_id: new.tenant_id.clone(),
@@ -362,7 +363,8 @@ fn current(
     live_only: bool,
 ) -> Result<VersionRow, StoreError> {
     let mut sql = Sql::from(
-        "SELECT u.version AS version, u.user_name_folded AS folded FROM users u WHERE u.tenant_id = ",
+        "SELECT u.version AS version, u.user_name_folded AS folded, u.filter_exact AS exact \
+         FROM users u WHERE u.tenant_id = ",
     );
     sql.text(tenant_id).push(" AND u.id = ").text(id);
     if live_only {
@@ -407,6 +409,14 @@ pub(super) fn update(tx: &mut Tx<'_>, update: &UserUpdate) -> Result<User, Store
     delete.text(&update.id);
     tx.execute(delete)?;
     insert_emails(tx, &update.tenant_id, &update.id, &p.emails)?;
+    record_exactness(
+        tx,
+        Kind::User,
+        &update.tenant_id,
+        &update.id,
+        Some(cur.exact),
+        Some(p.exact),
+    )?;
     by_id(tx, &update.tenant_id, &update.id, Visibility::Live)?
         .ok_or_else(|| StoreError::not_found("user", &update.id))
 }
@@ -480,7 +490,7 @@ pub(super) fn leave_groups(
     sql.text(user_id).push(" RETURNING group_id AS id");
     let mut ids: Vec<String> = tx.load::<IdRow>(sql)?.into_iter().map(|r| r.id).collect();
     ids.sort_unstable();
-    bump_groups(tx, tenant_id, &ids, now)?;
+    bump_groups(tx, tenant_id, &ids, -1, now)?;
     Ok(ids)
 }
 
@@ -495,7 +505,8 @@ pub(super) fn soft_delete(
     let cur = current(tx, tenant_id, id, true)?;
     check_version(expected_version, cur.version)?;
     let groups = leave_groups(tx, tenant_id, id, now)?;
-    let mut sql = Sql::from("UPDATE users SET deleted_at = ");
+    // Freeing the name: the unique index covers (tenant, name, deletion_key).
+    let mut sql = Sql::from("UPDATE users SET deletion_key = id, deleted_at = ");
     let now = to_db(now);
     sql.time(now)
         .push(", last_modified = ")
@@ -513,8 +524,9 @@ pub(super) fn hard_delete(
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, StoreError> {
     tx.enter(tenant_id)?;
-    current(tx, tenant_id, id, false)?;
+    let cur = current(tx, tenant_id, id, false)?;
     let groups = leave_groups(tx, tenant_id, id, now)?;
+    record_exactness(tx, Kind::User, tenant_id, id, Some(cur.exact), None)?;
     let mut sql = Sql::from("DELETE FROM users WHERE id = ");
     sql.text(id);
     tx.execute(sql)?;

@@ -181,6 +181,8 @@ fn membership_changes_are_idempotent_and_versioned(backend: Backend) {
     assert_eq!(change.added, ids(&["u4", "u5"]));
     assert_eq!(change.removed, ids(&["u1"]));
     assert_eq!(change.version, 5);
+    let group = db.store.read(|tx| tx.group(&t.id, "g1")).unwrap().unwrap();
+    assert_eq!(group.member_count, 3);
     assert!(db.store.read(|tx| tx.is_member(&t.id, "g1", "u4")).unwrap());
     assert!(!db.store.read(|tx| tx.is_member(&t.id, "g1", "u1")).unwrap());
     assert!(

@@ -1,4 +1,5 @@
 DROP TABLE events;
+DROP TABLE inexact_resources;
 DROP TABLE memberships;
 DROP TABLE groups;
 DROP TABLE user_emails;

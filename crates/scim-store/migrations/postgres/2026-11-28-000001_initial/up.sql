@@ -49,6 +49,10 @@ CREATE TABLE users (
     created TIMESTAMP NOT NULL,
     last_modified TIMESTAMP NOT NULL,
     deleted_at TIMESTAMP,
+    -- '' while the user is live, its id once soft-deleted: the unique index below
+    -- then applies to live users only, without a partial index (SQLite re-prepares
+    -- statements whose parameters it must compare with a partial index's WHERE).
+    deletion_key TEXT COLLATE "C" NOT NULL DEFAULT '',
     role TEXT COLLATE "C",
     role_reason TEXT COLLATE "C",
     lock_role TEXT COLLATE "C",
@@ -57,14 +61,12 @@ CREATE TABLE users (
     lock_reason TEXT COLLATE "C"
 );
 -- userName is unique per tenant among live users, compared after Rust's to_lowercase.
-CREATE UNIQUE INDEX users_user_name ON users (tenant_id, user_name_folded) WHERE deleted_at IS NULL;
+CREATE UNIQUE INDEX users_user_name ON users (tenant_id, user_name_folded, deletion_key);
 CREATE INDEX users_tenant_id ON users (tenant_id, id);
 CREATE INDEX users_external_id ON users (tenant_id, external_id);
 CREATE INDEX users_display_name ON users (tenant_id, display_name_folded);
 CREATE INDEX users_active ON users (tenant_id, active);
 CREATE INDEX users_last_modified ON users (tenant_id, last_modified);
-CREATE INDEX users_role ON users (tenant_id, role);
-CREATE INDEX users_inexact ON users (tenant_id) WHERE NOT filter_exact;
 
 CREATE TABLE user_emails (
     user_id TEXT COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -86,6 +88,9 @@ CREATE TABLE groups (
     filter_exact BOOLEAN NOT NULL,
     filter_jsonb JSONB GENERATED ALWAYS AS (filter_doc::jsonb) STORED,
     version BIGINT NOT NULL,
+    -- Kept with every membership change (same UPDATE as the version bump), so a
+    -- member page knows its total without counting.
+    member_count BIGINT NOT NULL DEFAULT 0,
     created TIMESTAMP NOT NULL,
     last_modified TIMESTAMP NOT NULL
 );
@@ -93,7 +98,6 @@ CREATE UNIQUE INDEX groups_display_name ON groups (tenant_id, display_name_folde
 CREATE INDEX groups_tenant_id ON groups (tenant_id, id);
 CREATE INDEX groups_external_id ON groups (tenant_id, external_id);
 CREATE INDEX groups_last_modified ON groups (tenant_id, last_modified);
-CREATE INDEX groups_inexact ON groups (tenant_id) WHERE NOT filter_exact;
 
 CREATE TABLE memberships (
     group_id TEXT COLLATE "C" NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
@@ -101,6 +105,15 @@ CREATE TABLE memberships (
     PRIMARY KEY (group_id, user_id)
 );
 CREATE INDEX memberships_user ON memberships (user_id, group_id);
+
+-- The users and groups stored with filter_exact = false (see src/doc.rs): filters
+-- are evaluated in Rust for exactly these rows. Almost always empty.
+CREATE TABLE inexact_resources (
+    resource_id TEXT COLLATE "C" PRIMARY KEY NOT NULL,
+    tenant_id TEXT COLLATE "C" NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    kind TEXT COLLATE "C" NOT NULL
+);
+CREATE INDEX inexact_resources_tenant ON inexact_resources (tenant_id, kind);
 
 CREATE TABLE events (
     tenant_id TEXT COLLATE "C" NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
