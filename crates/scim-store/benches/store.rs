@@ -182,6 +182,17 @@ fn populate(backend: &str, users: usize) -> Fixture {
             .write(|tx| tx.add_members(TENANT, GROUP, chunk, now))
             .unwrap();
     }
+    if let Some((admin, schema)) = &schema {
+        // Statistics and visibility maps, as autovacuum would leave them after a
+        // bulk load (it is off on the machine these figures come from).
+        let mut conn = PgConnection::establish(admin).unwrap();
+        diesel::sql_query(format!("SET search_path = {schema}"))
+            .execute(&mut conn)
+            .unwrap();
+        diesel::sql_query("VACUUM ANALYZE")
+            .execute(&mut conn)
+            .unwrap();
+    }
     eprintln!(
         "setup {backend} {users} users: users {:.1} s, group of {} members {:.1} s",
         users_done.as_secs_f64(),

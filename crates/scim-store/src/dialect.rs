@@ -51,7 +51,7 @@ pub(crate) fn prepare_sqlite(
 ) -> QueryResult<()> {
     let mut pragmas = format!(
         "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-         PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16000; PRAGMA temp_store = MEMORY;",
+         PRAGMA mmap_size = 268435456; PRAGMA cache_size = -2000; PRAGMA temp_store = MEMORY;",
         busy_timeout.as_millis()
     );
     match role {

@@ -210,7 +210,7 @@ pub(crate) fn prepare(kind: Kind, resource: &Value) -> Result<Prepared, StoreErr
 }
 
 /// The folded string values of `emails.value`, for the indexed side table.
-fn email_values(body: &Map<String, Value>) -> Vec<String> {
+pub(crate) fn email_values(body: &Map<String, Value>) -> Vec<String> {
     let Some(emails) = get_ci(body, "emails") else {
         return Vec::new();
     };

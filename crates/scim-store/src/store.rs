@@ -88,6 +88,9 @@ impl Store {
             let pool = r2d2::Pool::builder()
                 .max_size(options.max_connections.max(1))
                 .min_idle(Some(0))
+                // No ping per checkout: a connection that broke fails its
+                // transaction, is marked broken and is then dropped by the pool.
+                .test_on_check_out(false)
                 .connection_timeout(options.connection_timeout)
                 .build(manager(role))?;
             Ok(pool)

@@ -281,11 +281,6 @@ pub(super) fn insert(tx: &mut Tx<'_>, new: &NewGroup) -> Result<Group, StoreErro
     tx.enter(&new.tenant_id)?;
     let p = doc::prepare(Kind::Group, &new.resource)?;
     let folded = fold(&p.name);
-    if display_name_taken(tx, &new.tenant_id, &folded, None)? {
-        return Err(StoreError::Conflict {
-            attribute: "displayName",
-        });
-    }
     let now = to_db(new.now);
     let mut sql = Sql::from(
         "INSERT INTO groups (id, tenant_id, display_name, display_name_folded, external_id, \
@@ -293,8 +288,17 @@ pub(super) fn insert(tx: &mut Tx<'_>, new: &NewGroup) -> Result<Group, StoreErro
     );
     sql.text(&new.id).push(", ").text(&new.tenant_id).push(", ");
     push_scim_values(&mut sql, &p, &folded);
-    sql.push(", 1, ").time(now).push(", ").time(now).push(")");
-    tx.execute_unique(sql, "id")?;
+    sql.push(", 1, ")
+        .time(now)
+        .push(", ")
+        .time(now)
+        // A group with the same folded name: nothing is inserted.
+        .push(") ON CONFLICT (tenant_id, display_name_folded) DO NOTHING");
+    if tx.execute_unique(sql, "id")? == 0 {
+        return Err(StoreError::Conflict {
+            attribute: "displayName",
+        });
+    }
     record_exactness(
         tx,
         Kind::Group,
@@ -348,7 +352,8 @@ pub(super) fn update(tx: &mut Tx<'_>, update: &GroupUpdate) -> Result<Group, Sto
     check_version(update.expected_version, cur.version)?;
     let p = doc::prepare(Kind::Group, &update.resource)?;
     let folded = fold(&p.name);
-    if display_name_taken(tx, &update.tenant_id, &folded, Some(&update.id))? {
+    if folded != cur.folded && display_name_taken(tx, &update.tenant_id, &folded, Some(&update.id))?
+    {
         return Err(StoreError::Conflict {
             attribute: "displayName",
         });

@@ -142,6 +142,17 @@ impl UserRow {
     }
 }
 
+/// A user row read for update, with what the update needs besides the model.
+#[derive(QueryableByName)]
+pub(crate) struct LockedUserRow {
+    #[diesel(embed)]
+    pub(crate) user: UserRow,
+    #[diesel(sql_type = Text)]
+    pub(crate) folded: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub(crate) exact: bool,
+}
+
 /// Columns of [`GroupRow`], qualified with the alias `g`.
 pub(crate) const GROUP_COLUMNS: &str = "g.id, g.tenant_id, g.display_name, g.external_id, \
      g.resource, g.version, g.member_count, g.created, g.last_modified";

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::groups::{bump_groups, groups_of_users};
-use super::rows::{CountRow, IdRow, PairRow, USER_COLUMNS, UserRow, VersionRow};
+use super::rows::{CountRow, IdRow, LockedUserRow, PairRow, USER_COLUMNS, UserRow, VersionRow};
 use super::{
     CHUNK, Tx, check_id, check_json, check_text, record_exactness, sorted_unique, to_json_text,
 };
@@ -290,11 +290,6 @@ pub(super) fn insert(tx: &mut Tx<'_>, new: &NewUser) -> Result<User, StoreError>
     tx.enter(&new.tenant_id)?;
     let p = doc::prepare(Kind::User, &new.resource)?;
     let folded = fold(&p.name);
-    if user_name_taken(tx, &new.tenant_id, &folded, None)? {
-        return Err(StoreError::Conflict {
-            attribute: "userName",
-        });
-    }
     let now = to_db(new.now);
     let mut sql = Sql::from(
         "INSERT INTO users (id, tenant_id, user_name, user_name_folded, external_id, display_name, \
@@ -311,8 +306,13 @@ pub(super) fn insert(tx: &mut Tx<'_>, new: &NewUser) -> Result<User, StoreError>
         .opt_text(new.role.as_deref())
         .push(", ")
         .opt_text(new.role_reason.as_ref().map(to_json_text).as_deref())
-        .push(")");
-    tx.execute_unique(sql, "id")?;
+        // A live user with the same folded name: nothing is inserted.
+        .push(") ON CONFLICT (tenant_id, user_name_folded, deletion_key) DO NOTHING");
+    if tx.execute_unique(sql, "id")? == 0 {
+        return Err(StoreError::Conflict {
+            attribute: "userName",
+        });
+    }
     insert_emails(tx, &new.tenant_id, &new.id, &p.emails)?;
     record_exactness(tx, Kind::User, &new.tenant_id, &new.id, None, Some(p.exact))?;
     Ok(User {
@@ -386,39 +386,91 @@ fn check_version(expected: Option<i64>, actual: i64) -> Result<(), StoreError> {
 
 pub(super) fn update(tx: &mut Tx<'_>, update: &UserUpdate) -> Result<User, StoreError> {
     tx.enter(&update.tenant_id)?;
-    let cur = current(tx, &update.tenant_id, &update.id, true)?;
-    check_version(update.expected_version, cur.version)?;
+    let mut sql = Sql::from(&format!(
+        "SELECT {USER_COLUMNS}, u.user_name_folded AS folded, u.filter_exact AS exact \
+         FROM users u WHERE u.tenant_id = "
+    ));
+    sql.text(&update.tenant_id)
+        .push(" AND u.id = ")
+        .text(&update.id)
+        .push(" AND u.deleted_at IS NULL");
+    dialect::for_update(tx.dialect(), &mut sql);
+    let locked = tx
+        .first::<LockedUserRow>(sql)?
+        .ok_or_else(|| StoreError::not_found("user", &update.id))?;
+    let (old_folded, old_exact) = (locked.folded, locked.exact);
+    let old = locked.user.into_model()?;
+    check_version(update.expected_version, old.version)?;
     let p = doc::prepare(Kind::User, &update.resource)?;
     let folded = fold(&p.name);
-    if folded != cur.folded && user_name_taken(tx, &update.tenant_id, &folded, Some(&update.id))? {
+    if folded != old_folded && user_name_taken(tx, &update.tenant_id, &folded, Some(&update.id))? {
         return Err(StoreError::Conflict {
             attribute: "userName",
         });
     }
-    let mut sql = Sql::from(
-        "UPDATE users SET (user_name, user_name_folded, external_id, display_name, \
-         display_name_folded, active, resource, filter_doc, filter_exact) = (",
-    );
-    push_scim_values(&mut sql, &p, &folded);
-    sql.push("), version = version + 1, last_modified = ")
-        .time(to_db(update.now))
+    let now = to_db(update.now);
+    // Indexed columns are written only when they change, so that a PATCH of, say,
+    // the title rewrites the row and the lastModified index entry, nothing else.
+    let mut sql = Sql::from("UPDATE users SET resource = ");
+    sql.text(p.body.to_string())
+        .push(", filter_doc = ")
+        .text(p.doc.as_str())
+        .push(", filter_exact = ")
+        .boolean(p.exact);
+    if p.name != old.user_name {
+        sql.push(", user_name = ")
+            .text(p.name.as_str())
+            .push(", user_name_folded = ")
+            .text(folded.as_str());
+    }
+    if p.external_id != old.external_id {
+        sql.push(", external_id = ")
+            .opt_text(p.external_id.as_deref());
+    }
+    if p.display_name != old.display_name {
+        sql.push(", display_name = ")
+            .opt_text(p.display_name.as_deref())
+            .push(", display_name_folded = ")
+            .opt_text(p.display_name.as_deref().map(fold).as_deref());
+    }
+    if p.active != old.active {
+        sql.push(", active = ").opt_bool(p.active);
+    }
+    sql.push(", version = version + 1, last_modified = ")
+        .time(now)
         .push(" WHERE id = ")
         .text(&update.id);
     tx.execute(sql)?;
-    let mut delete = Sql::from("DELETE FROM user_emails WHERE user_id = ");
-    delete.text(&update.id);
-    tx.execute(delete)?;
-    insert_emails(tx, &update.tenant_id, &update.id, &p.emails)?;
+    // Most changes (a title, a department, active) leave the e-mails alone.
+    let old_emails = old
+        .resource
+        .as_object()
+        .map(doc::email_values)
+        .unwrap_or_default();
+    if old_emails != p.emails {
+        let mut delete = Sql::from("DELETE FROM user_emails WHERE user_id = ");
+        delete.text(&update.id);
+        tx.execute(delete)?;
+        insert_emails(tx, &update.tenant_id, &update.id, &p.emails)?;
+    }
     record_exactness(
         tx,
         Kind::User,
         &update.tenant_id,
         &update.id,
-        Some(cur.exact),
+        Some(old_exact),
         Some(p.exact),
     )?;
-    by_id(tx, &update.tenant_id, &update.id, Visibility::Live)?
-        .ok_or_else(|| StoreError::not_found("user", &update.id))
+    Ok(User {
+        user_name: p.name,
+        external_id: p.external_id,
+        display_name: p.display_name,
+        active: p.active,
+        resource: p.body,
+        version: old.version + 1,
+        last_modified: from_db(now),
+        ..old
+    })
 }
 
 fn update_app_state(

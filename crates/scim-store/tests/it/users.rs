@@ -244,6 +244,70 @@ fn updates_check_versions(backend: Backend) {
     add_user(&db.store, &t.id, "u3", user_body("BOB"));
 }
 
+fn updates_keep_filters_in_step(backend: Backend) {
+    let db = fresh(backend);
+    let t = tenant(&db.store, "acme");
+    add_user(&db.store, &t.id, "u1", user_body("alice"));
+    let before = [
+        r#"userName eq "alice""#,
+        r#"displayName eq "alice display""#,
+        r#"emails.value eq "alice@example.com""#,
+        r#"active eq true"#,
+    ];
+    for filter in before {
+        assert_eq!(user_ids(&db.store, &t.id, filter), ids(&["u1"]), "{filter}");
+    }
+    let changed = json!({
+        "userName": "Alicia", "displayName": "Ms Alicia", "externalId": "E-9",
+        "active": false, "title": "Boss",
+        "emails": [{"value": "ALICIA@example.org"}],
+    });
+    db.store
+        .write(|tx| tx.update_user(&update("u1", &t.id, Some(1), changed)))
+        .unwrap();
+    for filter in before {
+        assert!(user_ids(&db.store, &t.id, filter).is_empty(), "{filter}");
+    }
+    let after = [
+        r#"userName eq "alicia""#,
+        r#"displayName eq "ms alicia""#,
+        r#"externalId eq "E-9""#,
+        r#"emails.value eq "alicia@example.org""#,
+        r#"active eq false"#,
+        r#"title eq "boss""#,
+    ];
+    for filter in after {
+        assert_eq!(user_ids(&db.store, &t.id, filter), ids(&["u1"]), "{filter}");
+    }
+    // Only the title changes: the other columns keep their values.
+    let mut title_only = json!({
+        "userName": "Alicia", "displayName": "Ms Alicia", "externalId": "E-9",
+        "active": false, "emails": [{"value": "ALICIA@example.org"}],
+    });
+    title_only["title"] = json!("Chief");
+    let user = db
+        .store
+        .write(|tx| tx.update_user(&update("u1", &t.id, Some(2), title_only)))
+        .unwrap();
+    assert_eq!(
+        (user.version, user.external_id.as_deref()),
+        (3, Some("E-9"))
+    );
+    for filter in &after[..5] {
+        assert_eq!(user_ids(&db.store, &t.id, filter), ids(&["u1"]), "{filter}");
+    }
+    assert_eq!(
+        user_ids(&db.store, &t.id, r#"title eq "chief""#),
+        ids(&["u1"])
+    );
+    let read = db
+        .store
+        .read(|tx| tx.user(&t.id, "u1", Visibility::Live))
+        .unwrap()
+        .unwrap();
+    assert_eq!(read, user);
+}
+
 fn role_state_does_not_change_the_version(backend: Backend) {
     let db = fresh(backend);
     let t = tenant(&db.store, "acme");
@@ -520,6 +584,7 @@ contract!(
     user_name_is_unique_per_tenant_case_insensitively,
     invalid_input_is_refused,
     updates_check_versions,
+    updates_keep_filters_in_step,
     role_state_does_not_change_the_version,
     soft_delete_hides_and_frees_the_user_name,
     hard_delete_removes_the_row,
