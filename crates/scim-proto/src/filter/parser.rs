@@ -250,7 +250,7 @@ impl<'a, 'r> Parser<'a, 'r> {
             Some((pos, Token::LParen)) => {
                 self.enter(pos)?;
                 let inner = self.parse_or()?;
-                self.expect_close(Token::RParen, pos)?;
+                self.expect_close(&Token::RParen, pos)?;
                 self.leave();
                 Ok(inner)
             }
@@ -261,7 +261,7 @@ impl<'a, 'r> Parser<'a, 'r> {
                 self.lex.next_token()?;
                 self.enter(pos)?;
                 let inner = self.parse_or()?;
-                self.expect_close(Token::RParen, pos)?;
+                self.expect_close(&Token::RParen, pos)?;
                 self.leave();
                 Ok(Filter::Not(Box::new(inner)))
             }
@@ -280,10 +280,10 @@ impl<'a, 'r> Parser<'a, 'r> {
         }
     }
 
-    fn expect_close(&mut self, close: Token<'static>, open_pos: usize) -> Result<()> {
+    fn expect_close(&mut self, close: &Token<'static>, open_pos: usize) -> Result<()> {
         let end = self.lex.position()?;
         match self.lex.next_token()? {
-            Some((_, token)) if token == close => Ok(()),
+            Some((_, token)) if token == *close => Ok(()),
             Some((pos, token)) => Err(self.lex.error(
                 pos,
                 format!(
@@ -357,7 +357,7 @@ impl<'a, 'r> Parser<'a, 'r> {
         self.in_value_filter = true;
         let inner = self.parse_or()?;
         self.in_value_filter = false;
-        self.expect_close(Token::RBracket, open)?;
+        self.expect_close(&Token::RBracket, open)?;
         self.leave();
         if self.lex.word_follows_immediately() {
             let pos = self.lex.position()?;
