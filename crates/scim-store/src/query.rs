@@ -122,8 +122,8 @@ enum Inner<'e> {
     Doc(&'e str),
 }
 
-fn column(expr: String, ty: Ty) -> Scalar {
-    Scalar::Expr(Sql::from(&expr), ty)
+fn column(expr: &str, ty: Ty) -> Scalar {
+    Scalar::Expr(Sql::from(expr), ty)
 }
 
 fn paren(sql: Sql) -> Sql {
@@ -202,18 +202,18 @@ impl<'a> Translator<'a> {
         let a = self.kind.alias();
         if at.extension.is_none() {
             match (self.kind, at.attr.as_str()) {
-                (_, "id") => return Place::Scalar(column(format!("{a}.id"), Ty::Text)),
+                (_, "id") => return Place::Scalar(column(&format!("{a}.id"), Ty::Text)),
                 (_, "externalId") => {
-                    return Place::Scalar(column(format!("{a}.external_id"), Ty::Text));
+                    return Place::Scalar(column(&format!("{a}.external_id"), Ty::Text));
                 }
                 (Kind::User, "userName") => {
-                    return Place::Scalar(column(format!("{a}.user_name_folded"), Ty::Text));
+                    return Place::Scalar(column(&format!("{a}.user_name_folded"), Ty::Text));
                 }
                 (_, "displayName") => {
-                    return Place::Scalar(column(format!("{a}.display_name_folded"), Ty::Text));
+                    return Place::Scalar(column(&format!("{a}.display_name_folded"), Ty::Text));
                 }
                 (Kind::User, "active") => {
-                    return Place::Scalar(column(format!("{a}.active"), Ty::Bool));
+                    return Place::Scalar(column(&format!("{a}.active"), Ty::Bool));
                 }
                 (_, "meta") => return Place::Meta,
                 (Kind::User, "groups") | (Kind::Group, "members") => return Place::Relation,
@@ -244,9 +244,9 @@ impl<'a> Translator<'a> {
         let a = self.kind.alias();
         match sub {
             "resourceType" => Scalar::Const(self.kind.resource_type()),
-            "created" => column(format!("{a}.created"), Ty::Time),
-            "lastModified" => column(format!("{a}.last_modified"), Ty::Time),
-            "version" => column(dialect::version_text(self.dialect, a), Ty::Text),
+            "created" => column(&format!("{a}.created"), Ty::Time),
+            "lastModified" => column(&format!("{a}.last_modified"), Ty::Time),
+            "version" => column(&dialect::version_text(self.dialect, a), Ty::Text),
             "location" => {
                 let endpoint = match self.kind {
                     Kind::User => "Users",
@@ -262,12 +262,12 @@ impl<'a> Translator<'a> {
     fn relation_sub(&self, sub: &str) -> Scalar {
         match (self.kind, sub) {
             // Group ids are lowercase, so `groups.value` needs no folding.
-            (Kind::User, "value") => column("rg.id".to_owned(), Ty::Text),
-            (Kind::User, "display") => column("rg.display_name_folded".to_owned(), Ty::Text),
+            (Kind::User, "value") => column("rg.id", Ty::Text),
+            (Kind::User, "display") => column("rg.display_name_folded", Ty::Text),
             (Kind::User, "type") => Scalar::Const("direct"),
             (Kind::User, "$ref") => self.location("Groups", "rg.id"),
-            (Kind::Group, "value") => column("m.user_id".to_owned(), Ty::Text),
-            (Kind::Group, "display") => column("ru.display_name_folded".to_owned(), Ty::Text),
+            (Kind::Group, "value") => column("m.user_id", Ty::Text),
+            (Kind::Group, "display") => column("ru.display_name_folded", Ty::Text),
             (Kind::Group, "type") => Scalar::Const("User"),
             (Kind::Group, "$ref") => self.location("Users", "m.user_id"),
             _ => Scalar::Absent,
@@ -472,7 +472,6 @@ impl<'a> Translator<'a> {
 
     fn scalar_test(&self, scalar: Scalar, check: &Check, case_exact: bool) -> Sql {
         match (scalar, check) {
-            (Scalar::Absent, _) => constant(false),
             (Scalar::Const(value), Check::Present) => constant(!value.is_empty()),
             (Scalar::Const(value), Check::Compare(op, Operand::Str(needle))) => {
                 let hay = if case_exact {
@@ -482,7 +481,7 @@ impl<'a> Translator<'a> {
                 };
                 constant(compare_strings(&hay, *op, needle))
             }
-            (Scalar::Const(_), Check::Compare(..)) => constant(false),
+            (Scalar::Absent, _) | (Scalar::Const(_), Check::Compare(..)) => constant(false),
             (Scalar::Expr(expr, ty), Check::Present) => {
                 let mut sql = Sql::from("(");
                 sql.append(expr.clone()).push(" IS NOT NULL");
@@ -940,7 +939,7 @@ impl Cursor {
             return Err(bad("the cursor belongs to a query with another sort order"));
         }
         let key_matches = match (&order.key, &cursor.position.key) {
-            (None, None) | (Some(_), None) => true,
+            (None | Some(_), None) => true,
             (None, Some(_)) => false,
             (Some(key), Some(value)) => matches!(
                 (key.ty, value),

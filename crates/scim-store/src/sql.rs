@@ -166,18 +166,6 @@ impl Sql {
         self.uncacheable = true;
         self
     }
-
-    /// The SQL text with `?` for binds, for tests and debugging.
-    #[cfg(test)]
-    pub(crate) fn debug_text(&self) -> String {
-        self.parts
-            .iter()
-            .map(|p| match p {
-                Part::Sql(s) => s.clone(),
-                Part::Bind(_) => "?".to_owned(),
-            })
-            .collect()
-    }
 }
 
 impl QueryFragment<MultiBackend> for Sql {

@@ -19,7 +19,7 @@ use crate::model::{
 use crate::tx::Tx;
 
 /// Connection settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreOptions {
     /// Pool size: SQLite readers, or PostgreSQL connections of this process.
     pub max_connections: u32,
@@ -46,15 +46,17 @@ enum Backend {
     /// Many readers, exactly one writer connection: SQLite allows one writer at a
     /// time anyway, and queueing writers here (instead of in SQLite's busy loop)
     /// keeps latency flat and the WAL bounded.
-    Sqlite {
-        readers: Pool,
-        writer: Mutex<DbConnection>,
-        writer_manager: Manager,
-        _checkpointer: Checkpointer,
-    },
+    Sqlite(Box<SqliteBackend>),
     /// Every transaction takes a pooled connection; correctness across processes
     /// comes from the database (row locks, version checks), never from this process.
     Postgres { pool: Pool },
+}
+
+struct SqliteBackend {
+    readers: Pool,
+    writer: Mutex<DbConnection>,
+    writer_manager: Manager,
+    _checkpointer: Checkpointer,
 }
 
 /// The storage of users, groups, memberships, tenants, tokens and events, on SQLite
@@ -66,7 +68,7 @@ pub struct Store {
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let backend = match self.backend {
-            Backend::Sqlite { .. } => "sqlite",
+            Backend::Sqlite(_) => "sqlite",
             Backend::Postgres { .. } => "postgres",
         };
         f.debug_struct("Store").field("backend", &backend).finish()
@@ -99,13 +101,13 @@ impl Store {
             Target::Sqlite(_) => {
                 let writer_manager = manager(Role::Writer);
                 let writer = writer_manager.open().map_err(unavailable)?;
-                let checkpointer = Checkpointer::start(manager(Role::Writer))?;
-                Backend::Sqlite {
+                let checkpointer = Checkpointer::start(&manager(Role::Writer))?;
+                Backend::Sqlite(Box::new(SqliteBackend {
                     readers: pool(Role::Reader)?,
                     writer: Mutex::new(writer),
                     writer_manager,
                     _checkpointer: checkpointer,
-                }
+                }))
             }
             Target::Postgres(_) => {
                 let pool = pool(Role::Writer)?;
@@ -121,7 +123,7 @@ impl Store {
     /// and safe when several processes start at once.
     pub fn migrate(&self) -> Result<(), StoreError> {
         match &self.backend {
-            Backend::Sqlite { .. } => {
+            Backend::Sqlite(_) => {
                 let mut writer = self.writer()?;
                 dialect::migrate(&mut writer)
             }
@@ -135,7 +137,7 @@ impl Store {
         f: impl FnOnce(&mut dyn ReadTx) -> Result<T, E>,
     ) -> Result<T, E> {
         let mut conn = match &self.backend {
-            Backend::Sqlite { readers, .. } => readers.get().map_err(StoreError::from)?,
+            Backend::Sqlite(sqlite) => sqlite.readers.get().map_err(StoreError::from)?,
             Backend::Postgres { pool } => pool.get().map_err(StoreError::from)?,
         };
         run(&mut conn, TxKind::Read, |tx| f(tx))
@@ -148,7 +150,7 @@ impl Store {
         f: impl FnOnce(&mut dyn WriteTx) -> Result<T, E>,
     ) -> Result<T, E> {
         match &self.backend {
-            Backend::Sqlite { .. } => {
+            Backend::Sqlite(_) => {
                 let mut writer = self.writer()?;
                 run(&mut writer, TxKind::Write, |tx| f(tx))
             }
@@ -161,19 +163,14 @@ impl Store {
 
     /// The SQLite writer, cleaned up if a previous closure panicked inside it.
     fn writer(&self) -> Result<MutexGuard<'_, DbConnection>, StoreError> {
-        let Backend::Sqlite {
-            writer,
-            writer_manager,
-            ..
-        } = &self.backend
-        else {
+        let Backend::Sqlite(sqlite) = &self.backend else {
             return Err(StoreError::Config("not a SQLite store".to_owned()));
         };
-        let mut guard = writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut guard = sqlite.writer.lock().unwrap_or_else(PoisonError::into_inner);
         if dialect::in_transaction(&mut guard) {
             // A closure panicked mid-transaction: undo it, or start afresh.
             if dialect::rollback(&mut guard).is_err() || dialect::in_transaction(&mut guard) {
-                *guard = writer_manager.open().map_err(unavailable)?;
+                *guard = sqlite.writer_manager.open().map_err(unavailable)?;
             }
         }
         Ok(guard)
@@ -192,7 +189,7 @@ struct Checkpointer {
 }
 
 impl Checkpointer {
-    fn start(manager: Manager) -> Result<Checkpointer, StoreError> {
+    fn start(manager: &Manager) -> Result<Checkpointer, StoreError> {
         let mut conn = manager.open().map_err(unavailable)?;
         let (stop, stopped) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()

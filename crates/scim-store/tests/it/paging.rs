@@ -62,13 +62,13 @@ fn query_page(
     tenant: &str,
     filter: Option<&str>,
     sort: Option<&SortBy>,
-    paging: Paging,
+    paging: &Paging,
 ) -> Result<Page<User>, StoreError> {
     let filter = filter.map(user_filter);
     let query = ListQuery {
         filter: filter.as_ref(),
         sort,
-        paging: &paging,
+        paging,
         base_url: None,
     };
     store.read(|tx| tx.users(tenant, &query))
@@ -109,7 +109,7 @@ fn all_users(store: &Store, tenant: &str) -> Vec<User> {
         tenant,
         None,
         None,
-        Paging::Index {
+        &Paging::Index {
             start_index: 1,
             count: 1000,
         },
@@ -141,7 +141,7 @@ fn sorting_follows_rfc_7644(backend: Backend) {
                 &t,
                 None,
                 None,
-                Paging::Index {
+                &Paging::Index {
                     start_index: 1,
                     count: 100
                 }
@@ -170,7 +170,7 @@ fn sorting_follows_rfc_7644(backend: Backend) {
                 &t,
                 None,
                 Some(&s),
-                Paging::Index {
+                &Paging::Index {
                     start_index: 1,
                     count: 100,
                 },
@@ -190,7 +190,7 @@ fn sorting_follows_rfc_7644(backend: Backend) {
         &t,
         None,
         Some(&sort("active", false)),
-        Paging::Index {
+        &Paging::Index {
             start_index: 1,
             count: 100,
         },
@@ -203,7 +203,7 @@ fn sorting_follows_rfc_7644(backend: Backend) {
         &t,
         None,
         Some(&sort("meta.lastModified", true)),
-        Paging::Index {
+        &Paging::Index {
             start_index: 1,
             count: 100,
         },
@@ -221,7 +221,7 @@ fn index_pages_partition_the_result(backend: Backend) {
         &t,
         filter,
         Some(&s),
-        Paging::Index {
+        &Paging::Index {
             start_index: 1,
             count: 100,
         },
@@ -236,7 +236,7 @@ fn index_pages_partition_the_result(backend: Backend) {
             &t,
             filter,
             Some(&s),
-            Paging::Index {
+            &Paging::Index {
                 start_index: start,
                 count: 5,
             },
@@ -253,7 +253,7 @@ fn index_pages_partition_the_result(backend: Backend) {
         &t,
         filter,
         Some(&s),
-        Paging::Index {
+        &Paging::Index {
             start_index: 0,
             count: 3,
         },
@@ -265,7 +265,7 @@ fn index_pages_partition_the_result(backend: Backend) {
         &t,
         filter,
         Some(&s),
-        Paging::Index {
+        &Paging::Index {
             start_index: 1,
             count: 0,
         },
@@ -277,7 +277,7 @@ fn index_pages_partition_the_result(backend: Backend) {
         &t,
         filter,
         Some(&s),
-        Paging::Index {
+        &Paging::Index {
             start_index: 500,
             count: 10,
         },
@@ -307,7 +307,7 @@ fn cursors_walk_both_ways(backend: Backend) {
                 &t,
                 filter,
                 s,
-                Paging::Index {
+                &Paging::Index {
                     start_index: 1,
                     count: 100,
                 },
@@ -316,13 +316,13 @@ fn cursors_walk_both_ways(backend: Backend) {
         );
         // Forward.
         let mut seen = Vec::new();
-        let mut page = query_page(&db.store, &t, filter, s, cursor(None, 4)).unwrap();
+        let mut page = query_page(&db.store, &t, filter, s, &cursor(None, 4)).unwrap();
         assert_eq!(page.previous_cursor, None);
         assert_eq!(page.total, full.len() as u64);
         let mut pages = vec![ids_of(&page)];
         seen.extend(ids_of(&page));
         while let Some(next) = page.next_cursor.clone() {
-            page = query_page(&db.store, &t, filter, s, cursor(Some(next), 4)).unwrap();
+            page = query_page(&db.store, &t, filter, s, &cursor(Some(next), 4)).unwrap();
             assert!(page.previous_cursor.is_some());
             seen.extend(ids_of(&page));
             pages.push(ids_of(&page));
@@ -331,7 +331,7 @@ fn cursors_walk_both_ways(backend: Backend) {
         // Backward from the last page, page by page, the same pages.
         let mut back = vec![ids_of(&page)];
         while let Some(previous) = page.previous_cursor.clone() {
-            page = query_page(&db.store, &t, filter, s, cursor(Some(previous), 4)).unwrap();
+            page = query_page(&db.store, &t, filter, s, &cursor(Some(previous), 4)).unwrap();
             assert!(page.next_cursor.is_some());
             back.push(ids_of(&page));
         }
@@ -348,7 +348,7 @@ fn bad_cursors_and_sorts_are_refused(backend: Backend) {
         &t,
         None,
         Some(&sort("userName", false)),
-        cursor(None, 2),
+        &cursor(None, 2),
     )
     .unwrap();
     let next = first.next_cursor.unwrap();
@@ -357,7 +357,7 @@ fn bad_cursors_and_sorts_are_refused(backend: Backend) {
         &t,
         None,
         Some(&sort("userName", true)),
-        cursor(Some(next), 2),
+        &cursor(Some(next), 2),
     )
     .unwrap_err();
     assert!(matches!(err, StoreError::InvalidCursor(_)), "{err:?}");
@@ -367,7 +367,7 @@ fn bad_cursors_and_sorts_are_refused(backend: Backend) {
             &t,
             None,
             None,
-            cursor(Some(garbage.to_owned()), 2),
+            &cursor(Some(garbage.to_owned()), 2),
         )
         .unwrap_err();
         assert!(
@@ -389,7 +389,7 @@ fn bad_cursors_and_sorts_are_refused(backend: Backend) {
             &t,
             None,
             Some(&sort(path, false)),
-            Paging::Index {
+            &Paging::Index {
                 start_index: 1,
                 count: 5,
             },

@@ -391,11 +391,6 @@ impl Coverage {
     }
 
     fn assert_useful(&self, what: &str) {
-        eprintln!(
-            "{what}: {} compiled, {} discriminating",
-            self.compiled.get(),
-            self.discriminating.get()
-        );
         let (compiled, discriminating) = (self.compiled.get(), self.discriminating.get());
         assert!(
             compiled >= 150 && discriminating * 5 >= compiled,
