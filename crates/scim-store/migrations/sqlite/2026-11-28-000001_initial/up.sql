@@ -1,0 +1,162 @@
+-- Initial schema, SQLite flavour. Keep in step with ../../postgres (same folder names,
+-- same tables and columns); a test compares the two.
+-- Types: TEXT for ids and JSON, BIGINT, BOOLEAN (0/1), TIMESTAMP (UTC, diesel's text form).
+-- Small link tables are WITHOUT ROWID: one B-tree per table instead of two, so a
+-- membership or e-mail row costs one page write less.
+
+CREATE TABLE tenants (
+    id TEXT PRIMARY KEY NOT NULL,
+    slug TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    role_catalogue TEXT NOT NULL,
+    rule_set TEXT NOT NULL,
+    -- Last event sequence number handed out; incremented inside write transactions.
+    event_seq BIGINT NOT NULL DEFAULT 0,
+    created TIMESTAMP NOT NULL,
+    updated TIMESTAMP NOT NULL
+);
+CREATE UNIQUE INDEX tenants_slug ON tenants (slug);
+
+CREATE TABLE tokens (
+    id TEXT PRIMARY KEY NOT NULL,
+    tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    prefix TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    label TEXT NOT NULL,
+    created TIMESTAMP NOT NULL,
+    last_used TIMESTAMP,
+    expires_at TIMESTAMP,
+    revoked_at TIMESTAMP
+);
+CREATE INDEX tokens_tenant_prefix ON tokens (tenant_id, prefix);
+
+CREATE TABLE users (
+    id TEXT PRIMARY KEY NOT NULL,
+    tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    user_name TEXT NOT NULL,
+    user_name_folded TEXT NOT NULL,
+    external_id TEXT,
+    display_name TEXT,
+    display_name_folded TEXT,
+    active BOOLEAN,
+    resource TEXT NOT NULL,
+    filter_doc TEXT NOT NULL,
+    filter_exact BOOLEAN NOT NULL,
+    version BIGINT NOT NULL,
+    created TIMESTAMP NOT NULL,
+    last_modified TIMESTAMP NOT NULL,
+    deleted_at TIMESTAMP,
+    -- '' while the user is live, its id once soft-deleted: the unique index below
+    -- then applies to live users only, without a partial index (SQLite re-prepares
+    -- statements whose parameters it must compare with a partial index's WHERE).
+    deletion_key TEXT NOT NULL DEFAULT '',
+    role TEXT,
+    role_reason TEXT,
+    lock_role TEXT,
+    lock_by TEXT,
+    lock_at TIMESTAMP,
+    lock_reason TEXT
+);
+-- userName is unique per tenant among live users, compared after Rust's to_lowercase.
+CREATE UNIQUE INDEX users_user_name ON users (tenant_id, user_name_folded, deletion_key);
+CREATE INDEX users_tenant_id ON users (tenant_id, id);
+CREATE INDEX users_external_id ON users (tenant_id, external_id);
+CREATE INDEX users_display_name ON users (tenant_id, display_name_folded);
+CREATE INDEX users_active ON users (tenant_id, active);
+CREATE INDEX users_last_modified ON users (tenant_id, last_modified);
+
+CREATE TABLE user_emails (
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    position BIGINT NOT NULL,
+    tenant_id TEXT NOT NULL,
+    value_folded TEXT NOT NULL,
+    PRIMARY KEY (user_id, position)
+) WITHOUT ROWID;
+CREATE INDEX user_emails_value ON user_emails (tenant_id, value_folded);
+
+CREATE TABLE groups (
+    id TEXT PRIMARY KEY NOT NULL,
+    tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    display_name TEXT NOT NULL,
+    display_name_folded TEXT NOT NULL,
+    external_id TEXT,
+    resource TEXT NOT NULL,
+    filter_doc TEXT NOT NULL,
+    filter_exact BOOLEAN NOT NULL,
+    version BIGINT NOT NULL,
+    -- Kept with every membership change (same UPDATE as the version bump), so a
+    -- member page knows its total without counting.
+    member_count BIGINT NOT NULL DEFAULT 0,
+    created TIMESTAMP NOT NULL,
+    last_modified TIMESTAMP NOT NULL
+);
+CREATE UNIQUE INDEX groups_display_name ON groups (tenant_id, display_name_folded);
+CREATE INDEX groups_tenant_id ON groups (tenant_id, id);
+CREATE INDEX groups_external_id ON groups (tenant_id, external_id);
+CREATE INDEX groups_last_modified ON groups (tenant_id, last_modified);
+
+CREATE TABLE memberships (
+    group_id TEXT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    PRIMARY KEY (group_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX memberships_user ON memberships (user_id, group_id);
+
+-- The users and groups stored with filter_exact = false (see src/doc.rs): filters
+-- are evaluated in Rust for exactly these rows. Almost always empty.
+CREATE TABLE inexact_resources (
+    resource_id TEXT PRIMARY KEY NOT NULL,
+    tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL
+);
+CREATE INDEX inexact_resources_tenant ON inexact_resources (tenant_id, kind);
+
+CREATE TABLE events (
+    tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    seq BIGINT NOT NULL,
+    time TIMESTAMP NOT NULL,
+    kind TEXT NOT NULL,
+    resource_type TEXT,
+    resource_id TEXT,
+    before_state TEXT,
+    after_state TEXT,
+    cause TEXT,
+    request_id TEXT,
+    PRIMARY KEY (tenant_id, seq)
+);
+CREATE INDEX events_resource ON events (tenant_id, resource_id, seq);
+
+-- Query-planner statistics, written by hand (SQLite allows it) for a shape like
+-- "1,000,000 users in 10 tenants, 10,000 groups": without them the planner
+-- guesses that every index equality leaves about ten rows, and would then scan a
+-- whole tenant in id order rather than look one userName up and sort one row.
+-- ANALYZE first creates the statistics tables; it must not be run on live data,
+-- since sample-based statistics make SQLite re-prepare statements.
+ANALYZE;
+DELETE FROM sqlite_stat1;
+INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
+    ('tenants', 'sqlite_autoindex_tenants_1', '10 1'),
+    ('tenants', 'tenants_slug', '10 1'),
+    ('tokens', 'sqlite_autoindex_tokens_1', '100 1'),
+    ('tokens', 'tokens_tenant_prefix', '100 10 1'),
+    ('users', 'sqlite_autoindex_users_1', '1000000 1'),
+    ('users', 'users_user_name', '1000000 100000 1 1'),
+    ('users', 'users_tenant_id', '1000000 100000 1'),
+    ('users', 'users_external_id', '1000000 100000 1'),
+    ('users', 'users_display_name', '1000000 100000 2'),
+    ('users', 'users_active', '1000000 100000 50000'),
+    ('users', 'users_last_modified', '1000000 100000 2'),
+    ('user_emails', 'user_emails', '1000000 1 1'),
+    ('user_emails', 'user_emails_value', '1000000 100000 1'),
+    ('groups', 'sqlite_autoindex_groups_1', '10000 1'),
+    ('groups', 'groups_display_name', '10000 1000 1'),
+    ('groups', 'groups_tenant_id', '10000 1000 1'),
+    ('groups', 'groups_external_id', '10000 1000 1'),
+    ('groups', 'groups_last_modified', '10000 1000 2'),
+    ('memberships', 'memberships', '1000000 100 1'),
+    ('memberships', 'memberships_user', '1000000 10 1'),
+    ('inexact_resources', 'sqlite_autoindex_inexact_resources_1', '10 1'),
+    ('inexact_resources', 'inexact_resources_tenant', '10 2 2'),
+    ('events', 'sqlite_autoindex_events_1', '1000000 100000 1'),
+    ('events', 'events_resource', '1000000 100000 10 1');

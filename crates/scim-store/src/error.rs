@@ -1,0 +1,129 @@
+//! The store's error type.
+//!
+//! Variants say what the caller can act on (not found, conflict, stale version,
+//! bad input, unavailable); database details travel only as an opaque source for
+//! logging, so no diesel type leaks through the public API.
+
+use std::error::Error as StdError;
+
+/// Result alias of this crate.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Everything a store operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The addressed row does not exist in this tenant (or is soft-deleted where only
+    /// live rows count).
+    #[error("{kind} '{id}' not found")]
+    NotFound {
+        /// What was looked for: `tenant`, `token`, `user`, `group`.
+        kind: &'static str,
+        /// The id (or slug) that was looked for.
+        id: String,
+    },
+    /// A uniqueness rule was violated (`userName`, `displayName`, `id`, `slug`).
+    #[error("a resource with the same {attribute} already exists")]
+    Conflict {
+        /// The attribute whose value collides, spelled as in SCIM where it is a SCIM attribute.
+        attribute: &'static str,
+    },
+    /// An update carried an expected version that is not the stored one.
+    #[error("version mismatch: expected {expected}, stored {actual}")]
+    PreconditionFailed {
+        /// The version the caller expected.
+        expected: i64,
+        /// The version actually stored.
+        actual: i64,
+    },
+    /// Membership changes named users that are not live users of the tenant; nothing
+    /// was changed.
+    #[error("unknown members: {}", .0.join(", "))]
+    UnknownMembers(Vec<String>),
+    /// The data handed to the store breaks one of its input rules (for example an id
+    /// that is not lowercase, a string containing NUL, a resource without `userName`).
+    #[error("invalid data: {0}")]
+    InvalidData(String),
+    /// `sortBy` names an attribute the store cannot sort by.
+    #[error("cannot sort by {0}")]
+    InvalidSort(String),
+    /// A pagination cursor is malformed or belongs to another query.
+    #[error("invalid cursor: {0}")]
+    InvalidCursor(String),
+    /// A compiled filter uses something outside the built-in User and Group schemas
+    /// that the store cannot evaluate.
+    #[error("unsupported filter: {0}")]
+    UnsupportedFilter(String),
+    /// The database URL or options are not usable.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// No connection could be obtained in time, or the database is busy or shutting
+    /// down; the operation may succeed when retried.
+    #[error("storage unavailable: {message}")]
+    Unavailable {
+        /// What happened, for logs.
+        message: String,
+        /// The underlying error, for logs.
+        #[source]
+        source: Option<Box<dyn StdError + Send + Sync>>,
+    },
+    /// Applying migrations failed.
+    #[error("migration failed: {0}")]
+    Migration(String),
+    /// Any other database failure: a bug or a broken database, never the caller's input.
+    #[error("database error: {message}")]
+    Database {
+        /// What happened, for logs.
+        message: String,
+        /// The underlying error, for logs.
+        #[source]
+        source: Option<Box<dyn StdError + Send + Sync>>,
+    },
+}
+
+impl StoreError {
+    pub(crate) fn not_found(kind: &'static str, id: &str) -> StoreError {
+        StoreError::NotFound {
+            kind,
+            id: id.to_owned(),
+        }
+    }
+
+    pub(crate) fn invalid(message: impl Into<String>) -> StoreError {
+        StoreError::InvalidData(message.into())
+    }
+}
+
+impl From<diesel::result::Error> for StoreError {
+    fn from(error: diesel::result::Error) -> StoreError {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let message = error.to_string();
+        let transient = match &error {
+            Error::DatabaseError(kind, info) => {
+                matches!(
+                    kind,
+                    DatabaseErrorKind::SerializationFailure
+                        | DatabaseErrorKind::ClosedConnection
+                        | DatabaseErrorKind::ReadOnlyTransaction
+                ) || info.message().contains("database is locked")
+                    || info.message().contains("deadlock detected")
+            }
+            Error::BrokenTransactionManager => true,
+            _ => false,
+        };
+        let source = Some(Box::new(error) as Box<dyn StdError + Send + Sync>);
+        if transient {
+            StoreError::Unavailable { message, source }
+        } else {
+            StoreError::Database { message, source }
+        }
+    }
+}
+
+impl From<r2d2::Error> for StoreError {
+    fn from(error: r2d2::Error) -> StoreError {
+        StoreError::Unavailable {
+            message: error.to_string(),
+            source: Some(Box::new(error)),
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! The tables, as diesel sees them: one schema for both backends.
+//!
+//! Kept by hand in step with `migrations/{sqlite,postgres}`; a test checks that the
+//! migrated databases have exactly these columns. PostgreSQL's generated
+//! `filter_jsonb` columns are deliberately absent: only the filter SQL in
+//! [`crate::dialect`] reads them, and nothing may write them.
+
+diesel::table! {
+    tenants (id) {
+        id -> Text,
+        slug -> Text,
+        display_name -> Text,
+        settings -> Text,
+        role_catalogue -> Text,
+        rule_set -> Text,
+        event_seq -> BigInt,
+        created -> Timestamp,
+        updated -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tokens (id) {
+        id -> Text,
+        tenant_id -> Text,
+        prefix -> Text,
+        hash -> Text,
+        label -> Text,
+        created -> Timestamp,
+        last_used -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        tenant_id -> Text,
+        user_name -> Text,
+        user_name_folded -> Text,
+        external_id -> Nullable<Text>,
+        display_name -> Nullable<Text>,
+        display_name_folded -> Nullable<Text>,
+        active -> Nullable<Bool>,
+        resource -> Text,
+        filter_doc -> Text,
+        filter_exact -> Bool,
+        version -> BigInt,
+        created -> Timestamp,
+        last_modified -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+        deletion_key -> Text,
+        role -> Nullable<Text>,
+        role_reason -> Nullable<Text>,
+        lock_role -> Nullable<Text>,
+        lock_by -> Nullable<Text>,
+        lock_at -> Nullable<Timestamp>,
+        lock_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    user_emails (user_id, position) {
+        user_id -> Text,
+        position -> BigInt,
+        tenant_id -> Text,
+        value_folded -> Text,
+    }
+}
+
+diesel::table! {
+    groups (id) {
+        id -> Text,
+        tenant_id -> Text,
+        display_name -> Text,
+        display_name_folded -> Text,
+        external_id -> Nullable<Text>,
+        resource -> Text,
+        filter_doc -> Text,
+        filter_exact -> Bool,
+        version -> BigInt,
+        member_count -> BigInt,
+        created -> Timestamp,
+        last_modified -> Timestamp,
+    }
+}
+
+diesel::table! {
+    memberships (group_id, user_id) {
+        group_id -> Text,
+        user_id -> Text,
+    }
+}
+
+diesel::table! {
+    inexact_resources (resource_id) {
+        resource_id -> Text,
+        tenant_id -> Text,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    events (tenant_id, seq) {
+        tenant_id -> Text,
+        seq -> BigInt,
+        time -> Timestamp,
+        kind -> Text,
+        resource_type -> Nullable<Text>,
+        resource_id -> Nullable<Text>,
+        before_state -> Nullable<Text>,
+        after_state -> Nullable<Text>,
+        cause -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(tokens -> tenants (tenant_id));
+diesel::joinable!(users -> tenants (tenant_id));
+diesel::joinable!(groups -> tenants (tenant_id));
+diesel::joinable!(user_emails -> users (user_id));
+diesel::joinable!(memberships -> groups (group_id));
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(events -> tenants (tenant_id));
+diesel::joinable!(inexact_resources -> tenants (tenant_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    tenants,
+    tokens,
+    users,
+    user_emails,
+    groups,
+    memberships,
+    inexact_resources,
+    events,
+);
+
+#[cfg(test)]
+mod tests;

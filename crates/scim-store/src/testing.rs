@@ -1,0 +1,156 @@
+//! Fresh databases for tests, for this crate and the crates built on it
+//! (feature `testing`): a temporary SQLite file, or a fresh PostgreSQL schema.
+//!
+//! PostgreSQL comes from `SCIM_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`). Each database is a schema
+//! `scim_t_<pid>_<n>` selected through libpq's `options=-csearch_path=...`,
+//! migrated from scratch and dropped when the [`TestDatabase`] is dropped;
+//! schemas of test processes that died are dropped at the next run. When
+//! PostgreSQL cannot be reached, creating one panics: tests fail, never skip.
+
+#![allow(clippy::expect_used, clippy::panic)]
+
+use std::sync::Once;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+
+use crate::{Store, StoreOptions};
+
+/// A backend to test on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A temporary SQLite file.
+    Sqlite,
+    /// A fresh schema on the test PostgreSQL.
+    Postgres,
+}
+
+impl Backend {
+    /// Both backends, SQLite first.
+    pub const ALL: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
+}
+
+/// The PostgreSQL the tests use.
+pub fn postgres_url() -> String {
+    std::env::var("SCIM_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+enum Guard {
+    Dir(#[allow(dead_code)] tempfile::TempDir),
+    Schema(String),
+    None,
+}
+
+/// A fresh, empty database; removed when dropped.
+pub struct TestDatabase {
+    /// The URL to open it with (`Store::open`).
+    pub url: String,
+    /// Its backend.
+    pub backend: Backend,
+    guard: Guard,
+}
+
+impl std::fmt::Debug for TestDatabase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestDatabase")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Guard::Schema(schema) = &self.guard {
+            if let Ok(mut conn) = PgConnection::establish(&postgres_url()) {
+                let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                    .execute(&mut conn);
+            }
+        }
+    }
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+static CLEANUP: Once = Once::new();
+
+#[derive(diesel::QueryableByName)]
+struct SchemaName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    nspname: String,
+}
+
+/// Drops schemas of test processes that are gone.
+fn drop_stale_schemas(conn: &mut PgConnection) {
+    let Ok(names) =
+        diesel::sql_query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'scim\\_t\\_%'")
+            .load::<SchemaName>(conn)
+    else {
+        return;
+    };
+    for name in names {
+        let pid = name
+            .nspname
+            .split('_')
+            .nth(2)
+            .and_then(|p| p.parse::<u32>().ok());
+        let alive = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
+        if !alive {
+            let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {} CASCADE", name.nspname))
+                .execute(conn);
+        }
+    }
+}
+
+impl TestDatabase {
+    /// Creates an empty database on `backend`.
+    pub fn create(backend: Backend) -> TestDatabase {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("store.db").display());
+                TestDatabase {
+                    url,
+                    backend,
+                    guard: Guard::Dir(dir),
+                }
+            }
+            Backend::Postgres => {
+                let admin = postgres_url();
+                let mut conn = PgConnection::establish(&admin).unwrap_or_else(|e| {
+                    panic!("PostgreSQL is required for these tests ({admin}): {e}. Start it, or set SCIM_TEST_POSTGRES_URL.")
+                });
+                CLEANUP.call_once(|| drop_stale_schemas(&mut conn));
+                let schema = format!("scim_t_{}_{n}", std::process::id());
+                diesel::sql_query(format!("CREATE SCHEMA {schema}"))
+                    .execute(&mut conn)
+                    .expect("create schema");
+                let sep = if admin.contains('?') { '&' } else { '?' };
+                let url = format!("{admin}{sep}options=-csearch_path%3D{schema}");
+                TestDatabase {
+                    url,
+                    backend,
+                    guard: Guard::Schema(schema),
+                }
+            }
+        }
+    }
+
+    /// The database at `url`, created elsewhere, without taking over its removal
+    /// (for a second store on the same database).
+    pub fn attach(url: &str, backend: Backend) -> TestDatabase {
+        TestDatabase {
+            url: url.to_owned(),
+            backend,
+            guard: Guard::None,
+        }
+    }
+
+    /// Opens and migrates a store on it.
+    pub fn open(&self, options: StoreOptions) -> Store {
+        let store = Store::open(&self.url, options).expect("open store");
+        store.migrate().expect("migrate");
+        store
+    }
+}

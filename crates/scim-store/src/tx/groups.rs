@@ -1,0 +1,600 @@
+//! Groups and memberships.
+//!
+//! Memberships are rows keyed by (group, user): adding or removing k members
+//! touches k rows plus one version bump of the group, whatever the group's size,
+//! and concurrent changes to one group cannot lose each other's members.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+
+use super::rows::{CountRow, GROUP_COLUMNS, GroupRow, IdRow, TextOptRow, VersionRow};
+use super::users::check_base_url;
+use super::{CHUNK, Tx, check_id, record_exactness, sorted_unique};
+use crate::dialect;
+use crate::doc::{self, fold};
+use crate::error::StoreError;
+use crate::model::{
+    Group, GroupRef, GroupUpdate, ListQuery, MemberPage, MemberRef, MembershipChange, NewGroup,
+    Page,
+};
+use crate::query::{self, Kind};
+use crate::render;
+use crate::sql::Sql;
+use crate::time::{from_db, to_db};
+
+fn select() -> Sql {
+    Sql::from(&format!("SELECT {GROUP_COLUMNS} FROM groups g WHERE "))
+}
+
+fn rows_to_groups(rows: Vec<GroupRow>) -> Result<Vec<Group>, StoreError> {
+    rows.into_iter().map(GroupRow::into_model).collect()
+}
+
+pub(super) fn by_id(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    id: &str,
+) -> Result<Option<Group>, StoreError> {
+    let mut sql = select();
+    sql.push("g.tenant_id = ")
+        .text(tenant_id)
+        .push(" AND g.id = ")
+        .text(id);
+    tx.first::<GroupRow>(sql)?
+        .map(GroupRow::into_model)
+        .transpose()
+}
+
+pub(super) fn by_display_name(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    display_name: &str,
+) -> Result<Option<Group>, StoreError> {
+    let mut sql = select();
+    sql.push("g.tenant_id = ")
+        .text(tenant_id)
+        .push(" AND g.display_name_folded = ")
+        .text(fold(display_name));
+    tx.first::<GroupRow>(sql)?
+        .map(GroupRow::into_model)
+        .transpose()
+}
+
+/// Ids of the tenant's inexact groups (see `crate::doc`) that match `filter`,
+/// evaluated in Rust on their rendered form, members included.
+fn inexact_matches(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    filter: &scim_proto::filter::CompiledFilter,
+    base_url: Option<&str>,
+) -> Result<Vec<String>, StoreError> {
+    let mut sql = select();
+    sql.append(query::inexact_where(Kind::Group, tenant_id));
+    let groups = rows_to_groups(tx.load::<GroupRow>(sql)?)?;
+    let mut matched = Vec::new();
+    for group in groups {
+        let members = all_members(tx, &group.id)?;
+        if filter.matches(&render::group(&group, Some(&members), base_url)) {
+            matched.push(group.id);
+        }
+    }
+    Ok(matched)
+}
+
+pub(super) fn list(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    q: &ListQuery<'_>,
+) -> Result<Page<Group>, StoreError> {
+    check_base_url(q.base_url)?;
+    let mut condition = query::base_where(Kind::Group, tenant_id, true);
+    if let Some(filter) = q.filter {
+        let rust = inexact_matches(tx, tenant_id, filter, q.base_url)?;
+        condition.push(" AND ").append(query::filter_where(
+            Kind::Group,
+            tx.dialect(),
+            tenant_id,
+            q.base_url,
+            filter,
+            &rust,
+        )?);
+    }
+    let order = query::order(Kind::Group, tx.dialect(), q.sort)?;
+    let page = query::fetch_page::<GroupRow>(
+        tx,
+        GROUP_COLUMNS,
+        &condition,
+        &order,
+        q.paging,
+        GroupRow::id,
+    )?;
+    Ok(Page {
+        items: rows_to_groups(page.rows)?,
+        total: page.total,
+        next_cursor: page.next,
+        previous_cursor: page.previous,
+    })
+}
+
+fn require_group(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<(), StoreError> {
+    let mut sql = Sql::from("SELECT g.id FROM groups g WHERE g.tenant_id = ");
+    sql.text(tenant_id).push(" AND g.id = ").text(id);
+    match tx.first::<IdRow>(sql)? {
+        Some(_) => Ok(()),
+        None => Err(StoreError::not_found("group", id)),
+    }
+}
+
+fn member_select(group_id: &str) -> Sql {
+    let mut sql = Sql::from(
+        "SELECT m.user_id AS a, u.display_name AS b FROM memberships m JOIN users u \
+         ON u.id = m.user_id WHERE m.group_id = ",
+    );
+    sql.text(group_id);
+    sql
+}
+
+fn to_members(rows: Vec<TextOptRow>) -> Vec<MemberRef> {
+    rows.into_iter()
+        .map(|r| MemberRef {
+            user_id: r.a,
+            display_name: r.b,
+        })
+        .collect()
+}
+
+fn all_members(tx: &mut Tx<'_>, group_id: &str) -> Result<Vec<MemberRef>, StoreError> {
+    let mut sql = member_select(group_id);
+    sql.push(" ORDER BY m.user_id");
+    Ok(to_members(tx.load::<TextOptRow>(sql)?))
+}
+
+pub(super) fn members(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    group_id: &str,
+    offset: u64,
+    count: u64,
+) -> Result<MemberPage, StoreError> {
+    let mut total = Sql::from("SELECT g.member_count AS n FROM groups g WHERE g.tenant_id = ");
+    total.text(tenant_id).push(" AND g.id = ").text(group_id);
+    let total = tx
+        .first::<CountRow>(total)?
+        .ok_or_else(|| StoreError::not_found("group", group_id))?
+        .n;
+    let total = u64::try_from(total).unwrap_or(0);
+    // The offset is skipped in the membership index alone; only the page's
+    // members are joined with their users.
+    let mut sql = Sql::from(
+        "SELECT m.user_id AS a, u.display_name AS b FROM (SELECT user_id FROM memberships \
+         WHERE group_id = ",
+    );
+    sql.text(group_id)
+        .push(" ORDER BY user_id")
+        .limit(count, offset)
+        .push(") m JOIN users u ON u.id = m.user_id ORDER BY m.user_id");
+    Ok(MemberPage {
+        members: to_members(tx.load::<TextOptRow>(sql)?),
+        total,
+    })
+}
+
+pub(super) fn member_ids(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    group_id: &str,
+) -> Result<Vec<String>, StoreError> {
+    require_group(tx, tenant_id, group_id)?;
+    let mut sql = Sql::from("SELECT m.user_id AS id FROM memberships m WHERE m.group_id = ");
+    sql.text(group_id).push(" ORDER BY m.user_id");
+    Ok(tx.load::<IdRow>(sql)?.into_iter().map(|r| r.id).collect())
+}
+
+pub(super) fn is_member(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    group_id: &str,
+    user_id: &str,
+) -> Result<bool, StoreError> {
+    let mut sql = Sql::from(
+        "SELECT m.user_id AS id FROM memberships m JOIN groups g ON g.id = m.group_id \
+         WHERE g.tenant_id = ",
+    );
+    sql.text(tenant_id)
+        .push(" AND m.group_id = ")
+        .text(group_id)
+        .push(" AND m.user_id = ")
+        .text(user_id);
+    Ok(tx.first::<IdRow>(sql)?.is_some())
+}
+
+pub(crate) fn groups_of_users(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    user_ids: &[String],
+) -> Result<HashMap<String, Vec<GroupRef>>, StoreError> {
+    let mut out: HashMap<String, Vec<GroupRef>> = HashMap::new();
+    for chunk in sorted_unique(user_ids).chunks(CHUNK) {
+        let mut sql = Sql::from(
+            "SELECT m.user_id AS a, g.id AS b, g.display_name AS c FROM memberships m \
+             JOIN groups g ON g.id = m.group_id WHERE g.tenant_id = ",
+        );
+        sql.text(tenant_id)
+            .push(" AND m.user_id IN ")
+            .text_list(chunk)
+            .push(" ORDER BY m.user_id, g.id");
+        for row in tx.load::<TripleRow>(sql)? {
+            out.entry(row.a).or_default().push(GroupRef {
+                group_id: row.b,
+                display_name: row.c,
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[derive(diesel::QueryableByName)]
+struct TripleRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    a: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    b: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    c: String,
+}
+
+fn display_name_taken(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    folded: &str,
+    except: Option<&str>,
+) -> Result<bool, StoreError> {
+    let mut sql = Sql::from("SELECT g.id FROM groups g WHERE g.tenant_id = ");
+    sql.text(tenant_id)
+        .push(" AND g.display_name_folded = ")
+        .text(folded);
+    if let Some(id) = except {
+        sql.push(" AND g.id <> ").text(id);
+    }
+    Ok(tx.first::<IdRow>(sql)?.is_some())
+}
+
+/// `display_name, display_name_folded, external_id, resource, filter_doc,
+/// filter_exact`, comma-separated.
+fn push_scim_values(sql: &mut Sql, p: &doc::Prepared, folded: &str) {
+    sql.text(p.name.as_str())
+        .push(", ")
+        .text(folded)
+        .push(", ")
+        .opt_text(p.external_id.as_deref())
+        .push(", ")
+        .text(p.body.to_string())
+        .push(", ")
+        .text(p.doc.as_str())
+        .push(", ")
+        .boolean(p.exact);
+}
+
+pub(super) fn insert(tx: &mut Tx<'_>, new: &NewGroup) -> Result<Group, StoreError> {
+    check_id("group", &new.id)?;
+    tx.enter(&new.tenant_id)?;
+    let p = doc::prepare(Kind::Group, &new.resource)?;
+    let folded = fold(&p.name);
+    let now = to_db(new.now);
+    let mut sql = Sql::from(
+        "INSERT INTO groups (id, tenant_id, display_name, display_name_folded, external_id, \
+         resource, filter_doc, filter_exact, version, created, last_modified) VALUES (",
+    );
+    sql.text(&new.id).push(", ").text(&new.tenant_id).push(", ");
+    push_scim_values(&mut sql, &p, &folded);
+    sql.push(", 1, ")
+        .time(now)
+        .push(", ")
+        .time(now)
+        // A group with the same folded name: nothing is inserted.
+        .push(") ON CONFLICT (tenant_id, display_name_folded) DO NOTHING");
+    if tx.execute_unique(sql, "id")? == 0 {
+        return Err(StoreError::Conflict {
+            attribute: "displayName",
+        });
+    }
+    record_exactness(
+        tx,
+        Kind::Group,
+        &new.tenant_id,
+        &new.id,
+        None,
+        Some(p.exact),
+    )?;
+    Ok(Group {
+        id: new.id.clone(),
+        tenant_id: new.tenant_id.clone(),
+        display_name: p.name,
+        external_id: p.external_id,
+        resource: p.body,
+        version: 1,
+        member_count: 0,
+        created: from_db(now),
+        last_modified: from_db(now),
+    })
+}
+
+/// The version, folded name and exactness of a group about to change, locked on
+/// PostgreSQL.
+fn current(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<VersionRow, StoreError> {
+    let mut sql = Sql::from(
+        "SELECT g.version AS version, g.display_name_folded AS folded, g.filter_exact AS exact \
+         FROM groups g WHERE g.tenant_id = ",
+    );
+    sql.text(tenant_id).push(" AND g.id = ").text(id);
+    dialect::for_update(tx.dialect(), &mut sql);
+    tx.first::<VersionRow>(sql)?
+        .ok_or_else(|| StoreError::not_found("group", id))
+}
+
+fn current_version(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<i64, StoreError> {
+    Ok(current(tx, tenant_id, id)?.version)
+}
+
+fn check_version(expected: Option<i64>, actual: i64) -> Result<(), StoreError> {
+    match expected {
+        Some(expected) if expected != actual => {
+            Err(StoreError::PreconditionFailed { expected, actual })
+        }
+        _ => Ok(()),
+    }
+}
+
+pub(super) fn update(tx: &mut Tx<'_>, update: &GroupUpdate) -> Result<Group, StoreError> {
+    tx.enter(&update.tenant_id)?;
+    let cur = current(tx, &update.tenant_id, &update.id)?;
+    check_version(update.expected_version, cur.version)?;
+    let p = doc::prepare(Kind::Group, &update.resource)?;
+    let folded = fold(&p.name);
+    if folded != cur.folded && display_name_taken(tx, &update.tenant_id, &folded, Some(&update.id))?
+    {
+        return Err(StoreError::Conflict {
+            attribute: "displayName",
+        });
+    }
+    let mut sql = Sql::from(
+        "UPDATE groups SET (display_name, display_name_folded, external_id, resource, filter_doc, \
+         filter_exact) = (",
+    );
+    push_scim_values(&mut sql, &p, &folded);
+    sql.push("), version = version + 1, last_modified = ")
+        .time(to_db(update.now))
+        .push(" WHERE id = ")
+        .text(&update.id);
+    tx.execute_unique(sql, "displayName")?;
+    record_exactness(
+        tx,
+        Kind::Group,
+        &update.tenant_id,
+        &update.id,
+        Some(cur.exact),
+        Some(p.exact),
+    )?;
+    by_id(tx, &update.tenant_id, &update.id)?
+        .ok_or_else(|| StoreError::not_found("group", &update.id))
+}
+
+pub(super) fn delete(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    id: &str,
+    expected_version: Option<i64>,
+) -> Result<Vec<String>, StoreError> {
+    tx.enter(tenant_id)?;
+    let cur = current(tx, tenant_id, id)?;
+    check_version(expected_version, cur.version)?;
+    record_exactness(tx, Kind::Group, tenant_id, id, Some(cur.exact), None)?;
+    let mut members = Sql::from("DELETE FROM memberships WHERE group_id = ");
+    members.text(id).push(" RETURNING user_id AS id");
+    let mut former: Vec<String> = tx
+        .load::<IdRow>(members)?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    former.sort_unstable();
+    let mut sql = Sql::from("DELETE FROM groups WHERE id = ");
+    sql.text(id);
+    tx.execute(sql)?;
+    Ok(former)
+}
+
+/// Increments the version, sets `lastModified` and adds `delta` to the member
+/// count of groups whose membership changed.
+pub(super) fn bump_groups(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    ids: &[String],
+    delta: i64,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for chunk in ids.chunks(CHUNK) {
+        let mut sql =
+            Sql::from("UPDATE groups SET version = version + 1, member_count = member_count + ");
+        sql.int(delta)
+            .push(", last_modified = ")
+            .time(to_db(now))
+            .push(" WHERE tenant_id = ")
+            .text(tenant_id)
+            .push(" AND id IN ")
+            .text_list(chunk);
+        tx.execute(sql)?;
+    }
+    Ok(())
+}
+
+/// Bumps one group if members were added or removed; returns its version afterwards.
+fn bump_one(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    id: &str,
+    version: i64,
+    change: (&[String], &[String]),
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let (added, removed) = change;
+    if added.is_empty() && removed.is_empty() {
+        return Ok(version);
+    }
+    let delta = i64::try_from(added.len()).unwrap_or(i64::MAX)
+        - i64::try_from(removed.len()).unwrap_or(i64::MAX);
+    bump_groups(tx, tenant_id, &[id.to_owned()], delta, now)?;
+    Ok(version + 1)
+}
+
+/// Fails with the ids that are not live users of the tenant.
+fn require_live_users(tx: &mut Tx<'_>, tenant_id: &str, ids: &[String]) -> Result<(), StoreError> {
+    let mut found = BTreeSet::new();
+    for chunk in ids.chunks(CHUNK) {
+        let mut sql = Sql::from("SELECT u.id FROM users u WHERE u.tenant_id = ");
+        sql.text(tenant_id)
+            .push(" AND u.deleted_at IS NULL AND u.id IN ")
+            .text_list(chunk);
+        found.extend(tx.load::<IdRow>(sql)?.into_iter().map(|r| r.id));
+    }
+    let missing: Vec<String> = ids
+        .iter()
+        .filter(|id| !found.contains(*id))
+        .cloned()
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::UnknownMembers(missing))
+    }
+}
+
+fn insert_members(
+    tx: &mut Tx<'_>,
+    group_id: &str,
+    user_ids: &[String],
+) -> Result<Vec<String>, StoreError> {
+    let mut added = Vec::new();
+    for chunk in user_ids.chunks(CHUNK) {
+        let mut sql = Sql::from("INSERT INTO memberships (group_id, user_id) VALUES ");
+        for (i, user_id) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(")
+                .text(group_id)
+                .push(", ")
+                .text(user_id.as_str())
+                .push(")");
+        }
+        sql.push(" ON CONFLICT DO NOTHING RETURNING user_id AS id")
+            .no_cache();
+        added.extend(tx.load::<IdRow>(sql)?.into_iter().map(|r| r.id));
+    }
+    added.sort_unstable();
+    Ok(added)
+}
+
+fn delete_members(
+    tx: &mut Tx<'_>,
+    group_id: &str,
+    user_ids: &[String],
+) -> Result<Vec<String>, StoreError> {
+    let mut removed = Vec::new();
+    for chunk in user_ids.chunks(CHUNK) {
+        let mut sql = Sql::from("DELETE FROM memberships WHERE group_id = ");
+        sql.text(group_id)
+            .push(" AND user_id IN ")
+            .text_list(chunk)
+            .push(" RETURNING user_id AS id");
+        removed.extend(tx.load::<IdRow>(sql)?.into_iter().map(|r| r.id));
+    }
+    removed.sort_unstable();
+    Ok(removed)
+}
+
+pub(super) fn add_members(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    group_id: &str,
+    user_ids: &[String],
+    now: DateTime<Utc>,
+) -> Result<MembershipChange, StoreError> {
+    tx.enter(tenant_id)?;
+    let version = current_version(tx, tenant_id, group_id)?;
+    let ids = sorted_unique(user_ids);
+    require_live_users(tx, tenant_id, &ids)?;
+    let added = insert_members(tx, group_id, &ids)?;
+    let version = bump_one(tx, tenant_id, group_id, version, (&added, &[]), now)?;
+    Ok(MembershipChange {
+        added,
+        removed: Vec::new(),
+        version,
+    })
+}
+
+pub(super) fn remove_members(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    group_id: &str,
+    user_ids: &[String],
+    now: DateTime<Utc>,
+) -> Result<MembershipChange, StoreError> {
+    tx.enter(tenant_id)?;
+    let version = current_version(tx, tenant_id, group_id)?;
+    let removed = delete_members(tx, group_id, &sorted_unique(user_ids))?;
+    let version = bump_one(tx, tenant_id, group_id, version, (&[], &removed), now)?;
+    Ok(MembershipChange {
+        added: Vec::new(),
+        removed,
+        version,
+    })
+}
+
+pub(super) fn replace_members(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    group_id: &str,
+    user_ids: &[String],
+    now: DateTime<Utc>,
+) -> Result<MembershipChange, StoreError> {
+    tx.enter(tenant_id)?;
+    let version = current_version(tx, tenant_id, group_id)?;
+    let wanted = sorted_unique(user_ids);
+    require_live_users(tx, tenant_id, &wanted)?;
+    let current: BTreeSet<String> = member_ids(tx, tenant_id, group_id)?.into_iter().collect();
+    let wanted_set: BTreeSet<&String> = wanted.iter().collect();
+    let to_remove: Vec<String> = current
+        .iter()
+        .filter(|id| !wanted_set.contains(id))
+        .cloned()
+        .collect();
+    let to_add: Vec<String> = wanted
+        .iter()
+        .filter(|id| !current.contains(*id))
+        .cloned()
+        .collect();
+    let removed = delete_members(tx, group_id, &to_remove)?;
+    let added = insert_members(tx, group_id, &to_add)?;
+    let version = bump_one(tx, tenant_id, group_id, version, (&added, &removed), now)?;
+    Ok(MembershipChange {
+        added,
+        removed,
+        version,
+    })
+}
+
+pub(super) fn remove_user_from_groups(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    tx.enter(tenant_id)?;
+    let mut sql = Sql::from("SELECT u.id FROM users u WHERE u.tenant_id = ");
+    sql.text(tenant_id).push(" AND u.id = ").text(user_id);
+    if tx.first::<IdRow>(sql)?.is_none() {
+        return Err(StoreError::not_found("user", user_id));
+    }
+    super::users::leave_groups(tx, tenant_id, user_id, now)
+}

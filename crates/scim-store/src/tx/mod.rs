@@ -1,0 +1,528 @@
+//! The implementation of [`ReadTx`](crate::ReadTx) and [`WriteTx`](crate::WriteTx)
+//! over one connection inside one transaction.
+//!
+//! Submodules hold the operations by subject; the trait impls at the bottom only
+//! dispatch to them, so each query exists once for both backends.
+
+mod events;
+mod groups;
+pub(crate) mod rows;
+mod tenants;
+mod users;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use diesel::RunQueryDsl;
+use diesel::deserialize::QueryableByName;
+use serde_json::Value;
+
+use crate::conn::{DbConnection, MultiBackend};
+use crate::dialect::{self, Dialect};
+use crate::error::StoreError;
+use crate::model::{
+    AdminUserQuery, Event, Group, GroupRef, GroupUpdate, ListQuery, MemberPage, MembershipChange,
+    NewEvent, NewGroup, NewTenant, NewToken, NewUser, Page, RoleLock, Tenant, TenantUpdate, Token,
+    User, UserUpdate, UserWithGroups, Visibility,
+};
+use crate::sql::Sql;
+use crate::store::{ReadTx, WriteTx};
+
+/// Bind-list chunk size: well below SQLite's 32766 and PostgreSQL's 65535 binds.
+pub(crate) const CHUNK: usize = 5_000;
+
+/// One open transaction.
+pub(crate) struct Tx<'c> {
+    conn: &'c mut DbConnection,
+    dialect: Dialect,
+    /// Tenants whose row this transaction has locked (PostgreSQL) or checked.
+    entered: Vec<String>,
+}
+
+impl<'c> Tx<'c> {
+    pub(crate) fn new(conn: &'c mut DbConnection) -> Tx<'c> {
+        let dialect = Dialect::of(conn);
+        Tx {
+            conn,
+            dialect,
+            entered: Vec::new(),
+        }
+    }
+
+    pub(crate) fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Runs a query and maps its rows.
+    pub(crate) fn load<R>(&mut self, sql: Sql) -> Result<Vec<R>, StoreError>
+    where
+        R: QueryableByName<MultiBackend> + 'static,
+    {
+        Ok(sql.load::<R>(self.conn)?)
+    }
+
+    /// Runs a query expected to return at most one row.
+    pub(crate) fn first<R>(&mut self, sql: Sql) -> Result<Option<R>, StoreError>
+    where
+        R: QueryableByName<MultiBackend> + 'static,
+    {
+        Ok(self.load::<R>(sql)?.into_iter().next())
+    }
+
+    /// Runs a statement, returning the number of affected rows.
+    pub(crate) fn execute(&mut self, sql: Sql) -> Result<usize, StoreError> {
+        Ok(sql.execute(self.conn)?)
+    }
+
+    /// Runs an INSERT or UPDATE whose only expected unique violation is a
+    /// duplicate of `attribute`: the checks before it already rule out the others
+    /// (the tenant lock or the single writer keeps them true), so this only maps
+    /// what a bug or a caller reusing an id would hit.
+    pub(crate) fn execute_unique(
+        &mut self,
+        sql: Sql,
+        attribute: &'static str,
+    ) -> Result<usize, StoreError> {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match sql.execute(self.conn) {
+            Ok(n) => Ok(n),
+            Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
+                let what = format!(
+                    "{} {}",
+                    info.message(),
+                    info.constraint_name().unwrap_or("")
+                );
+                let attribute = if what.contains("user_name") {
+                    "userName"
+                } else if what.contains("display_name") {
+                    "displayName"
+                } else {
+                    attribute
+                };
+                Err(StoreError::Conflict { attribute })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Called before the first write to a tenant's data in this transaction: checks
+    /// that the tenant exists and, on PostgreSQL, locks its row until commit. All
+    /// write transactions of a tenant take this lock first, so they cannot deadlock
+    /// on each other and the event counter on that row is handed out in commit order.
+    pub(crate) fn enter(&mut self, tenant_id: &str) -> Result<(), StoreError> {
+        if self.entered.iter().any(|t| t == tenant_id) {
+            return Ok(());
+        }
+        let mut sql = Sql::from("SELECT id FROM tenants WHERE id = ");
+        sql.text(tenant_id);
+        dialect::for_update(self.dialect, &mut sql);
+        if self.first::<rows::IdRow>(sql)?.is_none() {
+            return Err(StoreError::not_found("tenant", tenant_id));
+        }
+        self.entered.push(tenant_id.to_owned());
+        Ok(())
+    }
+
+    pub(crate) fn mark_entered(&mut self, tenant_id: &str) {
+        self.entered.push(tenant_id.to_owned());
+    }
+}
+
+/// Keeps `inexact_resources` in step with a row's `filter_exact`: `was` is the
+/// stored value before the change (`None` for a new row), `now` the new one
+/// (`None` when the row is deleted).
+pub(crate) fn record_exactness(
+    tx: &mut Tx<'_>,
+    kind: crate::query::Kind,
+    tenant_id: &str,
+    id: &str,
+    was: Option<bool>,
+    now: Option<bool>,
+) -> Result<(), StoreError> {
+    let was_listed = was == Some(false);
+    let listed = now == Some(false);
+    if was_listed == listed {
+        return Ok(());
+    }
+    let mut sql = if listed {
+        let mut sql =
+            Sql::from("INSERT INTO inexact_resources (resource_id, tenant_id, kind) VALUES (");
+        sql.text(id)
+            .push(", ")
+            .text(tenant_id)
+            .push(", ")
+            .text(kind.resource_type())
+            .push(") ON CONFLICT DO NOTHING");
+        sql
+    } else {
+        let mut sql = Sql::from("DELETE FROM inexact_resources WHERE resource_id = ");
+        sql.text(id);
+        sql
+    };
+    tx.execute(std::mem::take(&mut sql))?;
+    Ok(())
+}
+
+/// Ids are chosen by callers; they must be lowercase (so that attributes compared
+/// case-insensitively, like a user's `groups.value`, need no folding) and usable
+/// as text on both backends.
+pub(crate) fn check_id(kind: &str, id: &str) -> Result<(), StoreError> {
+    if id.is_empty() || id.len() > 255 {
+        return Err(StoreError::invalid(format!(
+            "{kind} id must have 1 to 255 bytes"
+        )));
+    }
+    if id.contains('\0') || id.to_lowercase() != id {
+        return Err(StoreError::invalid(format!(
+            "{kind} id '{id}' must be lowercase and free of NUL characters"
+        )));
+    }
+    Ok(())
+}
+
+/// PostgreSQL text cannot hold NUL, and SQLite's string functions stop at it: the
+/// store refuses it everywhere, on both backends alike.
+pub(crate) fn check_text(field: &str, value: &str) -> Result<(), StoreError> {
+    if value.contains('\0') {
+        return Err(StoreError::invalid(format!(
+            "{field} contains a NUL character"
+        )));
+    }
+    Ok(())
+}
+
+/// [`check_text`] for every key and string of a JSON value.
+pub(crate) fn check_json(field: &str, value: &Value) -> Result<(), StoreError> {
+    match value {
+        Value::String(s) => check_text(field, s),
+        Value::Array(items) => items.iter().try_for_each(|v| check_json(field, v)),
+        Value::Object(map) => map.iter().try_for_each(|(k, v)| {
+            check_text(field, k)?;
+            check_json(field, v)
+        }),
+        Value::Null | Value::Bool(_) | Value::Number(_) => Ok(()),
+    }
+}
+
+pub(crate) fn to_json_text(value: &Value) -> String {
+    value.to_string()
+}
+
+pub(crate) fn parse_json(text: &str) -> Result<Value, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Database {
+        message: format!("stored JSON does not parse: {e}"),
+        source: Some(Box::new(e)),
+    })
+}
+
+/// Sorted, deduplicated copy of a list of ids.
+pub(crate) fn sorted_unique(ids: &[String]) -> Vec<String> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+impl ReadTx for Tx<'_> {
+    fn tenant(&mut self, id: &str) -> Result<Option<Tenant>, StoreError> {
+        tenants::by_id(self, id)
+    }
+
+    fn tenant_by_slug(&mut self, slug: &str) -> Result<Option<Tenant>, StoreError> {
+        tenants::by_slug(self, slug)
+    }
+
+    fn tenants(&mut self) -> Result<Vec<Tenant>, StoreError> {
+        tenants::all(self)
+    }
+
+    fn tokens(&mut self, tenant_id: &str) -> Result<Vec<Token>, StoreError> {
+        tenants::tokens(self, tenant_id, None)
+    }
+
+    fn usable_tokens(
+        &mut self,
+        tenant_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Token>, StoreError> {
+        tenants::tokens(self, tenant_id, Some(now))
+    }
+
+    fn user(
+        &mut self,
+        tenant_id: &str,
+        id: &str,
+        visibility: Visibility,
+    ) -> Result<Option<User>, StoreError> {
+        users::by_id(self, tenant_id, id, visibility)
+    }
+
+    fn user_by_user_name(
+        &mut self,
+        tenant_id: &str,
+        user_name: &str,
+        visibility: Visibility,
+    ) -> Result<Option<User>, StoreError> {
+        users::by_user_name(self, tenant_id, user_name, visibility)
+    }
+
+    fn users(&mut self, tenant_id: &str, query: &ListQuery<'_>) -> Result<Page<User>, StoreError> {
+        users::list(self, tenant_id, query)
+    }
+
+    fn admin_users(
+        &mut self,
+        tenant_id: &str,
+        query: &AdminUserQuery,
+    ) -> Result<Page<User>, StoreError> {
+        users::admin_list(self, tenant_id, query)
+    }
+
+    fn user_batch(
+        &mut self,
+        tenant_id: &str,
+        after: Option<&str>,
+        limit: u64,
+        visibility: Visibility,
+    ) -> Result<Vec<UserWithGroups>, StoreError> {
+        users::batch(self, tenant_id, after, limit, visibility)
+    }
+
+    fn group(&mut self, tenant_id: &str, id: &str) -> Result<Option<Group>, StoreError> {
+        groups::by_id(self, tenant_id, id)
+    }
+
+    fn group_by_display_name(
+        &mut self,
+        tenant_id: &str,
+        display_name: &str,
+    ) -> Result<Option<Group>, StoreError> {
+        groups::by_display_name(self, tenant_id, display_name)
+    }
+
+    fn groups(
+        &mut self,
+        tenant_id: &str,
+        query: &ListQuery<'_>,
+    ) -> Result<Page<Group>, StoreError> {
+        groups::list(self, tenant_id, query)
+    }
+
+    fn members(
+        &mut self,
+        tenant_id: &str,
+        group_id: &str,
+        offset: u64,
+        count: u64,
+    ) -> Result<MemberPage, StoreError> {
+        groups::members(self, tenant_id, group_id, offset, count)
+    }
+
+    fn member_ids(&mut self, tenant_id: &str, group_id: &str) -> Result<Vec<String>, StoreError> {
+        groups::member_ids(self, tenant_id, group_id)
+    }
+
+    fn is_member(
+        &mut self,
+        tenant_id: &str,
+        group_id: &str,
+        user_id: &str,
+    ) -> Result<bool, StoreError> {
+        groups::is_member(self, tenant_id, group_id, user_id)
+    }
+
+    fn groups_of_user(
+        &mut self,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<Vec<GroupRef>, StoreError> {
+        let mut map = groups::groups_of_users(self, tenant_id, &[user_id.to_owned()])?;
+        Ok(map.remove(user_id).unwrap_or_default())
+    }
+
+    fn groups_of_users(
+        &mut self,
+        tenant_id: &str,
+        user_ids: &[String],
+    ) -> Result<HashMap<String, Vec<GroupRef>>, StoreError> {
+        groups::groups_of_users(self, tenant_id, user_ids)
+    }
+
+    fn events(
+        &mut self,
+        tenant_id: &str,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<Event>, StoreError> {
+        events::after(self, tenant_id, after, limit)
+    }
+
+    fn events_of_resource(
+        &mut self,
+        tenant_id: &str,
+        resource_id: &str,
+        limit: u64,
+    ) -> Result<Vec<Event>, StoreError> {
+        events::of_resource(self, tenant_id, resource_id, limit)
+    }
+}
+
+impl WriteTx for Tx<'_> {
+    fn insert_tenant(&mut self, tenant: &NewTenant) -> Result<Tenant, StoreError> {
+        tenants::insert(self, tenant)
+    }
+
+    fn update_tenant(
+        &mut self,
+        id: &str,
+        update: &TenantUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<Tenant, StoreError> {
+        tenants::update(self, id, update, now)
+    }
+
+    fn delete_tenant(&mut self, id: &str) -> Result<(), StoreError> {
+        tenants::delete(self, id)
+    }
+
+    fn insert_token(&mut self, token: &NewToken) -> Result<Token, StoreError> {
+        tenants::insert_token(self, token)
+    }
+
+    fn revoke_token(
+        &mut self,
+        tenant_id: &str,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Token, StoreError> {
+        tenants::revoke_token(self, tenant_id, id, now)
+    }
+
+    fn touch_token(
+        &mut self,
+        tenant_id: &str,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        tenants::touch_token(self, tenant_id, id, now)
+    }
+
+    fn set_token_expiry(
+        &mut self,
+        tenant_id: &str,
+        id: &str,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<Token, StoreError> {
+        tenants::set_token_expiry(self, tenant_id, id, expires_at)
+    }
+
+    fn insert_user(&mut self, user: &NewUser) -> Result<User, StoreError> {
+        users::insert(self, user)
+    }
+
+    fn update_user(&mut self, update: &UserUpdate) -> Result<User, StoreError> {
+        users::update(self, update)
+    }
+
+    fn set_user_role(
+        &mut self,
+        tenant_id: &str,
+        id: &str,
+        role: Option<&str>,
+        reason: Option<&Value>,
+    ) -> Result<(), StoreError> {
+        users::set_role(self, tenant_id, id, role, reason)
+    }
+
+    fn set_user_lock(
+        &mut self,
+        tenant_id: &str,
+        id: &str,
+        lock: Option<&RoleLock>,
+    ) -> Result<(), StoreError> {
+        users::set_lock(self, tenant_id, id, lock)
+    }
+
+    fn soft_delete_user(
+        &mut self,
+        tenant_id: &str,
+        id: &str,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        users::soft_delete(self, tenant_id, id, expected_version, now)
+    }
+
+    fn hard_delete_user(
+        &mut self,
+        tenant_id: &str,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        users::hard_delete(self, tenant_id, id, now)
+    }
+
+    fn lock_users(&mut self, tenant_id: &str, ids: &[String]) -> Result<(), StoreError> {
+        users::lock(self, tenant_id, ids)
+    }
+
+    fn insert_group(&mut self, group: &NewGroup) -> Result<Group, StoreError> {
+        groups::insert(self, group)
+    }
+
+    fn update_group(&mut self, update: &GroupUpdate) -> Result<Group, StoreError> {
+        groups::update(self, update)
+    }
+
+    fn delete_group(
+        &mut self,
+        tenant_id: &str,
+        id: &str,
+        expected_version: Option<i64>,
+    ) -> Result<Vec<String>, StoreError> {
+        groups::delete(self, tenant_id, id, expected_version)
+    }
+
+    fn add_members(
+        &mut self,
+        tenant_id: &str,
+        group_id: &str,
+        user_ids: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<MembershipChange, StoreError> {
+        groups::add_members(self, tenant_id, group_id, user_ids, now)
+    }
+
+    fn remove_members(
+        &mut self,
+        tenant_id: &str,
+        group_id: &str,
+        user_ids: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<MembershipChange, StoreError> {
+        groups::remove_members(self, tenant_id, group_id, user_ids, now)
+    }
+
+    fn replace_members(
+        &mut self,
+        tenant_id: &str,
+        group_id: &str,
+        user_ids: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<MembershipChange, StoreError> {
+        groups::replace_members(self, tenant_id, group_id, user_ids, now)
+    }
+
+    fn remove_user_from_groups(
+        &mut self,
+        tenant_id: &str,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        groups::remove_user_from_groups(self, tenant_id, user_id, now)
+    }
+
+    fn append_event(&mut self, event: &NewEvent) -> Result<Event, StoreError> {
+        events::append(self, event)
+    }
+}

@@ -1,0 +1,273 @@
+//! Row shapes read with [`Sql`](crate::sql::Sql) queries, and their conversion
+//! into the public model.
+
+use chrono::NaiveDateTime;
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Nullable, Text};
+
+use super::parse_json;
+use crate::error::StoreError;
+use crate::model::{Event, EventKind, Group, RoleLock, Tenant, Token, User};
+use crate::time::{from_db, opt_from_db};
+
+/// Columns of [`TenantRow`].
+pub(crate) const TENANT_COLUMNS: &str = "id, slug, display_name, settings, role_catalogue, \
+     rule_set, event_seq, created, updated";
+
+/// Reads columns of `tenants` by name; types come from `crate::schema`.
+#[derive(QueryableByName)]
+#[diesel(table_name = crate::schema::tenants)]
+pub(crate) struct TenantRow {
+    id: String,
+    slug: String,
+    display_name: String,
+    settings: String,
+    role_catalogue: String,
+    rule_set: String,
+    event_seq: i64,
+    created: NaiveDateTime,
+    updated: NaiveDateTime,
+}
+
+impl TenantRow {
+    pub(crate) fn into_model(self) -> Result<Tenant, StoreError> {
+        Ok(Tenant {
+            id: self.id,
+            slug: self.slug,
+            display_name: self.display_name,
+            settings: parse_json(&self.settings)?,
+            role_catalogue: parse_json(&self.role_catalogue)?,
+            rule_set: parse_json(&self.rule_set)?,
+            last_event_seq: self.event_seq,
+            created: from_db(self.created),
+            updated: from_db(self.updated),
+        })
+    }
+}
+
+/// Columns of [`TokenRow`].
+pub(crate) const TOKEN_COLUMNS: &str =
+    "id, tenant_id, prefix, hash, label, created, last_used, expires_at, revoked_at";
+
+/// Reads columns of `tokens` by name; types come from `crate::schema`.
+#[derive(QueryableByName)]
+#[diesel(table_name = crate::schema::tokens)]
+pub(crate) struct TokenRow {
+    id: String,
+    tenant_id: String,
+    prefix: String,
+    hash: String,
+    label: String,
+    created: NaiveDateTime,
+    last_used: Option<NaiveDateTime>,
+    expires_at: Option<NaiveDateTime>,
+    revoked_at: Option<NaiveDateTime>,
+}
+
+impl TokenRow {
+    pub(crate) fn into_model(self) -> Token {
+        Token {
+            id: self.id,
+            tenant_id: self.tenant_id,
+            prefix: self.prefix,
+            hash: self.hash,
+            label: self.label,
+            created: from_db(self.created),
+            last_used: opt_from_db(self.last_used),
+            expires_at: opt_from_db(self.expires_at),
+            revoked_at: opt_from_db(self.revoked_at),
+        }
+    }
+}
+
+/// Columns of [`UserRow`], qualified with the alias `u`.
+pub(crate) const USER_COLUMNS: &str = "u.id, u.tenant_id, u.user_name, u.external_id, \
+     u.display_name, u.active, u.resource, u.version, u.created, u.last_modified, \
+     u.deleted_at, u.role, u.role_reason, u.lock_role, u.lock_by, u.lock_at, u.lock_reason";
+
+/// Reads columns of `users` by name; types come from `crate::schema`.
+#[derive(QueryableByName)]
+#[diesel(table_name = crate::schema::users)]
+pub(crate) struct UserRow {
+    id: String,
+    tenant_id: String,
+    user_name: String,
+    external_id: Option<String>,
+    display_name: Option<String>,
+    active: Option<bool>,
+    resource: String,
+    version: i64,
+    created: NaiveDateTime,
+    last_modified: NaiveDateTime,
+    deleted_at: Option<NaiveDateTime>,
+    role: Option<String>,
+    role_reason: Option<String>,
+    lock_role: Option<String>,
+    lock_by: Option<String>,
+    lock_at: Option<NaiveDateTime>,
+    lock_reason: Option<String>,
+}
+
+impl UserRow {
+    pub(crate) fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub(crate) fn into_model(self) -> Result<User, StoreError> {
+        let lock = match (self.lock_role, self.lock_by, self.lock_at) {
+            (Some(role), Some(by), Some(at)) => Some(RoleLock {
+                role,
+                by,
+                at: from_db(at),
+                reason: self.lock_reason,
+            }),
+            _ => None,
+        };
+        Ok(User {
+            id: self.id,
+            tenant_id: self.tenant_id,
+            user_name: self.user_name,
+            external_id: self.external_id,
+            display_name: self.display_name,
+            active: self.active,
+            resource: parse_json(&self.resource)?,
+            version: self.version,
+            created: from_db(self.created),
+            last_modified: from_db(self.last_modified),
+            deleted_at: opt_from_db(self.deleted_at),
+            role: self.role,
+            role_reason: self.role_reason.as_deref().map(parse_json).transpose()?,
+            lock,
+        })
+    }
+}
+
+/// A user row read for update, with what the update needs besides the model.
+#[derive(QueryableByName)]
+pub(crate) struct LockedUserRow {
+    #[diesel(embed)]
+    pub(crate) user: UserRow,
+    #[diesel(sql_type = Text)]
+    pub(crate) folded: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub(crate) exact: bool,
+}
+
+/// Columns of [`GroupRow`], qualified with the alias `g`.
+pub(crate) const GROUP_COLUMNS: &str = "g.id, g.tenant_id, g.display_name, g.external_id, \
+     g.resource, g.version, g.member_count, g.created, g.last_modified";
+
+/// Reads columns of `groups` by name; types come from `crate::schema`.
+#[derive(QueryableByName)]
+#[diesel(table_name = crate::schema::groups)]
+pub(crate) struct GroupRow {
+    id: String,
+    tenant_id: String,
+    display_name: String,
+    external_id: Option<String>,
+    resource: String,
+    version: i64,
+    member_count: i64,
+    created: NaiveDateTime,
+    last_modified: NaiveDateTime,
+}
+
+impl GroupRow {
+    pub(crate) fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub(crate) fn into_model(self) -> Result<Group, StoreError> {
+        Ok(Group {
+            id: self.id,
+            tenant_id: self.tenant_id,
+            display_name: self.display_name,
+            external_id: self.external_id,
+            resource: parse_json(&self.resource)?,
+            version: self.version,
+            member_count: u64::try_from(self.member_count).unwrap_or(0),
+            created: from_db(self.created),
+            last_modified: from_db(self.last_modified),
+        })
+    }
+}
+
+/// Columns of [`EventRow`].
+pub(crate) const EVENT_COLUMNS: &str = "tenant_id, seq, time, kind, resource_type, resource_id, \
+     before_state, after_state, cause, request_id";
+
+/// Reads columns of `events` by name; types come from `crate::schema`.
+#[derive(QueryableByName)]
+#[diesel(table_name = crate::schema::events)]
+pub(crate) struct EventRow {
+    tenant_id: String,
+    seq: i64,
+    time: NaiveDateTime,
+    kind: String,
+    resource_type: Option<String>,
+    resource_id: Option<String>,
+    before_state: Option<String>,
+    after_state: Option<String>,
+    cause: Option<String>,
+    request_id: Option<String>,
+}
+
+impl EventRow {
+    pub(crate) fn into_model(self) -> Result<Event, StoreError> {
+        Ok(Event {
+            tenant_id: self.tenant_id,
+            seq: self.seq,
+            time: from_db(self.time),
+            kind: EventKind::parse(&self.kind),
+            resource_type: self.resource_type,
+            resource_id: self.resource_id,
+            before: self.before_state.as_deref().map(parse_json).transpose()?,
+            after: self.after_state.as_deref().map(parse_json).transpose()?,
+            cause: self.cause.as_deref().map(parse_json).transpose()?,
+            request_id: self.request_id,
+        })
+    }
+}
+
+/// `SELECT id ...`
+#[derive(QueryableByName)]
+pub(crate) struct IdRow {
+    #[diesel(sql_type = Text)]
+    pub(crate) id: String,
+}
+
+/// `SELECT ... AS a, ... AS b` with two texts.
+#[derive(QueryableByName)]
+pub(crate) struct PairRow {
+    #[diesel(sql_type = Text)]
+    pub(crate) a: String,
+    #[diesel(sql_type = Text)]
+    pub(crate) b: String,
+}
+
+/// `SELECT ... AS a, ... AS b` with a text and an optional text.
+#[derive(QueryableByName)]
+pub(crate) struct TextOptRow {
+    #[diesel(sql_type = Text)]
+    pub(crate) a: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub(crate) b: Option<String>,
+}
+
+/// `SELECT COUNT(*) AS n` and other single integers.
+#[derive(QueryableByName)]
+pub(crate) struct CountRow {
+    #[diesel(sql_type = BigInt)]
+    pub(crate) n: i64,
+}
+
+/// The version, folded name and exactness of a row about to change.
+#[derive(QueryableByName)]
+pub(crate) struct VersionRow {
+    #[diesel(sql_type = BigInt)]
+    pub(crate) version: i64,
+    #[diesel(sql_type = Text)]
+    pub(crate) folded: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub(crate) exact: bool,
+}

@@ -1,0 +1,258 @@
+//! Tenants and their tokens.
+
+use chrono::{DateTime, Utc};
+
+use super::rows::{IdRow, TENANT_COLUMNS, TOKEN_COLUMNS, TenantRow, TokenRow};
+use super::{Tx, check_id, check_json, check_text, to_json_text};
+use crate::error::StoreError;
+use crate::model::{NewTenant, NewToken, Tenant, TenantUpdate, Token};
+use crate::sql::Sql;
+use crate::time::{opt_to_db, to_db};
+
+fn select() -> Sql {
+    Sql::from(&format!("SELECT {TENANT_COLUMNS} FROM tenants "))
+}
+
+fn one(tx: &mut Tx<'_>, sql: Sql) -> Result<Option<Tenant>, StoreError> {
+    tx.first::<TenantRow>(sql)?
+        .map(TenantRow::into_model)
+        .transpose()
+}
+
+pub(super) fn by_id(tx: &mut Tx<'_>, id: &str) -> Result<Option<Tenant>, StoreError> {
+    let mut sql = select();
+    sql.push("WHERE id = ").text(id);
+    one(tx, sql)
+}
+
+pub(super) fn by_slug(tx: &mut Tx<'_>, slug: &str) -> Result<Option<Tenant>, StoreError> {
+    let mut sql = select();
+    sql.push("WHERE slug = ").text(slug);
+    one(tx, sql)
+}
+
+pub(super) fn all(tx: &mut Tx<'_>) -> Result<Vec<Tenant>, StoreError> {
+    let mut sql = select();
+    sql.push("ORDER BY slug");
+    tx.load::<TenantRow>(sql)?
+        .into_iter()
+        .map(TenantRow::into_model)
+        .collect()
+}
+
+fn slug_taken(tx: &mut Tx<'_>, slug: &str, except: Option<&str>) -> Result<bool, StoreError> {
+    let mut sql = Sql::from("SELECT id FROM tenants WHERE slug = ");
+    sql.text(slug);
+    if let Some(id) = except {
+        sql.push(" AND id <> ").text(id);
+    }
+    Ok(tx.first::<IdRow>(sql)?.is_some())
+}
+
+pub(super) fn insert(tx: &mut Tx<'_>, tenant: &NewTenant) -> Result<Tenant, StoreError> {
+    check_id("tenant", &tenant.id)?;
+    check_text("slug", &tenant.slug)?;
+    check_text("display name", &tenant.display_name)?;
+    for (field, value) in [
+        ("settings", &tenant.settings),
+        ("role catalogue", &tenant.role_catalogue),
+        ("rule set", &tenant.rule_set),
+    ] {
+        check_json(field, value)?;
+    }
+    if slug_taken(tx, &tenant.slug, None)? {
+        return Err(StoreError::Conflict { attribute: "slug" });
+    }
+    if by_id(tx, &tenant.id)?.is_some() {
+        return Err(StoreError::Conflict { attribute: "id" });
+    }
+    let now = to_db(tenant.now);
+    let mut sql = Sql::from(
+        "INSERT INTO tenants (id, slug, display_name, settings, role_catalogue, rule_set, \
+         event_seq, created, updated) VALUES (",
+    );
+    sql.text(&tenant.id)
+        .push(", ")
+        .text(&tenant.slug)
+        .push(", ")
+        .text(&tenant.display_name)
+        .push(", ")
+        .text(to_json_text(&tenant.settings))
+        .push(", ")
+        .text(to_json_text(&tenant.role_catalogue))
+        .push(", ")
+        .text(to_json_text(&tenant.rule_set))
+        .push(", 0, ")
+        .time(now)
+        .push(", ")
+        .time(now)
+        .push(")");
+    tx.execute(sql)?;
+    // The row is new and, on PostgreSQL, locked by this transaction already.
+    tx.mark_entered(&tenant.id);
+    by_id(tx, &tenant.id)?.ok_or_else(|| StoreError::not_found("tenant", &tenant.id))
+}
+
+pub(super) fn update(
+    tx: &mut Tx<'_>,
+    id: &str,
+    update: &TenantUpdate,
+    now: DateTime<Utc>,
+) -> Result<Tenant, StoreError> {
+    tx.enter(id)?;
+    let mut sql = Sql::from("UPDATE tenants SET updated = ");
+    sql.time(to_db(now));
+    if let Some(slug) = &update.slug {
+        check_text("slug", slug)?;
+        if slug_taken(tx, slug, Some(id))? {
+            return Err(StoreError::Conflict { attribute: "slug" });
+        }
+        sql.push(", slug = ").text(slug);
+    }
+    if let Some(name) = &update.display_name {
+        check_text("display name", name)?;
+        sql.push(", display_name = ").text(name);
+    }
+    for (column, value) in [
+        ("settings", &update.settings),
+        ("role_catalogue", &update.role_catalogue),
+        ("rule_set", &update.rule_set),
+    ] {
+        if let Some(value) = value {
+            check_json(column, value)?;
+            sql.push(", ")
+                .push(column)
+                .push(" = ")
+                .text(to_json_text(value));
+        }
+    }
+    sql.push(" WHERE id = ").text(id);
+    tx.execute(sql)?;
+    by_id(tx, id)?.ok_or_else(|| StoreError::not_found("tenant", id))
+}
+
+pub(super) fn delete(tx: &mut Tx<'_>, id: &str) -> Result<(), StoreError> {
+    tx.enter(id)?;
+    // Memberships go with users and groups (ON DELETE CASCADE), they with the tenant.
+    let mut sql = Sql::from("DELETE FROM tenants WHERE id = ");
+    sql.text(id);
+    tx.execute(sql)?;
+    Ok(())
+}
+
+pub(super) fn tokens(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    usable_at: Option<DateTime<Utc>>,
+) -> Result<Vec<Token>, StoreError> {
+    let mut sql = Sql::from(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE tenant_id = "
+    ));
+    sql.text(tenant_id);
+    if let Some(now) = usable_at {
+        sql.push(" AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ")
+            .time(to_db(now))
+            .push(")");
+    }
+    sql.push(" ORDER BY created DESC, id");
+    Ok(tx
+        .load::<TokenRow>(sql)?
+        .into_iter()
+        .map(TokenRow::into_model)
+        .collect())
+}
+
+fn token(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<Token, StoreError> {
+    let mut sql = Sql::from(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE tenant_id = "
+    ));
+    sql.text(tenant_id).push(" AND id = ").text(id);
+    tx.first::<TokenRow>(sql)?
+        .map(TokenRow::into_model)
+        .ok_or_else(|| StoreError::not_found("token", id))
+}
+
+pub(super) fn insert_token(tx: &mut Tx<'_>, token: &NewToken) -> Result<Token, StoreError> {
+    check_id("token", &token.id)?;
+    for (field, value) in [
+        ("prefix", &token.prefix),
+        ("hash", &token.hash),
+        ("label", &token.label),
+    ] {
+        check_text(field, value)?;
+    }
+    tx.enter(&token.tenant_id)?;
+    let mut exists = Sql::from("SELECT id FROM tokens WHERE id = ");
+    exists.text(&token.id);
+    if tx.first::<IdRow>(exists)?.is_some() {
+        return Err(StoreError::Conflict { attribute: "id" });
+    }
+    let mut sql = Sql::from(
+        "INSERT INTO tokens (id, tenant_id, prefix, hash, label, created, expires_at) VALUES (",
+    );
+    sql.text(&token.id)
+        .push(", ")
+        .text(&token.tenant_id)
+        .push(", ")
+        .text(&token.prefix)
+        .push(", ")
+        .text(&token.hash)
+        .push(", ")
+        .text(&token.label)
+        .push(", ")
+        .time(to_db(token.now))
+        .push(", ")
+        .opt_time(opt_to_db(token.expires_at))
+        .push(")");
+    tx.execute(sql)?;
+    self::token(tx, &token.tenant_id, &token.id)
+}
+
+fn update_token(tx: &mut Tx<'_>, tenant_id: &str, id: &str, set: Sql) -> Result<(), StoreError> {
+    tx.enter(tenant_id)?;
+    let mut sql = Sql::from("UPDATE tokens SET ");
+    sql.append(set)
+        .push(" WHERE tenant_id = ")
+        .text(tenant_id)
+        .push(" AND id = ")
+        .text(id);
+    if tx.execute(sql)? == 0 {
+        return Err(StoreError::not_found("token", id));
+    }
+    Ok(())
+}
+
+pub(super) fn revoke_token(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Token, StoreError> {
+    let mut set = Sql::from("revoked_at = COALESCE(revoked_at, ");
+    set.time(to_db(now)).push(")");
+    update_token(tx, tenant_id, id, set)?;
+    token(tx, tenant_id, id)
+}
+
+pub(super) fn touch_token(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut set = Sql::from("last_used = ");
+    set.time(to_db(now));
+    update_token(tx, tenant_id, id, set)
+}
+
+pub(super) fn set_token_expiry(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    id: &str,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<Token, StoreError> {
+    let mut set = Sql::from("expires_at = ");
+    set.opt_time(opt_to_db(expires_at));
+    update_token(tx, tenant_id, id, set)?;
+    token(tx, tenant_id, id)
+}

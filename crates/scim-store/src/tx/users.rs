@@ -1,0 +1,603 @@
+//! Users: reads, SCIM writes, app-side role state, deletion.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::groups::{bump_groups, groups_of_users};
+use super::rows::{CountRow, IdRow, LockedUserRow, PairRow, USER_COLUMNS, UserRow, VersionRow};
+use super::{
+    CHUNK, Tx, check_id, check_json, check_text, record_exactness, sorted_unique, to_json_text,
+};
+use crate::dialect::{self, Dialect};
+use crate::doc::{self, Prepared, fold};
+use crate::error::StoreError;
+use crate::model::{
+    AdminUserQuery, ListQuery, NewUser, Page, RoleLock, User, UserStatus, UserUpdate,
+    UserWithGroups, Visibility,
+};
+use crate::query::{self, Kind};
+use crate::render;
+use crate::sql::Sql;
+use crate::time::{from_db, to_db};
+
+fn select() -> Sql {
+    Sql::from(&format!("SELECT {USER_COLUMNS} FROM users u WHERE "))
+}
+
+fn rows_to_users(rows: Vec<UserRow>) -> Result<Vec<User>, StoreError> {
+    rows.into_iter().map(UserRow::into_model).collect()
+}
+
+pub(super) fn by_id(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    id: &str,
+    visibility: Visibility,
+) -> Result<Option<User>, StoreError> {
+    let mut sql = select();
+    sql.push("u.tenant_id = ")
+        .text(tenant_id)
+        .push(" AND u.id = ")
+        .text(id);
+    if visibility == Visibility::Live {
+        sql.push(" AND u.deleted_at IS NULL");
+    }
+    tx.first::<UserRow>(sql)?
+        .map(UserRow::into_model)
+        .transpose()
+}
+
+pub(super) fn by_user_name(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    user_name: &str,
+    visibility: Visibility,
+) -> Result<Option<User>, StoreError> {
+    let mut sql = select();
+    sql.push("u.tenant_id = ")
+        .text(tenant_id)
+        .push(" AND u.user_name_folded = ")
+        .text(fold(user_name));
+    match visibility {
+        Visibility::Live => sql.push(" AND u.deleted_at IS NULL"),
+        Visibility::IncludeDeleted => sql.push(
+            " ORDER BY (CASE WHEN u.deleted_at IS NULL THEN 0 ELSE 1 END), u.deleted_at DESC, u.id \
+             LIMIT 1",
+        ),
+    };
+    tx.first::<UserRow>(sql)?
+        .map(UserRow::into_model)
+        .transpose()
+}
+
+/// Ids of the tenant's inexact live users (see `crate::doc`) that match `filter`,
+/// evaluated in Rust on their rendered form.
+fn inexact_matches(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    filter: &scim_proto::filter::CompiledFilter,
+    base_url: Option<&str>,
+) -> Result<Vec<String>, StoreError> {
+    let mut sql = select();
+    sql.append(query::inexact_where(Kind::User, tenant_id));
+    let users = rows_to_users(tx.load::<UserRow>(sql)?)?;
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
+    let mut groups = groups_of_users(tx, tenant_id, &ids)?;
+    Ok(users
+        .into_iter()
+        .filter(|u| {
+            let groups = groups.remove(&u.id).unwrap_or_default();
+            filter.matches(&render::user(u, &groups, base_url))
+        })
+        .map(|u| u.id)
+        .collect())
+}
+
+pub(super) fn list(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    q: &ListQuery<'_>,
+) -> Result<Page<User>, StoreError> {
+    check_base_url(q.base_url)?;
+    let mut condition = query::base_where(Kind::User, tenant_id, true);
+    if let Some(filter) = q.filter {
+        let rust = inexact_matches(tx, tenant_id, filter, q.base_url)?;
+        condition.push(" AND ").append(query::filter_where(
+            Kind::User,
+            tx.dialect(),
+            tenant_id,
+            q.base_url,
+            filter,
+            &rust,
+        )?);
+    }
+    let order = query::order(Kind::User, tx.dialect(), q.sort)?;
+    let page =
+        query::fetch_page::<UserRow>(tx, USER_COLUMNS, &condition, &order, q.paging, UserRow::id)?;
+    Ok(Page {
+        items: rows_to_users(page.rows)?,
+        total: page.total,
+        next_cursor: page.next,
+        previous_cursor: page.previous,
+    })
+}
+
+pub(crate) fn check_base_url(base_url: Option<&str>) -> Result<(), StoreError> {
+    base_url.map_or(Ok(()), |b| check_text("base URL", b))
+}
+
+pub(super) fn admin_list(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    q: &AdminUserQuery,
+) -> Result<Page<User>, StoreError> {
+    let mut condition = Sql::from("u.tenant_id = ");
+    condition.text(tenant_id);
+    if let Some(role) = &q.role {
+        condition.push(" AND u.role = ").text(role);
+    }
+    match q.status {
+        Some(UserStatus::Active) => {
+            condition
+                .push(" AND u.deleted_at IS NULL AND u.active = ")
+                .boolean(true);
+        }
+        Some(UserStatus::Inactive) => {
+            condition
+                .push(" AND u.deleted_at IS NULL AND (u.active IS NULL OR u.active = ")
+                .boolean(false)
+                .push(")");
+        }
+        Some(UserStatus::Deleted) => {
+            condition.push(" AND u.deleted_at IS NOT NULL");
+        }
+        None => {}
+    }
+    match q.locked {
+        Some(true) => condition.push(" AND u.lock_role IS NOT NULL"),
+        Some(false) => condition.push(" AND u.lock_role IS NULL"),
+        None => &mut condition,
+    };
+    let mut count = Sql::from("SELECT COUNT(*) AS n FROM users u WHERE ");
+    count.append(condition.clone());
+    let total = tx
+        .first::<CountRow>(count)?
+        .map_or(0, |r| u64::try_from(r.n).unwrap_or(0));
+    let mut sql = select();
+    sql.append(condition)
+        .push(" ORDER BY u.user_name_folded, u.id")
+        .limit(q.count, q.offset);
+    Ok(Page {
+        items: rows_to_users(tx.load::<UserRow>(sql)?)?,
+        total,
+        next_cursor: None,
+        previous_cursor: None,
+    })
+}
+
+pub(super) fn batch(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    after: Option<&str>,
+    limit: u64,
+    visibility: Visibility,
+) -> Result<Vec<UserWithGroups>, StoreError> {
+    let mut sql = select();
+    sql.push("u.tenant_id = ").text(tenant_id);
+    if let Some(after) = after {
+        sql.push(" AND u.id > ").text(after);
+    }
+    if visibility == Visibility::Live {
+        sql.push(" AND u.deleted_at IS NULL");
+    }
+    sql.push(" ORDER BY u.id").limit(limit, 0);
+    let users = rows_to_users(tx.load::<UserRow>(sql)?)?;
+    let (Some(first), Some(last)) = (users.first(), users.last()) else {
+        return Ok(Vec::new());
+    };
+    // One range scan of the (user_id, group_id) index instead of an IN list.
+    let mut m = Sql::from(
+        "SELECT m.user_id AS a, m.group_id AS b FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE u.tenant_id = ",
+    );
+    m.text(tenant_id)
+        .push(" AND m.user_id >= ")
+        .text(first.id.as_str())
+        .push(" AND m.user_id <= ")
+        .text(last.id.as_str())
+        .push(" ORDER BY m.user_id, m.group_id");
+    let mut pairs = tx.load::<PairRow>(m)?.into_iter().peekable();
+    let mut out = Vec::with_capacity(users.len());
+    for user in users {
+        let mut group_ids = Vec::new();
+        while let Some(pair) = pairs.next_if(|p| p.a <= user.id) {
+            if pair.a == user.id {
+                group_ids.push(pair.b);
+            }
+        }
+        out.push(UserWithGroups { user, group_ids });
+    }
+    Ok(out)
+}
+
+fn check_role(role: Option<&str>, reason: Option<&Value>) -> Result<(), StoreError> {
+    if let Some(role) = role {
+        check_text("role", role)?;
+    }
+    if let Some(reason) = reason {
+        check_json("role reason", reason)?;
+    }
+    Ok(())
+}
+
+fn user_name_taken(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    folded: &str,
+    except: Option<&str>,
+) -> Result<bool, StoreError> {
+    let mut sql = Sql::from("SELECT u.id FROM users u WHERE u.tenant_id = ");
+    sql.text(tenant_id)
+        .push(" AND u.user_name_folded = ")
+        .text(folded)
+        .push(" AND u.deleted_at IS NULL");
+    if let Some(id) = except {
+        sql.push(" AND u.id <> ").text(id);
+    }
+    Ok(tx.first::<IdRow>(sql)?.is_some())
+}
+
+fn insert_emails(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    user_id: &str,
+    emails: &[String],
+) -> Result<(), StoreError> {
+    for (chunk_no, chunk) in emails.chunks(CHUNK / 4).enumerate() {
+        let mut sql = Sql::from(
+            "INSERT INTO user_emails (user_id, position, tenant_id, value_folded) VALUES ",
+        );
+        for (i, email) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            let position = i64::try_from(chunk_no * (CHUNK / 4) + i).unwrap_or(i64::MAX);
+            sql.push("(")
+                .text(user_id)
+                .push(", ")
+                .int(position)
+                .push(", ")
+                .text(tenant_id)
+                .push(", ")
+                .text(email.as_str())
+                .push(")");
+        }
+        // One statement text per row count: worth caching for the usual one or two.
+        if chunk.len() > 4 {
+            sql.no_cache();
+        }
+        tx.execute(sql)?;
+    }
+    Ok(())
+}
+
+pub(super) fn insert(tx: &mut Tx<'_>, new: &NewUser) -> Result<User, StoreError> {
+    check_id("user", &new.id)?;
+    check_role(new.role.as_deref(), new.role_reason.as_ref())?;
+    tx.enter(&new.tenant_id)?;
+    let p = doc::prepare(Kind::User, &new.resource)?;
+    let folded = fold(&p.name);
+    let now = to_db(new.now);
+    let mut sql = Sql::from(
+        "INSERT INTO users (id, tenant_id, user_name, user_name_folded, external_id, display_name, \
+         display_name_folded, active, resource, filter_doc, filter_exact, version, created, \
+         last_modified, role, role_reason) VALUES (",
+    );
+    sql.text(&new.id).push(", ").text(&new.tenant_id).push(", ");
+    push_scim_values(&mut sql, &p, &folded);
+    sql.push(", 1, ")
+        .time(now)
+        .push(", ")
+        .time(now)
+        .push(", ")
+        .opt_text(new.role.as_deref())
+        .push(", ")
+        .opt_text(new.role_reason.as_ref().map(to_json_text).as_deref())
+        // A live user with the same folded name: nothing is inserted.
+        .push(") ON CONFLICT (tenant_id, user_name_folded, deletion_key) DO NOTHING");
+    if tx.execute_unique(sql, "id")? == 0 {
+        return Err(StoreError::Conflict {
+            attribute: "userName",
+        });
+    }
+    insert_emails(tx, &new.tenant_id, &new.id, &p.emails)?;
+    record_exactness(tx, Kind::User, &new.tenant_id, &new.id, None, Some(p.exact))?;
+    Ok(User {
+        id: new.id.clone(),
+        tenant_id: new.tenant_id.clone(),
+        user_name: p.name,
+        external_id: p.external_id,
+        display_name: p.display_name,
+        active: p.active,
+        resource: p.body,
+        version: 1,
+        created: from_db(now),
+        last_modified: from_db(now),
+        deleted_at: None,
+        role: new.role.clone(),
+        role_reason: new.role_reason.clone(),
+        lock: None,
+    })
+}
+
+/// `user_name, user_name_folded, external_id, display_name, display_name_folded,
+/// active, resource, filter_doc, filter_exact`, comma-separated.
+fn push_scim_values(sql: &mut Sql, p: &Prepared, folded: &str) {
+    sql.text(p.name.as_str())
+        .push(", ")
+        .text(folded)
+        .push(", ")
+        .opt_text(p.external_id.as_deref())
+        .push(", ")
+        .opt_text(p.display_name.as_deref())
+        .push(", ")
+        .opt_text(p.display_name.as_deref().map(fold).as_deref())
+        .push(", ")
+        .opt_bool(p.active)
+        .push(", ")
+        .text(p.body.to_string())
+        .push(", ")
+        .text(p.doc.as_str())
+        .push(", ")
+        .boolean(p.exact);
+}
+
+/// The version and folded name of a user about to change, locked on PostgreSQL.
+fn current(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    id: &str,
+    live_only: bool,
+) -> Result<VersionRow, StoreError> {
+    let mut sql = Sql::from(
+        "SELECT u.version AS version, u.user_name_folded AS folded, u.filter_exact AS exact \
+         FROM users u WHERE u.tenant_id = ",
+    );
+    sql.text(tenant_id).push(" AND u.id = ").text(id);
+    if live_only {
+        sql.push(" AND u.deleted_at IS NULL");
+    }
+    dialect::for_update(tx.dialect(), &mut sql);
+    tx.first::<VersionRow>(sql)?
+        .ok_or_else(|| StoreError::not_found("user", id))
+}
+
+fn check_version(expected: Option<i64>, actual: i64) -> Result<(), StoreError> {
+    match expected {
+        Some(expected) if expected != actual => {
+            Err(StoreError::PreconditionFailed { expected, actual })
+        }
+        _ => Ok(()),
+    }
+}
+
+pub(super) fn update(tx: &mut Tx<'_>, update: &UserUpdate) -> Result<User, StoreError> {
+    tx.enter(&update.tenant_id)?;
+    let mut sql = Sql::from(&format!(
+        "SELECT {USER_COLUMNS}, u.user_name_folded AS folded, u.filter_exact AS exact \
+         FROM users u WHERE u.tenant_id = "
+    ));
+    sql.text(&update.tenant_id)
+        .push(" AND u.id = ")
+        .text(&update.id)
+        .push(" AND u.deleted_at IS NULL");
+    dialect::for_update(tx.dialect(), &mut sql);
+    let locked = tx
+        .first::<LockedUserRow>(sql)?
+        .ok_or_else(|| StoreError::not_found("user", &update.id))?;
+    let (old_folded, old_exact) = (locked.folded, locked.exact);
+    let old = locked.user.into_model()?;
+    check_version(update.expected_version, old.version)?;
+    let p = doc::prepare(Kind::User, &update.resource)?;
+    let folded = fold(&p.name);
+    if folded != old_folded && user_name_taken(tx, &update.tenant_id, &folded, Some(&update.id))? {
+        return Err(StoreError::Conflict {
+            attribute: "userName",
+        });
+    }
+    let now = to_db(update.now);
+    // Indexed columns are written only when they change, so that a PATCH of, say,
+    // the title rewrites the row and the lastModified index entry, nothing else.
+    let mut sql = Sql::from("UPDATE users SET resource = ");
+    sql.text(p.body.to_string())
+        .push(", filter_doc = ")
+        .text(p.doc.as_str())
+        .push(", filter_exact = ")
+        .boolean(p.exact);
+    if p.name != old.user_name {
+        sql.push(", user_name = ")
+            .text(p.name.as_str())
+            .push(", user_name_folded = ")
+            .text(folded.as_str());
+    }
+    if p.external_id != old.external_id {
+        sql.push(", external_id = ")
+            .opt_text(p.external_id.as_deref());
+    }
+    if p.display_name != old.display_name {
+        sql.push(", display_name = ")
+            .opt_text(p.display_name.as_deref())
+            .push(", display_name_folded = ")
+            .opt_text(p.display_name.as_deref().map(fold).as_deref());
+    }
+    if p.active != old.active {
+        sql.push(", active = ").opt_bool(p.active);
+    }
+    sql.push(", version = version + 1, last_modified = ")
+        .time(now)
+        .push(" WHERE id = ")
+        .text(&update.id);
+    tx.execute(sql)?;
+    // Most changes (a title, a department, active) leave the e-mails alone.
+    let old_emails = old
+        .resource
+        .as_object()
+        .map(doc::email_values)
+        .unwrap_or_default();
+    if old_emails != p.emails {
+        let mut delete = Sql::from("DELETE FROM user_emails WHERE user_id = ");
+        delete.text(&update.id);
+        tx.execute(delete)?;
+        insert_emails(tx, &update.tenant_id, &update.id, &p.emails)?;
+    }
+    record_exactness(
+        tx,
+        Kind::User,
+        &update.tenant_id,
+        &update.id,
+        Some(old_exact),
+        Some(p.exact),
+    )?;
+    Ok(User {
+        user_name: p.name,
+        external_id: p.external_id,
+        display_name: p.display_name,
+        active: p.active,
+        resource: p.body,
+        version: old.version + 1,
+        last_modified: from_db(now),
+        ..old
+    })
+}
+
+fn update_app_state(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    id: &str,
+    set: Sql,
+) -> Result<(), StoreError> {
+    tx.enter(tenant_id)?;
+    let mut sql = Sql::from("UPDATE users SET ");
+    sql.append(set)
+        .push(" WHERE tenant_id = ")
+        .text(tenant_id)
+        .push(" AND id = ")
+        .text(id);
+    if tx.execute(sql)? == 0 {
+        return Err(StoreError::not_found("user", id));
+    }
+    Ok(())
+}
+
+pub(super) fn set_role(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    id: &str,
+    role: Option<&str>,
+    reason: Option<&Value>,
+) -> Result<(), StoreError> {
+    check_role(role, reason)?;
+    let mut set = Sql::from("role = ");
+    set.opt_text(role)
+        .push(", role_reason = ")
+        .opt_text(reason.map(to_json_text).as_deref());
+    update_app_state(tx, tenant_id, id, set)
+}
+
+pub(super) fn set_lock(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    id: &str,
+    lock: Option<&RoleLock>,
+) -> Result<(), StoreError> {
+    if let Some(lock) = lock {
+        check_text("lock role", &lock.role)?;
+        check_text("lock owner", &lock.by)?;
+        if let Some(reason) = &lock.reason {
+            check_text("lock reason", reason)?;
+        }
+    }
+    let mut set = Sql::from("lock_role = ");
+    set.opt_text(lock.map(|l| l.role.as_str()))
+        .push(", lock_by = ")
+        .opt_text(lock.map(|l| l.by.as_str()))
+        .push(", lock_at = ")
+        .opt_time(lock.map(|l| to_db(l.at)))
+        .push(", lock_reason = ")
+        .opt_text(lock.and_then(|l| l.reason.as_deref()));
+    update_app_state(tx, tenant_id, id, set)
+}
+
+/// Ends all memberships of a user; returns the groups' ids (sorted).
+pub(super) fn leave_groups(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    let mut sql = Sql::from("DELETE FROM memberships WHERE user_id = ");
+    sql.text(user_id).push(" RETURNING group_id AS id");
+    let mut ids: Vec<String> = tx.load::<IdRow>(sql)?.into_iter().map(|r| r.id).collect();
+    ids.sort_unstable();
+    bump_groups(tx, tenant_id, &ids, -1, now)?;
+    Ok(ids)
+}
+
+pub(super) fn soft_delete(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    id: &str,
+    expected_version: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    tx.enter(tenant_id)?;
+    let cur = current(tx, tenant_id, id, true)?;
+    check_version(expected_version, cur.version)?;
+    let groups = leave_groups(tx, tenant_id, id, now)?;
+    // Freeing the name: the unique index covers (tenant, name, deletion_key).
+    let mut sql = Sql::from("UPDATE users SET deletion_key = id, deleted_at = ");
+    let now = to_db(now);
+    sql.time(now)
+        .push(", last_modified = ")
+        .time(now)
+        .push(", version = version + 1 WHERE id = ")
+        .text(id);
+    tx.execute(sql)?;
+    Ok(groups)
+}
+
+pub(super) fn hard_delete(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    tx.enter(tenant_id)?;
+    let cur = current(tx, tenant_id, id, false)?;
+    let groups = leave_groups(tx, tenant_id, id, now)?;
+    record_exactness(tx, Kind::User, tenant_id, id, Some(cur.exact), None)?;
+    let mut sql = Sql::from("DELETE FROM users WHERE id = ");
+    sql.text(id);
+    tx.execute(sql)?;
+    Ok(groups)
+}
+
+pub(super) fn lock(tx: &mut Tx<'_>, tenant_id: &str, ids: &[String]) -> Result<(), StoreError> {
+    tx.enter(tenant_id)?;
+    if tx.dialect() == Dialect::Sqlite {
+        return Ok(());
+    }
+    for chunk in sorted_unique(ids).chunks(CHUNK) {
+        let mut sql = Sql::from("SELECT u.id FROM users u WHERE u.tenant_id = ");
+        sql.text(tenant_id)
+            .push(" AND u.id IN ")
+            .text_list(chunk)
+            .push(" ORDER BY u.id");
+        dialect::for_update(tx.dialect(), &mut sql);
+        tx.load::<IdRow>(sql)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,14 @@
+//! Integration tests of scim-store: one contract suite run on SQLite and on
+//! PostgreSQL (see `harness`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod concurrency;
+mod durability;
+mod filters;
+mod fixtures;
+mod groups;
+mod harness;
+mod paging;
+mod property;
+mod tenants;
+mod users;

@@ -1,0 +1,297 @@
+//! Tenants, tokens and the event log.
+
+use scim_store::{EventKind, NewEvent, NewTenant, NewToken, StoreError, TenantUpdate};
+use serde_json::json;
+
+use crate::contract;
+use crate::harness::{Backend, at, fresh, tenant};
+
+fn new_tenant(id: &str, slug: &str) -> NewTenant {
+    NewTenant {
+        id: id.into(),
+        slug: slug.into(),
+        display_name: "x".into(),
+        settings: json!({}),
+        role_catalogue: json!([]),
+        rule_set: json!([]),
+        now: at(1),
+    }
+}
+
+fn tenant_roundtrip(backend: Backend) {
+    let db = fresh(backend);
+    let created = tenant(&db.store, "acme");
+    assert_eq!(created.slug, "acme");
+    assert_eq!(created.last_event_seq, 0);
+    assert_eq!(created.created, at(0));
+    let read = db.store.read(|tx| tx.tenant_by_slug("acme")).unwrap();
+    assert_eq!(read, Some(created.clone()));
+    let by_id = db.store.read(|tx| tx.tenant(&created.id)).unwrap();
+    assert_eq!(by_id, Some(created.clone()));
+    tenant(&db.store, "beta");
+    let all = db.store.read(|tx| tx.tenants()).unwrap();
+    let slugs: Vec<&str> = all.iter().map(|t| t.slug.as_str()).collect();
+    assert_eq!(slugs, ["acme", "beta"]);
+
+    let err = db
+        .store
+        .write(|tx| tx.insert_tenant(&new_tenant("t-other", "acme")))
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { attribute: "slug" }),
+        "{err:?}"
+    );
+    let err = db
+        .store
+        .write(|tx| tx.insert_tenant(&new_tenant("t-acme", "other")))
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { attribute: "id" }),
+        "{err:?}"
+    );
+    let err = db
+        .store
+        .write(|tx| tx.insert_tenant(&new_tenant("T-Upper", "upper")))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidData(_)), "{err:?}");
+}
+
+fn tenant_update_and_delete(backend: Backend) {
+    let db = fresh(backend);
+    let t = tenant(&db.store, "acme");
+    let rules = json!([{"group": "Employees", "role": "Loanee"}]);
+    let updated = db
+        .store
+        .write(|tx| {
+            tx.update_tenant(
+                &t.id,
+                &TenantUpdate {
+                    display_name: Some("Acme Inc".into()),
+                    rule_set: Some(rules.clone()),
+                    ..TenantUpdate::default()
+                },
+                at(5),
+            )
+        })
+        .unwrap();
+    assert_eq!(updated.display_name, "Acme Inc");
+    assert_eq!(updated.rule_set, rules);
+    assert_eq!(updated.settings, json!({}));
+    assert_eq!(updated.updated, at(5));
+    tenant(&db.store, "beta");
+    let err = db
+        .store
+        .write(|tx| {
+            tx.update_tenant(
+                &t.id,
+                &TenantUpdate {
+                    slug: Some("beta".into()),
+                    ..TenantUpdate::default()
+                },
+                at(6),
+            )
+        })
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { attribute: "slug" }),
+        "{err:?}"
+    );
+    let err = db
+        .store
+        .write(|tx| tx.update_tenant("t-missing", &TenantUpdate::default(), at(6)))
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::NotFound { kind: "tenant", .. }),
+        "{err:?}"
+    );
+    db.store.write(|tx| tx.delete_tenant(&t.id)).unwrap();
+    assert_eq!(db.store.read(|tx| tx.tenant(&t.id)).unwrap(), None);
+}
+
+fn token(tenant_id: &str, id: &str, expires: Option<i64>) -> NewToken {
+    NewToken {
+        id: id.into(),
+        tenant_id: tenant_id.into(),
+        prefix: format!("scim_{id}"),
+        hash: format!("sha256:{id}"),
+        label: "Entra".into(),
+        expires_at: expires.map(at),
+        now: at(10),
+    }
+}
+
+fn tokens_rotate_and_revoke(backend: Backend) {
+    let db = fresh(backend);
+    let t = tenant(&db.store, "acme");
+    let other = tenant(&db.store, "beta");
+    let old = db
+        .store
+        .write(|tx| tx.insert_token(&token(&t.id, "tok1", None)))
+        .unwrap();
+    assert_eq!(old.hash, "sha256:tok1");
+    assert!(old.usable_at(at(11)));
+    db.store
+        .write(|tx| tx.insert_token(&token(&t.id, "tok2", None)))
+        .unwrap();
+    db.store
+        .write(|tx| tx.insert_token(&token(&other.id, "tok3", None)))
+        .unwrap();
+
+    // Rotation overlap: the old token keeps working until it expires.
+    let old = db
+        .store
+        .write(|tx| tx.set_token_expiry(&t.id, "tok1", Some(at(100))))
+        .unwrap();
+    assert_eq!(old.expires_at, Some(at(100)));
+    let usable = |now| {
+        let mut ids: Vec<String> = db
+            .store
+            .read(|tx| tx.usable_tokens(&t.id, at(now)))
+            .unwrap()
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(usable(99), ["tok1", "tok2"]);
+    assert_eq!(usable(100), ["tok2"]);
+
+    db.store
+        .write(|tx| tx.touch_token(&t.id, "tok2", at(50)))
+        .unwrap();
+    let revoked = db
+        .store
+        .write(|tx| tx.revoke_token(&t.id, "tok2", at(60)))
+        .unwrap();
+    assert_eq!(revoked.revoked_at, Some(at(60)));
+    assert_eq!(revoked.last_used, Some(at(50)));
+    // Revoking again keeps the first revocation time.
+    let again = db
+        .store
+        .write(|tx| tx.revoke_token(&t.id, "tok2", at(70)))
+        .unwrap();
+    assert_eq!(again.revoked_at, Some(at(60)));
+    assert_eq!(usable(61), ["tok1"]);
+    assert_eq!(db.store.read(|tx| tx.tokens(&t.id)).unwrap().len(), 2);
+
+    // Another tenant's token is not found.
+    let err = db
+        .store
+        .write(|tx| tx.revoke_token(&t.id, "tok3", at(70)))
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::NotFound { kind: "token", .. }),
+        "{err:?}"
+    );
+    let err = db
+        .store
+        .write(|tx| tx.insert_token(&token(&t.id, "tok3", None)))
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { attribute: "id" }),
+        "{err:?}"
+    );
+}
+
+fn event(tenant_id: &str, kind: EventKind, resource: &str) -> NewEvent {
+    NewEvent {
+        tenant_id: tenant_id.into(),
+        time: at(20),
+        kind,
+        resource_type: Some("User".into()),
+        resource_id: Some(resource.into()),
+        before: None,
+        after: Some(json!({"active": true})),
+        cause: Some(json!({"by": "scim"})),
+        request_id: Some("req-1".into()),
+    }
+}
+
+fn events_are_gapless_and_ordered(backend: Backend) {
+    let db = fresh(backend);
+    let t = tenant(&db.store, "acme");
+    let other = tenant(&db.store, "beta");
+    let seqs: Vec<i64> = (0..5)
+        .map(|i| {
+            db.store
+                .write(|tx| {
+                    tx.append_event(&event(&t.id, EventKind::UserCreated, &format!("u{i}")))
+                })
+                .unwrap()
+                .seq
+        })
+        .collect();
+    assert_eq!(seqs, [1, 2, 3, 4, 5]);
+    // Each tenant has its own sequence.
+    let first_other = db
+        .store
+        .write(|tx| tx.append_event(&event(&other.id, EventKind::RoleChanged, "x")))
+        .unwrap();
+    assert_eq!(first_other.seq, 1);
+
+    // A rolled-back transaction leaves no gap.
+    let err = db
+        .store
+        .write(|tx| -> Result<(), StoreError> {
+            tx.append_event(&event(&t.id, EventKind::UserDeleted, "u9"))?;
+            Err(StoreError::InvalidData("abort".into()))
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidData(_)));
+    let next = db
+        .store
+        .write(|tx| tx.append_event(&event(&t.id, EventKind::LockSet, "u1")))
+        .unwrap();
+    assert_eq!(next.seq, 6);
+
+    let page = db.store.read(|tx| tx.events(&t.id, 2, 3)).unwrap();
+    let got: Vec<i64> = page.iter().map(|e| e.seq).collect();
+    assert_eq!(got, [3, 4, 5]);
+    assert_eq!(page[0].kind, EventKind::UserCreated);
+    assert_eq!(page[0].after, Some(json!({"active": true})));
+    assert_eq!(page[0].time, at(20));
+    assert_eq!(db.store.read(|tx| tx.events(&t.id, 6, 10)).unwrap(), []);
+    let history = db
+        .store
+        .read(|tx| tx.events_of_resource(&t.id, "u1", 10))
+        .unwrap();
+    let got: Vec<(i64, EventKind)> = history.into_iter().map(|e| (e.seq, e.kind)).collect();
+    assert_eq!(got, [(6, EventKind::LockSet), (2, EventKind::UserCreated)]);
+    assert_eq!(
+        db.store
+            .read(|tx| tx.tenant(&t.id))
+            .unwrap()
+            .unwrap()
+            .last_event_seq,
+        6
+    );
+
+    let err = db
+        .store
+        .write(|tx| tx.append_event(&event("t-missing", EventKind::UserCreated, "u")))
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::NotFound { kind: "tenant", .. }),
+        "{err:?}"
+    );
+}
+
+fn event_kinds_have_stable_names(_backend: Backend) {
+    for kind in EventKind::KNOWN {
+        assert_eq!(EventKind::parse(kind.as_str()), kind);
+    }
+    assert_eq!(EventKind::UserDeactivated.as_str(), "user.deactivated");
+    assert_eq!(
+        EventKind::parse("future.kind"),
+        EventKind::Other("future.kind".into())
+    );
+}
+
+contract!(
+    tenant_roundtrip,
+    tenant_update_and_delete,
+    tokens_rotate_and_revoke,
+    events_are_gapless_and_ordered,
+    event_kinds_have_stable_names,
+);
