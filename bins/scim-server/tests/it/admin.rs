@@ -1,0 +1,190 @@
+//! The admin API: tenants, token rotation and revocation, the sub-accounts list,
+//! the event log cursor, the disabled-users report, group listing.
+
+use serde_json::json;
+
+use crate::both_backends;
+use crate::harness::{ADMIN_TOKEN, Backend, start};
+
+fn tenants_and_tokens(backend: Backend) {
+    let server = start(backend);
+    let root = server.client("/admin/v1", ADMIN_TOKEN);
+    root.clone_with_token("not-the-operator")
+        .get("/tenants")
+        .assert_error(401, None);
+    let created = root.post(
+        "/tenants",
+        &json!({"slug": "initech", "display_name": "Initech"}),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let first = created.body["token"]["secret"].as_str().unwrap().to_owned();
+    root.post("/tenants", &json!({"slug": "initech"}))
+        .assert_error(409, Some("uniqueness"));
+    root.post("/tenants", &json!({"slug": "Bad_Slug"}))
+        .assert_error(400, Some("invalidValue"));
+    let slugs: Vec<String> = root
+        .get("/tenants")
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["slug"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(slugs, ["acme", "initech"]);
+
+    let initech = server.client("/scim/v2/initech", &first);
+    assert_eq!(initech.get("/Users").status, 200);
+    // Rotation: the new token works and the old one keeps working for the overlap.
+    let admin = server.client("/admin/v1/tenants/initech", ADMIN_TOKEN);
+    let rotated = admin.post("/tokens/rotate", &json!({"overlap_hours": 24}));
+    assert_eq!(rotated.status, 201, "{}", rotated.text);
+    let second = rotated.body["secret"].as_str().unwrap().to_owned();
+    assert_eq!(
+        server
+            .client("/scim/v2/initech", &second)
+            .get("/Users")
+            .status,
+        200
+    );
+    assert_eq!(
+        initech.get("/Users").status,
+        200,
+        "the old token works during the overlap"
+    );
+    // Revocation is immediate; a zero overlap rotation retires the others at once.
+    let tokens = admin.get("/tokens").body;
+    let old_prefix = tokens
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| first.starts_with(t["prefix"].as_str().unwrap()))
+        .unwrap()["prefix"]
+        .clone();
+    assert!(
+        tokens
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t.get("secret").is_none()),
+        "listings never show secrets"
+    );
+    assert_eq!(
+        admin
+            .delete(&format!("/tokens/{}", old_prefix.as_str().unwrap()))
+            .status,
+        200
+    );
+    initech.get("/Users").assert_error(401, None);
+    let third = admin
+        .post("/tokens/rotate", &json!({"overlap_hours": 0}))
+        .body["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server
+        .client("/scim/v2/initech", &second)
+        .get("/Users")
+        .assert_error(401, None);
+    assert_eq!(
+        server
+            .client("/scim/v2/initech", &third)
+            .get("/Users")
+            .status,
+        200
+    );
+    let kinds: Vec<String> = admin.get("/events?after=0").body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "tenant.created",
+            "token.issued",
+            "token.rotated",
+            "token.revoked",
+            "token.rotated"
+        ]
+    );
+}
+
+fn sub_accounts_events_and_reports(backend: Backend) {
+    let server = start(backend);
+    let (scim, admin) = (server.scim(), server.admin());
+    let ada = scim.create_user("ada@contoso.com");
+    let bob = scim.create_user("bob@contoso.com");
+    let group = scim.create_group("Staff");
+    scim.patch_ops(
+        &format!("/Users/{bob}"),
+        json!([{"op": "Replace", "path": "active", "value": "False"}]),
+    );
+    scim.delete(&format!("/Users/{ada}"));
+
+    let all = admin.get("/users");
+    assert_eq!(all.body["total"], 2);
+    let statuses: Vec<(String, String)> = all.body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["user_name"].as_str().unwrap().to_owned(),
+                u["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("ada@contoso.com".to_owned(), "deleted".to_owned()),
+            ("bob@contoso.com".to_owned(), "inactive".to_owned())
+        ]
+    );
+    assert_eq!(admin.get("/users?status=inactive").body["total"], 1);
+    assert_eq!(admin.get("/users?role=Disabled").body["total"], 2);
+    admin
+        .get("/users?status=sleeping")
+        .assert_error(400, Some("invalidValue"));
+
+    // The event log reads with a cursor.
+    let first = admin.get("/events?after=0&limit=3");
+    assert_eq!(first.body["events"].as_array().unwrap().len(), 3);
+    let next = first.body["next_after"].as_i64().unwrap();
+    let rest = admin.get(&format!("/events?after={next}&limit=1000"));
+    let seqs: Vec<i64> = rest.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs.first(), Some(&(next + 1)));
+    assert!(
+        seqs.windows(2).all(|w| w[1] == w[0] + 1),
+        "gapless and ordered: {seqs:?}"
+    );
+
+    let report = admin.get("/reports/disabled-users");
+    assert_eq!(report.body.as_array().unwrap().len(), 2);
+    assert_eq!(
+        report.body[0]["holdings"]["count"],
+        serde_json::Value::Null,
+        "the bundled server does not know holdings"
+    );
+    let csv = admin.request("GET", "/reports/disabled-users?format=csv", None, &[]);
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    let lines: Vec<&str> = csv.text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "id,user_name,display_name,status,disabled_at,holdings,holdings_summary,lock_kept_role"
+    );
+    assert_eq!(lines.len(), 3);
+    assert!(csv.text.contains("bob@contoso.com") && csv.text.contains(",unknown,"));
+
+    let groups = admin.get("/groups");
+    assert_eq!(groups.body["groups"][0]["id"], group.as_str());
+    assert_eq!(groups.body["groups"][0]["members"], 0);
+}
+
+both_backends!(tenants_and_tokens, sub_accounts_events_and_reports);

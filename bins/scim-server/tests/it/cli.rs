@@ -1,0 +1,306 @@
+//! The binary itself: first start on an empty database, subcommands, exit codes,
+//! graceful shutdown.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use scim_store::testing::{Backend, TestDatabase};
+
+const BIN: &str = env!("CARGO_BIN_EXE_scim-server");
+
+fn scim_server(data_dir: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .env_remove("SCIM_DATABASE_URL")
+        .env_remove("SCIM_ADMIN_TOKEN")
+        .env("SCIM_DATA_DIR", data_dir)
+        .env("RUST_LOG", "warn");
+    command
+}
+
+fn run(command: &mut Command) -> (bool, String, String) {
+    let out = command.output().expect("run scim-server");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn field<'a>(text: &'a str, label: &str) -> &'a str {
+    text.lines()
+        .find_map(|l| l.strip_prefix(label))
+        .map_or_else(|| panic!("no '{label}' in:\n{text}"), str::trim)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn first_start_creates_the_default_tenant_and_serves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = scim_server(dir.path())
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = Running(child);
+    let stdout = server.0.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let mut printed = String::new();
+    while !printed.contains("Secret Token") {
+        printed.push_str(&lines.next().expect("output").unwrap());
+        printed.push('\n');
+    }
+    let url = field(&printed, "Tenant URL:").to_owned();
+    let token = field(&printed, "Secret Token:").to_owned();
+    assert_eq!(url, format!("http://127.0.0.1:{port}/scim/v2/default"));
+    assert!(token.starts_with("scim_"));
+    assert!(
+        dir.path().join("scim.sqlite3").exists(),
+        "the SQLite file is in the data directory"
+    );
+
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        match agent
+            .get(&format!("{url}/Users"))
+            .header("Authorization", format!("Bearer {token}"))
+            .call()
+        {
+            Ok(r) => break r.status().as_u16(),
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
+            Err(e) => panic!("server did not answer: {e}"),
+        }
+    };
+    assert_eq!(status, 200);
+
+    // SIGTERM: graceful shutdown, exit code 0.
+    let pid = server.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(35);
+    loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no shutdown after SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // A second start keeps the tenant and prints no new token.
+    let (ok, stdout, stderr) = run(scim_server(dir.path()).args(["tenant", "list"]));
+    assert!(ok, "{stderr}");
+    assert!(stdout.starts_with("default\t"), "{stdout}");
+}
+
+#[test]
+fn tenant_and_token_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, _, stderr) = run(scim_server(dir.path()).arg("migrate"));
+    assert!(ok, "{stderr}");
+    let (ok, _, _) = run(scim_server(dir.path()).arg("migrate"));
+    assert!(ok, "migrate is idempotent");
+    let (ok, created, stderr) = run(scim_server(dir.path()).args([
+        "--public-url",
+        "https://scim.example.com",
+        "tenant",
+        "create",
+        "acme",
+    ]));
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        field(&created, "Tenant URL:"),
+        "https://scim.example.com/scim/v2/acme"
+    );
+    let first = field(&created, "Secret Token:").to_owned();
+    let (ok, _, stderr) = run(scim_server(dir.path()).args(["tenant", "create", "Not_Valid"]));
+    assert!(!ok);
+    assert!(stderr.contains("not a valid tenant slug"), "{stderr}");
+    let (ok, rotated, _) =
+        run(scim_server(dir.path()).args(["token", "rotate", "acme", "--overlap-hours", "2"]));
+    assert!(ok);
+    let second = field(&rotated, "Secret Token:").to_owned();
+    assert_ne!(first, second);
+    assert!(rotated.contains("keep working for 2 hours"), "{rotated}");
+    let (_, listed, _) = run(scim_server(dir.path()).args(["token", "list", "acme"]));
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    assert!(listed.contains("expires"), "{listed}");
+    assert!(
+        !listed.contains(&first) && !listed.contains(&second),
+        "secrets are never listed"
+    );
+    let prefix = &first[..12];
+    let (ok, revoked, _) = run(scim_server(dir.path()).args(["token", "revoke", "acme", prefix]));
+    assert!(ok);
+    assert!(revoked.contains(prefix));
+    let (_, listed, _) = run(scim_server(dir.path()).args(["token", "list", "acme"]));
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.starts_with(prefix) && l.contains("revoked")),
+        "{listed}"
+    );
+}
+
+#[test]
+fn rules_test_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let example =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/rules/asset-app.rules.toml");
+    let (ok, stdout, stderr) = run(scim_server(dir.path())
+        .args(["rules", "test"])
+        .arg(&example));
+    assert!(ok, "{stdout}{stderr}");
+    let failing = dir.path().join("failing.rules.toml");
+    std::fs::write(
+        &failing,
+        r#"
+default_role = "Viewer"
+
+[[rule]]
+group = { id = "g-emp", label = "Employees" }
+role = "Loanee"
+
+[[case]]
+name = "an employee is a loanee"
+groups = ["g-emp"]
+expect = "Viewer"
+"#,
+    )
+    .unwrap();
+    let (ok, stdout, _) = run(scim_server(dir.path())
+        .args(["rules", "test"])
+        .arg(&failing));
+    assert!(!ok, "a failing case fails the command");
+    assert!(stdout.contains("an employee is a loanee"), "{stdout}");
+    assert!(stdout.contains("Loanee"), "{stdout}");
+    let (ok, _, stderr) =
+        run(scim_server(dir.path()).args(["rules", "test", "/no/such/file.toml"]));
+    assert!(!ok);
+    assert!(stderr.contains("/no/such/file.toml"), "{stderr}");
+}
+
+#[test]
+fn postgres_url_from_the_environment() {
+    let db = TestDatabase::create(Backend::Postgres);
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, stdout, stderr) = run(scim_server(dir.path())
+        .env("SCIM_DATABASE_URL", &db.url)
+        .args(["tenant", "create", "pg"]));
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("/scim/v2/pg"));
+    let (ok, listed, _) = run(scim_server(dir.path())
+        .env("SCIM_DATABASE_URL", &db.url)
+        .args(["tenant", "list"]));
+    assert!(ok);
+    assert!(listed.starts_with("pg\t"));
+    assert!(
+        !dir.path().join("scim.sqlite3").exists(),
+        "no SQLite file when PostgreSQL is configured"
+    );
+}
+
+/// `--tls-cert`/`--tls-key`: the server speaks HTTPS (checked with a rustls
+/// client that trusts only the generated certificate).
+#[test]
+fn serves_https_with_a_certificate() {
+    use std::io::{Read, Write};
+    use std::sync::Arc;
+
+    use rustls::pki_types::{CertificateDer, ServerName};
+
+    let dir = tempfile::tempdir().unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    std::fs::write(dir.path().join("cert.pem"), cert.cert.pem()).unwrap();
+    std::fs::write(dir.path().join("key.pem"), cert.signing_key.serialize_pem()).unwrap();
+    let port = free_port();
+    let child = scim_server(dir.path())
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .arg("--tls-cert")
+        .arg(dir.path().join("cert.pem"))
+        .arg("--tls-key")
+        .arg(dir.path().join("key.pem"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = Running(child);
+    let mut lines = BufReader::new(server.0.stdout.take().unwrap()).lines();
+    let mut printed = String::new();
+    while !printed.contains("Secret Token") {
+        printed.push_str(&lines.next().expect("output").unwrap());
+        printed.push('\n');
+    }
+    assert!(
+        field(&printed, "Tenant URL:").starts_with("https://"),
+        "{printed}"
+    );
+    let token = field(&printed, "Secret Token:").to_owned();
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from(cert.cert.der().to_vec()))
+        .unwrap();
+    let config = Arc::new(
+        rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let tcp = loop {
+        match std::net::TcpStream::connect(("127.0.0.1", port)) {
+            Ok(tcp) => break tcp,
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
+            Err(e) => panic!("no listener: {e}"),
+        }
+    };
+    let conn =
+        rustls::ClientConnection::new(config, ServerName::try_from("localhost").unwrap()).unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    write!(
+        tls,
+        "GET /scim/v2/default/ServiceProviderConfig HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    let _ = tls.read_to_string(&mut response);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains("\"patch\":{\"supported\":true}"),
+        "{response}"
+    );
+}

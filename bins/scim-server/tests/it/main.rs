@@ -1,0 +1,22 @@
+//! Integration tests over real HTTP: the server's routes on a random port, on
+//! SQLite and on PostgreSQL, driven with the request shapes Entra ID and Okta
+//! send (`../shared/entra-client.md`).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr
+)]
+
+mod harness;
+
+mod admin;
+mod bulk;
+mod cli;
+mod concurrency;
+mod discovery;
+mod entra;
+mod errors;
+mod okta;
+mod roles;

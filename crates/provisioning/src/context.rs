@@ -1,0 +1,83 @@
+//! Who is asking, and what the request carried: the part of every event's `cause`.
+
+use scim_proto::CompatReport;
+use serde_json::{Value, json};
+
+/// Who caused a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// The identity provider, authenticated by the token with this identifier.
+    IdentityProvider {
+        /// The token's non-secret identifier.
+        token: String,
+    },
+    /// An application admin, through the admin API.
+    Admin {
+        /// The admin's name as the host application reports it.
+        name: String,
+    },
+    /// The operator, through the command line.
+    Operator,
+}
+
+impl Actor {
+    fn to_json(&self) -> Value {
+        match self {
+            Actor::IdentityProvider { token } => {
+                json!({"kind": "identity_provider", "token": token})
+            }
+            Actor::Admin { name } => json!({"kind": "admin", "name": name}),
+            Actor::Operator => json!({"kind": "operator"}),
+        }
+    }
+
+    /// A short name for lock records (`set by`).
+    pub fn name(&self) -> String {
+        match self {
+            Actor::IdentityProvider { token } => format!("idp:{token}"),
+            Actor::Admin { name } => name.clone(),
+            Actor::Operator => "operator".to_owned(),
+        }
+    }
+}
+
+/// One request's context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestContext {
+    /// Correlates events with logs.
+    pub request_id: String,
+    /// The tenant's SCIM base URL (`https://host/scim/v2/acme`), for `meta.location` and `$ref`.
+    pub base_url: String,
+    /// Who is asking.
+    pub actor: Actor,
+    /// Client leniencies applied while reading this request.
+    pub compat: CompatReport,
+}
+
+impl RequestContext {
+    /// A context for `actor`.
+    pub fn new(
+        request_id: impl Into<String>,
+        base_url: impl Into<String>,
+        actor: Actor,
+    ) -> RequestContext {
+        RequestContext {
+            request_id: request_id.into(),
+            base_url: base_url.into(),
+            actor,
+            compat: CompatReport::new(),
+        }
+    }
+
+    /// The `cause` recorded with events of this request; `why` adds a reason.
+    pub(crate) fn cause(&self, why: Option<&str>) -> Value {
+        let mut cause = json!({"actor": self.actor.to_json(), "request_id": self.request_id});
+        if !self.compat.is_empty() {
+            cause["compat"] = json!(self.compat.names());
+        }
+        if let Some(why) = why {
+            cause["why"] = json!(why);
+        }
+        cause
+    }
+}

@@ -1,0 +1,484 @@
+//! SCIM use cases for groups. Memberships are rows: a PATCH that adds or removes
+//! k members costs O(k), whatever the group's size, and the affected users'
+//! roles are recomputed in the same transaction.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use scim_proto::CompatRule;
+use scim_proto::filter::{AttrPath, ElementFilter, locate};
+use scim_proto::normalize::normalize_resource;
+use scim_proto::patch::{MemberChange, PatchRequest, apply, split_member_changes};
+use scim_proto::schema::GROUP_RESOURCE;
+use scim_store::{
+    EventKind, Group, GroupUpdate, ListQuery, MemberRef, MembershipChange, NewGroup, StoreError,
+    WriteTx,
+};
+use serde_json::{Value, json};
+
+use crate::context::RequestContext;
+use crate::error::{Error, Result};
+use crate::query::{ListRequest, ListResult, parse};
+use crate::render::{self, ScimResource};
+use crate::roles::{GuardPolicy, event, recompute};
+use crate::service::Provisioning;
+use crate::tenant::TenantContext;
+use crate::users::new_id;
+
+/// Splits a normalised group into its body and its member ids.
+fn split_members(mut resource: Value) -> (Value, Option<Vec<String>>) {
+    let members = resource
+        .as_object_mut()
+        .and_then(|m| m.remove("members"))
+        .map(|members| {
+            members
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|m| m.get("value").and_then(Value::as_str).map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        });
+    (resource, members)
+}
+
+fn live_group(tx: &mut dyn WriteTx, tenant: &TenantContext, id: &str) -> Result<Group> {
+    tx.group(&tenant.id, id)?.ok_or_else(|| Error::NotFound {
+        resource: "Group",
+        id: id.to_owned(),
+    })
+}
+
+fn check_version(group: &Group, expected: Option<&[i64]>) -> Result<()> {
+    crate::users::check_version(group.version, expected)
+}
+
+/// Writes member events for a membership change and collects the users whose
+/// role may have moved.
+fn record_membership(
+    tx: &mut dyn WriteTx,
+    tenant: &TenantContext,
+    ctx: &RequestContext,
+    now: DateTime<Utc>,
+    group_id: &str,
+    change: &MembershipChange,
+    affected: &mut BTreeSet<String>,
+) -> Result<()> {
+    for user in &change.added {
+        event(
+            tx,
+            &tenant.id,
+            ctx,
+            now,
+            EventKind::MemberAdded,
+            ("Group", group_id),
+            None,
+            Some(json!({"user": user})),
+        )?;
+        affected.insert(user.clone());
+    }
+    for user in &change.removed {
+        event(
+            tx,
+            &tenant.id,
+            ctx,
+            now,
+            EventKind::MemberRemoved,
+            ("Group", group_id),
+            Some(json!({"user": user})),
+            None,
+        )?;
+        affected.insert(user.clone());
+    }
+    Ok(())
+}
+
+/// The group body changed: a rename or another update.
+fn body_event_kind(before: &Value, after: &Value) -> EventKind {
+    if before.get("displayName") == after.get("displayName") {
+        EventKind::GroupUpdated
+    } else {
+        EventKind::GroupRenamed
+    }
+}
+
+/// Membership writes that skip ids naming no user of the tenant: the rest of the
+/// change applies, and the leniency is recorded with the request.
+fn known_members(
+    tx: &mut dyn WriteTx,
+    tenant: &TenantContext,
+    ctx: &mut RequestContext,
+    ids: &[String],
+    write: impl Fn(&mut dyn WriteTx, &[String]) -> Result<MembershipChange, StoreError>,
+) -> Result<MembershipChange> {
+    match write(tx, ids) {
+        Err(StoreError::UnknownMembers(unknown)) => {
+            tracing::warn!(tenant = %tenant.slug, ignored = ?unknown, "ignoring unknown group members");
+            ctx.compat.note(CompatRule::UnknownMemberIgnored);
+            let known: Vec<String> = ids
+                .iter()
+                .filter(|id| !unknown.contains(id))
+                .cloned()
+                .collect();
+            Ok(write(tx, &known)?)
+        }
+        other => Ok(other?),
+    }
+}
+
+fn all_members(
+    tx: &mut dyn WriteTx,
+    tenant: &TenantContext,
+    group_id: &str,
+) -> Result<Vec<MemberRef>> {
+    let first = tx.members(&tenant.id, group_id, 0, 1)?;
+    Ok(tx
+        .members(&tenant.id, group_id, 0, first.total.max(1))?
+        .members)
+}
+
+impl Provisioning {
+    /// `POST /Groups`.
+    pub fn create_group(
+        &self,
+        tenant: &TenantContext,
+        ctx: &mut RequestContext,
+        body: &Value,
+    ) -> Result<ScimResource> {
+        let resource = normalize_resource(
+            body,
+            &GROUP_RESOURCE,
+            &tenant.normalize_options(),
+            &mut ctx.compat,
+        )?;
+        let (resource, members) = split_members(resource);
+        let id = new_id();
+        let now = self.now();
+        let mut local = ctx.clone();
+        let (group, members) = self.write(|tx| {
+            let ctx = &mut local;
+            tx.insert_group(&NewGroup {
+                id: id.clone(),
+                tenant_id: tenant.id.clone(),
+                resource: resource.clone(),
+                now,
+            })?;
+            event(
+                tx,
+                &tenant.id,
+                ctx,
+                now,
+                EventKind::GroupCreated,
+                ("Group", &id),
+                None,
+                Some(resource.clone()),
+            )?;
+            let mut affected = BTreeSet::new();
+            if let Some(members) = members.as_deref().filter(|m| !m.is_empty()) {
+                let change = known_members(tx, tenant, ctx, members, |tx, ids| {
+                    tx.add_members(&tenant.id, &id, ids, now)
+                })?;
+                record_membership(tx, tenant, ctx, now, &id, &change, &mut affected)?;
+            }
+            recompute(
+                tx,
+                self,
+                tenant,
+                ctx,
+                &affected.into_iter().collect::<Vec<_>>(),
+                GuardPolicy::Flag,
+                now,
+            )?;
+            let group = live_group(tx, tenant, &id)?;
+            let members = all_members(tx, tenant, &id)?;
+            Ok((group, members))
+        })?;
+        ctx.compat = local.compat;
+        Ok(render::group(&group, Some(&members), &ctx.base_url))
+    }
+
+    /// `GET /Groups/{id}`; members are loaded only when `with_members`.
+    pub fn get_group(
+        &self,
+        tenant: &TenantContext,
+        ctx: &RequestContext,
+        id: &str,
+        with_members: bool,
+    ) -> Result<ScimResource> {
+        self.read(|tx| {
+            let group = tx.group(&tenant.id, id)?.ok_or_else(|| Error::NotFound {
+                resource: "Group",
+                id: id.to_owned(),
+            })?;
+            let members = if with_members {
+                let total = tx.members(&tenant.id, id, 0, 1)?.total;
+                Some(tx.members(&tenant.id, id, 0, total.max(1))?.members)
+            } else {
+                None
+            };
+            Ok(render::group(&group, members.as_deref(), &ctx.base_url))
+        })
+    }
+
+    /// `GET /Groups` and `POST /Groups/.search`.
+    pub fn list_groups(
+        &self,
+        tenant: &TenantContext,
+        ctx: &mut RequestContext,
+        request: &ListRequest,
+    ) -> Result<ListResult> {
+        let parsed = parse(request, &GROUP_RESOURCE, &self.options, ctx)?;
+        let ctx: &RequestContext = ctx;
+        self.read(|tx| {
+            let page = tx.groups(
+                &tenant.id,
+                &ListQuery {
+                    filter: parsed.filter.as_ref(),
+                    sort: parsed.sort.as_ref(),
+                    paging: &parsed.paging,
+                    base_url: Some(&ctx.base_url),
+                },
+            )?;
+            let mut resources = Vec::with_capacity(page.items.len());
+            for group in &page.items {
+                let members = if request.with_memberships {
+                    let total = tx.members(&tenant.id, &group.id, 0, 1)?.total;
+                    Some(tx.members(&tenant.id, &group.id, 0, total.max(1))?.members)
+                } else {
+                    None
+                };
+                resources.push(render::group(group, members.as_deref(), &ctx.base_url).resource);
+            }
+            Ok(ListResult {
+                total: page.total,
+                start_index: match parsed.paging {
+                    scim_store::Paging::Index { start_index, .. } => Some(start_index.max(1)),
+                    scim_store::Paging::Cursor { .. } => None,
+                },
+                resources,
+                next_cursor: page.next_cursor,
+                previous_cursor: page.previous_cursor,
+            })
+        })
+    }
+
+    /// `PUT /Groups/{id}`: replaces the body and the member set.
+    pub fn replace_group(
+        &self,
+        tenant: &TenantContext,
+        ctx: &mut RequestContext,
+        id: &str,
+        body: &Value,
+        expected_version: Option<&[i64]>,
+    ) -> Result<ScimResource> {
+        let resource = normalize_resource(
+            body,
+            &GROUP_RESOURCE,
+            &tenant.normalize_options(),
+            &mut ctx.compat,
+        )?;
+        let (resource, members) = split_members(resource);
+        let members = members.unwrap_or_default();
+        let now = self.now();
+        let mut local = ctx.clone();
+        let (group, members) = self.write(|tx| {
+            let ctx = &mut local;
+            let current = live_group(tx, tenant, id)?;
+            check_version(&current, expected_version)?;
+            if resource != current.resource {
+                tx.update_group(&GroupUpdate {
+                    tenant_id: tenant.id.clone(),
+                    id: id.to_owned(),
+                    expected_version: Some(current.version),
+                    resource: resource.clone(),
+                    now,
+                })?;
+                let kind = body_event_kind(&current.resource, &resource);
+                event(
+                    tx,
+                    &tenant.id,
+                    ctx,
+                    now,
+                    kind,
+                    ("Group", id),
+                    Some(current.resource.clone()),
+                    Some(resource.clone()),
+                )?;
+            }
+            let change = known_members(tx, tenant, ctx, &members, |tx, ids| {
+                tx.replace_members(&tenant.id, id, ids, now)
+            })?;
+            let mut affected = BTreeSet::new();
+            record_membership(tx, tenant, ctx, now, id, &change, &mut affected)?;
+            recompute(
+                tx,
+                self,
+                tenant,
+                ctx,
+                &affected.into_iter().collect::<Vec<_>>(),
+                GuardPolicy::Flag,
+                now,
+            )?;
+            Ok((live_group(tx, tenant, id)?, all_members(tx, tenant, id)?))
+        })?;
+        ctx.compat = local.compat;
+        Ok(render::group(&group, Some(&members), &ctx.base_url))
+    }
+
+    /// `PATCH /Groups/{id}`. Returns the group's new version; the HTTP layer
+    /// answers 204, or renders the group when attributes are asked for.
+    pub fn patch_group(
+        &self,
+        tenant: &TenantContext,
+        ctx: &mut RequestContext,
+        id: &str,
+        body: &Value,
+        expected_version: Option<&[i64]>,
+    ) -> Result<i64> {
+        let request = PatchRequest::from_json(body, &mut ctx.compat)?;
+        let (rest, changes) = split_member_changes(&request, &mut ctx.compat)?;
+        let options = tenant.normalize_options();
+        let now = self.now();
+        let mut local = ctx.clone();
+        let version = self.write(|tx| {
+            let ctx = &mut local;
+            let current = live_group(tx, tenant, id)?;
+            check_version(&current, expected_version)?;
+            if !rest.operations.is_empty() {
+                let resource = apply(
+                    &current.resource,
+                    &rest,
+                    &GROUP_RESOURCE,
+                    &options,
+                    &mut ctx.compat,
+                )?;
+                if resource != current.resource {
+                    tx.update_group(&GroupUpdate {
+                        tenant_id: tenant.id.clone(),
+                        id: id.to_owned(),
+                        expected_version: Some(current.version),
+                        resource: resource.clone(),
+                        now,
+                    })?;
+                    let kind = body_event_kind(&current.resource, &resource);
+                    event(
+                        tx,
+                        &tenant.id,
+                        ctx,
+                        now,
+                        kind,
+                        ("Group", id),
+                        Some(current.resource.clone()),
+                        Some(resource),
+                    )?;
+                }
+            }
+            let mut affected = BTreeSet::new();
+            for change in &changes {
+                let applied = match change {
+                    MemberChange::Add(ids) => known_members(tx, tenant, ctx, ids, |tx, ids| {
+                        tx.add_members(&tenant.id, id, ids, now)
+                    })?,
+                    MemberChange::Remove(ids) => tx.remove_members(&tenant.id, id, ids, now)?,
+                    MemberChange::Replace(ids) => {
+                        known_members(tx, tenant, ctx, ids, |tx, ids| {
+                            tx.replace_members(&tenant.id, id, ids, now)
+                        })?
+                    }
+                    MemberChange::RemoveAll => {
+                        let ids = tx.member_ids(&tenant.id, id)?;
+                        tx.remove_members(&tenant.id, id, &ids, now)?
+                    }
+                    MemberChange::RemoveWhere(filter) => {
+                        let members_at =
+                            locate(&AttrPath::new("members"), &GROUP_RESOURCE, &mut ctx.compat)?;
+                        let matcher = ElementFilter::compile(
+                            &members_at,
+                            filter,
+                            &GROUP_RESOURCE,
+                            &mut ctx.compat,
+                        )
+                        .map_err(|e| match e {
+                            scim_proto::Error::InvalidFilter { position, message } => {
+                                scim_proto::Error::InvalidPath { position, message }
+                            }
+                            other => other,
+                        })?;
+                        let doomed: Vec<String> = all_members(tx, tenant, id)?
+                            .into_iter()
+                            .filter(|m| {
+                                let mut element = json!({
+                                    "value": m.user_id,
+                                    "type": "User",
+                                    "$ref": format!("{}/Users/{}", ctx.base_url, m.user_id),
+                                });
+                                if let Some(display) = &m.display_name {
+                                    element["display"] = json!(display);
+                                }
+                                matcher.matches(&element)
+                            })
+                            .map(|m| m.user_id)
+                            .collect();
+                        tx.remove_members(&tenant.id, id, &doomed, now)?
+                    }
+                };
+                record_membership(tx, tenant, ctx, now, id, &applied, &mut affected)?;
+            }
+            recompute(
+                tx,
+                self,
+                tenant,
+                ctx,
+                &affected.into_iter().collect::<Vec<_>>(),
+                GuardPolicy::Flag,
+                now,
+            )?;
+            Ok(live_group(tx, tenant, id)?.version)
+        })?;
+        ctx.compat = local.compat;
+        Ok(version)
+    }
+
+    /// `DELETE /Groups/{id}`: the group and its memberships go; the former
+    /// members' roles are recomputed.
+    pub fn delete_group(
+        &self,
+        tenant: &TenantContext,
+        ctx: &RequestContext,
+        id: &str,
+        expected_version: Option<&[i64]>,
+    ) -> Result<()> {
+        let now = self.now();
+        self.write(|tx| {
+            let current = live_group(tx, tenant, id)?;
+            check_version(&current, expected_version)?;
+            let members = tx.delete_group(&tenant.id, id, Some(current.version))?;
+            event(
+                tx,
+                &tenant.id,
+                ctx,
+                now,
+                EventKind::GroupDeleted,
+                ("Group", id),
+                Some(current.resource.clone()),
+                None,
+            )?;
+            for user in &members {
+                event(
+                    tx,
+                    &tenant.id,
+                    ctx,
+                    now,
+                    EventKind::MemberRemoved,
+                    ("Group", id),
+                    Some(json!({"user": user})),
+                    None,
+                )?;
+            }
+            recompute(tx, self, tenant, ctx, &members, GuardPolicy::Flag, now)?;
+            Ok(())
+        })
+    }
+}

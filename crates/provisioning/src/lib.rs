@@ -1,0 +1,36 @@
+//! The provisioning use cases, between the HTTP layer and storage.
+//!
+//! Every SCIM operation on users and groups, every admin action on tenants,
+//! tokens, roles and rules, as plain functions on [`Provisioning`]: each runs in
+//! one store transaction that applies the change (with `scim-proto`), recomputes
+//! the roles it can affect (with `role-engine`), and appends the events that
+//! record it, with the client leniencies the request needed.
+//!
+//! It deliberately knows nothing about HTTP (no status codes, headers or
+//! routes: that is `scim-http`), nor about SQL (that is `scim-store`), nor about
+//! process configuration (that is the server binary).
+
+mod admin;
+pub mod clock;
+pub mod context;
+pub mod error;
+mod groups;
+pub mod holdings;
+pub mod query;
+pub mod render;
+mod roles;
+mod service;
+pub mod tenant;
+pub mod token;
+mod users;
+
+pub use admin::*;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use context::{Actor, RequestContext};
+pub use error::{Error, Result};
+pub use holdings::{Holdings, HoldingsProvider, UnknownHoldings};
+pub use query::{ListRequest, ListResult};
+pub use render::ScimResource;
+pub use roles::RoleChange;
+pub use service::{Options, Provisioning};
+pub use tenant::{TenantContext, TenantSettings, UserDeleteMode};

@@ -1,0 +1,240 @@
+//! Role recomputation: after any change that can move a role, the affected
+//! users are decided again by the tenant's engine inside the same transaction,
+//! and every role change is written to the event log with its reason.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use role_engine::{Decision, Lock, UserSnapshot};
+use scim_store::{
+    AdminUserQuery, EventKind, NewEvent, StoreError, User, UserStatus, Visibility, WriteTx,
+};
+use serde_json::{Value, json};
+
+use crate::context::RequestContext;
+use crate::error::{Error, Result};
+use crate::service::Provisioning;
+use crate::tenant::TenantContext;
+
+/// Users decided per batch (bounds memory and statement sizes).
+const BATCH: usize = 500;
+
+/// How the last-admin guard applies to a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GuardPolicy {
+    /// Refuse the change (admin actions: rule edits, lock changes).
+    Enforce,
+    /// Apply it, but flag the role events (identity-provider changes: the
+    /// directory is authoritative, and refusing would make it retry forever).
+    Flag,
+}
+
+/// A role change that was applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleChange {
+    /// The user.
+    pub user_id: String,
+    /// Role before (`None` for a new user).
+    pub from: Option<String>,
+    /// Role after.
+    pub to: String,
+}
+
+/// The engine's view of a stored user.
+pub(crate) fn snapshot(user: &User, group_ids: Vec<String>) -> UserSnapshot {
+    let mut resource = user.resource.clone();
+    if let Value::Object(map) = &mut resource {
+        map.insert("id".into(), Value::String(user.id.clone()));
+    }
+    let mut snap = UserSnapshot::new(resource)
+        .with_groups(group_ids)
+        .with_deleted(user.deleted_at.is_some());
+    if let Some(lock) = &user.lock {
+        snap = snap.with_lock(Lock {
+            role: lock.role.clone(),
+            by: lock.by.clone(),
+            at: lock.at,
+            reason: lock.reason.clone(),
+        });
+    }
+    snap
+}
+
+/// The decision recorded with a user, as the engine would give it back.
+pub(crate) fn stored_decision(user: &User) -> Option<Decision> {
+    let role = user.role.clone()?;
+    let reason = serde_json::from_value(user.role_reason.clone()?).ok()?;
+    Some(Decision { role, reason })
+}
+
+fn active_holders(tx: &mut dyn WriteTx, tenant: &TenantContext, role: &str) -> Result<usize> {
+    let page = tx.admin_users(
+        &tenant.id,
+        &AdminUserQuery {
+            role: Some(role.to_owned()),
+            status: Some(UserStatus::Active),
+            locked: None,
+            offset: 0,
+            count: 0,
+        },
+    )?;
+    Ok(usize::try_from(page.total).unwrap_or(usize::MAX))
+}
+
+/// Decides `user_ids` again and stores what changed. Returns the role changes.
+///
+/// The tenant's rules are read again inside the transaction, so a rule edit
+/// that committed a moment ago (in this process or another) is the one applied.
+pub(crate) fn recompute(
+    tx: &mut dyn WriteTx,
+    p: &Provisioning,
+    tenant: &TenantContext,
+    ctx: &RequestContext,
+    user_ids: &[String],
+    guard: GuardPolicy,
+    now: DateTime<Utc>,
+) -> Result<Vec<RoleChange>> {
+    let fresh = p.current_context(tx, &tenant.id)?;
+    let tenant = &*fresh;
+    let mut ids: Vec<String> = user_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut planned = Vec::new();
+    for chunk in ids.chunks(BATCH) {
+        tx.lock_users(&tenant.id, chunk)?;
+        let mut groups: HashMap<String, Vec<String>> = tx
+            .groups_of_users(&tenant.id, chunk)?
+            .into_iter()
+            .map(|(user, refs)| (user, refs.into_iter().map(|g| g.group_id).collect()))
+            .collect();
+        for id in chunk {
+            let Some(user) = tx.user(&tenant.id, id, Visibility::IncludeDeleted)? else {
+                continue;
+            };
+            let snap = snapshot(&user, groups.remove(id).unwrap_or_default());
+            let decision = tenant.engine.decide(&snap);
+            planned.push((user, decision));
+        }
+    }
+    apply(tx, tenant, ctx, planned, guard, now)
+}
+
+/// [`recompute`] for one user already loaded and locked, with its group ids.
+pub(crate) fn recompute_loaded(
+    tx: &mut dyn WriteTx,
+    p: &Provisioning,
+    tenant: &TenantContext,
+    ctx: &RequestContext,
+    user: User,
+    group_ids: Vec<String>,
+    now: DateTime<Utc>,
+) -> Result<Vec<RoleChange>> {
+    let fresh = p.current_context(tx, &tenant.id)?;
+    let decision = fresh.engine.decide(&snapshot(&user, group_ids));
+    apply(
+        tx,
+        &fresh,
+        ctx,
+        vec![(user, decision)],
+        GuardPolicy::Flag,
+        now,
+    )
+}
+
+/// Stores decisions for users already loaded, checking the guard first.
+pub(crate) fn apply(
+    tx: &mut dyn WriteTx,
+    tenant: &TenantContext,
+    ctx: &RequestContext,
+    planned: Vec<(User, Decision)>,
+    guard: GuardPolicy,
+    now: DateTime<Utc>,
+) -> Result<Vec<RoleChange>> {
+    let mut guard_note = None;
+    if let Some(guard_def) = tenant.engine.rules().guard.clone() {
+        let befores: Vec<Option<Decision>> =
+            planned.iter().map(|(u, _)| stored_decision(u)).collect();
+        let relevant = planned.iter().zip(&befores).any(|((_, after), before)| {
+            before.as_ref().map(|b| b.role.as_str()) != Some(after.role.as_str())
+        });
+        if relevant {
+            let holders = active_holders(tx, tenant, &guard_def.role)?;
+            let pairs: Vec<(&Decision, &Decision)> = planned
+                .iter()
+                .zip(&befores)
+                .filter_map(|((_, after), before)| before.as_ref().map(|b| (b, after)))
+                .collect();
+            if let Err(violation) = tenant.engine.check_guard(holders, pairs) {
+                match guard {
+                    GuardPolicy::Enforce => return Err(Error::Refused(violation.to_string())),
+                    GuardPolicy::Flag => {
+                        tracing::warn!(tenant = %tenant.slug, "{violation}");
+                        guard_note = Some(violation.to_string());
+                    }
+                }
+            }
+        }
+    }
+    let mut changes = Vec::new();
+    for (user, decision) in planned {
+        let reason =
+            serde_json::to_value(&decision.reason).map_err(|e| Error::Internal(e.to_string()))?;
+        let unchanged = user.role.as_deref() == Some(decision.role.as_str())
+            && user.role_reason.as_ref() == Some(&reason);
+        if unchanged {
+            continue;
+        }
+        tx.set_user_role(&tenant.id, &user.id, Some(&decision.role), Some(&reason))?;
+        if user.role.as_deref() == Some(decision.role.as_str()) {
+            // Same role for a new reason: kept silently, the explanation is current.
+            continue;
+        }
+        let mut cause = ctx.cause(Some(&decision.to_string()));
+        if let Some(note) = &guard_note {
+            cause["guard_violation"] = json!(note);
+        }
+        tx.append_event(&NewEvent {
+            tenant_id: tenant.id.clone(),
+            time: now,
+            kind: EventKind::RoleChanged,
+            resource_type: Some("User".into()),
+            resource_id: Some(user.id.clone()),
+            before: Some(json!({"role": user.role})),
+            after: Some(json!({"role": decision.role, "reason": reason})),
+            cause: Some(cause),
+            request_id: Some(ctx.request_id.clone()),
+        })?;
+        changes.push(RoleChange {
+            user_id: user.id.clone(),
+            from: user.role.clone(),
+            to: decision.role.clone(),
+        });
+    }
+    Ok(changes)
+}
+
+/// Appends one event of this request.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn event(
+    tx: &mut dyn WriteTx,
+    tenant_id: &str,
+    ctx: &RequestContext,
+    now: DateTime<Utc>,
+    kind: EventKind,
+    resource: (&str, &str),
+    before: Option<Value>,
+    after: Option<Value>,
+) -> Result<(), StoreError> {
+    tx.append_event(&NewEvent {
+        tenant_id: tenant_id.to_owned(),
+        time: now,
+        kind,
+        resource_type: Some(resource.0.to_owned()),
+        resource_id: Some(resource.1.to_owned()),
+        before,
+        after,
+        cause: Some(ctx.cause(None)),
+        request_id: Some(ctx.request_id.clone()),
+    })
+    .map(|_| ())
+}

@@ -1,0 +1,304 @@
+//! [`Provisioning`]: the entry point holding the store, the clock and the
+//! per-tenant caches, and the authentication of SCIM requests.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use chrono::{DateTime, Duration, Utc};
+use role_engine::Engine;
+use std::time::Instant;
+
+use scim_store::{ReadTx, Store, StoreError, Tenant, Token, WriteTx};
+use serde_json::Value;
+
+use crate::clock::{Clock, SystemClock};
+use crate::context::Actor;
+use crate::error::{Error, Result};
+use crate::holdings::{HoldingsProvider, UnknownHoldings};
+use crate::tenant::{TenantContext, parse_catalogue, parse_rules, parse_settings};
+use crate::token;
+
+/// Limits and defaults of the SCIM surface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Page size when a query gives no `count`.
+    pub default_page_size: u64,
+    /// Largest page a query may ask for (`filter.maxResults`).
+    pub max_page_size: u64,
+    /// How long a rotated token keeps working next to its replacement.
+    pub token_overlap: Duration,
+    /// Most operations in one bulk request.
+    pub bulk_max_operations: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            default_page_size: 100,
+            max_page_size: 1000,
+            token_overlap: Duration::hours(24),
+            bulk_max_operations: 1000,
+        }
+    }
+}
+
+/// A compiled tenant context and the stored values it was built from.
+#[derive(Debug)]
+struct CachedContext {
+    source: (String, String, Value, Value, Value),
+    context: Arc<TenantContext>,
+}
+
+/// Compiled tenant contexts by tenant id.
+type TenantCache = HashMap<String, CachedContext>;
+
+/// A tenant and its usable tokens as read for authentication, and when.
+#[derive(Debug)]
+struct CachedAuth {
+    fetched: Instant,
+    found: Option<(Tenant, Vec<Token>)>,
+}
+
+/// How long authentication may reuse a tenant's token list. Bounded so that a
+/// token revoked through another server process stops working within it; this
+/// process forgets the list at once when it rotates or revokes.
+const AUTH_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+/// Most tenants whose token lists are kept (unknown slugs are cached too).
+const AUTH_CACHE_MAX: usize = 10_000;
+
+/// The provisioning service. Cheap to clone and share between threads.
+#[derive(Clone)]
+pub struct Provisioning {
+    pub(crate) store: Arc<Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) holdings: Arc<dyn HoldingsProvider>,
+    pub(crate) options: Options,
+    tenants: Arc<Mutex<TenantCache>>,
+    auth: Arc<Mutex<HashMap<String, CachedAuth>>>,
+    touched: Arc<Mutex<HashMap<String, DateTime<Utc>>>>,
+}
+
+impl std::fmt::Debug for Provisioning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Provisioning")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A well-formed hash no token has, compared against when the tenant is unknown
+/// so that unknown tenants and wrong tokens take the same path.
+const NO_TOKEN_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+impl Provisioning {
+    /// A service over `store` with the system clock, default options and holdings
+    /// reported as unknown.
+    pub fn new(store: Arc<Store>) -> Provisioning {
+        Provisioning {
+            store,
+            clock: Arc::new(SystemClock),
+            holdings: Arc::new(UnknownHoldings),
+            options: Options::default(),
+            tenants: Arc::default(),
+            auth: Arc::default(),
+            touched: Arc::default(),
+        }
+    }
+
+    /// Uses another clock (tests).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Provisioning {
+        self.clock = clock;
+        self
+    }
+
+    /// Uses the host application's holdings for the disabled-users report.
+    #[must_use]
+    pub fn with_holdings(mut self, holdings: Arc<dyn HoldingsProvider>) -> Provisioning {
+        self.holdings = holdings;
+        self
+    }
+
+    /// Uses other limits.
+    #[must_use]
+    pub fn with_options(mut self, options: Options) -> Provisioning {
+        self.options = options;
+        self
+    }
+
+    /// The limits in force.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The store, for callers that need direct access (migrations, tests).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The current time.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&mut dyn ReadTx) -> Result<T>) -> Result<T> {
+        self.store.read(f)
+    }
+
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&mut dyn WriteTx) -> Result<T>) -> Result<T> {
+        self.store.write(f)
+    }
+
+    /// The tenant context of a stored tenant, compiling its rules only when the
+    /// stored settings, catalogue or rules differ from the cached ones.
+    pub(crate) fn context_of(&self, tenant: &Tenant) -> Result<Arc<TenantContext>> {
+        let source = (
+            tenant.slug.clone(),
+            tenant.display_name.clone(),
+            tenant.settings.clone(),
+            tenant.role_catalogue.clone(),
+            tenant.rule_set.clone(),
+        );
+        let mut cache = self.tenants.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(cached) = cache.get(&tenant.id) {
+            if cached.source == source {
+                return Ok(Arc::clone(&cached.context));
+            }
+        }
+        let rules = parse_rules(&tenant.rule_set)?;
+        let context =
+            Arc::new(TenantContext {
+                id: tenant.id.clone(),
+                slug: tenant.slug.clone(),
+                display_name: tenant.display_name.clone(),
+                settings: parse_settings(&tenant.settings)?,
+                catalogue: parse_catalogue(&tenant.role_catalogue)?,
+                engine: Arc::new(Engine::new(rules).map_err(|e| {
+                    Error::Internal(format!("stored rules of {}: {e}", tenant.slug))
+                })?),
+            });
+        cache.insert(
+            tenant.id.clone(),
+            CachedContext {
+                source,
+                context: Arc::clone(&context),
+            },
+        );
+        Ok(context)
+    }
+
+    /// The tenant's context as the transaction sees it: the rules a change is
+    /// decided with are the ones committed when it runs.
+    pub(crate) fn current_context<T: ReadTx + ?Sized>(
+        &self,
+        tx: &mut T,
+        tenant_id: &str,
+    ) -> Result<Arc<TenantContext>> {
+        let tenant = tx.tenant(tenant_id)?.ok_or_else(|| Error::NotFound {
+            resource: "Tenant",
+            id: tenant_id.to_owned(),
+        })?;
+        self.context_of(&tenant)
+    }
+
+    /// Forgets cached token lists (after this process rotated or revoked tokens).
+    pub(crate) fn forget_tokens(&self) {
+        self.auth
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
+    fn tenant_tokens(
+        &self,
+        slug: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Tenant, Vec<Token>)>> {
+        {
+            let cache = self.auth.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(cached) = cache.get(slug).filter(|c| c.fetched.elapsed() < AUTH_TTL) {
+                return Ok(cached.found.clone());
+            }
+        }
+        let found = self.read(|tx| {
+            let Some(tenant) = tx.tenant_by_slug(slug)? else {
+                return Ok(None);
+            };
+            let tokens = tx.usable_tokens(&tenant.id, now)?;
+            Ok(Some((tenant, tokens)))
+        })?;
+        let mut cache = self.auth.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= AUTH_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(
+            slug.to_owned(),
+            CachedAuth {
+                fetched: Instant::now(),
+                found: found.clone(),
+            },
+        );
+        Ok(found)
+    }
+
+    /// The tenant with this slug, for the admin API and the command line.
+    pub fn tenant(&self, slug: &str) -> Result<Arc<TenantContext>> {
+        let tenant = self
+            .read(|tx| Ok(tx.tenant_by_slug(slug)?))?
+            .ok_or_else(|| Error::NotFound {
+                resource: "Tenant",
+                id: slug.to_owned(),
+            })?;
+        self.context_of(&tenant)
+    }
+
+    /// Checks a bearer token against the tenant's usable tokens, in constant time
+    /// per token. An unknown tenant and a wrong token fail identically.
+    pub fn authenticate(&self, slug: &str, bearer: &str) -> Result<(Arc<TenantContext>, Actor)> {
+        let now = self.now();
+        let Some((tenant, tokens)) = self.tenant_tokens(slug, now)? else {
+            // Same work as a wrong token, so timing does not reveal tenants.
+            let _ = token::verify(bearer, NO_TOKEN_HASH);
+            return Err(Error::Unauthorized);
+        };
+        let mut matched = None;
+        for candidate in tokens.iter().filter(|t| t.usable_at(now)) {
+            // Every token is checked, so the time does not depend on which matched.
+            if token::verify(bearer, &candidate.hash) && matched.is_none() {
+                matched = Some(candidate);
+            }
+        }
+        let Some(matched) = matched else {
+            return Err(Error::Unauthorized);
+        };
+        self.touch(&tenant.id, &matched.id, now);
+        let ctx = self.context_of(&tenant)?;
+        Ok((
+            ctx,
+            Actor::IdentityProvider {
+                token: matched.prefix.clone(),
+            },
+        ))
+    }
+
+    /// Records a token's last use at most once a minute, so authentication does
+    /// not turn every read into a write.
+    fn touch(&self, tenant_id: &str, token_id: &str, now: DateTime<Utc>) {
+        {
+            let mut touched = self.touched.lock().unwrap_or_else(PoisonError::into_inner);
+            if touched
+                .get(token_id)
+                .is_some_and(|at| now - *at < Duration::minutes(1))
+            {
+                return;
+            }
+            touched.insert(token_id.to_owned(), now);
+        }
+        let result: Result<(), StoreError> = self
+            .store
+            .write(|tx| tx.touch_token(tenant_id, token_id, now));
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "could not record a token's last use");
+        }
+    }
+}

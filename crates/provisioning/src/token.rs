@@ -1,0 +1,115 @@
+//! Bearer tokens: generated from the operating system's randomness, shown once,
+//! stored only as a SHA-256 hash with a short non-secret prefix, and compared in
+//! constant time.
+//!
+//! A token looks like `scim_` followed by 43 base62 characters (about 256 bits of
+//! entropy). Because tokens are long random secrets, a plain SHA-256 is the
+//! right hash: there is nothing for a slow password hash to protect against.
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// Every token starts with this, so a leaked one is recognisable in logs and scanners.
+pub const TOKEN_PREFIX: &str = "scim_";
+/// Characters of the token kept as its non-secret identifier (the `scim_` part included).
+pub const IDENTIFIER_LEN: usize = 12;
+const SECRET_CHARS: usize = 43;
+const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// A freshly issued token: the secret is returned to the caller once and never stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IssuedToken {
+    /// The full token, to show to the operator once.
+    pub secret: String,
+    /// Its first characters, stored to tell tokens apart in listings and logs.
+    pub identifier: String,
+    /// SHA-256 of the full token, hex-encoded: what the store keeps.
+    pub hash: String,
+}
+
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("identifier", &self.identifier)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Generates a new token.
+pub fn issue() -> Result<IssuedToken, getrandom::Error> {
+    let mut secret = String::with_capacity(TOKEN_PREFIX.len() + SECRET_CHARS);
+    secret.push_str(TOKEN_PREFIX);
+    let mut buf = [0u8; 64];
+    while secret.len() < TOKEN_PREFIX.len() + SECRET_CHARS {
+        getrandom::fill(&mut buf)?;
+        // Rejection sampling keeps the characters uniform: 248 = 4 * 62.
+        for b in buf.iter().filter(|b| **b < 248) {
+            if secret.len() == TOKEN_PREFIX.len() + SECRET_CHARS {
+                break;
+            }
+            secret.push(char::from(ALPHABET[usize::from(*b % 62)]));
+        }
+    }
+    Ok(IssuedToken {
+        identifier: identifier(&secret),
+        hash: hash(&secret),
+        secret,
+    })
+}
+
+/// The non-secret identifier of a token (its first characters).
+pub fn identifier(secret: &str) -> String {
+    secret.chars().take(IDENTIFIER_LEN).collect()
+}
+
+/// SHA-256 of a token, hex-encoded.
+pub fn hash(secret: &str) -> String {
+    let digest = Sha256::digest(secret.as_bytes());
+    let mut out = String::with_capacity(64);
+    for byte in digest {
+        out.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+        out.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
+    }
+    out
+}
+
+/// Whether `presented` hashes to `stored_hash`, compared in constant time.
+pub fn verify(presented: &str, stored_hash: &str) -> bool {
+    let presented = hash(presented);
+    presented.as_bytes().ct_eq(stored_hash.as_bytes()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issued_tokens_verify_and_differ() {
+        let a = issue().unwrap();
+        let b = issue().unwrap();
+        assert_ne!(a.secret, b.secret);
+        assert_eq!(a.secret.len(), TOKEN_PREFIX.len() + SECRET_CHARS);
+        assert!(a.secret.starts_with(TOKEN_PREFIX));
+        assert!(
+            a.secret[TOKEN_PREFIX.len()..]
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric())
+        );
+        assert_eq!(a.identifier, &a.secret[..IDENTIFIER_LEN]);
+        assert!(verify(&a.secret, &a.hash));
+        assert!(!verify(&b.secret, &a.hash));
+        assert!(!verify("", &a.hash));
+        assert!(
+            !format!("{a:?}").contains(&a.secret),
+            "Debug must not print the secret"
+        );
+    }
+
+    #[test]
+    fn hash_is_sha256_hex() {
+        assert_eq!(
+            hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

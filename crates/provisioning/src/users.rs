@@ -1,0 +1,376 @@
+//! SCIM use cases for users: create, read, list, replace, patch, delete.
+
+use scim_proto::normalize::normalize_resource;
+use scim_proto::patch::{PatchRequest, apply};
+use scim_proto::schema::USER_RESOURCE;
+use scim_store::{EventKind, ListQuery, NewUser, User, UserUpdate, Visibility, WriteTx};
+use serde_json::{Value, json};
+
+use crate::context::RequestContext;
+use crate::error::{Error, Result};
+use crate::query::{ListRequest, ListResult, parse};
+use crate::render::{self, ScimResource};
+use crate::roles::{GuardPolicy, event, recompute, recompute_loaded};
+use crate::service::Provisioning;
+use crate::tenant::{TenantContext, UserDeleteMode};
+
+/// Passwords are accepted (clients send them) but never stored: this server
+/// does not authenticate users, so keeping them would only be a liability.
+fn without_password(mut resource: Value) -> Value {
+    if let Value::Object(map) = &mut resource {
+        map.remove("password");
+    }
+    resource
+}
+
+fn is_active(resource: &Value) -> bool {
+    resource.get("active") != Some(&Value::Bool(false))
+}
+
+/// The event kind of a change from `before` to `after`.
+fn update_kind(before: &Value, after: &Value) -> EventKind {
+    match (is_active(before), is_active(after)) {
+        (true, false) => EventKind::UserDeactivated,
+        (false, true) => EventKind::UserReactivated,
+        _ => EventKind::UserUpdated,
+    }
+}
+
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// `If-Match`: the stored version must be one of the expected ones.
+pub(crate) fn check_version(version: i64, expected: Option<&[i64]>) -> Result<()> {
+    match expected {
+        Some(expected) if !expected.contains(&version) => Err(Error::PreconditionFailed {
+            expected: expected.first().copied().unwrap_or(-1),
+            actual: version,
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn live_user(tx: &mut dyn WriteTx, tenant: &TenantContext, id: &str) -> Result<User> {
+    tx.user(&tenant.id, id, Visibility::Live)?
+        .ok_or_else(|| Error::NotFound {
+            resource: "User",
+            id: id.to_owned(),
+        })
+}
+
+impl Provisioning {
+    /// `POST /Users`.
+    pub fn create_user(
+        &self,
+        tenant: &TenantContext,
+        ctx: &mut RequestContext,
+        body: &Value,
+    ) -> Result<ScimResource> {
+        let resource = without_password(normalize_resource(
+            body,
+            &USER_RESOURCE,
+            &tenant.normalize_options(),
+            &mut ctx.compat,
+        )?);
+        let id = new_id();
+        let now = self.now();
+        let ctx: &RequestContext = ctx;
+        let user = self.write(|tx| {
+            let user = tx.insert_user(&NewUser {
+                id: id.clone(),
+                tenant_id: tenant.id.clone(),
+                resource: resource.clone(),
+                role: None,
+                role_reason: None,
+                now,
+            })?;
+            event(
+                tx,
+                &tenant.id,
+                ctx,
+                now,
+                EventKind::UserCreated,
+                ("User", &id),
+                None,
+                Some(resource.clone()),
+            )?;
+            // A new user is in no group yet; its row renders the response.
+            recompute_loaded(tx, self, tenant, ctx, user.clone(), Vec::new(), now)?;
+            Ok(user)
+        })?;
+        Ok(render::user(&user, Some(&[]), &ctx.base_url))
+    }
+
+    /// `GET /Users/{id}`.
+    pub fn get_user(
+        &self,
+        tenant: &TenantContext,
+        ctx: &RequestContext,
+        id: &str,
+        with_groups: bool,
+    ) -> Result<ScimResource> {
+        self.read(|tx| {
+            let user =
+                tx.user(&tenant.id, id, Visibility::Live)?
+                    .ok_or_else(|| Error::NotFound {
+                        resource: "User",
+                        id: id.to_owned(),
+                    })?;
+            let groups = if with_groups {
+                Some(tx.groups_of_user(&tenant.id, id)?)
+            } else {
+                None
+            };
+            Ok(render::user(&user, groups.as_deref(), &ctx.base_url))
+        })
+    }
+
+    /// `GET /Users` and `POST /Users/.search`.
+    pub fn list_users(
+        &self,
+        tenant: &TenantContext,
+        ctx: &mut RequestContext,
+        request: &ListRequest,
+    ) -> Result<ListResult> {
+        let parsed = parse(request, &USER_RESOURCE, &self.options, ctx)?;
+        let ctx: &RequestContext = ctx;
+        self.read(|tx| {
+            let page = tx.users(
+                &tenant.id,
+                &ListQuery {
+                    filter: parsed.filter.as_ref(),
+                    sort: parsed.sort.as_ref(),
+                    paging: &parsed.paging,
+                    base_url: Some(&ctx.base_url),
+                },
+            )?;
+            let mut groups = if request.with_memberships && !page.items.is_empty() {
+                let ids: Vec<String> = page.items.iter().map(|u| u.id.clone()).collect();
+                tx.groups_of_users(&tenant.id, &ids)?
+            } else {
+                Default::default()
+            };
+            let resources = page
+                .items
+                .iter()
+                .map(|u| {
+                    let g = groups.remove(&u.id).unwrap_or_default();
+                    render::user(
+                        u,
+                        request.with_memberships.then_some(g.as_slice()),
+                        &ctx.base_url,
+                    )
+                    .resource
+                })
+                .collect();
+            Ok(ListResult {
+                total: page.total,
+                start_index: match parsed.paging {
+                    scim_store::Paging::Index { start_index, .. } => Some(start_index.max(1)),
+                    scim_store::Paging::Cursor { .. } => None,
+                },
+                resources,
+                next_cursor: page.next_cursor,
+                previous_cursor: page.previous_cursor,
+            })
+        })
+    }
+
+    /// `PUT /Users/{id}`: a real replace; attributes not sent are cleared.
+    pub fn replace_user(
+        &self,
+        tenant: &TenantContext,
+        ctx: &mut RequestContext,
+        id: &str,
+        body: &Value,
+        expected_version: Option<&[i64]>,
+    ) -> Result<ScimResource> {
+        let resource = without_password(normalize_resource(
+            body,
+            &USER_RESOURCE,
+            &tenant.normalize_options(),
+            &mut ctx.compat,
+        )?);
+        self.update_user_with(tenant, ctx, id, expected_version, |_, _| Ok(resource))
+    }
+
+    /// `PATCH /Users/{id}`.
+    pub fn patch_user(
+        &self,
+        tenant: &TenantContext,
+        ctx: &mut RequestContext,
+        id: &str,
+        body: &Value,
+        expected_version: Option<&[i64]>,
+    ) -> Result<ScimResource> {
+        let request = PatchRequest::from_json(body, &mut ctx.compat)?;
+        let options = tenant.normalize_options();
+        self.update_user_with(tenant, ctx, id, expected_version, |current, compat| {
+            Ok(without_password(apply(
+                current,
+                &request,
+                &USER_RESOURCE,
+                &options,
+                compat,
+            )?))
+        })
+    }
+
+    /// The read-modify-write shared by PUT and PATCH: one transaction, the row
+    /// locked, the role recomputed, events written.
+    fn update_user_with(
+        &self,
+        tenant: &TenantContext,
+        ctx: &mut RequestContext,
+        id: &str,
+        expected_version: Option<&[i64]>,
+        change: impl FnOnce(&Value, &mut scim_proto::CompatReport) -> Result<Value>,
+    ) -> Result<ScimResource> {
+        let now = self.now();
+        let mut local = ctx.clone();
+        let (user, groups) = self.write(|tx| {
+            let ctx = &mut local;
+            tx.lock_users(&tenant.id, &[id.to_owned()])?;
+            let current = live_user(tx, tenant, id)?;
+            check_version(current.version, expected_version)?;
+            let new_resource = change(&current.resource, &mut ctx.compat)?;
+            let ctx: &RequestContext = ctx;
+            let groups = tx.groups_of_user(&tenant.id, id)?;
+            if new_resource == current.resource {
+                return Ok((current, groups));
+            }
+            let updated = tx.update_user(&UserUpdate {
+                tenant_id: tenant.id.clone(),
+                id: id.to_owned(),
+                expected_version: Some(current.version),
+                resource: new_resource.clone(),
+                now,
+            })?;
+            let kind = update_kind(&current.resource, &new_resource);
+            event(
+                tx,
+                &tenant.id,
+                ctx,
+                now,
+                kind,
+                ("User", id),
+                Some(current.resource.clone()),
+                Some(new_resource),
+            )?;
+            let group_ids = groups.iter().map(|g| g.group_id.clone()).collect();
+            // The role state is not SCIM data: the row just written renders the response.
+            recompute_loaded(tx, self, tenant, ctx, updated.clone(), group_ids, now)?;
+            Ok((updated, groups))
+        })?;
+        ctx.compat = local.compat;
+        Ok(render::user(&user, Some(&groups), &ctx.base_url))
+    }
+
+    /// `DELETE /Users/{id}`: soft by default (see [`UserDeleteMode`]).
+    pub fn delete_user(
+        &self,
+        tenant: &TenantContext,
+        ctx: &RequestContext,
+        id: &str,
+        expected_version: Option<&[i64]>,
+    ) -> Result<()> {
+        let now = self.now();
+        self.write(|tx| {
+            tx.lock_users(&tenant.id, &[id.to_owned()])?;
+            let current = live_user(tx, tenant, id)?;
+            check_version(current.version, expected_version)?;
+            let left = match tenant.settings.user_delete {
+                UserDeleteMode::Soft => {
+                    tx.soft_delete_user(&tenant.id, id, Some(current.version), now)?
+                }
+                UserDeleteMode::Hard => tx.hard_delete_user(&tenant.id, id, now)?,
+            };
+            let mode = match tenant.settings.user_delete {
+                UserDeleteMode::Soft => "soft",
+                UserDeleteMode::Hard => "hard",
+            };
+            event(
+                tx,
+                &tenant.id,
+                ctx,
+                now,
+                EventKind::UserDeleted,
+                ("User", id),
+                Some(current.resource.clone()),
+                Some(json!({"delete": mode})),
+            )?;
+            for group_id in &left {
+                event(
+                    tx,
+                    &tenant.id,
+                    ctx,
+                    now,
+                    EventKind::MemberRemoved,
+                    ("Group", group_id),
+                    Some(json!({"user": id})),
+                    None,
+                )?;
+            }
+            if tenant.settings.user_delete == UserDeleteMode::Soft {
+                recompute(
+                    tx,
+                    self,
+                    tenant,
+                    ctx,
+                    &[id.to_owned()],
+                    GuardPolicy::Flag,
+                    now,
+                )?;
+            }
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn event_kinds_follow_the_active_flag() {
+        let active = json!({"userName": "a", "active": true});
+        let inactive = json!({"userName": "a", "active": false});
+        let absent = json!({"userName": "a"});
+        assert_eq!(update_kind(&active, &inactive), EventKind::UserDeactivated);
+        assert_eq!(update_kind(&absent, &inactive), EventKind::UserDeactivated);
+        assert_eq!(update_kind(&inactive, &active), EventKind::UserReactivated);
+        assert_eq!(update_kind(&inactive, &absent), EventKind::UserReactivated);
+        assert_eq!(update_kind(&active, &absent), EventKind::UserUpdated);
+    }
+
+    #[test]
+    fn passwords_are_never_kept() {
+        assert_eq!(
+            without_password(json!({"userName": "a", "password": "x"})),
+            json!({"userName": "a"})
+        );
+    }
+
+    #[test]
+    fn if_match_versions() {
+        assert!(check_version(3, None).is_ok());
+        assert!(check_version(3, Some(&[2, 3])).is_ok());
+        assert!(matches!(
+            check_version(3, Some(&[])),
+            Err(Error::PreconditionFailed {
+                expected: -1,
+                actual: 3
+            })
+        ));
+        assert!(matches!(
+            check_version(3, Some(&[4])),
+            Err(Error::PreconditionFailed {
+                expected: 4,
+                actual: 3
+            })
+        ));
+    }
+}

@@ -1,0 +1,100 @@
+//! The HTTP error policy, in one place.
+//!
+//! Every error leaves as a SCIM Error message (RFC 7644 section 3.12):
+//! `application/scim+json`, `status` as a string, a `scimType` where the RFC
+//! defines one, and a `detail` a client developer can act on. Internal errors
+//! (storage down, a bug) are logged with their cause and answered with a 500
+//! whose detail names only the request id; internals never reach a client.
+//! The mapping from domain errors to statuses is done by matching on error
+//! variants, never on message text.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use scim_proto::ScimType;
+use scim_proto::messages::ErrorResponse;
+
+/// The SCIM media type every response carries.
+pub const SCIM_JSON: &str = "application/scim+json";
+
+/// An error on its way to becoming a SCIM error response.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{status} {detail}")]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// SCIM error type, if any.
+    pub scim_type: Option<ScimType>,
+    /// Human-readable detail.
+    pub detail: String,
+}
+
+impl ApiError {
+    /// An error with a status and detail and no `scimType`.
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            scim_type: None,
+            detail: detail.into(),
+        }
+    }
+
+    /// Adds a `scimType`.
+    #[must_use]
+    pub fn with_type(mut self, scim_type: ScimType) -> ApiError {
+        self.scim_type = Some(scim_type);
+        self
+    }
+
+    /// 401, with the same wording whatever was wrong (missing, malformed or
+    /// unknown token, unknown tenant), so responses reveal nothing.
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "Authentication failed: send 'Authorization: Bearer <token>' with a valid token for this tenant URL.",
+        )
+    }
+
+    /// 404 for a resource or route.
+    pub fn not_found(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, detail)
+    }
+
+    /// 500 that names only the request id; the cause must be logged by the caller.
+    pub fn internal(request_id: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("Internal error; quote request id {request_id} to the operator."),
+        )
+    }
+
+    /// The SCIM Error message body.
+    pub fn body(&self) -> ErrorResponse {
+        ErrorResponse::new(self.status.as_u16(), self.scim_type, self.detail.clone())
+    }
+}
+
+impl From<scim_proto::Error> for ApiError {
+    fn from(e: scim_proto::Error) -> ApiError {
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+        ApiError::new(status, e.to_string()).with_type(e.scim_type())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON)));
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"SCIM\""),
+            ));
+        }
+        response.body(serde_json::to_string(&self.body()).unwrap_or_default())
+    }
+}

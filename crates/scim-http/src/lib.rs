@@ -1,0 +1,75 @@
+//! actix-web routes for SCIM 2.0 and the admin API, mountable with one call.
+//!
+//! ```no_run
+//! use actix_web::{App, HttpServer};
+//! use scim_http::{ScimState, configure};
+//! # fn state() -> ScimState { unimplemented!() }
+//! # async fn run() -> std::io::Result<()> {
+//! let state = state(); // a ScimState over a provisioning::Provisioning
+//! HttpServer::new(move || App::new().configure(configure(state.clone())))
+//!     .bind(("127.0.0.1", 8080))?
+//!     .run()
+//!     .await
+//! # }
+//! ```
+//!
+//! [`configure`] mounts, under the configured prefixes (default `/scim/v2` and
+//! `/admin/v1`):
+//!
+//! - per tenant (`/scim/v2/{tenant}`): `/Users`, `/Users/{id}`, `/Groups`,
+//!   `/Groups/{id}`, `.search` (root and per type), `/Bulk`,
+//!   `/ServiceProviderConfig`, `/Schemas[/{id}]`, `/ResourceTypes[/{id}]`;
+//! - the admin API (tenants, tokens, roles, rules, locks, reports), protected by
+//!   the operator token.
+//!
+//! It owns the HTTP concerns and nothing else: authentication headers, content
+//! types, ETags and preconditions, query parameters, projection, status codes
+//! and the SCIM error format (see [`error`]), plus the access log. Use cases are
+//! `provisioning`'s; the store's calls are synchronous and run on actix's
+//! blocking pool, one hop per request.
+
+mod admin;
+mod bulk;
+mod convert;
+pub mod error;
+pub mod etag;
+pub mod extract;
+pub mod middleware;
+mod request;
+mod scim;
+mod state;
+
+use actix_web::web;
+
+pub use error::ApiError;
+pub use state::{HttpConfig, ScimState};
+
+/// Mounts the SCIM and admin routes, the shared state, the body limit and the
+/// access log. Routes no endpoint serves answer a SCIM 404.
+pub fn configure(state: ScimState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg: &mut web::ServiceConfig| {
+        let scim_path = format!("{}/{{tenant}}", state.config.scim_prefix);
+        let admin_path = state.config.admin_prefix.clone();
+        let limit = state.config.body_limit;
+        cfg.app_data(web::Data::new(state))
+            .app_data(limit)
+            .service(
+                web::scope(&scim_path)
+                    .wrap(actix_web::middleware::from_fn(middleware::access_log))
+                    .configure(scim::routes)
+                    .default_service(web::to(scim::not_found)),
+            )
+            .service(
+                web::scope(&admin_path)
+                    .wrap(actix_web::middleware::from_fn(middleware::access_log))
+                    .configure(admin::routes)
+                    .default_service(web::to(scim::not_found)),
+            );
+    }
+}
+
+/// A SCIM 404 for everything outside the mounted scopes; use it as the
+/// application's `default_service` when the server is SCIM only.
+pub async fn not_found(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
+    scim::not_found(req).await
+}

@@ -1,0 +1,80 @@
+//! Request ids and the access log: one structured line per request with tenant,
+//! method, path, status, latency and request id.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, HttpRequest};
+
+/// The request id header, read from the client when well-formed, else generated.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The request's id, in the request extensions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+}
+
+/// The id of `req` (set by [`access_log`]); `-` outside the middleware.
+pub fn request_id(req: &HttpRequest) -> String {
+    req.extensions()
+        .get::<RequestId>()
+        .map_or_else(|| "-".to_owned(), |r| r.0.clone())
+}
+
+/// Middleware: assigns the request id, echoes it in the response, logs the request.
+pub async fn access_log(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, Error> {
+    let started = Instant::now();
+    let id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| valid_id(v))
+        .map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), str::to_owned);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let result = next.call(req).await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    match result {
+        Ok(mut response) => {
+            let tenant = response
+                .request()
+                .match_info()
+                .get("tenant")
+                .unwrap_or("-")
+                .to_owned();
+            if let Ok(value) = HeaderValue::from_str(&id) {
+                response.headers_mut().insert(REQUEST_ID, value);
+            }
+            let status = response.status().as_u16();
+            tracing::info!(
+                target: "scim_http::access",
+                tenant = %tenant,
+                method = %method,
+                path = %path,
+                status,
+                latency_ms = format_args!("{latency_ms:.2}"),
+                request_id = %id,
+                "request"
+            );
+            Ok(response)
+        }
+        Err(e) => {
+            tracing::info!(target: "scim_http::access", method = %method, path = %path, error = %e, request_id = %id, "request failed");
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,620 @@
+//! The SCIM endpoints of one tenant: `/Users`, `/Groups`, `.search`, and the
+//! discovery documents (RFC 7644 section 3).
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpRequest, HttpResponse, web};
+use provisioning::{ListRequest, ListResult, ScimResource};
+use scim_proto::ScimType;
+use scim_proto::messages::{ListResponse, SearchRequest};
+use scim_proto::project::Projection;
+use scim_proto::schema::{
+    ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE, GROUP_SCHEMA, ResourceType, USER_RESOURCE, USER_SCHEMA,
+    resource_type_document, schema_document,
+};
+use serde_json::Value;
+
+use crate::error::{ApiError, SCIM_JSON};
+use crate::etag::{Precondition, etag, if_match, if_none_match};
+use crate::extract::ScimJson;
+use crate::request::{Call, QueryParams};
+use crate::state::ScimState;
+
+type Reply = Result<HttpResponse, ApiError>;
+
+/// A SCIM JSON response.
+pub(crate) fn json_response(status: StatusCode, body: &impl serde::Serialize) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON)))
+        .body(serde_json::to_string(body).unwrap_or_default())
+}
+
+fn resource_response(
+    status: StatusCode,
+    resource: &ScimResource,
+    projection: &Projection,
+    rt: &ResourceType,
+) -> HttpResponse {
+    let body = projection.apply(&resource.resource, rt);
+    let mut response = json_response(status, &body);
+    if let Ok(value) = HeaderValue::from_str(&etag(resource.version)) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    if let Some(Ok(location)) = resource.resource["meta"]["location"]
+        .as_str()
+        .map(HeaderValue::from_str)
+    {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
+/// The expected versions of `If-Match` (`None`: no condition or `*`).
+fn expected_versions(req: &HttpRequest) -> Option<Vec<i64>> {
+    match if_match(req) {
+        None | Some(Precondition::Any) => None,
+        Some(Precondition::Versions(v)) => Some(v),
+    }
+}
+
+fn list_response(result: ListResult, projection: &Projection, rt: &ResourceType) -> HttpResponse {
+    let resources: Vec<Value> = result
+        .resources
+        .iter()
+        .map(|r| projection.apply(r, rt))
+        .collect();
+    let mut list = ListResponse::page(result.total, result.start_index.unwrap_or(1), resources);
+    if result.start_index.is_none() {
+        list.start_index = None;
+    }
+    list.next_cursor = result.next_cursor;
+    list.previous_cursor = result.previous_cursor;
+    json_response(StatusCode::OK, &list)
+}
+
+/// Which membership attribute a resource type has.
+fn membership_attribute(rt: &ResourceType) -> &'static str {
+    if rt.name == "Group" {
+        "members"
+    } else {
+        "groups"
+    }
+}
+
+/// Everything that does not depend on the resource type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Users,
+    Groups,
+}
+
+impl Kind {
+    fn rt(self) -> &'static ResourceType {
+        match self {
+            Kind::Users => &USER_RESOURCE,
+            Kind::Groups => &GROUP_RESOURCE,
+        }
+    }
+}
+
+async fn list(
+    kind: Kind,
+    req: HttpRequest,
+    state: web::Data<ScimState>,
+    search: Option<SearchRequest>,
+) -> Reply {
+    let call = Call::read(&req, &state)?;
+    let params = QueryParams::read(&req)?;
+    let search = search.unwrap_or_default();
+    let rt = kind.rt();
+    let attributes = search.attributes.or(params.attributes);
+    let excluded = search.excluded_attributes.or(params.excluded_attributes);
+    let projection = Projection::parse(attributes.as_deref(), excluded.as_deref(), rt)?;
+    let request = ListRequest {
+        filter: search.filter.or(params.filter),
+        sort_by: search.sort_by.or(params.sort_by),
+        sort_order: search.sort_order.or(params.sort_order),
+        start_index: search.start_index.or(params.start_index),
+        count: search.count.or(params.count),
+        cursor: search.cursor.or(params.cursor),
+        with_memberships: projection.returns(rt, None, membership_attribute(rt)),
+    };
+    let result = call
+        .run(&state, move |p, tenant, ctx| match kind {
+            Kind::Users => p.list_users(tenant, ctx, &request),
+            Kind::Groups => p.list_groups(tenant, ctx, &request),
+        })
+        .await?;
+    Ok(list_response(result, &projection, rt))
+}
+
+fn search_body(body: &Value) -> Result<SearchRequest, ApiError> {
+    serde_json::from_value(body.clone()).map_err(|e| {
+        ApiError::new(StatusCode::BAD_REQUEST, format!("Not a SearchRequest: {e}"))
+            .with_type(ScimType::InvalidSyntax)
+    })
+}
+
+async fn get_one(kind: Kind, req: HttpRequest, state: web::Data<ScimState>, id: String) -> Reply {
+    let call = Call::read(&req, &state)?;
+    let params = QueryParams::read(&req)?;
+    let rt = kind.rt();
+    let projection = Projection::parse(
+        params.attributes.as_deref(),
+        params.excluded_attributes.as_deref(),
+        rt,
+    )?;
+    let with = projection.returns(rt, None, membership_attribute(rt));
+    let resource = call
+        .run(&state, move |p, tenant, ctx| match kind {
+            Kind::Users => p.get_user(tenant, ctx, &id, with),
+            Kind::Groups => p.get_group(tenant, ctx, &id, with),
+        })
+        .await?;
+    if if_none_match(&req).is_some_and(|p| p.matches(resource.version)) {
+        let mut response = HttpResponse::NotModified().finish();
+        if let Ok(value) = HeaderValue::from_str(&etag(resource.version)) {
+            response.headers_mut().insert(header::ETAG, value);
+        }
+        return Ok(response);
+    }
+    Ok(resource_response(
+        StatusCode::OK,
+        &resource,
+        &projection,
+        rt,
+    ))
+}
+
+async fn create(kind: Kind, req: HttpRequest, state: web::Data<ScimState>, body: Value) -> Reply {
+    let call = Call::read(&req, &state)?;
+    let params = QueryParams::read(&req)?;
+    let rt = kind.rt();
+    let projection = Projection::parse(
+        params.attributes.as_deref(),
+        params.excluded_attributes.as_deref(),
+        rt,
+    )?;
+    let resource = call
+        .run(&state, move |p, tenant, ctx| match kind {
+            Kind::Users => p.create_user(tenant, ctx, &body),
+            Kind::Groups => p.create_group(tenant, ctx, &body),
+        })
+        .await?;
+    Ok(resource_response(
+        StatusCode::CREATED,
+        &resource,
+        &projection,
+        rt,
+    ))
+}
+
+async fn replace(
+    kind: Kind,
+    req: HttpRequest,
+    state: web::Data<ScimState>,
+    id: String,
+    body: Value,
+) -> Reply {
+    let call = Call::read(&req, &state)?;
+    let params = QueryParams::read(&req)?;
+    let rt = kind.rt();
+    let projection = Projection::parse(
+        params.attributes.as_deref(),
+        params.excluded_attributes.as_deref(),
+        rt,
+    )?;
+    let expected = expected_versions(&req);
+    let resource = call
+        .run(&state, move |p, tenant, ctx| match kind {
+            Kind::Users => p.replace_user(tenant, ctx, &id, &body, expected.as_deref()),
+            Kind::Groups => p.replace_group(tenant, ctx, &id, &body, expected.as_deref()),
+        })
+        .await?;
+    Ok(resource_response(
+        StatusCode::OK,
+        &resource,
+        &projection,
+        rt,
+    ))
+}
+
+async fn patch(
+    kind: Kind,
+    req: HttpRequest,
+    state: web::Data<ScimState>,
+    id: String,
+    body: Value,
+) -> Reply {
+    let call = Call::read(&req, &state)?;
+    let params = QueryParams::read(&req)?;
+    let rt = kind.rt();
+    let projection = Projection::parse(
+        params.attributes.as_deref(),
+        params.excluded_attributes.as_deref(),
+        rt,
+    )?;
+    let expected = expected_versions(&req);
+    match kind {
+        Kind::Users => {
+            let resource = call
+                .run(&state, move |p, tenant, ctx| {
+                    p.patch_user(tenant, ctx, &id, &body, expected.as_deref())
+                })
+                .await?;
+            Ok(resource_response(
+                StatusCode::OK,
+                &resource,
+                &projection,
+                rt,
+            ))
+        }
+        Kind::Groups => {
+            // Entra ID expects 204 for group PATCH and never wants the member list
+            // back; a client that asks for attributes gets the resource.
+            let render = params.asks_projection();
+            let with = projection.returns(rt, None, "members");
+            let outcome = call
+                .run(&state, move |p, tenant, ctx| {
+                    let version = p.patch_group(tenant, ctx, &id, &body, expected.as_deref())?;
+                    if render {
+                        p.get_group(tenant, ctx, &id, with).map(Ok)
+                    } else {
+                        Ok(Err(version))
+                    }
+                })
+                .await?;
+            match outcome {
+                Ok(resource) => Ok(resource_response(
+                    StatusCode::OK,
+                    &resource,
+                    &projection,
+                    rt,
+                )),
+                Err(version) => {
+                    let mut response = HttpResponse::NoContent().finish();
+                    if let Ok(value) = HeaderValue::from_str(&etag(version)) {
+                        response.headers_mut().insert(header::ETAG, value);
+                    }
+                    Ok(response)
+                }
+            }
+        }
+    }
+}
+
+async fn delete(kind: Kind, req: HttpRequest, state: web::Data<ScimState>, id: String) -> Reply {
+    let call = Call::read(&req, &state)?;
+    let expected = expected_versions(&req);
+    call.run(&state, move |p, tenant, ctx| match kind {
+        Kind::Users => p.delete_user(tenant, ctx, &id, expected.as_deref()),
+        Kind::Groups => p.delete_group(tenant, ctx, &id, expected.as_deref()),
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn id_of(req: &HttpRequest) -> String {
+    req.match_info().get("id").unwrap_or_default().to_owned()
+}
+
+async fn list_users(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
+    list(Kind::Users, req, state, None).await
+}
+async fn list_groups(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
+    list(Kind::Groups, req, state, None).await
+}
+async fn search_users(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
+    let search = search_body(&body.0)?;
+    list(Kind::Users, req, state, Some(search)).await
+}
+async fn search_groups(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
+    let search = search_body(&body.0)?;
+    list(Kind::Groups, req, state, Some(search)).await
+}
+async fn get_user(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
+    let id = id_of(&req);
+    get_one(Kind::Users, req, state, id).await
+}
+async fn get_group(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
+    let id = id_of(&req);
+    get_one(Kind::Groups, req, state, id).await
+}
+async fn create_user(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
+    create(Kind::Users, req, state, body.0).await
+}
+async fn create_group(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
+    create(Kind::Groups, req, state, body.0).await
+}
+async fn replace_user(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
+    let id = id_of(&req);
+    replace(Kind::Users, req, state, id, body.0).await
+}
+async fn replace_group(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
+    let id = id_of(&req);
+    replace(Kind::Groups, req, state, id, body.0).await
+}
+async fn patch_user(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
+    let id = id_of(&req);
+    patch(Kind::Users, req, state, id, body.0).await
+}
+async fn patch_group(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
+    let id = id_of(&req);
+    patch(Kind::Groups, req, state, id, body.0).await
+}
+async fn delete_user(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
+    let id = id_of(&req);
+    delete(Kind::Users, req, state, id).await
+}
+async fn delete_group(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
+    let id = id_of(&req);
+    delete(Kind::Groups, req, state, id).await
+}
+
+/// `POST /.search` at the root: users and groups the filter applies to, users first.
+async fn search_root(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
+    let search = search_body(&body.0)?;
+    let call = Call::read(&req, &state)?;
+    let request = ListRequest {
+        filter: search.filter.clone(),
+        sort_by: None,
+        sort_order: None,
+        start_index: None,
+        count: Some(i64::try_from(state.provisioning.options().max_page_size).unwrap_or(i64::MAX)),
+        cursor: None,
+        with_memberships: false,
+    };
+    let start = u64::try_from(search.start_index.unwrap_or(1).max(1)).unwrap_or(1);
+    let count = search
+        .count
+        .map_or(state.provisioning.options().default_page_size, |c| {
+            u64::try_from(c).unwrap_or(0)
+        });
+    let (users, groups) = call
+        .run(&state, move |p, tenant, ctx| {
+            // A filter naming attributes one type lacks simply selects none of it.
+            let users = p.list_users(tenant, ctx, &request).or_else(|e| match e {
+                provisioning::Error::Scim(scim_proto::Error::InvalidFilter { .. }) => Ok(empty()),
+                other => Err(other),
+            })?;
+            let groups = p.list_groups(tenant, ctx, &request).or_else(|e| match e {
+                provisioning::Error::Scim(scim_proto::Error::InvalidFilter { .. }) => Ok(empty()),
+                other => Err(other),
+            })?;
+            Ok((users, groups))
+        })
+        .await?;
+    let user_projection = Projection::parse(
+        search.attributes.as_deref(),
+        search.excluded_attributes.as_deref(),
+        &USER_RESOURCE,
+    )?;
+    let group_projection = Projection::parse(
+        search.attributes.as_deref(),
+        search.excluded_attributes.as_deref(),
+        &GROUP_RESOURCE,
+    )?;
+    let all: Vec<Value> = users
+        .resources
+        .iter()
+        .map(|r| user_projection.apply(r, &USER_RESOURCE))
+        .chain(
+            groups
+                .resources
+                .iter()
+                .map(|r| group_projection.apply(r, &GROUP_RESOURCE)),
+        )
+        .collect();
+    let page: Vec<Value> = all
+        .into_iter()
+        .skip(usize::try_from(start - 1).unwrap_or(usize::MAX))
+        .take(usize::try_from(count).unwrap_or(usize::MAX))
+        .collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &ListResponse::page(users.total + groups.total, start, page),
+    ))
+}
+
+fn empty() -> ListResult {
+    ListResult {
+        total: 0,
+        start_index: Some(1),
+        resources: Vec::new(),
+        next_cursor: None,
+        previous_cursor: None,
+    }
+}
+
+// --- Discovery -------------------------------------------------------------------
+
+async fn service_provider_config(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
+    let call = Call::read(&req, &state)?;
+    let base = call.base_url.clone();
+    call.run(&state, |_, _, _| Ok(())).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &state.service_provider_config().document(&base),
+    ))
+}
+
+const SCHEMAS: [&scim_proto::schema::Schema; 3] =
+    [&USER_SCHEMA, &ENTERPRISE_USER_SCHEMA, &GROUP_SCHEMA];
+const RESOURCE_TYPES: [&ResourceType; 2] = [&USER_RESOURCE, &GROUP_RESOURCE];
+
+async fn schemas(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
+    let call = Call::read(&req, &state)?;
+    let base = call.base_url.clone();
+    call.run(&state, |_, _, _| Ok(())).await?;
+    let docs: Vec<Value> = SCHEMAS.iter().map(|s| schema_document(s, &base)).collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &ListResponse::page(docs.len() as u64, 1, docs),
+    ))
+}
+
+async fn schema(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
+    let call = Call::read(&req, &state)?;
+    let base = call.base_url.clone();
+    call.run(&state, |_, _, _| Ok(())).await?;
+    let id = id_of(&req);
+    let schema = SCHEMAS
+        .iter()
+        .find(|s| s.id.eq_ignore_ascii_case(&id))
+        .ok_or_else(|| ApiError::not_found(format!("Schema '{id}' not found")))?;
+    Ok(json_response(
+        StatusCode::OK,
+        &schema_document(schema, &base),
+    ))
+}
+
+async fn resource_types(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
+    let call = Call::read(&req, &state)?;
+    let base = call.base_url.clone();
+    call.run(&state, |_, _, _| Ok(())).await?;
+    let docs: Vec<Value> = RESOURCE_TYPES
+        .iter()
+        .map(|r| resource_type_document(r, &base))
+        .collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &ListResponse::page(docs.len() as u64, 1, docs),
+    ))
+}
+
+async fn resource_type(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
+    let call = Call::read(&req, &state)?;
+    let base = call.base_url.clone();
+    call.run(&state, |_, _, _| Ok(())).await?;
+    let id = id_of(&req);
+    let rt = RESOURCE_TYPES
+        .iter()
+        .find(|r| r.name.eq_ignore_ascii_case(&id))
+        .ok_or_else(|| ApiError::not_found(format!("ResourceType '{id}' not found")))?;
+    Ok(json_response(
+        StatusCode::OK,
+        &resource_type_document(rt, &base),
+    ))
+}
+
+async fn me(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
+    let call = Call::read(&req, &state)?;
+    call.run(&state, |_, _, _| Ok(())).await?;
+    Err(ApiError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "/Me is not supported: tokens authenticate identity providers, not users.",
+    ))
+}
+
+/// 405 with the methods the resource does support.
+pub(crate) fn not_allowed(
+    allowed: &'static str,
+) -> impl Fn(HttpRequest) -> std::future::Ready<HttpResponse> + Clone {
+    move |req: HttpRequest| {
+        let error = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!(
+                "{} is not allowed on {}; allowed: {allowed}",
+                req.method(),
+                req.path()
+            ),
+        );
+        let mut response = actix_web::ResponseError::error_response(&error);
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(allowed));
+        std::future::ready(response)
+    }
+}
+
+/// 404 for paths no route serves.
+pub(crate) async fn not_found(req: HttpRequest) -> HttpResponse {
+    let error = if req.method() == Method::OPTIONS {
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "OPTIONS is not supported")
+    } else {
+        ApiError::not_found(format!("No SCIM endpoint at {}", req.path()))
+    };
+    actix_web::ResponseError::error_response(&error)
+}
+
+/// The routes of one tenant, to mount under `{prefix}/{tenant}`.
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/Users")
+            .route(web::get().to(list_users))
+            .route(web::post().to(create_user))
+            .default_service(web::to(not_allowed("GET, POST"))),
+    )
+    .service(
+        web::resource("/Users/.search")
+            .route(web::post().to(search_users))
+            .default_service(web::to(not_allowed("POST"))),
+    )
+    .service(
+        web::resource("/Users/{id}")
+            .route(web::get().to(get_user))
+            .route(web::put().to(replace_user))
+            .route(web::patch().to(patch_user))
+            .route(web::delete().to(delete_user))
+            .default_service(web::to(not_allowed("GET, PUT, PATCH, DELETE"))),
+    )
+    .service(
+        web::resource("/Groups")
+            .route(web::get().to(list_groups))
+            .route(web::post().to(create_group))
+            .default_service(web::to(not_allowed("GET, POST"))),
+    )
+    .service(
+        web::resource("/Groups/.search")
+            .route(web::post().to(search_groups))
+            .default_service(web::to(not_allowed("POST"))),
+    )
+    .service(
+        web::resource("/Groups/{id}")
+            .route(web::get().to(get_group))
+            .route(web::put().to(replace_group))
+            .route(web::patch().to(patch_group))
+            .route(web::delete().to(delete_group))
+            .default_service(web::to(not_allowed("GET, PUT, PATCH, DELETE"))),
+    )
+    .service(
+        web::resource("/.search")
+            .route(web::post().to(search_root))
+            .default_service(web::to(not_allowed("POST"))),
+    )
+    .service(
+        web::resource("/Bulk")
+            .route(web::post().to(crate::bulk::bulk))
+            .default_service(web::to(not_allowed("POST"))),
+    )
+    .service(
+        web::resource("/Me")
+            .route(web::get().to(me))
+            .default_service(web::to(not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/ServiceProviderConfig")
+            .route(web::get().to(service_provider_config))
+            .default_service(web::to(not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/Schemas")
+            .route(web::get().to(schemas))
+            .default_service(web::to(not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/Schemas/{id}")
+            .route(web::get().to(schema))
+            .default_service(web::to(not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/ResourceTypes")
+            .route(web::get().to(resource_types))
+            .default_service(web::to(not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/ResourceTypes/{id}")
+            .route(web::get().to(resource_type))
+            .default_service(web::to(not_allowed("GET"))),
+    );
+}
