@@ -3,9 +3,9 @@
 use actix_web::HttpRequest;
 use actix_web::http::header::{self, HeaderName};
 
-/// The ETag of a resource version: `W/"<version>"`.
+/// The ETag of a resource version: `W/"<version>"`, the same text as `meta.version`.
 pub fn etag(version: i64) -> String {
-    format!("W/\"{version}\"")
+    provisioning::render::version_tag(version)
 }
 
 /// A parsed `If-Match` or `If-None-Match` header.
