@@ -20,6 +20,11 @@ use scim_store::{Store, StoreOptions};
 
 use crate::cli::{Cli, Command, RulesCommand, TenantCommand, TokenCommand};
 
+// Request handling allocates many small JSON values; glibc's malloc spent about
+// 30% of a filtered GET in a profile, mimalloc a fraction of that.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     cli::init_logging(&cli.log_format);

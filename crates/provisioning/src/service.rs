@@ -56,7 +56,7 @@ type TenantCache = HashMap<String, CachedContext>;
 #[derive(Debug)]
 struct CachedAuth {
     fetched: Instant,
-    found: Option<(Tenant, Vec<Token>)>,
+    found: Option<Arc<(Tenant, Vec<Token>)>>,
 }
 
 /// How long authentication may reuse a tenant's token list. Bounded so that a
@@ -152,6 +152,18 @@ impl Provisioning {
     /// The tenant context of a stored tenant, compiling its rules only when the
     /// stored settings, catalogue or rules differ from the cached ones.
     pub(crate) fn context_of(&self, tenant: &Tenant) -> Result<Arc<TenantContext>> {
+        let mut cache = self.tenants.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(cached) = cache.get(&tenant.id) {
+            let (slug, name, settings, catalogue, rules) = &cached.source;
+            if *slug == tenant.slug
+                && *name == tenant.display_name
+                && *settings == tenant.settings
+                && *catalogue == tenant.role_catalogue
+                && *rules == tenant.rule_set
+            {
+                return Ok(Arc::clone(&cached.context));
+            }
+        }
         let source = (
             tenant.slug.clone(),
             tenant.display_name.clone(),
@@ -159,12 +171,6 @@ impl Provisioning {
             tenant.role_catalogue.clone(),
             tenant.rule_set.clone(),
         );
-        let mut cache = self.tenants.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(cached) = cache.get(&tenant.id) {
-            if cached.source == source {
-                return Ok(Arc::clone(&cached.context));
-            }
-        }
         let rules = parse_rules(&tenant.rule_set)?;
         let context =
             Arc::new(TenantContext {
@@ -213,7 +219,7 @@ impl Provisioning {
         &self,
         slug: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<(Tenant, Vec<Token>)>> {
+    ) -> Result<Option<Arc<(Tenant, Vec<Token>)>>> {
         {
             let cache = self.auth.lock().unwrap_or_else(PoisonError::into_inner);
             if let Some(cached) = cache.get(slug).filter(|c| c.fetched.elapsed() < AUTH_TTL) {
@@ -225,7 +231,7 @@ impl Provisioning {
                 return Ok(None);
             };
             let tokens = tx.usable_tokens(&tenant.id, now)?;
-            Ok(Some((tenant, tokens)))
+            Ok(Some(Arc::new((tenant, tokens))))
         })?;
         let mut cache = self.auth.lock().unwrap_or_else(PoisonError::into_inner);
         if cache.len() >= AUTH_CACHE_MAX {
@@ -256,11 +262,12 @@ impl Provisioning {
     /// per token. An unknown tenant and a wrong token fail identically.
     pub fn authenticate(&self, slug: &str, bearer: &str) -> Result<(Arc<TenantContext>, Actor)> {
         let now = self.now();
-        let Some((tenant, tokens)) = self.tenant_tokens(slug, now)? else {
+        let Some(found) = self.tenant_tokens(slug, now)? else {
             // Same work as a wrong token, so timing does not reveal tenants.
             let _ = token::verify(bearer, NO_TOKEN_HASH);
             return Err(Error::Unauthorized);
         };
+        let (tenant, tokens) = &*found;
         let mut matched = None;
         for candidate in tokens.iter().filter(|t| t.usable_at(now)) {
             // Every token is checked, so the time does not depend on which matched.
@@ -272,7 +279,7 @@ impl Provisioning {
             return Err(Error::Unauthorized);
         };
         self.touch(&tenant.id, &matched.id, now);
-        let ctx = self.context_of(&tenant)?;
+        let ctx = self.context_of(tenant)?;
         Ok((
             ctx,
             Actor::IdentityProvider {
