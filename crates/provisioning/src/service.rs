@@ -56,8 +56,11 @@ type TenantCache = HashMap<String, CachedContext>;
 #[derive(Debug)]
 struct CachedAuth {
     fetched: Instant,
-    found: Option<Arc<(Tenant, Vec<Token>)>>,
+    found: Option<Arc<TenantTokens>>,
 }
+
+/// A tenant with the tokens that could authenticate for it when read.
+type TenantTokens = (Tenant, Vec<Token>);
 
 /// How long authentication may reuse a tenant's token list. Bounded so that a
 /// token revoked through another server process stops working within it; this
@@ -219,7 +222,7 @@ impl Provisioning {
         &self,
         slug: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<Arc<(Tenant, Vec<Token>)>>> {
+    ) -> Result<Option<Arc<TenantTokens>>> {
         {
             let cache = self.auth.lock().unwrap_or_else(PoisonError::into_inner);
             if let Some(cached) = cache.get(slug).filter(|c| c.fetched.elapsed() < AUTH_TTL) {
