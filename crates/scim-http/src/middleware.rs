@@ -47,7 +47,8 @@ pub async fn access_log(
     let method = req.method().clone();
     let path = req.path().to_owned();
     let result = next.call(req).await;
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    // Milliseconds with two decimals, as a number in JSON logs.
+    let latency_ms = (started.elapsed().as_secs_f64() * 100_000.0).round() / 100.0;
     match result {
         Ok(mut response) => {
             let tenant = response
@@ -66,7 +67,7 @@ pub async fn access_log(
                 method = %method,
                 path = %path,
                 status,
-                latency_ms = format_args!("{latency_ms:.2}"),
+                latency_ms,
                 request_id = %id,
                 "request"
             );
