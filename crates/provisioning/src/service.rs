@@ -218,11 +218,7 @@ impl Provisioning {
             .clear();
     }
 
-    fn tenant_tokens(
-        &self,
-        slug: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Arc<TenantTokens>>> {
+    fn tenant_tokens(&self, slug: &str, now: DateTime<Utc>) -> Result<Option<Arc<TenantTokens>>> {
         {
             let cache = self.auth.lock().unwrap_or_else(PoisonError::into_inner);
             if let Some(cached) = cache.get(slug).filter(|c| c.fetched.elapsed() < AUTH_TTL) {
