@@ -164,14 +164,7 @@ impl Store {
         &self,
         mut f: impl FnMut(&mut dyn WriteTx) -> Result<T, E>,
     ) -> Result<T, E> {
-        self.write_tx(|tx| f(tx))
-    }
-
-    /// [`Store::write`] over the concrete transaction type.
-    fn write_tx<T, E: From<StoreError>>(
-        &self,
-        mut f: impl FnMut(&mut Tx<'_>) -> Result<T, E>,
-    ) -> Result<T, E> {
+        let mut f = |tx: &mut Tx<'_>| f(tx);
         let (result, appended) = match &self.backend {
             Backend::Sqlite(_) => retrying(|| {
                 let mut writer = self.writer()?;

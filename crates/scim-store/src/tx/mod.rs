@@ -35,9 +35,9 @@ pub(crate) const CHUNK: usize = 5_000;
 pub(crate) struct Tx<'c> {
     conn: &'c mut DbConnection,
     dialect: Dialect,
-    /// Tenants whose write gate this transaction holds (PostgreSQL) and whose row it
-    /// found, with the strongest mode taken.
-    entered: Vec<(String, Gate)>,
+    /// Tenants whose write gate this transaction holds (PostgreSQL), with the
+    /// strongest mode taken.
+    entered: Vec<Entered>,
     /// Tenants this transaction appended events to: once it commits, their events
     /// wait for the sequencer (PostgreSQL).
     appended: Vec<String>,
@@ -139,11 +139,13 @@ impl<'c> Tx<'c> {
     }
 
     /// Called before the first write to a tenant's data in this transaction: takes
-    /// the tenant's write gate in shared mode (PostgreSQL) and checks that the tenant
-    /// exists. Any number of transactions hold a tenant's gate in shared mode at
-    /// once; changes to the tenant itself take it exclusively ([`Tx::enter_exclusive`]),
-    /// so they wait for the writes in flight and the writes arriving later wait for
-    /// them. That keeps each write's reading of the rules valid until it commits.
+    /// the tenant's write gate in shared mode (PostgreSQL) and reads the tenant,
+    /// failing if it does not exist. Any number of transactions hold a tenant's gate
+    /// in shared mode at once; changes to the tenant itself take it exclusively
+    /// ([`Tx::enter_exclusive`]), so they wait for the writes in flight and the writes
+    /// arriving later wait for them. So the row read here stays the committed one
+    /// until this transaction ends (but for its own changes), which keeps what a
+    /// write decides with it valid until it commits.
     pub(crate) fn enter(&mut self, tenant_id: &str) -> Result<(), StoreError> {
         self.enter_with(tenant_id, Gate::Shared)
     }
@@ -159,8 +161,8 @@ impl<'c> Tx<'c> {
         let held = self
             .entered
             .iter()
-            .find(|(t, _)| t == tenant_id)
-            .map(|(_, g)| *g);
+            .find(|e| e.tenant_id == tenant_id)
+            .map(|e| e.gate);
         if held.is_some_and(|held| held >= gate) {
             return Ok(());
         }
@@ -169,25 +171,69 @@ impl<'c> Tx<'c> {
         }
         if held.is_none() {
             // A separate statement, so that its snapshot is taken after the gate:
-            // a tenant deleted while this transaction waited is not found.
-            let mut sql = Sql::from("SELECT id FROM tenants WHERE id = ");
-            sql.text(tenant_id);
-            if self.first::<rows::IdRow>(sql)?.is_none() {
-                return Err(StoreError::not_found("tenant", tenant_id));
-            }
+            // a tenant deleted or changed while this transaction waited is seen so.
+            let tenant = tenants::by_id(self, tenant_id)?
+                .ok_or_else(|| StoreError::not_found("tenant", tenant_id))?;
+            self.mark_entered(tenant_id, gate, Some(tenant));
+        } else {
+            self.mark_entered(tenant_id, gate, None);
         }
-        self.mark_entered(tenant_id, gate);
         Ok(())
     }
 
-    /// Records the gate as held (a tenant this transaction has just created is
-    /// invisible to all others until commit, so it holds it without locking).
-    pub(crate) fn mark_entered(&mut self, tenant_id: &str, gate: Gate) {
-        match self.entered.iter_mut().find(|(t, _)| t == tenant_id) {
-            Some((_, held)) => *held = (*held).max(gate),
-            None => self.entered.push((tenant_id.to_owned(), gate)),
+    /// Records the gate as held and, when given, the tenant row as this transaction
+    /// now sees it (a tenant this transaction has just created is invisible to all
+    /// others until commit, so it holds the gate without locking).
+    pub(crate) fn mark_entered(&mut self, tenant_id: &str, gate: Gate, tenant: Option<Tenant>) {
+        match self.entered.iter_mut().find(|e| e.tenant_id == tenant_id) {
+            Some(entered) => {
+                entered.gate = entered.gate.max(gate);
+                if tenant.is_some() {
+                    entered.tenant = tenant;
+                }
+            }
+            None => self.entered.push(Entered {
+                tenant_id: tenant_id.to_owned(),
+                gate,
+                tenant,
+            }),
         }
     }
+
+    /// Forgets the tenant row read when entering (after this transaction changed or
+    /// deleted it), keeping the gate.
+    pub(crate) fn forget_tenant(&mut self, tenant_id: &str) {
+        if let Some(entered) = self.entered.iter_mut().find(|e| e.tenant_id == tenant_id) {
+            entered.tenant = None;
+        }
+    }
+
+    /// The tenant as read after taking its gate (or after this transaction's own
+    /// change to it), entering first if needed.
+    pub(crate) fn entered_tenant(&mut self, tenant_id: &str) -> Result<Tenant, StoreError> {
+        self.enter(tenant_id)?;
+        let cached = self
+            .entered
+            .iter()
+            .find(|e| e.tenant_id == tenant_id)
+            .and_then(|e| e.tenant.clone());
+        if let Some(tenant) = cached {
+            return Ok(tenant);
+        }
+        let tenant = tenants::by_id(self, tenant_id)?
+            .ok_or_else(|| StoreError::not_found("tenant", tenant_id))?;
+        self.mark_entered(tenant_id, Gate::Shared, Some(tenant.clone()));
+        Ok(tenant)
+    }
+}
+
+/// A tenant whose write gate a transaction holds.
+struct Entered {
+    tenant_id: String,
+    gate: Gate,
+    /// The row as this transaction sees it, when known: nobody else can change it
+    /// while the gate is held.
+    tenant: Option<Tenant>,
 }
 
 /// Keeps `inexact_resources` in step with a row's `filter_exact`: `was` is the

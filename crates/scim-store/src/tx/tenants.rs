@@ -20,7 +20,7 @@ fn one(tx: &mut Tx<'_>, sql: Sql) -> Result<Option<Tenant>, StoreError> {
         .transpose()
 }
 
-pub(super) fn by_id(tx: &mut Tx<'_>, id: &str) -> Result<Option<Tenant>, StoreError> {
+pub(crate) fn by_id(tx: &mut Tx<'_>, id: &str) -> Result<Option<Tenant>, StoreError> {
     let mut sql = select();
     sql.push("WHERE id = ").text(id);
     one(tx, sql)
@@ -44,8 +44,7 @@ pub(super) fn all(tx: &mut Tx<'_>) -> Result<Vec<Tenant>, StoreError> {
 /// The tenant as a write transaction must decide with: read after taking the
 /// tenant's write gate, so no change to it can commit before this transaction does.
 pub(super) fn for_write(tx: &mut Tx<'_>, id: &str) -> Result<Tenant, StoreError> {
-    tx.enter(id)?;
-    by_id(tx, id)?.ok_or_else(|| StoreError::not_found("tenant", id))
+    tx.entered_tenant(id)
 }
 
 fn slug_taken(tx: &mut Tx<'_>, slug: &str, except: Option<&str>) -> Result<bool, StoreError> {
@@ -96,10 +95,12 @@ pub(super) fn insert(tx: &mut Tx<'_>, tenant: &NewTenant) -> Result<Tenant, Stor
         .time(now)
         .push(")");
     tx.execute(sql)?;
+    let created =
+        by_id(tx, &tenant.id)?.ok_or_else(|| StoreError::not_found("tenant", &tenant.id))?;
     // The row is invisible to other transactions until commit: nobody else can
     // write to this tenant before then.
-    tx.mark_entered(&tenant.id, Gate::Exclusive);
-    by_id(tx, &tenant.id)?.ok_or_else(|| StoreError::not_found("tenant", &tenant.id))
+    tx.mark_entered(&tenant.id, Gate::Exclusive, Some(created.clone()));
+    Ok(created)
 }
 
 pub(super) fn update(
@@ -137,7 +138,8 @@ pub(super) fn update(
     }
     sql.push(" WHERE id = ").text(id);
     tx.execute(sql)?;
-    by_id(tx, id)?.ok_or_else(|| StoreError::not_found("tenant", id))
+    tx.forget_tenant(id);
+    tx.entered_tenant(id)
 }
 
 pub(super) fn delete(tx: &mut Tx<'_>, id: &str) -> Result<(), StoreError> {
@@ -146,6 +148,7 @@ pub(super) fn delete(tx: &mut Tx<'_>, id: &str) -> Result<(), StoreError> {
     let mut sql = Sql::from("DELETE FROM tenants WHERE id = ");
     sql.text(id);
     tx.execute(sql)?;
+    tx.forget_tenant(id);
     Ok(())
 }
 
