@@ -695,6 +695,8 @@ impl Provisioning {
     ) -> Result<SubAccount> {
         let now = self.now();
         self.write(|tx| {
+            // The catalogue and rules as committed now, kept until this commits.
+            let fresh = self.current_context(tx, &tenant.id)?;
             tx.lock_users(&tenant.id, &[user_id.to_owned()])?;
             let user = tx
                 .user(&tenant.id, user_id, Visibility::IncludeDeleted)?
@@ -705,8 +707,8 @@ impl Provisioning {
             let role = role
                 .map(str::to_owned)
                 .or_else(|| user.role.clone())
-                .unwrap_or_else(|| tenant.engine.rules().default_role.clone());
-            if !tenant.catalogue.contains(&role) {
+                .unwrap_or_else(|| fresh.engine.rules().default_role.clone());
+            if !fresh.catalogue.contains(&role) {
                 return Err(Error::Invalid(format!(
                     "role '{role}' is not in the tenant's catalogue"
                 )));

@@ -281,6 +281,8 @@ impl Provisioning {
     ) -> Result<()> {
         let now = self.now();
         self.write(|tx| {
+            // The delete mode as committed now, kept until this transaction commits.
+            let user_delete = self.current_context(tx, &tenant.id)?.settings.user_delete;
             // Groups before users (the lock order): leaving its groups updates them.
             let groups: Vec<String> = tx
                 .groups_of_user(&tenant.id, id)?
@@ -291,13 +293,13 @@ impl Provisioning {
             tx.lock_users(&tenant.id, &[id.to_owned()])?;
             let current = live_user(tx, tenant, id)?;
             check_version(current.version, expected_version)?;
-            let left = match tenant.settings.user_delete {
+            let left = match user_delete {
                 UserDeleteMode::Soft => {
                     tx.soft_delete_user(&tenant.id, id, Some(current.version), now)?
                 }
                 UserDeleteMode::Hard => tx.hard_delete_user(&tenant.id, id, now)?,
             };
-            let mode = match tenant.settings.user_delete {
+            let mode = match user_delete {
                 UserDeleteMode::Soft => "soft",
                 UserDeleteMode::Hard => "hard",
             };
@@ -323,7 +325,7 @@ impl Provisioning {
                     None,
                 )?;
             }
-            if tenant.settings.user_delete == UserDeleteMode::Soft {
+            if user_delete == UserDeleteMode::Soft {
                 recompute(
                     tx,
                     self,
