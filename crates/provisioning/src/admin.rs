@@ -453,8 +453,8 @@ impl Provisioning {
                 now,
                 EventKind::SettingsChanged,
                 ("Tenant", &tenant.id),
-                Some(before),
-                Some(value),
+                Some(before.clone()),
+                Some(value.clone()),
             )?;
             Ok(())
         })?;
@@ -591,8 +591,8 @@ impl Provisioning {
                 now,
                 EventKind::CatalogueChanged,
                 ("Tenant", &tenant.id),
-                Some(before),
-                Some(value),
+                Some(before.clone()),
+                Some(value.clone()),
             )?;
             Ok(())
         })?;
@@ -640,8 +640,8 @@ impl Provisioning {
                 now,
                 EventKind::RulesChanged,
                 ("Tenant", &tenant.id),
-                Some(before),
-                Some(value),
+                Some(before.clone()),
+                Some(value.clone()),
             )?;
             // Everyone is decided again (not only the previewed changes, and
             // including users created since the preview): the stored reasons
@@ -695,6 +695,8 @@ impl Provisioning {
     ) -> Result<SubAccount> {
         let now = self.now();
         self.write(|tx| {
+            // The catalogue and rules as committed now, kept until this commits.
+            let fresh = self.current_context(tx, &tenant.id)?;
             tx.lock_users(&tenant.id, &[user_id.to_owned()])?;
             let user = tx
                 .user(&tenant.id, user_id, Visibility::IncludeDeleted)?
@@ -705,8 +707,8 @@ impl Provisioning {
             let role = role
                 .map(str::to_owned)
                 .or_else(|| user.role.clone())
-                .unwrap_or_else(|| tenant.engine.rules().default_role.clone());
-            if !tenant.catalogue.contains(&role) {
+                .unwrap_or_else(|| fresh.engine.rules().default_role.clone());
+            if !fresh.catalogue.contains(&role) {
                 return Err(Error::Invalid(format!(
                     "role '{role}' is not in the tenant's catalogue"
                 )));
@@ -843,9 +845,10 @@ impl Provisioning {
         Ok(sub_account(&user))
     }
 
-    /// The event log after sequence `after`, at most `limit` entries.
+    /// The event log after sequence `after`, at most `limit` entries, including
+    /// every event committed before the call.
     pub fn events(&self, tenant: &TenantContext, after: i64, limit: u64) -> Result<Vec<EventInfo>> {
-        let events = self.read(|tx| Ok(tx.events(&tenant.id, after, limit.clamp(1, 1000))?))?;
+        let events = self.store.events(&tenant.id, after, limit.clamp(1, 1000))?;
         Ok(events.into_iter().map(EventInfo::from_row).collect())
     }
 
@@ -853,6 +856,8 @@ impl Provisioning {
     /// provider), when, and what the host application says they still hold.
     /// Locked users kept in another role while deactivated are listed too.
     pub fn disabled_report(&self, tenant: &TenantContext) -> Result<Vec<DisabledUser>> {
+        // The history below reads numbered events only.
+        self.store.number_events(&tenant.id)?;
         let rows = self.read(|tx| {
             let mut rows = Vec::new();
             for status in [UserStatus::Inactive, UserStatus::Deleted] {

@@ -156,9 +156,11 @@ impl Provisioning {
         let (resource, members) = split_members(resource);
         let id = new_id();
         let now = self.now();
-        let mut local = ctx.clone();
-        let (group, members) = self.write(|tx| {
-            let ctx = &mut local;
+        let incoming: &RequestContext = ctx;
+        let (group, members, compat) = self.write(|tx| {
+            // Each run starts from the request as it came (see `Provisioning::write`).
+            let mut attempt = incoming.clone();
+            let ctx = &mut attempt;
             tx.insert_group(&NewGroup {
                 id: id.clone(),
                 tenant_id: tenant.id.clone(),
@@ -193,9 +195,9 @@ impl Provisioning {
             )?;
             let group = live_group(tx, tenant, &id)?;
             let members = all_members(tx, tenant, &id)?;
-            Ok((group, members))
+            Ok((group, members, attempt.compat))
         })?;
-        ctx.compat = local.compat;
+        ctx.compat = compat;
         Ok(render::group(&group, Some(&members), &ctx.base_url))
     }
 
@@ -282,9 +284,13 @@ impl Provisioning {
         let (resource, members) = split_members(resource);
         let members = members.unwrap_or_default();
         let now = self.now();
-        let mut local = ctx.clone();
-        let (group, members) = self.write(|tx| {
-            let ctx = &mut local;
+        let incoming: &RequestContext = ctx;
+        let (group, members, compat) = self.write(|tx| {
+            let mut attempt = incoming.clone();
+            let ctx = &mut attempt;
+            // Locked before it is read, so a concurrent change is waited for rather
+            // than refused as a version mismatch.
+            tx.lock_groups(&tenant.id, &[id.to_owned()])?;
             let current = live_group(tx, tenant, id)?;
             check_version(&current, expected_version)?;
             if resource != current.resource {
@@ -321,9 +327,11 @@ impl Provisioning {
                 GuardPolicy::Flag,
                 now,
             )?;
-            Ok((live_group(tx, tenant, id)?, all_members(tx, tenant, id)?))
+            let group = live_group(tx, tenant, id)?;
+            let members = all_members(tx, tenant, id)?;
+            Ok((group, members, attempt.compat))
         })?;
-        ctx.compat = local.compat;
+        ctx.compat = compat;
         Ok(render::group(&group, Some(&members), &ctx.base_url))
     }
 
@@ -341,11 +349,29 @@ impl Provisioning {
         let (rest, changes) = split_member_changes(&request, &mut ctx.compat)?;
         let options = tenant.normalize_options();
         let now = self.now();
-        let mut local = ctx.clone();
-        let version = self.write(|tx| {
-            let ctx = &mut local;
+        // Users named by the membership operations, locked together after the group
+        // (the store's lock order), so that PATCHes of overlapping members on
+        // different groups queue instead of deadlocking.
+        let named: Vec<String> = changes
+            .iter()
+            .flat_map(|change| match change {
+                MemberChange::Add(ids) | MemberChange::Remove(ids) | MemberChange::Replace(ids) => {
+                    ids.as_slice()
+                }
+                MemberChange::RemoveWhere(_) | MemberChange::RemoveAll => &[],
+            })
+            .cloned()
+            .collect();
+        let incoming: &RequestContext = ctx;
+        let (version, compat) = self.write(|tx| {
+            let mut attempt = incoming.clone();
+            let ctx = &mut attempt;
+            tx.lock_groups(&tenant.id, &[id.to_owned()])?;
             let current = live_group(tx, tenant, id)?;
             check_version(&current, expected_version)?;
+            if !named.is_empty() {
+                tx.lock_users(&tenant.id, &named)?;
+            }
             if !rest.operations.is_empty() {
                 let resource = apply(
                     &current.resource,
@@ -435,9 +461,9 @@ impl Provisioning {
                 GuardPolicy::Flag,
                 now,
             )?;
-            Ok(live_group(tx, tenant, id)?.version)
+            Ok((live_group(tx, tenant, id)?.version, attempt.compat))
         })?;
-        ctx.compat = local.compat;
+        ctx.compat = compat;
         Ok(version)
     }
 
@@ -452,6 +478,7 @@ impl Provisioning {
     ) -> Result<()> {
         let now = self.now();
         self.write(|tx| {
+            tx.lock_groups(&tenant.id, &[id.to_owned()])?;
             let current = live_group(tx, tenant, id)?;
             check_version(&current, expected_version)?;
             let members = tx.delete_group(&tenant.id, id, Some(current.version))?;

@@ -148,7 +148,10 @@ impl Provisioning {
         self.store.read(f)
     }
 
-    pub(crate) fn write<T>(&self, f: impl FnOnce(&mut dyn WriteTx) -> Result<T>) -> Result<T> {
+    /// Runs `f` in a write transaction. `f` may run more than once (the store
+    /// re-runs a transaction that lost a deadlock on PostgreSQL): it must start from
+    /// its captured inputs each time and report what it noted through its result.
+    pub(crate) fn write<T>(&self, f: impl FnMut(&mut dyn WriteTx) -> Result<T>) -> Result<T> {
         self.store.write(f)
     }
 
@@ -196,17 +199,15 @@ impl Provisioning {
         Ok(context)
     }
 
-    /// The tenant's context as the transaction sees it: the rules a change is
-    /// decided with are the ones committed when it runs.
-    pub(crate) fn current_context<T: ReadTx + ?Sized>(
+    /// The tenant's context as the write transaction must decide with it: read
+    /// after taking the tenant's write gate, so the rules are the ones committed
+    /// when it runs and no rule edit can commit before this transaction does.
+    pub(crate) fn current_context(
         &self,
-        tx: &mut T,
+        tx: &mut dyn WriteTx,
         tenant_id: &str,
     ) -> Result<Arc<TenantContext>> {
-        let tenant = tx.tenant(tenant_id)?.ok_or_else(|| Error::NotFound {
-            resource: "Tenant",
-            id: tenant_id.to_owned(),
-        })?;
+        let tenant = tx.tenant_for_write(tenant_id)?;
         self.context_of(&tenant)
     }
 

@@ -192,7 +192,9 @@ impl Provisioning {
             &tenant.normalize_options(),
             &mut ctx.compat,
         )?);
-        self.update_user_with(tenant, ctx, id, expected_version, |_, _| Ok(resource))
+        self.update_user_with(tenant, ctx, id, expected_version, |_, _| {
+            Ok(resource.clone())
+        })
     }
 
     /// `PATCH /Users/{id}`.
@@ -225,12 +227,14 @@ impl Provisioning {
         ctx: &mut RequestContext,
         id: &str,
         expected_version: Option<&[i64]>,
-        change: impl FnOnce(&Value, &mut scim_proto::CompatReport) -> Result<Value>,
+        change: impl Fn(&Value, &mut scim_proto::CompatReport) -> Result<Value>,
     ) -> Result<ScimResource> {
         let now = self.now();
-        let mut local = ctx.clone();
-        let (user, groups) = self.write(|tx| {
-            let ctx = &mut local;
+        let incoming: &RequestContext = ctx;
+        let (user, groups, compat) = self.write(|tx| {
+            // Each run starts from the request as it came (see `Provisioning::write`).
+            let mut attempt = incoming.clone();
+            let ctx = &mut attempt;
             tx.lock_users(&tenant.id, &[id.to_owned()])?;
             let current = live_user(tx, tenant, id)?;
             check_version(current.version, expected_version)?;
@@ -238,7 +242,7 @@ impl Provisioning {
             let ctx: &RequestContext = ctx;
             let groups = tx.groups_of_user(&tenant.id, id)?;
             if new_resource == current.resource {
-                return Ok((current, groups));
+                return Ok((current, groups, attempt.compat));
             }
             let updated = tx.update_user(&UserUpdate {
                 tenant_id: tenant.id.clone(),
@@ -261,9 +265,9 @@ impl Provisioning {
             let group_ids = groups.iter().map(|g| g.group_id.clone()).collect();
             // The role state is not SCIM data: the row just written renders the response.
             recompute_loaded(tx, self, tenant, ctx, updated.clone(), group_ids, now)?;
-            Ok((updated, groups))
+            Ok((updated, groups, attempt.compat))
         })?;
-        ctx.compat = local.compat;
+        ctx.compat = compat;
         Ok(render::user(&user, Some(&groups), &ctx.base_url))
     }
 
@@ -277,16 +281,25 @@ impl Provisioning {
     ) -> Result<()> {
         let now = self.now();
         self.write(|tx| {
+            // The delete mode as committed now, kept until this transaction commits.
+            let user_delete = self.current_context(tx, &tenant.id)?.settings.user_delete;
+            // Groups before users (the lock order): leaving its groups updates them.
+            let groups: Vec<String> = tx
+                .groups_of_user(&tenant.id, id)?
+                .into_iter()
+                .map(|g| g.group_id)
+                .collect();
+            tx.lock_groups(&tenant.id, &groups)?;
             tx.lock_users(&tenant.id, &[id.to_owned()])?;
             let current = live_user(tx, tenant, id)?;
             check_version(current.version, expected_version)?;
-            let left = match tenant.settings.user_delete {
+            let left = match user_delete {
                 UserDeleteMode::Soft => {
                     tx.soft_delete_user(&tenant.id, id, Some(current.version), now)?
                 }
                 UserDeleteMode::Hard => tx.hard_delete_user(&tenant.id, id, now)?,
             };
-            let mode = match tenant.settings.user_delete {
+            let mode = match user_delete {
                 UserDeleteMode::Soft => "soft",
                 UserDeleteMode::Hard => "hard",
             };
@@ -312,7 +325,7 @@ impl Provisioning {
                     None,
                 )?;
             }
-            if tenant.settings.user_delete == UserDeleteMode::Soft {
+            if user_delete == UserDeleteMode::Soft {
                 recompute(
                     tx,
                     self,

@@ -93,6 +93,19 @@ impl StoreError {
     }
 }
 
+/// Whether a failed statement means that the database gave up the transaction
+/// because of concurrent ones (a deadlock, a serialization failure): nothing of it
+/// can commit, and running all of it again may succeed.
+pub(crate) fn is_conflict(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        // SQLSTATE 40P01, which diesel does not classify.
+        Error::DatabaseError(_, info) => info.message().contains("deadlock detected"),
+        _ => false,
+    }
+}
+
 impl From<diesel::result::Error> for StoreError {
     fn from(error: diesel::result::Error) -> StoreError {
         use diesel::result::{DatabaseErrorKind, Error};

@@ -70,22 +70,47 @@
 //!   background connection every 50 ms (`PASSIVE`), so commits do not pay for
 //!   them.
 //! - **PostgreSQL**: every transaction takes a pooled connection; correctness
-//!   across processes comes from the database only. Writes run in `READ COMMITTED`
-//!   with version checks (`expected_version` → [`StoreError::PreconditionFailed`]),
-//!   unique indexes, and a lock on the tenant's row taken by the first
-//!   tenant-scoped write of each transaction; reads run as one `REPEATABLE READ`
-//!   snapshot so that a page and its total agree.
+//!   across processes comes from the database only. Reads run as one `REPEATABLE
+//!   READ` snapshot, so that a page and its total agree. Writes run in `READ
+//!   COMMITTED`, and one tenant's write transactions run *concurrently*, so that
+//!   PostgreSQL's group commit can share one WAL flush among them. What keeps them
+//!   correct:
+//!   - **The tenant write gate.** The first tenant-scoped write of a transaction
+//!     takes the tenant's gate in shared mode; changes to the tenant itself
+//!     (rules, settings, catalogue, deletion) take it exclusively. The gate is a
+//!     transaction-level advisory lock keyed by the tenant id: a rule edit waits for
+//!     the writes in flight, and writes that arrive meanwhile queue behind it (the
+//!     lock manager is fair; share locks on the tenant *row* would let a stream of
+//!     writers starve the edit). A write reads the rules it decides with through
+//!     [`WriteTx::tenant_for_write`], after taking the gate, so no rule edit can
+//!     commit between that read and its commit: no role is decided with rules
+//!     that were replaced before it committed.
+//!   - **Row locks** where rows change, `FOR NO KEY UPDATE` (it does not conflict
+//!     with the key-share locks of foreign-key checks), in one order: groups, then
+//!     users, each set by id. Adding members locks the users first, so a user
+//!     being deleted cannot gain a membership. With version checks
+//!     (`expected_version` → [`StoreError::PreconditionFailed`]) and unique indexes,
+//!     no update is lost.
+//!   - **Re-runs.** Interleavings outside that order (deleting a user while one of
+//!     its groups changes, say) can still deadlock; PostgreSQL then gives one
+//!     transaction up, and [`Store::write`] runs it again from the start (so its
+//!     closure is `FnMut` and must be safe to re-run). Clients never see it.
 //!
 //! # The event log
 //!
-//! Each tenant has a gapless sequence: a counter on the tenant row, incremented in
-//! the same transaction as the change an event records. Because the increment
-//! holds the tenant row until commit, sequence numbers are handed out in commit
+//! Each tenant has a gapless sequence: events are numbered 1, 2, 3, ... in commit
 //! order, so a consumer that has read everything up to N and asks for "after N"
-//! (see [`ReadTx::events`]) never misses an event that commits later with a
-//! smaller number. The trade-off: on PostgreSQL one tenant's write transactions
-//! run one at a time (tenants do not block each other); SQLite serialises all
-//! writes anyway. It also means writers of a tenant cannot deadlock on each other.
+//! ([`Store::events`]) never misses an event that commits later. SQLite numbers an
+//! event when it is inserted (its single writer commits in insertion order).
+//! PostgreSQL inserts events unnumbered, and a per-tenant *sequencer* numbers the
+//! committed ones afterwards, in a short transaction of its own serialised by a
+//! per-tenant lock: it continues from the highest number committed and takes the
+//! unnumbered events in insertion order. Readers see numbered events only;
+//! [`Store::events`] runs the sequencer before it reads, and the store runs it in
+//! the background shortly after each commit that appended events. The module
+//! `tx::events` gives the argument in full. The price: each event row is written
+//! twice on PostgreSQL (inserted, then numbered, in batches), and a reader of the
+//! log pays for one short sequencer transaction when events are pending.
 //!
 //! # Filters
 //!

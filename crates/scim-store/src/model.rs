@@ -22,8 +22,6 @@ pub struct Tenant {
     pub role_catalogue: Value,
     /// The rule set; opaque to the store.
     pub rule_set: Value,
-    /// Sequence number of the tenant's latest event (0 before the first).
-    pub last_event_seq: i64,
     /// When the tenant was created.
     pub created: DateTime<Utc>,
     /// When the tenant row last changed.

@@ -13,7 +13,6 @@ diesel::table! {
         settings -> Text,
         role_catalogue -> Text,
         rule_set -> Text,
-        event_seq -> BigInt,
         created -> Timestamp,
         updated -> Timestamp,
     }
@@ -102,9 +101,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    events (tenant_id, seq) {
+    events (id) {
+        id -> BigInt,
         tenant_id -> Text,
-        seq -> BigInt,
+        seq -> Nullable<BigInt>,
         time -> Timestamp,
         kind -> Text,
         resource_type -> Nullable<Text>,

@@ -1,8 +1,8 @@
 //! [`Store`]: opening, migrating, and running read and write transactions.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -48,8 +48,14 @@ enum Backend {
     /// keeps latency flat and the WAL bounded.
     Sqlite(Box<SqliteBackend>),
     /// Every transaction takes a pooled connection; correctness across processes
-    /// comes from the database (row locks, version checks), never from this process.
-    Postgres { pool: Pool },
+    /// comes from the database (gates, row locks, version checks), never from this
+    /// process.
+    Postgres(Box<PostgresBackend>),
+}
+
+struct PostgresBackend {
+    pool: Pool,
+    sequencer: Sequencer,
 }
 
 struct SqliteBackend {
@@ -69,7 +75,7 @@ impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let backend = match self.backend {
             Backend::Sqlite(_) => "sqlite",
-            Backend::Postgres { .. } => "postgres",
+            Backend::Postgres(_) => "postgres",
         };
         f.debug_struct("Store").field("backend", &backend).finish()
     }
@@ -113,7 +119,8 @@ impl Store {
                 let pool = pool(Role::Writer)?;
                 // Fail now, not at the first request, when the server is unreachable.
                 drop(pool.get()?);
-                Backend::Postgres { pool }
+                let sequencer = Sequencer::start(pool.clone())?;
+                Backend::Postgres(Box::new(PostgresBackend { pool, sequencer }))
             }
         };
         Ok(Store { backend })
@@ -127,7 +134,7 @@ impl Store {
                 let mut writer = self.writer()?;
                 dialect::migrate(&mut writer)
             }
-            Backend::Postgres { pool } => dialect::migrate(&mut *pool.get()?),
+            Backend::Postgres(pg) => dialect::migrate(&mut *pg.pool.get()?),
         }
     }
 
@@ -138,27 +145,65 @@ impl Store {
     ) -> Result<T, E> {
         let mut conn = match &self.backend {
             Backend::Sqlite(sqlite) => sqlite.readers.get().map_err(StoreError::from)?,
-            Backend::Postgres { pool } => pool.get().map_err(StoreError::from)?,
+            Backend::Postgres(pg) => pg.pool.get().map_err(StoreError::from)?,
         };
         run(&mut conn, TxKind::Read, |tx| f(tx))
     }
 
     /// Runs `f` in a write transaction: committed if `f` returns `Ok`, rolled back
     /// if it returns `Err` (or panics).
+    ///
+    /// On PostgreSQL a tenant's write transactions run concurrently, so one may be
+    /// chosen as the victim of a deadlock (or fail with a serialization failure). The
+    /// database then undoes all of it, and `write` runs `f` again from the start on a
+    /// new transaction, a few times, before giving up with
+    /// [`StoreError::Unavailable`]. So `f` may run more than once: it must derive
+    /// everything from its arguments and what it reads through the transaction, and
+    /// keep side effects outside the database for after `write` returns.
     pub fn write<T, E: From<StoreError>>(
         &self,
-        f: impl FnOnce(&mut dyn WriteTx) -> Result<T, E>,
+        mut f: impl FnMut(&mut dyn WriteTx) -> Result<T, E>,
     ) -> Result<T, E> {
-        match &self.backend {
-            Backend::Sqlite(_) => {
+        let mut f = |tx: &mut Tx<'_>| f(tx);
+        let (result, appended) = match &self.backend {
+            Backend::Sqlite(_) => retrying(|| {
                 let mut writer = self.writer()?;
-                run(&mut writer, TxKind::Write, |tx| f(tx))
-            }
-            Backend::Postgres { pool } => {
-                let mut conn = pool.get().map_err(StoreError::from)?;
-                run(&mut conn, TxKind::Write, |tx| f(tx))
-            }
+                Ok(run_write(&mut writer, &mut f))
+            }),
+            Backend::Postgres(pg) => retrying(|| {
+                let mut conn = pg.pool.get()?;
+                Ok(run_write(&mut conn, &mut f))
+            }),
+        };
+        if let Backend::Postgres(pg) = &self.backend {
+            pg.sequencer.note(appended);
         }
+        result
+    }
+
+    /// Numbers the tenant's committed events that have no sequence number yet (the
+    /// sequencer, see [`ReadTx::events`]) and returns how many it numbered. Readers
+    /// of the log call it first, through [`Store::events`]; the store also runs it in
+    /// the background shortly after each commit that appended events. Nothing to do
+    /// on SQLite, which numbers events as they are inserted.
+    pub fn number_events(&self, tenant_id: &str) -> Result<u64, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(_) => Ok(0),
+            Backend::Postgres(pg) => number_events_with(&pg.pool, tenant_id),
+        }
+    }
+
+    /// The tenant's events after sequence number `after`, at most `limit`, in order,
+    /// including every event committed before this call: runs the sequencer
+    /// ([`Store::number_events`]), then reads ([`ReadTx::events`]).
+    pub fn events(
+        &self,
+        tenant_id: &str,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<Event>, StoreError> {
+        self.number_events(tenant_id)?;
+        self.read(|tx| tx.events(tenant_id, after, limit))
     }
 
     /// The SQLite writer, cleaned up if a previous closure panicked inside it.
@@ -245,6 +290,169 @@ fn run<T, E: From<StoreError>>(
             // discarded (pool) or replaced (SQLite writer) before its next use.
             let _ = dialect::rollback(conn);
             Err(error)
+        }
+    }
+}
+
+/// Most runs of one write transaction that lost a conflict (see [`Store::write`]).
+const MAX_ATTEMPTS: u32 = 8;
+
+/// How one run of a write transaction ended.
+enum Attempt<T, E> {
+    /// Committed (`Ok`) or given up (`Err`); with the tenants whose events the
+    /// commit left unnumbered.
+    Finished(Result<T, E>, Vec<String>),
+    /// The database gave the transaction up (deadlock, serialization failure):
+    /// nothing of it was committed, and running it again may succeed. Holds what `f`
+    /// returned.
+    Conflicted(Result<T, E>),
+}
+
+/// Runs `attempt` until it finishes, at most [`MAX_ATTEMPTS`] times, pausing a
+/// little longer after each conflict so that the winner can commit first.
+fn retrying<T, E: From<StoreError>>(
+    mut attempt: impl FnMut() -> Result<Attempt<T, E>, StoreError>,
+) -> (Result<T, E>, Vec<String>) {
+    let mut runs = 1;
+    loop {
+        match attempt() {
+            Err(e) => return (Err(e.into()), Vec::new()),
+            Ok(Attempt::Finished(result, appended)) => return (result, appended),
+            Ok(Attempt::Conflicted(result)) if runs >= MAX_ATTEMPTS => {
+                let error = match result {
+                    Err(e) => e,
+                    Ok(_) => StoreError::Unavailable {
+                        message: format!("gave up after {runs} conflicting runs"),
+                        source: None,
+                    }
+                    .into(),
+                };
+                return (Err(error), Vec::new());
+            }
+            Ok(Attempt::Conflicted(_)) => {
+                std::thread::sleep(backoff(runs));
+                runs += 1;
+            }
+        }
+    }
+}
+
+/// A pause that grows with the number of runs and varies between threads, so that
+/// two transactions that deadlocked do not meet again in lockstep.
+fn backoff(runs: u32) -> Duration {
+    let jitter = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_micros() % 1000);
+    Duration::from_micros(u64::from(runs.min(6)) * 1000 + u64::from(jitter))
+}
+
+/// One run of a write transaction on `conn`.
+fn run_write<T, E: From<StoreError>>(
+    conn: &mut DbConnection,
+    f: &mut impl FnMut(&mut Tx<'_>) -> Result<T, E>,
+) -> Attempt<T, E> {
+    if let Err(e) = dialect::begin(conn, TxKind::Write) {
+        return Attempt::Finished(Err(StoreError::from(e).into()), Vec::new());
+    }
+    let mut tx = Tx::new(conn);
+    let result = f(&mut tx);
+    let conflicted = tx.conflicted();
+    let appended = tx.into_appended();
+    if conflicted {
+        // Whatever `f` made of the failed statement, nothing of it may commit.
+        let _ = dialect::rollback(conn);
+        return Attempt::Conflicted(result);
+    }
+    match result {
+        Ok(value) => match dialect::commit(conn) {
+            Ok(()) => Attempt::Finished(Ok(value), appended),
+            Err(e) => Attempt::Finished(Err(StoreError::from(e).into()), Vec::new()),
+        },
+        Err(error) => {
+            // A failed rollback leaves the connection marked broken; it is then
+            // discarded (pool) or replaced (SQLite writer) before its next use.
+            let _ = dialect::rollback(conn);
+            Attempt::Finished(Err(error), Vec::new())
+        }
+    }
+}
+
+/// One sequencer run (see `tx::events`) for one tenant, in its own transaction.
+fn number_events_with(pool: &Pool, tenant_id: &str) -> Result<u64, StoreError> {
+    retrying(|| {
+        let mut conn = pool.get()?;
+        Ok(run_write(&mut conn, &mut |tx: &mut Tx<'_>| {
+            crate::tx::events::number_pending(tx, tenant_id)
+        }))
+    })
+    .0
+}
+
+/// How long after a commit that appended events the background sequencer numbers
+/// them, at the latest.
+const SEQUENCER_INTERVAL: Duration = Duration::from_millis(100);
+
+/// A thread that numbers, every [`SEQUENCER_INTERVAL`], the events that this
+/// process's committed transactions appended, so that the log stays close behind
+/// the commits without waiting for a reader. Other processes number their own; a
+/// process that dies first leaves its events to the next reader's run. Stops when
+/// the store is dropped.
+struct Sequencer {
+    pending: Arc<Mutex<BTreeSet<String>>>,
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Sequencer {
+    fn start(pool: Pool) -> Result<Sequencer, StoreError> {
+        let pending: Arc<Mutex<BTreeSet<String>>> = Arc::default();
+        let (stop, stopped) = mpsc::channel::<()>();
+        let queue = Arc::clone(&pending);
+        let thread = std::thread::Builder::new()
+            .name("scim-store-sequencer".to_owned())
+            .spawn(move || {
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(SEQUENCER_INTERVAL)
+                {
+                    let tenants =
+                        std::mem::take(&mut *queue.lock().unwrap_or_else(PoisonError::into_inner));
+                    for tenant in tenants {
+                        if number_events_with(&pool, &tenant).is_err() {
+                            // Retried at the next tick (a reader's run covers it too).
+                            queue
+                                .lock()
+                                .unwrap_or_else(PoisonError::into_inner)
+                                .insert(tenant);
+                        }
+                    }
+                }
+            })
+            .map_err(|e| StoreError::Unavailable {
+                message: format!("cannot start the sequencer thread: {e}"),
+                source: Some(Box::new(e)),
+            })?;
+        Ok(Sequencer {
+            pending,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues tenants whose events a commit left unnumbered.
+    fn note(&self, tenants: Vec<String>) {
+        if !tenants.is_empty() {
+            self.pending
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend(tenants);
+        }
+    }
+}
+
+impl Drop for Sequencer {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }
@@ -348,9 +556,16 @@ pub trait ReadTx {
     ) -> Result<HashMap<String, Vec<GroupRef>>, StoreError>;
 
     /// Up to `limit` events with sequence numbers greater than `after`, in order.
+    ///
+    /// Only numbered events are read. On PostgreSQL events are numbered by the
+    /// sequencer after their transaction commits, so this can lag behind the
+    /// commits; [`Store::events`] numbers everything committed first. Either way a
+    /// consumer that has read up to N and asks for "after N" never misses an event:
+    /// numbers are handed out gaplessly and in commit order, never below one already
+    /// visible.
     fn events(&mut self, tenant_id: &str, after: i64, limit: u64)
     -> Result<Vec<Event>, StoreError>;
-    /// The latest `limit` events about one resource, newest first.
+    /// The latest `limit` numbered events about one resource, newest first.
     fn events_of_resource(
         &mut self,
         tenant_id: &str,
@@ -362,20 +577,27 @@ pub trait ReadTx {
 /// Writes, inside a transaction opened by [`Store::write`]; reads see the
 /// transaction's own writes.
 ///
-/// On PostgreSQL the first tenant-scoped write of a transaction locks the tenant's
-/// row until commit, so one tenant's write transactions run one at a time (across
-/// all server processes) and event numbers follow commit order.
+/// On PostgreSQL one tenant's write transactions run concurrently (see the crate
+/// docs, *Writers*): the first tenant-scoped write of a transaction takes the
+/// tenant's write gate in shared mode, changes to the tenant itself take it
+/// exclusively, and rows are locked as they are changed.
 pub trait WriteTx: ReadTx {
+    /// The tenant, read after taking its write gate in shared mode: no change to the
+    /// tenant (rules, settings, catalogue) can commit between this read and this
+    /// transaction's commit, so what is decided with it stays valid. Read the rules
+    /// a write decides with through this, never through [`ReadTx::tenant`].
+    fn tenant_for_write(&mut self, id: &str) -> Result<Tenant, StoreError>;
     /// Creates a tenant (and its `tenant.created`-free empty event log).
     fn insert_tenant(&mut self, tenant: &NewTenant) -> Result<Tenant, StoreError>;
-    /// Changes a tenant.
+    /// Changes a tenant. Takes the tenant's write gate exclusively: waits for the
+    /// tenant's write transactions in flight and holds back new ones until commit.
     fn update_tenant(
         &mut self,
         id: &str,
         update: &TenantUpdate,
         now: DateTime<Utc>,
     ) -> Result<Tenant, StoreError>;
-    /// Deletes a tenant and everything it owns.
+    /// Deletes a tenant and everything it owns (taking the gate exclusively).
     fn delete_tenant(&mut self, id: &str) -> Result<(), StoreError>;
 
     /// Stores a token.
@@ -439,9 +661,16 @@ pub trait WriteTx: ReadTx {
         id: &str,
         now: DateTime<Utc>,
     ) -> Result<Vec<String>, StoreError>;
-    /// Locks the users' rows until commit (PostgreSQL `FOR UPDATE`, in id order; a
-    /// no-op on SQLite, whose single writer already serialises writes).
+    /// Locks the users' rows until commit (PostgreSQL `FOR NO KEY UPDATE`, in id
+    /// order; a no-op on SQLite, whose single writer already serialises writes).
+    /// Ids that name no user of the tenant are ignored.
+    ///
+    /// Lock order, to keep concurrent transactions from deadlocking: groups before
+    /// users, each set in id order and in as few calls as possible. Anything else
+    /// stays correct, but may be resolved by a deadlock and a re-run.
     fn lock_users(&mut self, tenant_id: &str, ids: &[String]) -> Result<(), StoreError>;
+    /// Locks the groups' rows until commit, like [`WriteTx::lock_users`].
+    fn lock_groups(&mut self, tenant_id: &str, ids: &[String]) -> Result<(), StoreError>;
 
     /// Creates a group. [`StoreError::Conflict`] on a duplicate `displayName`
     /// (case-insensitively) or id.
@@ -458,7 +687,8 @@ pub trait WriteTx: ReadTx {
 
     /// Adds members (idempotent). All ids must be live users of the tenant, else
     /// [`StoreError::UnknownMembers`] and nothing changes. Bumps the group's version
-    /// when something was added.
+    /// when something was added. Locks the group, then the users (they stay live
+    /// until commit).
     fn add_members(
         &mut self,
         tenant_id: &str,
@@ -490,6 +720,8 @@ pub trait WriteTx: ReadTx {
         now: DateTime<Utc>,
     ) -> Result<Vec<String>, StoreError>;
 
-    /// Appends an event to the tenant's log and returns it with its sequence number.
-    fn append_event(&mut self, event: &NewEvent) -> Result<Event, StoreError>;
+    /// Appends an event to the tenant's log. Its sequence number is given when it is
+    /// inserted (SQLite) or by the sequencer after commit (PostgreSQL; see
+    /// [`Store::number_events`]); either way it follows commit order.
+    fn append_event(&mut self, event: &NewEvent) -> Result<(), StoreError>;
 }

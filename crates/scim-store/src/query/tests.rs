@@ -241,7 +241,7 @@ fn postgres_core_lookups_can_use_indexes() {
         // Some data and statistics, so the planner chooses between indexes on
         // evidence; sequential scans are forbidden to ask "can an index serve it".
         for statement in [
-            "INSERT INTO tenants VALUES ('t1', 't1', 'T', '{}', '[]', '[]', 0, now(), now())",
+            "INSERT INTO tenants VALUES ('t1', 't1', 'T', '{}', '[]', '[]', now(), now())",
             "INSERT INTO users (id, tenant_id, user_name, user_name_folded, external_id, \
              display_name, display_name_folded, active, resource, filter_doc, filter_exact, \
              version, created, last_modified) SELECT 'u' || i, 't1', 'user' || i, 'user' || i, \

@@ -1,21 +1,50 @@
 //! The per-tenant event log.
 //!
-//! Sequence numbers come from a counter on the tenant row, incremented in the
-//! same transaction as the change the event records. The increment locks that row
-//! on PostgreSQL (SQLite has one writer anyway), so numbers are handed out in
-//! commit order and without gaps: a consumer that has read everything up to N and
-//! asks for "after N" can never miss an event that commits later with a smaller
-//! number. The price is that a tenant's event-writing transactions run one at a
-//! time; tenants do not block each other.
+//! Every event gets a position in its tenant's log, 1, 2, 3, ... without gaps and in
+//! commit order: a consumer that has read everything up to N and asks for "after N"
+//! never misses an event that commits later. How numbers are handed out depends on
+//! the backend:
+//!
+//! - **SQLite** numbers an event when it is inserted (the tenant's highest number
+//!   plus one): its single writer commits transactions in the order they write.
+//! - **PostgreSQL** inserts events unnumbered (`seq` NULL), so that a tenant's write
+//!   transactions share nothing and commit concurrently. The *sequencer*
+//!   ([`number_pending`]) numbers them afterwards, in its own short transaction:
+//!   holding the tenant's sequencer lock, it reads the highest number given so far
+//!   and numbers the committed unnumbered events after it, in insertion (`id`) order.
+//!   Readers see numbered events only.
+//!
+//! Why the sequencer is sound:
+//!
+//! - One sequencer per tenant at a time (an advisory lock held until its commit),
+//!   and each starts from the highest number committed before it took the lock. So
+//!   the numbers ever visible are always exactly 1..M: a run makes M+1..M+k visible
+//!   at once, when it commits, and the next run starts at M+k+1.
+//! - It picks events by `seq IS NULL`, never by an id watermark. Ids are handed out
+//!   at insert, not at commit: an event with a small id can commit after one with a
+//!   larger id was numbered. It is then simply found by a later run and gets a larger
+//!   number, so a number, once given, is never followed by a smaller one. Insertion
+//!   order only orders the events one run finds, which are all committed already and
+//!   become visible together; within one transaction it is the order of appending.
+//! - An event committed before a sequencer run starts is numbered by that run (its
+//!   statement's snapshot sees it). `Store::events` runs the sequencer before it
+//!   reads, so a consumer sees every event committed before its request. The store
+//!   also runs it shortly after each commit that appended events, so numbers follow
+//!   commits closely even when nobody reads.
 
 use super::rows::{CountRow, EVENT_COLUMNS, EventRow};
 use super::{Tx, check_json, check_text, to_json_text};
+use crate::dialect;
 use crate::error::StoreError;
 use crate::model::{Event, NewEvent};
 use crate::sql::Sql;
-use crate::time::{from_db, to_db};
+use crate::time::to_db;
 
-pub(super) fn append(tx: &mut Tx<'_>, event: &NewEvent) -> Result<Event, StoreError> {
+/// Most events one sequencer statement numbers: bounds its work (and the rows it
+/// rewrites) after a long time without runs.
+const NUMBER_BATCH: u64 = 5_000;
+
+pub(super) fn append(tx: &mut Tx<'_>, event: &NewEvent) -> Result<(), StoreError> {
     for value in [&event.before, &event.after, &event.cause]
         .into_iter()
         .flatten()
@@ -30,21 +59,13 @@ pub(super) fn append(tx: &mut Tx<'_>, event: &NewEvent) -> Result<Event, StoreEr
     }
     check_text("event kind", event.kind.as_str())?;
     tx.enter(&event.tenant_id)?;
-    let mut next = Sql::from("UPDATE tenants SET event_seq = event_seq + 1 WHERE id = ");
-    next.text(&event.tenant_id)
-        .push(" RETURNING event_seq AS n");
-    let seq = tx
-        .first::<CountRow>(next)?
-        .ok_or_else(|| StoreError::not_found("tenant", &event.tenant_id))?
-        .n;
-    let time = to_db(event.time);
     let json = |v: &Option<serde_json::Value>| v.as_ref().map(to_json_text);
     let mut sql = Sql::from(&format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES ("));
     sql.text(&event.tenant_id)
         .push(", ")
-        .int(seq)
+        .append(dialect::new_event_seq(tx.dialect(), &event.tenant_id))
         .push(", ")
-        .time(time)
+        .time(to_db(event.time))
         .push(", ")
         .text(event.kind.as_str())
         .push(", ")
@@ -61,18 +82,52 @@ pub(super) fn append(tx: &mut Tx<'_>, event: &NewEvent) -> Result<Event, StoreEr
         .opt_text(event.request_id.as_deref())
         .push(")");
     tx.execute(sql)?;
-    Ok(Event {
-        tenant_id: event.tenant_id.clone(),
-        seq,
-        time: from_db(time),
-        kind: event.kind.clone(),
-        resource_type: event.resource_type.clone(),
-        resource_id: event.resource_id.clone(),
-        before: event.before.clone(),
-        after: event.after.clone(),
-        cause: event.cause.clone(),
-        request_id: event.request_id.clone(),
-    })
+    if !dialect::numbers_events_on_insert(tx.dialect()) {
+        tx.note_appended(&event.tenant_id);
+    }
+    Ok(())
+}
+
+/// The sequencer: numbers the tenant's committed unnumbered events after its highest
+/// number, in insertion order, and returns how many it numbered. Run it in a
+/// transaction of its own (its lock is held until commit, and what it numbers becomes
+/// visible at commit); a no-op where events are numbered on insert.
+pub(crate) fn number_pending(tx: &mut Tx<'_>, tenant_id: &str) -> Result<u64, StoreError> {
+    let Some(lock) = dialect::sequencer_lock(tx.dialect(), tenant_id) else {
+        return Ok(0);
+    };
+    // Nothing pending (the usual case for a reader): no lock, no write, no fsync.
+    let mut any = Sql::from("SELECT id AS n FROM events WHERE tenant_id = ");
+    any.text(tenant_id).push(" AND seq IS NULL LIMIT 1");
+    if tx.first::<CountRow>(any)?.is_none() {
+        return Ok(0);
+    }
+    tx.execute(lock)?;
+    // Statements after the lock see every number committed by earlier runs.
+    let mut total = 0;
+    loop {
+        let mut sql =
+            Sql::from("WITH last AS (SELECT COALESCE((SELECT seq FROM events WHERE tenant_id = ");
+        sql.text(tenant_id)
+            .push(
+                " AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1), 0) AS seq), \
+                 pending AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM events \
+                 WHERE tenant_id = ",
+            )
+            .text(tenant_id)
+            .push(&format!(
+                " AND seq IS NULL ORDER BY id LIMIT {NUMBER_BATCH}"
+            ))
+            .push(
+                ") UPDATE events SET seq = last.seq + pending.n FROM last, pending \
+                 WHERE events.id = pending.id",
+            );
+        let numbered = u64::try_from(tx.execute(sql)?).unwrap_or(u64::MAX);
+        total += numbered;
+        if numbered < NUMBER_BATCH {
+            return Ok(total);
+        }
+    }
 }
 
 pub(super) fn after(
@@ -107,7 +162,7 @@ pub(super) fn of_resource(
     sql.text(tenant_id)
         .push(" AND resource_id = ")
         .text(resource_id)
-        .push(" ORDER BY seq DESC")
+        .push(" AND seq IS NOT NULL ORDER BY seq DESC")
         .limit(count, 0);
     tx.load::<EventRow>(sql)?
         .into_iter()

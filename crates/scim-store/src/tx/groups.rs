@@ -328,7 +328,7 @@ fn current(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<VersionRow, Sto
          FROM groups g WHERE g.tenant_id = ",
     );
     sql.text(tenant_id).push(" AND g.id = ").text(id);
-    dialect::for_update(tx.dialect(), &mut sql);
+    dialect::lock_rows(tx.dialect(), &mut sql);
     tx.first::<VersionRow>(sql)?
         .ok_or_else(|| StoreError::not_found("group", id))
 }
@@ -447,14 +447,19 @@ fn bump_one(
     Ok(version + 1)
 }
 
-/// Fails with the ids that are not live users of the tenant.
-fn require_live_users(tx: &mut Tx<'_>, tenant_id: &str, ids: &[String]) -> Result<(), StoreError> {
+/// Locks the users about to join a group (in id order, as everywhere) and fails with
+/// the ids that are not live users of the tenant. Holding them keeps them live until
+/// commit: deleting a user waits for this transaction, and its removal from all
+/// groups then sees the new membership. `ids` must be sorted.
+fn lock_live_users(tx: &mut Tx<'_>, tenant_id: &str, ids: &[String]) -> Result<(), StoreError> {
     let mut found = BTreeSet::new();
     for chunk in ids.chunks(CHUNK) {
         let mut sql = Sql::from("SELECT u.id FROM users u WHERE u.tenant_id = ");
         sql.text(tenant_id)
             .push(" AND u.deleted_at IS NULL AND u.id IN ")
-            .text_list(chunk);
+            .text_list(chunk)
+            .push(" ORDER BY u.id");
+        dialect::lock_rows(tx.dialect(), &mut sql);
         found.extend(tx.load::<IdRow>(sql)?.into_iter().map(|r| r.id));
     }
     let missing: Vec<String> = ids
@@ -467,6 +472,24 @@ fn require_live_users(tx: &mut Tx<'_>, tenant_id: &str, ids: &[String]) -> Resul
     } else {
         Err(StoreError::UnknownMembers(missing))
     }
+}
+
+/// Locks groups' rows until commit (PostgreSQL, in id order; a no-op on SQLite).
+pub(super) fn lock(tx: &mut Tx<'_>, tenant_id: &str, ids: &[String]) -> Result<(), StoreError> {
+    tx.enter(tenant_id)?;
+    if tx.dialect() == dialect::Dialect::Sqlite {
+        return Ok(());
+    }
+    for chunk in sorted_unique(ids).chunks(CHUNK) {
+        let mut sql = Sql::from("SELECT g.id FROM groups g WHERE g.tenant_id = ");
+        sql.text(tenant_id)
+            .push(" AND g.id IN ")
+            .text_list(chunk)
+            .push(" ORDER BY g.id");
+        dialect::lock_rows(tx.dialect(), &mut sql);
+        tx.load::<IdRow>(sql)?;
+    }
+    Ok(())
 }
 
 fn insert_members(
@@ -523,7 +546,7 @@ pub(super) fn add_members(
     tx.enter(tenant_id)?;
     let version = current_version(tx, tenant_id, group_id)?;
     let ids = sorted_unique(user_ids);
-    require_live_users(tx, tenant_id, &ids)?;
+    lock_live_users(tx, tenant_id, &ids)?;
     let added = insert_members(tx, group_id, &ids)?;
     let version = bump_one(tx, tenant_id, group_id, version, (&added, &[]), now)?;
     Ok(MembershipChange {
@@ -561,7 +584,7 @@ pub(super) fn replace_members(
     tx.enter(tenant_id)?;
     let version = current_version(tx, tenant_id, group_id)?;
     let wanted = sorted_unique(user_ids);
-    require_live_users(tx, tenant_id, &wanted)?;
+    lock_live_users(tx, tenant_id, &wanted)?;
     let current: BTreeSet<String> = member_ids(tx, tenant_id, group_id)?.into_iter().collect();
     let wanted_set: BTreeSet<&String> = wanted.iter().collect();
     let to_remove: Vec<String> = current

@@ -4,7 +4,7 @@
 //! Submodules hold the operations by subject; the trait impls at the bottom only
 //! dispatch to them, so each query exists once for both backends.
 
-mod events;
+pub(crate) mod events;
 mod groups;
 pub(crate) mod rows;
 mod tenants;
@@ -18,7 +18,7 @@ use diesel::deserialize::QueryableByName;
 use serde_json::Value;
 
 use crate::conn::{DbConnection, MultiBackend};
-use crate::dialect::{self, Dialect};
+use crate::dialect::{self, Dialect, Gate};
 use crate::error::StoreError;
 use crate::model::{
     AdminUserQuery, Event, Group, GroupRef, GroupUpdate, ListQuery, MemberPage, MembershipChange,
@@ -35,8 +35,15 @@ pub(crate) const CHUNK: usize = 5_000;
 pub(crate) struct Tx<'c> {
     conn: &'c mut DbConnection,
     dialect: Dialect,
-    /// Tenants whose row this transaction has locked (PostgreSQL) or checked.
-    entered: Vec<String>,
+    /// Tenants whose write gate this transaction holds (PostgreSQL), with the
+    /// strongest mode taken.
+    entered: Vec<Entered>,
+    /// Tenants this transaction appended events to: once it commits, their events
+    /// wait for the sequencer (PostgreSQL).
+    appended: Vec<String>,
+    /// A statement failed with a deadlock or a serialization failure: the database
+    /// has given up this transaction, and the whole of it may be run again.
+    conflicted: bool,
 }
 
 impl<'c> Tx<'c> {
@@ -46,6 +53,8 @@ impl<'c> Tx<'c> {
             conn,
             dialect,
             entered: Vec::new(),
+            appended: Vec::new(),
+            conflicted: false,
         }
     }
 
@@ -53,12 +62,36 @@ impl<'c> Tx<'c> {
         self.dialect
     }
 
+    /// Whether a statement failed with a transient conflict (see [`crate::error::is_conflict`]).
+    pub(crate) fn conflicted(&self) -> bool {
+        self.conflicted
+    }
+
+    /// The tenants this transaction appended events to.
+    pub(crate) fn into_appended(self) -> Vec<String> {
+        self.appended
+    }
+
+    pub(crate) fn note_appended(&mut self, tenant_id: &str) {
+        if !self.appended.iter().any(|t| t == tenant_id) {
+            self.appended.push(tenant_id.to_owned());
+        }
+    }
+
+    /// Converts a failed statement's error, remembering conflicts.
+    fn failed(&mut self, error: diesel::result::Error) -> StoreError {
+        if crate::error::is_conflict(&error) {
+            self.conflicted = true;
+        }
+        error.into()
+    }
+
     /// Runs a query and maps its rows.
     pub(crate) fn load<R>(&mut self, sql: Sql) -> Result<Vec<R>, StoreError>
     where
         R: QueryableByName<MultiBackend> + 'static,
     {
-        Ok(sql.load::<R>(self.conn)?)
+        sql.load::<R>(self.conn).map_err(|e| self.failed(e))
     }
 
     /// Runs a query expected to return at most one row.
@@ -71,13 +104,13 @@ impl<'c> Tx<'c> {
 
     /// Runs a statement, returning the number of affected rows.
     pub(crate) fn execute(&mut self, sql: Sql) -> Result<usize, StoreError> {
-        Ok(sql.execute(self.conn)?)
+        sql.execute(self.conn).map_err(|e| self.failed(e))
     }
 
     /// Runs an INSERT or UPDATE whose only expected unique violation is a
     /// duplicate of `attribute`: the checks before it already rule out the others
-    /// (the tenant lock or the single writer keeps them true), so this only maps
-    /// what a bug or a caller reusing an id would hit.
+    /// (row locks or the single writer keep them true), so this only maps what a
+    /// bug or a caller reusing an id would hit.
     pub(crate) fn execute_unique(
         &mut self,
         sql: Sql,
@@ -101,31 +134,106 @@ impl<'c> Tx<'c> {
                 };
                 Err(StoreError::Conflict { attribute })
             }
-            Err(e) => Err(e.into()),
+            Err(e) => Err(self.failed(e)),
         }
     }
 
-    /// Called before the first write to a tenant's data in this transaction: checks
-    /// that the tenant exists and, on PostgreSQL, locks its row until commit. All
-    /// write transactions of a tenant take this lock first, so they cannot deadlock
-    /// on each other and the event counter on that row is handed out in commit order.
+    /// Called before the first write to a tenant's data in this transaction: takes
+    /// the tenant's write gate in shared mode (PostgreSQL) and reads the tenant,
+    /// failing if it does not exist. Any number of transactions hold a tenant's gate
+    /// in shared mode at once; changes to the tenant itself take it exclusively
+    /// ([`Tx::enter_exclusive`]), so they wait for the writes in flight and the writes
+    /// arriving later wait for them. So the row read here stays the committed one
+    /// until this transaction ends (but for its own changes), which keeps what a
+    /// write decides with it valid until it commits.
     pub(crate) fn enter(&mut self, tenant_id: &str) -> Result<(), StoreError> {
-        if self.entered.iter().any(|t| t == tenant_id) {
+        self.enter_with(tenant_id, Gate::Shared)
+    }
+
+    /// [`Tx::enter`] for a change to the tenant row itself (rules, settings,
+    /// catalogue, slug) or its deletion: waits until no other transaction holds the
+    /// gate, and keeps all others out until commit.
+    pub(crate) fn enter_exclusive(&mut self, tenant_id: &str) -> Result<(), StoreError> {
+        self.enter_with(tenant_id, Gate::Exclusive)
+    }
+
+    fn enter_with(&mut self, tenant_id: &str, gate: Gate) -> Result<(), StoreError> {
+        let held = self
+            .entered
+            .iter()
+            .find(|e| e.tenant_id == tenant_id)
+            .map(|e| e.gate);
+        if held.is_some_and(|held| held >= gate) {
             return Ok(());
         }
-        let mut sql = Sql::from("SELECT id FROM tenants WHERE id = ");
-        sql.text(tenant_id);
-        dialect::for_update(self.dialect, &mut sql);
-        if self.first::<rows::IdRow>(sql)?.is_none() {
-            return Err(StoreError::not_found("tenant", tenant_id));
+        if let Some(lock) = dialect::tenant_gate(self.dialect, tenant_id, gate) {
+            self.execute(lock)?;
         }
-        self.entered.push(tenant_id.to_owned());
+        if held.is_none() {
+            // A separate statement, so that its snapshot is taken after the gate:
+            // a tenant deleted or changed while this transaction waited is seen so.
+            let tenant = tenants::by_id(self, tenant_id)?
+                .ok_or_else(|| StoreError::not_found("tenant", tenant_id))?;
+            self.mark_entered(tenant_id, gate, Some(tenant));
+        } else {
+            self.mark_entered(tenant_id, gate, None);
+        }
         Ok(())
     }
 
-    pub(crate) fn mark_entered(&mut self, tenant_id: &str) {
-        self.entered.push(tenant_id.to_owned());
+    /// Records the gate as held and, when given, the tenant row as this transaction
+    /// now sees it (a tenant this transaction has just created is invisible to all
+    /// others until commit, so it holds the gate without locking).
+    pub(crate) fn mark_entered(&mut self, tenant_id: &str, gate: Gate, tenant: Option<Tenant>) {
+        match self.entered.iter_mut().find(|e| e.tenant_id == tenant_id) {
+            Some(entered) => {
+                entered.gate = entered.gate.max(gate);
+                if tenant.is_some() {
+                    entered.tenant = tenant;
+                }
+            }
+            None => self.entered.push(Entered {
+                tenant_id: tenant_id.to_owned(),
+                gate,
+                tenant,
+            }),
+        }
     }
+
+    /// Forgets the tenant row read when entering (after this transaction changed or
+    /// deleted it), keeping the gate.
+    pub(crate) fn forget_tenant(&mut self, tenant_id: &str) {
+        if let Some(entered) = self.entered.iter_mut().find(|e| e.tenant_id == tenant_id) {
+            entered.tenant = None;
+        }
+    }
+
+    /// The tenant as read after taking its gate (or after this transaction's own
+    /// change to it), entering first if needed.
+    pub(crate) fn entered_tenant(&mut self, tenant_id: &str) -> Result<Tenant, StoreError> {
+        self.enter(tenant_id)?;
+        let cached = self
+            .entered
+            .iter()
+            .find(|e| e.tenant_id == tenant_id)
+            .and_then(|e| e.tenant.clone());
+        if let Some(tenant) = cached {
+            return Ok(tenant);
+        }
+        let tenant = tenants::by_id(self, tenant_id)?
+            .ok_or_else(|| StoreError::not_found("tenant", tenant_id))?;
+        self.mark_entered(tenant_id, Gate::Shared, Some(tenant.clone()));
+        Ok(tenant)
+    }
+}
+
+/// A tenant whose write gate a transaction holds.
+struct Entered {
+    tenant_id: String,
+    gate: Gate,
+    /// The row as this transaction sees it, when known: nobody else can change it
+    /// while the gate is held.
+    tenant: Option<Tenant>,
 }
 
 /// Keeps `inexact_resources` in step with a row's `filter_exact`: `was` is the
@@ -372,6 +480,10 @@ impl WriteTx for Tx<'_> {
         tenants::insert(self, tenant)
     }
 
+    fn tenant_for_write(&mut self, id: &str) -> Result<Tenant, StoreError> {
+        tenants::for_write(self, id)
+    }
+
     fn update_tenant(
         &mut self,
         id: &str,
@@ -466,6 +578,10 @@ impl WriteTx for Tx<'_> {
         users::lock(self, tenant_id, ids)
     }
 
+    fn lock_groups(&mut self, tenant_id: &str, ids: &[String]) -> Result<(), StoreError> {
+        groups::lock(self, tenant_id, ids)
+    }
+
     fn insert_group(&mut self, group: &NewGroup) -> Result<Group, StoreError> {
         groups::insert(self, group)
     }
@@ -522,7 +638,7 @@ impl WriteTx for Tx<'_> {
         groups::remove_user_from_groups(self, tenant_id, user_id, now)
     }
 
-    fn append_event(&mut self, event: &NewEvent) -> Result<Event, StoreError> {
+    fn append_event(&mut self, event: &NewEvent) -> Result<(), StoreError> {
         events::append(self, event)
     }
 }

@@ -12,7 +12,7 @@ use crate::time::{from_db, opt_from_db};
 
 /// Columns of [`TenantRow`].
 pub(crate) const TENANT_COLUMNS: &str = "id, slug, display_name, settings, role_catalogue, \
-     rule_set, event_seq, created, updated";
+     rule_set, created, updated";
 
 /// Reads columns of `tenants` by name; types come from `crate::schema`.
 #[derive(QueryableByName)]
@@ -24,7 +24,6 @@ pub(crate) struct TenantRow {
     settings: String,
     role_catalogue: String,
     rule_set: String,
-    event_seq: i64,
     created: NaiveDateTime,
     updated: NaiveDateTime,
 }
@@ -38,7 +37,6 @@ impl TenantRow {
             settings: parse_json(&self.settings)?,
             role_catalogue: parse_json(&self.role_catalogue)?,
             rule_set: parse_json(&self.rule_set)?,
-            last_event_seq: self.event_seq,
             created: from_db(self.created),
             updated: from_db(self.updated),
         })
@@ -201,6 +199,8 @@ pub(crate) const EVENT_COLUMNS: &str = "tenant_id, seq, time, kind, resource_typ
 #[diesel(table_name = crate::schema::events)]
 pub(crate) struct EventRow {
     tenant_id: String,
+    /// Only numbered events are ever read.
+    #[diesel(sql_type = BigInt)]
     seq: i64,
     time: NaiveDateTime,
     kind: String,

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::rows::{IdRow, TENANT_COLUMNS, TOKEN_COLUMNS, TenantRow, TokenRow};
 use super::{Tx, check_id, check_json, check_text, to_json_text};
+use crate::dialect::Gate;
 use crate::error::StoreError;
 use crate::model::{NewTenant, NewToken, Tenant, TenantUpdate, Token};
 use crate::sql::Sql;
@@ -19,7 +20,7 @@ fn one(tx: &mut Tx<'_>, sql: Sql) -> Result<Option<Tenant>, StoreError> {
         .transpose()
 }
 
-pub(super) fn by_id(tx: &mut Tx<'_>, id: &str) -> Result<Option<Tenant>, StoreError> {
+pub(crate) fn by_id(tx: &mut Tx<'_>, id: &str) -> Result<Option<Tenant>, StoreError> {
     let mut sql = select();
     sql.push("WHERE id = ").text(id);
     one(tx, sql)
@@ -38,6 +39,12 @@ pub(super) fn all(tx: &mut Tx<'_>) -> Result<Vec<Tenant>, StoreError> {
         .into_iter()
         .map(TenantRow::into_model)
         .collect()
+}
+
+/// The tenant as a write transaction must decide with: read after taking the
+/// tenant's write gate, so no change to it can commit before this transaction does.
+pub(super) fn for_write(tx: &mut Tx<'_>, id: &str) -> Result<Tenant, StoreError> {
+    tx.entered_tenant(id)
 }
 
 fn slug_taken(tx: &mut Tx<'_>, slug: &str, except: Option<&str>) -> Result<bool, StoreError> {
@@ -69,7 +76,7 @@ pub(super) fn insert(tx: &mut Tx<'_>, tenant: &NewTenant) -> Result<Tenant, Stor
     let now = to_db(tenant.now);
     let mut sql = Sql::from(
         "INSERT INTO tenants (id, slug, display_name, settings, role_catalogue, rule_set, \
-         event_seq, created, updated) VALUES (",
+         created, updated) VALUES (",
     );
     sql.text(&tenant.id)
         .push(", ")
@@ -82,15 +89,18 @@ pub(super) fn insert(tx: &mut Tx<'_>, tenant: &NewTenant) -> Result<Tenant, Stor
         .text(to_json_text(&tenant.role_catalogue))
         .push(", ")
         .text(to_json_text(&tenant.rule_set))
-        .push(", 0, ")
+        .push(", ")
         .time(now)
         .push(", ")
         .time(now)
         .push(")");
     tx.execute(sql)?;
-    // The row is new and, on PostgreSQL, locked by this transaction already.
-    tx.mark_entered(&tenant.id);
-    by_id(tx, &tenant.id)?.ok_or_else(|| StoreError::not_found("tenant", &tenant.id))
+    let created =
+        by_id(tx, &tenant.id)?.ok_or_else(|| StoreError::not_found("tenant", &tenant.id))?;
+    // The row is invisible to other transactions until commit: nobody else can
+    // write to this tenant before then.
+    tx.mark_entered(&tenant.id, Gate::Exclusive, Some(created.clone()));
+    Ok(created)
 }
 
 pub(super) fn update(
@@ -99,7 +109,7 @@ pub(super) fn update(
     update: &TenantUpdate,
     now: DateTime<Utc>,
 ) -> Result<Tenant, StoreError> {
-    tx.enter(id)?;
+    tx.enter_exclusive(id)?;
     let mut sql = Sql::from("UPDATE tenants SET updated = ");
     sql.time(to_db(now));
     if let Some(slug) = &update.slug {
@@ -128,15 +138,17 @@ pub(super) fn update(
     }
     sql.push(" WHERE id = ").text(id);
     tx.execute(sql)?;
-    by_id(tx, id)?.ok_or_else(|| StoreError::not_found("tenant", id))
+    tx.forget_tenant(id);
+    tx.entered_tenant(id)
 }
 
 pub(super) fn delete(tx: &mut Tx<'_>, id: &str) -> Result<(), StoreError> {
-    tx.enter(id)?;
+    tx.enter_exclusive(id)?;
     // Memberships go with users and groups (ON DELETE CASCADE), they with the tenant.
     let mut sql = Sql::from("DELETE FROM tenants WHERE id = ");
     sql.text(id);
     tx.execute(sql)?;
+    tx.forget_tenant(id);
     Ok(())
 }
 

@@ -370,7 +370,7 @@ fn current(
     if live_only {
         sql.push(" AND u.deleted_at IS NULL");
     }
-    dialect::for_update(tx.dialect(), &mut sql);
+    dialect::lock_rows(tx.dialect(), &mut sql);
     tx.first::<VersionRow>(sql)?
         .ok_or_else(|| StoreError::not_found("user", id))
 }
@@ -394,7 +394,7 @@ pub(super) fn update(tx: &mut Tx<'_>, update: &UserUpdate) -> Result<User, Store
         .push(" AND u.id = ")
         .text(&update.id)
         .push(" AND u.deleted_at IS NULL");
-    dialect::for_update(tx.dialect(), &mut sql);
+    dialect::lock_rows(tx.dialect(), &mut sql);
     let locked = tx
         .first::<LockedUserRow>(sql)?
         .ok_or_else(|| StoreError::not_found("user", &update.id))?;
@@ -596,7 +596,7 @@ pub(super) fn lock(tx: &mut Tx<'_>, tenant_id: &str, ids: &[String]) -> Result<(
             .push(" AND u.id IN ")
             .text_list(chunk)
             .push(" ORDER BY u.id");
-        dialect::for_update(tx.dialect(), &mut sql);
+        dialect::lock_rows(tx.dialect(), &mut sql);
         tx.load::<IdRow>(sql)?;
     }
     Ok(())

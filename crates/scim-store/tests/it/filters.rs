@@ -121,7 +121,7 @@ fn load(backend: Backend) -> Data {
                 tx.insert_user(&NewUser {
                     id: id.into(),
                     tenant_id: t.id.clone(),
-                    resource: body,
+                    resource: body.clone(),
                     role: None,
                     role_reason: None,
                     now,

@@ -23,7 +23,7 @@ pub(crate) fn add_user(store: &Store, tenant_id: &str, id: &str, body: Value) ->
             tx.insert_user(&NewUser {
                 id: id.into(),
                 tenant_id: tenant_id.into(),
-                resource: body,
+                resource: body.clone(),
                 role: None,
                 role_reason: None,
                 now: at(1),

@@ -25,7 +25,7 @@ fn create_and_read(backend: Backend) {
             tx.insert_user(&NewUser {
                 id: "u1".into(),
                 tenant_id: t.id.clone(),
-                resource: body,
+                resource: body.clone(),
                 role: Some("Loanee".into()),
                 role_reason: Some(json!({"rule": 1})),
                 now,
@@ -213,7 +213,7 @@ fn updates_check_versions(backend: Backend) {
     // Without an expected version the update applies.
     let updated = db
         .store
-        .write(|tx| tx.update_user(&update("u1", &t.id, None, body)))
+        .write(|tx| tx.update_user(&update("u1", &t.id, None, body.clone())))
         .unwrap();
     assert_eq!(updated.version, 3);
     let err = db
@@ -263,7 +263,7 @@ fn updates_keep_filters_in_step(backend: Backend) {
         "emails": [{"value": "ALICIA@example.org"}],
     });
     db.store
-        .write(|tx| tx.update_user(&update("u1", &t.id, Some(1), changed)))
+        .write(|tx| tx.update_user(&update("u1", &t.id, Some(1), changed.clone())))
         .unwrap();
     for filter in before {
         assert!(user_ids(&db.store, &t.id, filter).is_empty(), "{filter}");
@@ -287,7 +287,7 @@ fn updates_keep_filters_in_step(backend: Backend) {
     title_only["title"] = json!("Chief");
     let user = db
         .store
-        .write(|tx| tx.update_user(&update("u1", &t.id, Some(2), title_only)))
+        .write(|tx| tx.update_user(&update("u1", &t.id, Some(2), title_only.clone())))
         .unwrap();
     assert_eq!(
         (user.version, user.external_id.as_deref()),
