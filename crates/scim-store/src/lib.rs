@@ -67,7 +67,7 @@
 //!   latency, bounded WAL); a second process on the same file waits for the lock
 //!   up to the busy timeout. WAL with `synchronous=NORMAL`: a committed write
 //!   survives the process being killed (not a power cut). WAL checkpoints run on a
-//!   background connection every 50 ms (`PASSIVE`), so commits do not pay for
+//!   background connection every 10 ms (`PASSIVE`), so commits do not pay for
 //!   them.
 //! - **PostgreSQL**: every transaction takes a pooled connection; correctness
 //!   across processes comes from the database only. Writes run in `READ COMMITTED`

@@ -61,11 +61,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    user_emails (user_id, position) {
-        user_id -> Text,
-        position -> BigInt,
+    user_emails (tenant_id, value_folded, user_id) {
         tenant_id -> Text,
         value_folded -> Text,
+        user_id -> Text,
     }
 }
 
@@ -119,7 +118,7 @@ diesel::table! {
 diesel::joinable!(tokens -> tenants (tenant_id));
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(groups -> tenants (tenant_id));
-diesel::joinable!(user_emails -> users (user_id));
+diesel::joinable!(user_emails -> tenants (tenant_id));
 diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(events -> tenants (tenant_id));

@@ -141,12 +141,12 @@ const INDEXED: &[(Kind, &str, &str)] = &[
     (
         Kind::User,
         r#"emails.value eq "a@b.c""#,
-        "user_emails_value",
+        "ue USING PRIMARY KEY|user_emails_pkey",
     ),
     (
         Kind::User,
         r#"emails[type eq "work" and value eq "a@b.c"]"#,
-        "user_emails_value",
+        "ue USING PRIMARY KEY|user_emails_pkey",
     ),
     (Kind::User, r#"active eq true"#, "users_active"),
     (
@@ -248,7 +248,7 @@ fn postgres_core_lookups_can_use_indexes() {
              'ext' || i, 'Name ' || i, 'name ' || i, i % 2 = 0, '{}', '{}', true, 1, now(), \
              timestamp '2026-01-01' + i * interval '1 minute' \
              FROM generate_series(1, 3000) i",
-            "INSERT INTO user_emails SELECT 'u' || i, 0, 't1', 'user' || i || '@x' \
+            "INSERT INTO user_emails SELECT 't1', 'user' || i || '@x', 'u' || i \
              FROM generate_series(1, 3000) i",
             "INSERT INTO groups (id, tenant_id, display_name, display_name_folded, resource, \
              filter_doc, filter_exact, version, created, last_modified) SELECT 'g' || i, 't1', \

@@ -68,14 +68,15 @@ CREATE INDEX users_display_name ON users (tenant_id, display_name_folded);
 CREATE INDEX users_active ON users (tenant_id, active);
 CREATE INDEX users_last_modified ON users (tenant_id, last_modified);
 
+-- The folded emails.value strings of users, for indexed emails.value filters,
+-- keyed by what filters look up. A user's rows are found through the values kept
+-- in its body, so no second index by user is needed (one B-tree per row written).
 CREATE TABLE user_emails (
-    user_id TEXT COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    position BIGINT NOT NULL,
-    tenant_id TEXT COLLATE "C" NOT NULL,
+    tenant_id TEXT COLLATE "C" NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     value_folded TEXT COLLATE "C" NOT NULL,
-    PRIMARY KEY (user_id, position)
+    user_id TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (tenant_id, value_folded, user_id)
 );
-CREATE INDEX user_emails_value ON user_emails (tenant_id, value_folded);
 
 CREATE TABLE groups (
     id TEXT COLLATE "C" PRIMARY KEY NOT NULL,

@@ -66,14 +66,15 @@ CREATE INDEX users_display_name ON users (tenant_id, display_name_folded);
 CREATE INDEX users_active ON users (tenant_id, active);
 CREATE INDEX users_last_modified ON users (tenant_id, last_modified);
 
+-- The folded emails.value strings of users, for indexed emails.value filters,
+-- keyed by what filters look up. A user's rows are found through the values kept
+-- in its body, so no second index by user is needed (one B-tree per row written).
 CREATE TABLE user_emails (
-    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    position BIGINT NOT NULL,
-    tenant_id TEXT NOT NULL,
+    tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     value_folded TEXT NOT NULL,
-    PRIMARY KEY (user_id, position)
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, value_folded, user_id)
 ) WITHOUT ROWID;
-CREATE INDEX user_emails_value ON user_emails (tenant_id, value_folded);
 
 CREATE TABLE groups (
     id TEXT PRIMARY KEY NOT NULL,
@@ -147,8 +148,7 @@ INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
     ('users', 'users_display_name', '1000000 100000 2'),
     ('users', 'users_active', '1000000 100000 50000'),
     ('users', 'users_last_modified', '1000000 100000 2'),
-    ('user_emails', 'user_emails', '1000000 1 1'),
-    ('user_emails', 'user_emails_value', '1000000 100000 1'),
+    ('user_emails', 'user_emails', '1000000 100000 1 1'),
     ('groups', 'sqlite_autoindex_groups_1', '10000 1'),
     ('groups', 'groups_display_name', '10000 1000 1'),
     ('groups', 'groups_tenant_id', '10000 1000 1'),
