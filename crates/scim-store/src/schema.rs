@@ -34,9 +34,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    users (id) {
-        id -> Text,
+    users (tenant_id, id) {
         tenant_id -> Text,
+        id -> Text,
         user_name -> Text,
         user_name_folded -> Text,
         external_id -> Nullable<Text>,
@@ -69,9 +69,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    groups (id) {
-        id -> Text,
+    groups (tenant_id, id) {
         tenant_id -> Text,
+        id -> Text,
         display_name -> Text,
         display_name_folded -> Text,
         external_id -> Nullable<Text>,
@@ -86,17 +86,18 @@ diesel::table! {
 }
 
 diesel::table! {
-    memberships (group_id, user_id) {
+    memberships (tenant_id, group_id, user_id) {
+        tenant_id -> Text,
         group_id -> Text,
         user_id -> Text,
     }
 }
 
 diesel::table! {
-    inexact_resources (resource_id) {
-        resource_id -> Text,
+    inexact_resources (tenant_id, kind, resource_id) {
         tenant_id -> Text,
         kind -> Text,
+        resource_id -> Text,
     }
 }
 
@@ -119,8 +120,7 @@ diesel::joinable!(tokens -> tenants (tenant_id));
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(groups -> tenants (tenant_id));
 diesel::joinable!(user_emails -> tenants (tenant_id));
-diesel::joinable!(memberships -> groups (group_id));
-diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(memberships -> tenants (tenant_id));
 diesel::joinable!(events -> tenants (tenant_id));
 diesel::joinable!(inexact_resources -> tenants (tenant_id));
 

@@ -115,8 +115,15 @@ pub(super) fn list(
         )?);
     }
     let order = query::order(Kind::User, tx.dialect(), q.sort)?;
-    let page =
-        query::fetch_page::<UserRow>(tx, USER_COLUMNS, &condition, &order, q.paging, UserRow::id)?;
+    let page = query::fetch_page::<UserRow>(
+        tx,
+        tenant_id,
+        USER_COLUMNS,
+        &condition,
+        &order,
+        q.paging,
+        UserRow::id,
+    )?;
     Ok(Page {
         items: rows_to_users(page.rows)?,
         total: page.total,
@@ -198,11 +205,9 @@ pub(super) fn batch(
     let (Some(first), Some(last)) = (users.first(), users.last()) else {
         return Ok(Vec::new());
     };
-    // One range scan of the (user_id, group_id) index instead of an IN list.
-    let mut m = Sql::from(
-        "SELECT m.user_id AS a, m.group_id AS b FROM memberships m JOIN users u ON u.id = m.user_id \
-         WHERE u.tenant_id = ",
-    );
+    // One range scan of the (tenant, user, group) index instead of an IN list.
+    let mut m =
+        Sql::from("SELECT m.user_id AS a, m.group_id AS b FROM memberships m WHERE m.tenant_id = ");
     m.text(tenant_id)
         .push(" AND m.user_id >= ")
         .text(first.id.as_str())
@@ -471,7 +476,9 @@ pub(super) fn update(tx: &mut Tx<'_>, update: &UserUpdate) -> Result<User, Store
     }
     sql.push(", version = version + 1, last_modified = ")
         .time(now)
-        .push(" WHERE id = ")
+        .push(" WHERE tenant_id = ")
+        .text(&update.tenant_id)
+        .push(" AND id = ")
         .text(&update.id);
     tx.execute(sql)?;
     // Most changes (a title, a department, active) leave the e-mails alone.
@@ -565,8 +572,11 @@ pub(super) fn leave_groups(
     user_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, StoreError> {
-    let mut sql = Sql::from("DELETE FROM memberships WHERE user_id = ");
-    sql.text(user_id).push(" RETURNING group_id AS id");
+    let mut sql = Sql::from("DELETE FROM memberships WHERE tenant_id = ");
+    sql.text(tenant_id)
+        .push(" AND user_id = ")
+        .text(user_id)
+        .push(" RETURNING group_id AS id");
     let mut ids: Vec<String> = tx.load::<IdRow>(sql)?.into_iter().map(|r| r.id).collect();
     ids.sort_unstable();
     bump_groups(tx, tenant_id, &ids, -1, now)?;
@@ -590,7 +600,9 @@ pub(super) fn soft_delete(
     sql.time(now)
         .push(", last_modified = ")
         .time(now)
-        .push(", version = version + 1 WHERE id = ")
+        .push(", version = version + 1 WHERE tenant_id = ")
+        .text(tenant_id)
+        .push(" AND id = ")
         .text(id);
     tx.execute(sql)?;
     Ok(groups)
@@ -607,8 +619,8 @@ pub(super) fn hard_delete(
     let groups = leave_groups(tx, tenant_id, id, now)?;
     record_exactness(tx, Kind::User, tenant_id, id, Some(exact), None)?;
     delete_emails(tx, tenant_id, id, &emails_of(&user))?;
-    let mut sql = Sql::from("DELETE FROM users WHERE id = ");
-    sql.text(id);
+    let mut sql = Sql::from("DELETE FROM users WHERE tenant_id = ");
+    sql.text(tenant_id).push(" AND id = ").text(id);
     tx.execute(sql)?;
     Ok(groups)
 }
