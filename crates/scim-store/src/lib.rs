@@ -112,7 +112,8 @@
 //!
 //! # Input rules
 //!
-//! Ids are chosen by the caller and must be lowercase (UUIDs are); text may not
+//! Ids are chosen by the caller, unique per tenant, and must be lowercase (UUIDs
+//! are); text may not
 //! contain NUL (PostgreSQL cannot store it). Times are kept to the microsecond.
 //! `userName` (users) and `displayName` (groups) are unique per tenant after
 //! folding, the same comparison as `eq` in filters, so a 409 is always findable
