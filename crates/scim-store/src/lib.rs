@@ -67,7 +67,7 @@
 //!   latency, bounded WAL); a second process on the same file waits for the lock
 //!   up to the busy timeout. WAL with `synchronous=NORMAL`: a committed write
 //!   survives the process being killed (not a power cut). WAL checkpoints run on a
-//!   background connection every 50 ms (`PASSIVE`), so commits do not pay for
+//!   background connection every 10 ms (`PASSIVE`), so commits do not pay for
 //!   them.
 //! - **PostgreSQL**: every transaction takes a pooled connection; correctness
 //!   across processes comes from the database only. Reads run as one `REPEATABLE
@@ -137,7 +137,8 @@
 //!
 //! # Input rules
 //!
-//! Ids are chosen by the caller and must be lowercase (UUIDs are); text may not
+//! Ids are chosen by the caller, unique per tenant, and must be lowercase (UUIDs
+//! are); text may not
 //! contain NUL (PostgreSQL cannot store it). Times are kept to the microsecond.
 //! `userName` (users) and `displayName` (groups) are unique per tenant after
 //! folding, the same comparison as `eq` in filters, so a 409 is always findable

@@ -161,7 +161,7 @@ pub struct User {
 /// A user to create.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewUser {
-    /// Id chosen by the caller (lowercase, e.g. a UUID).
+    /// Id chosen by the caller (lowercase, unique in the tenant, e.g. a UUID).
     pub id: String,
     /// Owning tenant.
     pub tenant_id: String,

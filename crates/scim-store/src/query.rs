@@ -278,12 +278,12 @@ impl<'a> Translator<'a> {
     fn relation(&self, element: Sql) -> Sql {
         let mut sql = Sql::from(match self.kind {
             Kind::User => {
-                "u.id IN (SELECT m.user_id FROM memberships m JOIN groups rg ON rg.id = m.group_id \
-                 WHERE rg.tenant_id = "
+                "u.id IN (SELECT m.user_id FROM memberships m JOIN groups rg \
+                 ON rg.tenant_id = m.tenant_id AND rg.id = m.group_id WHERE m.tenant_id = "
             }
             Kind::Group => {
-                "g.id IN (SELECT m.group_id FROM memberships m JOIN users ru ON ru.id = m.user_id \
-                 WHERE ru.tenant_id = "
+                "g.id IN (SELECT m.group_id FROM memberships m JOIN users ru \
+                 ON ru.tenant_id = m.tenant_id AND ru.id = m.user_id WHERE m.tenant_id = "
             }
         });
         sql.text(self.tenant_id)
@@ -981,10 +981,11 @@ struct TimeKey {
     k: Option<NaiveDateTime>,
 }
 
-/// Runs a list query: `columns` of the kind's table where `condition` holds, in
-/// `order`, paged as `paging` says.
+/// Runs a list query: `columns` of the kind's table where `condition` (which
+/// selects `tenant_id`'s rows) holds, in `order`, paged as `paging` says.
 pub(crate) fn fetch_page<R>(
     tx: &mut Tx<'_>,
+    tenant_id: &str,
     columns: &str,
     condition: &Sql,
     order: &Order,
@@ -1058,11 +1059,11 @@ where
                 rows.reverse();
             }
             let first = match rows.first() {
-                Some(row) => Some(position_of(tx, order, id_of(row))?),
+                Some(row) => Some(position_of(tx, order, tenant_id, id_of(row))?),
                 None => cursor.as_ref().map(|c| c.position.clone()),
             };
             let last = match rows.last() {
-                Some(row) => Some(position_of(tx, order, id_of(row))?),
+                Some(row) => Some(position_of(tx, order, tenant_id, id_of(row))?),
                 None => cursor.as_ref().map(|c| c.position.clone()),
             };
             let mut exists = |pos: &Position, reverse: bool| -> Result<bool, StoreError> {
@@ -1103,7 +1104,12 @@ where
 }
 
 /// The position of a row in `order`.
-fn position_of(tx: &mut Tx<'_>, order: &Order, id: &str) -> Result<Position, StoreError> {
+fn position_of(
+    tx: &mut Tx<'_>,
+    order: &Order,
+    tenant_id: &str,
+    id: &str,
+) -> Result<Position, StoreError> {
     let Some(key) = &order.key else {
         return Ok(Position {
             key: None,
@@ -1114,7 +1120,9 @@ fn position_of(tx: &mut Tx<'_>, order: &Order, id: &str) -> Result<Position, Sto
     let (table, a) = (kind.table(), kind.alias());
     let mut sql = Sql::from("SELECT ");
     sql.append(key.expr.clone())
-        .push(&format!(" AS k FROM {table} {a} WHERE {a}.id = "))
+        .push(&format!(" AS k FROM {table} {a} WHERE {a}.tenant_id = "))
+        .text(tenant_id)
+        .push(&format!(" AND {a}.id = "))
         .text(id);
     let value = match key.ty {
         Ty::Text => tx

@@ -33,9 +33,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    users (id) {
-        id -> Text,
+    users (tenant_id, id) {
         tenant_id -> Text,
+        id -> Text,
         user_name -> Text,
         user_name_folded -> Text,
         external_id -> Nullable<Text>,
@@ -60,18 +60,17 @@ diesel::table! {
 }
 
 diesel::table! {
-    user_emails (user_id, position) {
-        user_id -> Text,
-        position -> BigInt,
+    user_emails (tenant_id, value_folded, user_id) {
         tenant_id -> Text,
         value_folded -> Text,
+        user_id -> Text,
     }
 }
 
 diesel::table! {
-    groups (id) {
-        id -> Text,
+    groups (tenant_id, id) {
         tenant_id -> Text,
+        id -> Text,
         display_name -> Text,
         display_name_folded -> Text,
         external_id -> Nullable<Text>,
@@ -86,17 +85,18 @@ diesel::table! {
 }
 
 diesel::table! {
-    memberships (group_id, user_id) {
+    memberships (tenant_id, group_id, user_id) {
+        tenant_id -> Text,
         group_id -> Text,
         user_id -> Text,
     }
 }
 
 diesel::table! {
-    inexact_resources (resource_id) {
-        resource_id -> Text,
+    inexact_resources (tenant_id, kind, resource_id) {
         tenant_id -> Text,
         kind -> Text,
+        resource_id -> Text,
     }
 }
 
@@ -119,9 +119,8 @@ diesel::table! {
 diesel::joinable!(tokens -> tenants (tenant_id));
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(groups -> tenants (tenant_id));
-diesel::joinable!(user_emails -> users (user_id));
-diesel::joinable!(memberships -> groups (group_id));
-diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(user_emails -> tenants (tenant_id));
+diesel::joinable!(memberships -> tenants (tenant_id));
 diesel::joinable!(events -> tenants (tenant_id));
 diesel::joinable!(inexact_resources -> tenants (tenant_id));
 

@@ -141,12 +141,12 @@ const INDEXED: &[(Kind, &str, &str)] = &[
     (
         Kind::User,
         r#"emails.value eq "a@b.c""#,
-        "user_emails_value",
+        "ue USING PRIMARY KEY|user_emails_pkey",
     ),
     (
         Kind::User,
         r#"emails[type eq "work" and value eq "a@b.c"]"#,
-        "user_emails_value",
+        "ue USING PRIMARY KEY|user_emails_pkey",
     ),
     (Kind::User, r#"active eq true"#, "users_active"),
     (
@@ -184,7 +184,7 @@ fn assert_indexed(conn: &mut DbConnection) {
     // And `id eq` is a key lookup (primary key, or the (tenant, id) index).
     let plan = plan(conn, Kind::User, r#"id eq "u1""#);
     assert!(
-        ["sqlite_autoindex_users_1", "users_pkey", "users_tenant_id"]
+        ["sqlite_autoindex_users_1", "users_pkey"]
             .iter()
             .any(|index| plan.contains(index)),
         "{plan}"
@@ -248,13 +248,13 @@ fn postgres_core_lookups_can_use_indexes() {
              'ext' || i, 'Name ' || i, 'name ' || i, i % 2 = 0, '{}', '{}', true, 1, now(), \
              timestamp '2026-01-01' + i * interval '1 minute' \
              FROM generate_series(1, 3000) i",
-            "INSERT INTO user_emails SELECT 'u' || i, 0, 't1', 'user' || i || '@x' \
+            "INSERT INTO user_emails SELECT 't1', 'user' || i || '@x', 'u' || i \
              FROM generate_series(1, 3000) i",
             "INSERT INTO groups (id, tenant_id, display_name, display_name_folded, resource, \
              filter_doc, filter_exact, version, created, last_modified) SELECT 'g' || i, 't1', \
              'Group ' || i, 'group ' || i, '{}', '{}', true, 1, now(), now() \
              FROM generate_series(1, 30) i",
-            "INSERT INTO memberships SELECT 'g' || (i % 30 + 1), 'u' || i \
+            "INSERT INTO memberships SELECT 't1', 'g' || (i % 30 + 1), 'u' || i \
              FROM generate_series(1, 3000) i",
             "ANALYZE",
             "SET enable_seqscan = off",

@@ -74,7 +74,7 @@ fn inexact_matches(
     let groups = rows_to_groups(tx.load::<GroupRow>(sql)?)?;
     let mut matched = Vec::new();
     for group in groups {
-        let members = all_members(tx, &group.id)?;
+        let members = all_members(tx, tenant_id, &group.id)?;
         if filter.matches(&render::group(&group, Some(&members), base_url)) {
             matched.push(group.id);
         }
@@ -103,6 +103,7 @@ pub(super) fn list(
     let order = query::order(Kind::Group, tx.dialect(), q.sort)?;
     let page = query::fetch_page::<GroupRow>(
         tx,
+        tenant_id,
         GROUP_COLUMNS,
         &condition,
         &order,
@@ -126,12 +127,14 @@ fn require_group(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<(), Store
     }
 }
 
-fn member_select(group_id: &str) -> Sql {
+fn member_select(tenant_id: &str, group_id: &str) -> Sql {
     let mut sql = Sql::from(
         "SELECT m.user_id AS a, u.display_name AS b FROM memberships m JOIN users u \
-         ON u.id = m.user_id WHERE m.group_id = ",
+         ON u.tenant_id = m.tenant_id AND u.id = m.user_id WHERE m.tenant_id = ",
     );
-    sql.text(group_id);
+    sql.text(tenant_id)
+        .push(" AND m.group_id = ")
+        .text(group_id);
     sql
 }
 
@@ -144,8 +147,12 @@ fn to_members(rows: Vec<TextOptRow>) -> Vec<MemberRef> {
         .collect()
 }
 
-fn all_members(tx: &mut Tx<'_>, group_id: &str) -> Result<Vec<MemberRef>, StoreError> {
-    let mut sql = member_select(group_id);
+fn all_members(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    group_id: &str,
+) -> Result<Vec<MemberRef>, StoreError> {
+    let mut sql = member_select(tenant_id, group_id);
     sql.push(" ORDER BY m.user_id");
     Ok(to_members(tx.load::<TextOptRow>(sql)?))
 }
@@ -167,13 +174,18 @@ pub(super) fn members(
     // The offset is skipped in the membership index alone; only the page's
     // members are joined with their users.
     let mut sql = Sql::from(
-        "SELECT m.user_id AS a, u.display_name AS b FROM (SELECT user_id FROM memberships \
-         WHERE group_id = ",
+        "SELECT m.user_id AS a, u.display_name AS b FROM (SELECT tenant_id, user_id \
+         FROM memberships WHERE tenant_id = ",
     );
-    sql.text(group_id)
+    sql.text(tenant_id)
+        .push(" AND group_id = ")
+        .text(group_id)
         .push(" ORDER BY user_id")
         .limit(count, offset)
-        .push(") m JOIN users u ON u.id = m.user_id ORDER BY m.user_id");
+        .push(
+            ") m JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id \
+             ORDER BY m.user_id",
+        );
     Ok(MemberPage {
         members: to_members(tx.load::<TextOptRow>(sql)?),
         total,
@@ -186,8 +198,11 @@ pub(super) fn member_ids(
     group_id: &str,
 ) -> Result<Vec<String>, StoreError> {
     require_group(tx, tenant_id, group_id)?;
-    let mut sql = Sql::from("SELECT m.user_id AS id FROM memberships m WHERE m.group_id = ");
-    sql.text(group_id).push(" ORDER BY m.user_id");
+    let mut sql = Sql::from("SELECT m.user_id AS id FROM memberships m WHERE m.tenant_id = ");
+    sql.text(tenant_id)
+        .push(" AND m.group_id = ")
+        .text(group_id)
+        .push(" ORDER BY m.user_id");
     Ok(tx.load::<IdRow>(sql)?.into_iter().map(|r| r.id).collect())
 }
 
@@ -197,10 +212,7 @@ pub(super) fn is_member(
     group_id: &str,
     user_id: &str,
 ) -> Result<bool, StoreError> {
-    let mut sql = Sql::from(
-        "SELECT m.user_id AS id FROM memberships m JOIN groups g ON g.id = m.group_id \
-         WHERE g.tenant_id = ",
-    );
+    let mut sql = Sql::from("SELECT m.user_id AS id FROM memberships m WHERE m.tenant_id = ");
     sql.text(tenant_id)
         .push(" AND m.group_id = ")
         .text(group_id)
@@ -218,7 +230,8 @@ pub(crate) fn groups_of_users(
     for chunk in sorted_unique(user_ids).chunks(CHUNK) {
         let mut sql = Sql::from(
             "SELECT m.user_id AS a, g.id AS b, g.display_name AS c FROM memberships m \
-             JOIN groups g ON g.id = m.group_id WHERE g.tenant_id = ",
+             JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id \
+             WHERE m.tenant_id = ",
         );
         sql.text(tenant_id)
             .push(" AND m.user_id IN ")
@@ -365,7 +378,9 @@ pub(super) fn update(tx: &mut Tx<'_>, update: &GroupUpdate) -> Result<Group, Sto
     push_scim_values(&mut sql, &p, &folded);
     sql.push("), version = version + 1, last_modified = ")
         .time(to_db(update.now))
-        .push(" WHERE id = ")
+        .push(" WHERE tenant_id = ")
+        .text(&update.tenant_id)
+        .push(" AND id = ")
         .text(&update.id);
     tx.execute_unique(sql, "displayName")?;
     record_exactness(
@@ -390,16 +405,20 @@ pub(super) fn delete(
     let cur = current(tx, tenant_id, id)?;
     check_version(expected_version, cur.version)?;
     record_exactness(tx, Kind::Group, tenant_id, id, Some(cur.exact), None)?;
-    let mut members = Sql::from("DELETE FROM memberships WHERE group_id = ");
-    members.text(id).push(" RETURNING user_id AS id");
+    let mut members = Sql::from("DELETE FROM memberships WHERE tenant_id = ");
+    members
+        .text(tenant_id)
+        .push(" AND group_id = ")
+        .text(id)
+        .push(" RETURNING user_id AS id");
     let mut former: Vec<String> = tx
         .load::<IdRow>(members)?
         .into_iter()
         .map(|r| r.id)
         .collect();
     former.sort_unstable();
-    let mut sql = Sql::from("DELETE FROM groups WHERE id = ");
-    sql.text(id);
+    let mut sql = Sql::from("DELETE FROM groups WHERE tenant_id = ");
+    sql.text(tenant_id).push(" AND id = ").text(id);
     tx.execute(sql)?;
     Ok(former)
 }
@@ -494,17 +513,20 @@ pub(super) fn lock(tx: &mut Tx<'_>, tenant_id: &str, ids: &[String]) -> Result<(
 
 fn insert_members(
     tx: &mut Tx<'_>,
+    tenant_id: &str,
     group_id: &str,
     user_ids: &[String],
 ) -> Result<Vec<String>, StoreError> {
     let mut added = Vec::new();
-    for chunk in user_ids.chunks(CHUNK) {
-        let mut sql = Sql::from("INSERT INTO memberships (group_id, user_id) VALUES ");
+    for chunk in user_ids.chunks(CHUNK / 3) {
+        let mut sql = Sql::from("INSERT INTO memberships (tenant_id, group_id, user_id) VALUES ");
         for (i, user_id) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
             }
             sql.push("(")
+                .text(tenant_id)
+                .push(", ")
                 .text(group_id)
                 .push(", ")
                 .text(user_id.as_str())
@@ -520,13 +542,16 @@ fn insert_members(
 
 fn delete_members(
     tx: &mut Tx<'_>,
+    tenant_id: &str,
     group_id: &str,
     user_ids: &[String],
 ) -> Result<Vec<String>, StoreError> {
     let mut removed = Vec::new();
     for chunk in user_ids.chunks(CHUNK) {
-        let mut sql = Sql::from("DELETE FROM memberships WHERE group_id = ");
-        sql.text(group_id)
+        let mut sql = Sql::from("DELETE FROM memberships WHERE tenant_id = ");
+        sql.text(tenant_id)
+            .push(" AND group_id = ")
+            .text(group_id)
             .push(" AND user_id IN ")
             .text_list(chunk)
             .push(" RETURNING user_id AS id");
@@ -547,7 +572,7 @@ pub(super) fn add_members(
     let version = current_version(tx, tenant_id, group_id)?;
     let ids = sorted_unique(user_ids);
     lock_live_users(tx, tenant_id, &ids)?;
-    let added = insert_members(tx, group_id, &ids)?;
+    let added = insert_members(tx, tenant_id, group_id, &ids)?;
     let version = bump_one(tx, tenant_id, group_id, version, (&added, &[]), now)?;
     Ok(MembershipChange {
         added,
@@ -565,7 +590,7 @@ pub(super) fn remove_members(
 ) -> Result<MembershipChange, StoreError> {
     tx.enter(tenant_id)?;
     let version = current_version(tx, tenant_id, group_id)?;
-    let removed = delete_members(tx, group_id, &sorted_unique(user_ids))?;
+    let removed = delete_members(tx, tenant_id, group_id, &sorted_unique(user_ids))?;
     let version = bump_one(tx, tenant_id, group_id, version, (&[], &removed), now)?;
     Ok(MembershipChange {
         added: Vec::new(),
@@ -597,8 +622,8 @@ pub(super) fn replace_members(
         .filter(|id| !current.contains(*id))
         .cloned()
         .collect();
-    let removed = delete_members(tx, group_id, &to_remove)?;
-    let added = insert_members(tx, group_id, &to_add)?;
+    let removed = delete_members(tx, tenant_id, group_id, &to_remove)?;
+    let added = insert_members(tx, tenant_id, group_id, &to_add)?;
     let version = bump_one(tx, tenant_id, group_id, version, (&added, &removed), now)?;
     Ok(MembershipChange {
         added,

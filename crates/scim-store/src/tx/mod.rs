@@ -254,17 +254,21 @@ pub(crate) fn record_exactness(
     }
     let mut sql = if listed {
         let mut sql =
-            Sql::from("INSERT INTO inexact_resources (resource_id, tenant_id, kind) VALUES (");
-        sql.text(id)
-            .push(", ")
-            .text(tenant_id)
+            Sql::from("INSERT INTO inexact_resources (tenant_id, kind, resource_id) VALUES (");
+        sql.text(tenant_id)
             .push(", ")
             .text(kind.resource_type())
+            .push(", ")
+            .text(id)
             .push(") ON CONFLICT DO NOTHING");
         sql
     } else {
-        let mut sql = Sql::from("DELETE FROM inexact_resources WHERE resource_id = ");
-        sql.text(id);
+        let mut sql = Sql::from("DELETE FROM inexact_resources WHERE tenant_id = ");
+        sql.text(tenant_id)
+            .push(" AND kind = ")
+            .text(kind.resource_type())
+            .push(" AND resource_id = ")
+            .text(id);
         sql
     };
     tx.execute(std::mem::take(&mut sql))?;

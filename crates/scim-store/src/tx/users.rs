@@ -115,8 +115,15 @@ pub(super) fn list(
         )?);
     }
     let order = query::order(Kind::User, tx.dialect(), q.sort)?;
-    let page =
-        query::fetch_page::<UserRow>(tx, USER_COLUMNS, &condition, &order, q.paging, UserRow::id)?;
+    let page = query::fetch_page::<UserRow>(
+        tx,
+        tenant_id,
+        USER_COLUMNS,
+        &condition,
+        &order,
+        q.paging,
+        UserRow::id,
+    )?;
     Ok(Page {
         items: rows_to_users(page.rows)?,
         total: page.total,
@@ -198,11 +205,9 @@ pub(super) fn batch(
     let (Some(first), Some(last)) = (users.first(), users.last()) else {
         return Ok(Vec::new());
     };
-    // One range scan of the (user_id, group_id) index instead of an IN list.
-    let mut m = Sql::from(
-        "SELECT m.user_id AS a, m.group_id AS b FROM memberships m JOIN users u ON u.id = m.user_id \
-         WHERE u.tenant_id = ",
-    );
+    // One range scan of the (tenant, user, group) index instead of an IN list.
+    let mut m =
+        Sql::from("SELECT m.user_id AS a, m.group_id AS b FROM memberships m WHERE m.tenant_id = ");
     m.text(tenant_id)
         .push(" AND m.user_id >= ")
         .text(first.id.as_str())
@@ -256,25 +261,22 @@ fn insert_emails(
     user_id: &str,
     emails: &[String],
 ) -> Result<(), StoreError> {
-    for (chunk_no, chunk) in emails.chunks(CHUNK / 4).enumerate() {
-        let mut sql = Sql::from(
-            "INSERT INTO user_emails (user_id, position, tenant_id, value_folded) VALUES ",
-        );
+    for chunk in sorted_unique(emails).chunks(CHUNK / 3) {
+        let mut sql =
+            Sql::from("INSERT INTO user_emails (tenant_id, value_folded, user_id) VALUES ");
         for (i, email) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
             }
-            let position = i64::try_from(chunk_no * (CHUNK / 4) + i).unwrap_or(i64::MAX);
             sql.push("(")
-                .text(user_id)
-                .push(", ")
-                .int(position)
-                .push(", ")
                 .text(tenant_id)
                 .push(", ")
                 .text(email.as_str())
+                .push(", ")
+                .text(user_id)
                 .push(")");
         }
+        sql.push(" ON CONFLICT DO NOTHING");
         // One statement text per row count: worth caching for the usual one or two.
         if chunk.len() > 4 {
             sql.no_cache();
@@ -282,6 +284,55 @@ fn insert_emails(
         tx.execute(sql)?;
     }
     Ok(())
+}
+
+/// Deletes a user's e-mail rows, found by their values (from the user's body).
+fn delete_emails(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    user_id: &str,
+    emails: &[String],
+) -> Result<(), StoreError> {
+    for chunk in sorted_unique(emails).chunks(CHUNK) {
+        let mut sql = Sql::from("DELETE FROM user_emails WHERE tenant_id = ");
+        sql.text(tenant_id)
+            .push(" AND value_folded IN ")
+            .text_list(chunk)
+            .push(" AND user_id = ")
+            .text(user_id);
+        tx.execute(sql)?;
+    }
+    Ok(())
+}
+
+fn emails_of(user: &User) -> Vec<String> {
+    user.resource
+        .as_object()
+        .map(doc::email_values)
+        .unwrap_or_default()
+}
+
+/// A user read for update (locked on PostgreSQL), with its folded name and
+/// exactness.
+fn locked(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    id: &str,
+    live_only: bool,
+) -> Result<(User, String, bool), StoreError> {
+    let mut sql = Sql::from(&format!(
+        "SELECT {USER_COLUMNS}, u.user_name_folded AS folded, u.filter_exact AS exact \
+         FROM users u WHERE u.tenant_id = "
+    ));
+    sql.text(tenant_id).push(" AND u.id = ").text(id);
+    if live_only {
+        sql.push(" AND u.deleted_at IS NULL");
+    }
+    dialect::lock_rows(tx.dialect(), &mut sql);
+    let row = tx
+        .first::<LockedUserRow>(sql)?
+        .ok_or_else(|| StoreError::not_found("user", id))?;
+    Ok((row.user.into_model()?, row.folded, row.exact))
 }
 
 pub(super) fn insert(tx: &mut Tx<'_>, new: &NewUser) -> Result<User, StoreError> {
@@ -386,20 +437,7 @@ fn check_version(expected: Option<i64>, actual: i64) -> Result<(), StoreError> {
 
 pub(super) fn update(tx: &mut Tx<'_>, update: &UserUpdate) -> Result<User, StoreError> {
     tx.enter(&update.tenant_id)?;
-    let mut sql = Sql::from(&format!(
-        "SELECT {USER_COLUMNS}, u.user_name_folded AS folded, u.filter_exact AS exact \
-         FROM users u WHERE u.tenant_id = "
-    ));
-    sql.text(&update.tenant_id)
-        .push(" AND u.id = ")
-        .text(&update.id)
-        .push(" AND u.deleted_at IS NULL");
-    dialect::lock_rows(tx.dialect(), &mut sql);
-    let locked = tx
-        .first::<LockedUserRow>(sql)?
-        .ok_or_else(|| StoreError::not_found("user", &update.id))?;
-    let (old_folded, old_exact) = (locked.folded, locked.exact);
-    let old = locked.user.into_model()?;
+    let (old, old_folded, old_exact) = locked(tx, &update.tenant_id, &update.id, true)?;
     check_version(update.expected_version, old.version)?;
     let p = doc::prepare(Kind::User, &update.resource)?;
     let folded = fold(&p.name);
@@ -438,19 +476,15 @@ pub(super) fn update(tx: &mut Tx<'_>, update: &UserUpdate) -> Result<User, Store
     }
     sql.push(", version = version + 1, last_modified = ")
         .time(now)
-        .push(" WHERE id = ")
+        .push(" WHERE tenant_id = ")
+        .text(&update.tenant_id)
+        .push(" AND id = ")
         .text(&update.id);
     tx.execute(sql)?;
     // Most changes (a title, a department, active) leave the e-mails alone.
-    let old_emails = old
-        .resource
-        .as_object()
-        .map(doc::email_values)
-        .unwrap_or_default();
+    let old_emails = emails_of(&old);
     if old_emails != p.emails {
-        let mut delete = Sql::from("DELETE FROM user_emails WHERE user_id = ");
-        delete.text(&update.id);
-        tx.execute(delete)?;
+        delete_emails(tx, &update.tenant_id, &update.id, &old_emails)?;
         insert_emails(tx, &update.tenant_id, &update.id, &p.emails)?;
     }
     record_exactness(
@@ -538,8 +572,11 @@ pub(super) fn leave_groups(
     user_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, StoreError> {
-    let mut sql = Sql::from("DELETE FROM memberships WHERE user_id = ");
-    sql.text(user_id).push(" RETURNING group_id AS id");
+    let mut sql = Sql::from("DELETE FROM memberships WHERE tenant_id = ");
+    sql.text(tenant_id)
+        .push(" AND user_id = ")
+        .text(user_id)
+        .push(" RETURNING group_id AS id");
     let mut ids: Vec<String> = tx.load::<IdRow>(sql)?.into_iter().map(|r| r.id).collect();
     ids.sort_unstable();
     bump_groups(tx, tenant_id, &ids, -1, now)?;
@@ -563,7 +600,9 @@ pub(super) fn soft_delete(
     sql.time(now)
         .push(", last_modified = ")
         .time(now)
-        .push(", version = version + 1 WHERE id = ")
+        .push(", version = version + 1 WHERE tenant_id = ")
+        .text(tenant_id)
+        .push(" AND id = ")
         .text(id);
     tx.execute(sql)?;
     Ok(groups)
@@ -576,11 +615,12 @@ pub(super) fn hard_delete(
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, StoreError> {
     tx.enter(tenant_id)?;
-    let cur = current(tx, tenant_id, id, false)?;
+    let (user, _, exact) = locked(tx, tenant_id, id, false)?;
     let groups = leave_groups(tx, tenant_id, id, now)?;
-    record_exactness(tx, Kind::User, tenant_id, id, Some(cur.exact), None)?;
-    let mut sql = Sql::from("DELETE FROM users WHERE id = ");
-    sql.text(id);
+    record_exactness(tx, Kind::User, tenant_id, id, Some(exact), None)?;
+    delete_emails(tx, tenant_id, id, &emails_of(&user))?;
+    let mut sql = Sql::from("DELETE FROM users WHERE tenant_id = ");
+    sql.text(tenant_id).push(" AND id = ").text(id);
     tx.execute(sql)?;
     Ok(groups)
 }

@@ -56,7 +56,7 @@ fn create_and_read(backend: Backend) {
             .unwrap();
         assert_eq!(found.map(|u| u.id), Some("u1".to_owned()), "{spelling}");
     }
-    // Another tenant sees nothing.
+    // Another tenant sees nothing, and may use the same id.
     let other = tenant(&db.store, "beta");
     assert_eq!(
         db.store
@@ -64,6 +64,12 @@ fn create_and_read(backend: Backend) {
             .unwrap(),
         None
     );
+    add_user(&db.store, &other.id, "u1", user_body("Alice"));
+    let mine = db
+        .store
+        .read(|tx| tx.user(&t.id, "u1", Visibility::Live))
+        .unwrap();
+    assert_eq!(mine.map(|u| u.version), Some(1));
 }
 
 fn user_name_is_unique_per_tenant_case_insensitively(backend: Backend) {

@@ -31,9 +31,11 @@ CREATE TABLE tokens (
 );
 CREATE INDEX tokens_tenant_prefix ON tokens (tenant_id, prefix);
 
+-- Users and groups are keyed by (tenant, id): one index serves lookups by id
+-- and a tenant's listing in id order, and ids need only be unique per tenant.
 CREATE TABLE users (
-    id TEXT COLLATE "C" PRIMARY KEY NOT NULL,
     tenant_id TEXT COLLATE "C" NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    id TEXT COLLATE "C" NOT NULL,
     user_name TEXT COLLATE "C" NOT NULL,
     user_name_folded TEXT COLLATE "C" NOT NULL,
     external_id TEXT COLLATE "C",
@@ -58,28 +60,29 @@ CREATE TABLE users (
     lock_role TEXT COLLATE "C",
     lock_by TEXT COLLATE "C",
     lock_at TIMESTAMP,
-    lock_reason TEXT COLLATE "C"
+    lock_reason TEXT COLLATE "C",
+    PRIMARY KEY (tenant_id, id)
 );
 -- userName is unique per tenant among live users, compared after Rust's to_lowercase.
 CREATE UNIQUE INDEX users_user_name ON users (tenant_id, user_name_folded, deletion_key);
-CREATE INDEX users_tenant_id ON users (tenant_id, id);
 CREATE INDEX users_external_id ON users (tenant_id, external_id);
 CREATE INDEX users_display_name ON users (tenant_id, display_name_folded);
 CREATE INDEX users_active ON users (tenant_id, active);
 CREATE INDEX users_last_modified ON users (tenant_id, last_modified);
 
+-- The folded emails.value strings of users, for indexed emails.value filters,
+-- keyed by what filters look up. A user's rows are found through the values kept
+-- in its body, so no second index by user is needed (one B-tree per row written).
 CREATE TABLE user_emails (
-    user_id TEXT COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    position BIGINT NOT NULL,
-    tenant_id TEXT COLLATE "C" NOT NULL,
+    tenant_id TEXT COLLATE "C" NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     value_folded TEXT COLLATE "C" NOT NULL,
-    PRIMARY KEY (user_id, position)
+    user_id TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (tenant_id, value_folded, user_id)
 );
-CREATE INDEX user_emails_value ON user_emails (tenant_id, value_folded);
 
 CREATE TABLE groups (
-    id TEXT COLLATE "C" PRIMARY KEY NOT NULL,
     tenant_id TEXT COLLATE "C" NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    id TEXT COLLATE "C" NOT NULL,
     display_name TEXT COLLATE "C" NOT NULL,
     display_name_folded TEXT COLLATE "C" NOT NULL,
     external_id TEXT COLLATE "C",
@@ -92,28 +95,31 @@ CREATE TABLE groups (
     -- member page knows its total without counting.
     member_count BIGINT NOT NULL DEFAULT 0,
     created TIMESTAMP NOT NULL,
-    last_modified TIMESTAMP NOT NULL
+    last_modified TIMESTAMP NOT NULL,
+    PRIMARY KEY (tenant_id, id)
 );
 CREATE UNIQUE INDEX groups_display_name ON groups (tenant_id, display_name_folded);
-CREATE INDEX groups_tenant_id ON groups (tenant_id, id);
 CREATE INDEX groups_external_id ON groups (tenant_id, external_id);
 CREATE INDEX groups_last_modified ON groups (tenant_id, last_modified);
 
 CREATE TABLE memberships (
-    group_id TEXT COLLATE "C" NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
-    user_id TEXT COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    PRIMARY KEY (group_id, user_id)
+    tenant_id TEXT COLLATE "C" NOT NULL,
+    group_id TEXT COLLATE "C" NOT NULL,
+    user_id TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (tenant_id, group_id, user_id),
+    FOREIGN KEY (tenant_id, group_id) REFERENCES groups (tenant_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
 );
-CREATE INDEX memberships_user ON memberships (user_id, group_id);
+CREATE INDEX memberships_user ON memberships (tenant_id, user_id, group_id);
 
 -- The users and groups stored with filter_exact = false (see src/doc.rs): filters
 -- are evaluated in Rust for exactly these rows. Almost always empty.
 CREATE TABLE inexact_resources (
-    resource_id TEXT COLLATE "C" PRIMARY KEY NOT NULL,
     tenant_id TEXT COLLATE "C" NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
-    kind TEXT COLLATE "C" NOT NULL
+    kind TEXT COLLATE "C" NOT NULL,
+    resource_id TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (tenant_id, kind, resource_id)
 );
-CREATE INDEX inexact_resources_tenant ON inexact_resources (tenant_id, kind);
 
 CREATE TABLE events (
     tenant_id TEXT COLLATE "C" NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
