@@ -21,7 +21,7 @@ use crate::roles::{GuardPolicy, event, recompute, snapshot};
 use crate::service::Provisioning;
 use crate::tenant::{TenantContext, TenantSettings, default_catalogue, default_rules};
 use crate::token;
-use crate::users::new_id;
+use crate::users::{find_user, new_id};
 
 /// Users loaded per batch when a whole tenant is decided (previews, rule edits).
 const STREAM_BATCH: u64 = 2000;
@@ -341,6 +341,14 @@ fn issue_token(
         token: TokenInfo::from_row(&row),
         secret: issued.secret,
     })
+}
+
+/// A lock being set or cleared, with the event that records it.
+struct LockChange<'a> {
+    lock: Option<&'a RoleLock>,
+    kind: EventKind,
+    before: Option<Value>,
+    after: Option<Value>,
 }
 
 impl Provisioning {
@@ -663,12 +671,7 @@ impl Provisioning {
     /// The full explanation of a user's role.
     pub fn explain_user(&self, tenant: &TenantContext, user_id: &str) -> Result<Value> {
         let (user, groups) = self.read(|tx| {
-            let user = tx
-                .user(&tenant.id, user_id, Visibility::IncludeDeleted)?
-                .ok_or_else(|| Error::NotFound {
-                    resource: "User",
-                    id: user_id.to_owned(),
-                })?;
+            let user = find_user(tx, &tenant.id, user_id, Visibility::IncludeDeleted)?;
             let groups = tx.groups_of_user(&tenant.id, user_id)?;
             Ok((user, groups))
         })?;
@@ -698,12 +701,7 @@ impl Provisioning {
             // The catalogue and rules as committed now, kept until this commits.
             let fresh = self.current_context(tx, &tenant.id)?;
             tx.lock_users(&tenant.id, &[user_id.to_owned()])?;
-            let user = tx
-                .user(&tenant.id, user_id, Visibility::IncludeDeleted)?
-                .ok_or_else(|| Error::NotFound {
-                    resource: "User",
-                    id: user_id.to_owned(),
-                })?;
+            let user = find_user(tx, &tenant.id, user_id, Visibility::IncludeDeleted)?;
             let role = role
                 .map(str::to_owned)
                 .or_else(|| user.role.clone())
@@ -719,33 +717,14 @@ impl Provisioning {
                 at: now,
                 reason: reason.map(str::to_owned),
             };
-            tx.set_user_lock(&tenant.id, user_id, Some(&lock))?;
-            event(
-                tx,
-                &tenant.id,
-                ctx,
-                now,
-                EventKind::LockSet,
-                ("User", user_id),
-                user.lock.as_ref().map(|l| json!({"role": l.role})),
-                Some(json!({"role": role, "by": lock.by, "reason": lock.reason})),
-            )?;
-            recompute(
-                tx,
-                self,
-                tenant,
-                ctx,
-                &[user_id.to_owned()],
-                GuardPolicy::Enforce,
-                now,
-            )?;
-            let user = tx
-                .user(&tenant.id, user_id, Visibility::IncludeDeleted)?
-                .ok_or_else(|| Error::NotFound {
-                    resource: "User",
-                    id: user_id.to_owned(),
-                })?;
-            Ok(sub_account(&user))
+            let after = json!({"role": role, "by": lock.by, "reason": lock.reason});
+            let change = LockChange {
+                lock: Some(&lock),
+                kind: EventKind::LockSet,
+                before: user.lock.as_ref().map(|l| json!({"role": l.role})),
+                after: Some(after),
+            };
+            self.change_lock(tx, tenant, ctx, user_id, change, now)
         })
     }
 
@@ -759,42 +738,55 @@ impl Provisioning {
         let now = self.now();
         self.write(|tx| {
             tx.lock_users(&tenant.id, &[user_id.to_owned()])?;
-            let user = tx
-                .user(&tenant.id, user_id, Visibility::IncludeDeleted)?
-                .ok_or_else(|| Error::NotFound {
-                    resource: "User",
-                    id: user_id.to_owned(),
-                })?;
-            if let Some(lock) = &user.lock {
-                tx.set_user_lock(&tenant.id, user_id, None)?;
-                event(
-                    tx,
-                    &tenant.id,
-                    ctx,
-                    now,
-                    EventKind::LockCleared,
-                    ("User", user_id),
-                    Some(json!({"role": lock.role})),
-                    None,
-                )?;
-                recompute(
-                    tx,
-                    self,
-                    tenant,
-                    ctx,
-                    &[user_id.to_owned()],
-                    GuardPolicy::Enforce,
-                    now,
-                )?;
+            let user = find_user(tx, &tenant.id, user_id, Visibility::IncludeDeleted)?;
+            match &user.lock {
+                Some(lock) => {
+                    let change = LockChange {
+                        lock: None,
+                        kind: EventKind::LockCleared,
+                        before: Some(json!({"role": lock.role})),
+                        after: None,
+                    };
+                    self.change_lock(tx, tenant, ctx, user_id, change, now)
+                }
+                None => Ok(sub_account(&user)),
             }
-            let user = tx
-                .user(&tenant.id, user_id, Visibility::IncludeDeleted)?
-                .ok_or_else(|| Error::NotFound {
-                    resource: "User",
-                    id: user_id.to_owned(),
-                })?;
-            Ok(sub_account(&user))
         })
+    }
+
+    /// Stores the changed lock, records its event and recomputes the user's
+    /// role, in the caller's transaction.
+    fn change_lock(
+        &self,
+        tx: &mut dyn WriteTx,
+        tenant: &TenantContext,
+        ctx: &RequestContext,
+        user_id: &str,
+        change: LockChange<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<SubAccount> {
+        tx.set_user_lock(&tenant.id, user_id, change.lock)?;
+        event(
+            tx,
+            &tenant.id,
+            ctx,
+            now,
+            change.kind,
+            ("User", user_id),
+            change.before,
+            change.after,
+        )?;
+        recompute(
+            tx,
+            self,
+            tenant,
+            ctx,
+            &[user_id.to_owned()],
+            GuardPolicy::Enforce,
+            now,
+        )?;
+        let user = find_user(tx, &tenant.id, user_id, Visibility::IncludeDeleted)?;
+        Ok(sub_account(&user))
     }
 
     /// The sub-accounts list: every provisioned user with status, role, why, lock
@@ -835,13 +827,8 @@ impl Provisioning {
 
     /// One user of the sub-accounts list.
     pub fn sub_account(&self, tenant: &TenantContext, user_id: &str) -> Result<SubAccount> {
-        let user = self.read(|tx| {
-            tx.user(&tenant.id, user_id, Visibility::IncludeDeleted)?
-                .ok_or_else(|| Error::NotFound {
-                    resource: "User",
-                    id: user_id.to_owned(),
-                })
-        })?;
+        let user =
+            self.read(|tx| find_user(tx, &tenant.id, user_id, Visibility::IncludeDeleted))?;
         Ok(sub_account(&user))
     }
 
@@ -986,12 +973,7 @@ impl Provisioning {
     /// The decision the engine gives a user now (for tests and tools).
     pub fn decide_user(&self, tenant: &TenantContext, user_id: &str) -> Result<Decision> {
         let snap = self.read(|tx| {
-            let user = tx
-                .user(&tenant.id, user_id, Visibility::IncludeDeleted)?
-                .ok_or_else(|| Error::NotFound {
-                    resource: "User",
-                    id: user_id.to_owned(),
-                })?;
+            let user = find_user(tx, &tenant.id, user_id, Visibility::IncludeDeleted)?;
             let groups = tx
                 .groups_of_user(&tenant.id, user_id)?
                 .into_iter()

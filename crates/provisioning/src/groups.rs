@@ -11,7 +11,7 @@ use scim_proto::normalize::normalize_resource;
 use scim_proto::patch::{MemberChange, PatchRequest, apply, split_member_changes};
 use scim_proto::schema::GROUP_RESOURCE;
 use scim_store::{
-    EventKind, Group, GroupUpdate, ListQuery, MemberRef, MembershipChange, NewGroup, StoreError,
+    EventKind, Group, GroupUpdate, MemberRef, MembershipChange, NewGroup, ReadTx, StoreError,
     WriteTx,
 };
 use serde_json::{Value, json};
@@ -95,13 +95,42 @@ fn record_membership(
     Ok(())
 }
 
-/// The group body changed: a rename or another update.
-fn body_event_kind(before: &Value, after: &Value) -> EventKind {
-    if before.get("displayName") == after.get("displayName") {
+/// Stores the group's new body, if it differs from `current`'s, with its event:
+/// a rename or another update.
+fn update_body(
+    tx: &mut dyn WriteTx,
+    tenant: &TenantContext,
+    ctx: &RequestContext,
+    now: DateTime<Utc>,
+    current: &Group,
+    resource: &Value,
+) -> Result<()> {
+    if *resource == current.resource {
+        return Ok(());
+    }
+    tx.update_group(&GroupUpdate {
+        tenant_id: tenant.id.clone(),
+        id: current.id.clone(),
+        expected_version: Some(current.version),
+        resource: resource.clone(),
+        now,
+    })?;
+    let kind = if current.resource.get("displayName") == resource.get("displayName") {
         EventKind::GroupUpdated
     } else {
         EventKind::GroupRenamed
-    }
+    };
+    event(
+        tx,
+        &tenant.id,
+        ctx,
+        now,
+        kind,
+        ("Group", &current.id),
+        Some(current.resource.clone()),
+        Some(resource.clone()),
+    )?;
+    Ok(())
 }
 
 /// Membership writes that skip ids naming no user of the tenant: the rest of the
@@ -129,7 +158,7 @@ fn known_members(
 }
 
 fn all_members(
-    tx: &mut dyn WriteTx,
+    tx: &mut dyn ReadTx,
     tenant: &TenantContext,
     group_id: &str,
 ) -> Result<Vec<MemberRef>> {
@@ -215,8 +244,7 @@ impl Provisioning {
                 id: id.to_owned(),
             })?;
             let members = if with_members {
-                let total = tx.members(&tenant.id, id, 0, 1)?.total;
-                Some(tx.members(&tenant.id, id, 0, total.max(1))?.members)
+                Some(all_members(tx, tenant, id)?)
             } else {
                 None
             };
@@ -234,35 +262,17 @@ impl Provisioning {
         let parsed = parse(request, &GROUP_RESOURCE, &self.options, ctx)?;
         let ctx: &RequestContext = ctx;
         self.read(|tx| {
-            let page = tx.groups(
-                &tenant.id,
-                &ListQuery {
-                    filter: parsed.filter.as_ref(),
-                    sort: parsed.sort.as_ref(),
-                    paging: &parsed.paging,
-                    base_url: Some(&ctx.base_url),
-                },
-            )?;
+            let page = tx.groups(&tenant.id, &parsed.store_query(&ctx.base_url))?;
             let mut resources = Vec::with_capacity(page.items.len());
             for group in &page.items {
                 let members = if request.with_memberships {
-                    let total = tx.members(&tenant.id, &group.id, 0, 1)?.total;
-                    Some(tx.members(&tenant.id, &group.id, 0, total.max(1))?.members)
+                    Some(all_members(tx, tenant, &group.id)?)
                 } else {
                     None
                 };
                 resources.push(render::group(group, members.as_deref(), &ctx.base_url).resource);
             }
-            Ok(ListResult {
-                total: page.total,
-                start_index: match parsed.paging {
-                    scim_store::Paging::Index { start_index, .. } => Some(start_index.max(1)),
-                    scim_store::Paging::Cursor { .. } => None,
-                },
-                resources,
-                next_cursor: page.next_cursor,
-                previous_cursor: page.previous_cursor,
-            })
+            Ok(parsed.result(page, resources))
         })
     }
 
@@ -293,26 +303,7 @@ impl Provisioning {
             tx.lock_groups(&tenant.id, &[id.to_owned()])?;
             let current = live_group(tx, tenant, id)?;
             check_version(&current, expected_version)?;
-            if resource != current.resource {
-                tx.update_group(&GroupUpdate {
-                    tenant_id: tenant.id.clone(),
-                    id: id.to_owned(),
-                    expected_version: Some(current.version),
-                    resource: resource.clone(),
-                    now,
-                })?;
-                let kind = body_event_kind(&current.resource, &resource);
-                event(
-                    tx,
-                    &tenant.id,
-                    ctx,
-                    now,
-                    kind,
-                    ("Group", id),
-                    Some(current.resource.clone()),
-                    Some(resource.clone()),
-                )?;
-            }
+            update_body(tx, tenant, ctx, now, &current, &resource)?;
             let change = known_members(tx, tenant, ctx, &members, |tx, ids| {
                 tx.replace_members(&tenant.id, id, ids, now)
             })?;
@@ -380,26 +371,7 @@ impl Provisioning {
                     &options,
                     &mut ctx.compat,
                 )?;
-                if resource != current.resource {
-                    tx.update_group(&GroupUpdate {
-                        tenant_id: tenant.id.clone(),
-                        id: id.to_owned(),
-                        expected_version: Some(current.version),
-                        resource: resource.clone(),
-                        now,
-                    })?;
-                    let kind = body_event_kind(&current.resource, &resource);
-                    event(
-                        tx,
-                        &tenant.id,
-                        ctx,
-                        now,
-                        kind,
-                        ("Group", id),
-                        Some(current.resource.clone()),
-                        Some(resource),
-                    )?;
-                }
+                update_body(tx, tenant, ctx, now, &current, &resource)?;
             }
             let mut affected = BTreeSet::new();
             for change in &changes {

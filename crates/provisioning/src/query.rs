@@ -4,7 +4,7 @@
 use scim_proto::filter::{AttrPath, CompiledFilter, Filter, compile_with};
 use scim_proto::messages::SortOrder;
 use scim_proto::schema::ResourceType;
-use scim_store::{Paging, SortBy};
+use scim_store::{ListQuery, Page, Paging, SortBy};
 use serde_json::Value;
 
 use crate::context::RequestContext;
@@ -51,6 +51,33 @@ pub(crate) struct ParsedQuery {
     pub(crate) filter: Option<CompiledFilter>,
     pub(crate) sort: Option<SortBy>,
     pub(crate) paging: Paging,
+}
+
+impl ParsedQuery {
+    /// The store query; `base_url` is what `meta.location` and `$ref` values
+    /// start with.
+    pub(crate) fn store_query<'q>(&'q self, base_url: &'q str) -> ListQuery<'q> {
+        ListQuery {
+            filter: self.filter.as_ref(),
+            sort: self.sort.as_ref(),
+            paging: &self.paging,
+            base_url: Some(base_url),
+        }
+    }
+
+    /// The list result of a store `page` whose items became `resources`.
+    pub(crate) fn result<T>(&self, page: Page<T>, resources: Vec<Value>) -> ListResult {
+        ListResult {
+            total: page.total,
+            start_index: match self.paging {
+                Paging::Index { start_index, .. } => Some(start_index.max(1)),
+                Paging::Cursor { .. } => None,
+            },
+            resources,
+            next_cursor: page.next_cursor,
+            previous_cursor: page.previous_cursor,
+        }
+    }
 }
 
 pub(crate) fn parse(

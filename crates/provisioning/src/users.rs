@@ -3,7 +3,7 @@
 use scim_proto::normalize::normalize_resource;
 use scim_proto::patch::{PatchRequest, apply};
 use scim_proto::schema::USER_RESOURCE;
-use scim_store::{EventKind, ListQuery, NewUser, User, UserUpdate, Visibility, WriteTx};
+use scim_store::{EventKind, NewUser, ReadTx, User, UserUpdate, Visibility, WriteTx};
 use serde_json::{Value, json};
 
 use crate::context::RequestContext;
@@ -51,12 +51,22 @@ pub(crate) fn check_version(version: i64, expected: Option<&[i64]>) -> Result<()
     }
 }
 
-fn live_user(tx: &mut dyn WriteTx, tenant: &TenantContext, id: &str) -> Result<User> {
-    tx.user(&tenant.id, id, Visibility::Live)?
+/// The user `id` as `visibility` shows it, or the SCIM 404.
+pub(crate) fn find_user(
+    tx: &mut dyn ReadTx,
+    tenant_id: &str,
+    id: &str,
+    visibility: Visibility,
+) -> Result<User> {
+    tx.user(tenant_id, id, visibility)?
         .ok_or_else(|| Error::NotFound {
             resource: "User",
             id: id.to_owned(),
         })
+}
+
+fn live_user(tx: &mut dyn WriteTx, tenant: &TenantContext, id: &str) -> Result<User> {
+    find_user(tx, &tenant.id, id, Visibility::Live)
 }
 
 impl Provisioning {
@@ -111,12 +121,7 @@ impl Provisioning {
         with_groups: bool,
     ) -> Result<ScimResource> {
         self.read(|tx| {
-            let user =
-                tx.user(&tenant.id, id, Visibility::Live)?
-                    .ok_or_else(|| Error::NotFound {
-                        resource: "User",
-                        id: id.to_owned(),
-                    })?;
+            let user = find_user(tx, &tenant.id, id, Visibility::Live)?;
             let groups = if with_groups {
                 Some(tx.groups_of_user(&tenant.id, id)?)
             } else {
@@ -136,15 +141,7 @@ impl Provisioning {
         let parsed = parse(request, &USER_RESOURCE, &self.options, ctx)?;
         let ctx: &RequestContext = ctx;
         self.read(|tx| {
-            let page = tx.users(
-                &tenant.id,
-                &ListQuery {
-                    filter: parsed.filter.as_ref(),
-                    sort: parsed.sort.as_ref(),
-                    paging: &parsed.paging,
-                    base_url: Some(&ctx.base_url),
-                },
-            )?;
+            let page = tx.users(&tenant.id, &parsed.store_query(&ctx.base_url))?;
             let mut groups = if request.with_memberships && !page.items.is_empty() {
                 let ids: Vec<String> = page.items.iter().map(|u| u.id.clone()).collect();
                 tx.groups_of_users(&tenant.id, &ids)?
@@ -164,16 +161,7 @@ impl Provisioning {
                     .resource
                 })
                 .collect();
-            Ok(ListResult {
-                total: page.total,
-                start_index: match parsed.paging {
-                    scim_store::Paging::Index { start_index, .. } => Some(start_index.max(1)),
-                    scim_store::Paging::Cursor { .. } => None,
-                },
-                resources,
-                next_cursor: page.next_cursor,
-                previous_cursor: page.previous_cursor,
-            })
+            Ok(parsed.result(page, resources))
         })
     }
 

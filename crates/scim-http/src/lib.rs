@@ -1,15 +1,22 @@
 //! actix-web routes for SCIM 2.0 and the admin API, mountable with one call.
 //!
 //! ```no_run
+//! use std::sync::Arc;
+//!
 //! use actix_web::{App, HttpServer};
+//! use provisioning::Provisioning;
 //! use scim_http::{ScimState, configure};
-//! # fn state() -> ScimState { unimplemented!() }
-//! # async fn run() -> std::io::Result<()> {
-//! let state = state(); // a ScimState over a provisioning::Provisioning
+//! use scim_store::{Store, StoreOptions};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = Store::open("sqlite://data/scim.db", StoreOptions::default())?;
+//! store.migrate()?;
+//! let state = ScimState::new(Provisioning::new(Arc::new(store)));
 //! HttpServer::new(move || App::new().configure(configure(state.clone())))
 //!     .bind(("127.0.0.1", 8080))?
 //!     .run()
-//!     .await
+//!     .await?;
+//! # Ok(())
 //! # }
 //! ```
 //!

@@ -428,10 +428,24 @@ fn empty() -> ListResult {
 
 // --- Discovery -------------------------------------------------------------------
 
-async fn service_provider_config(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let call = Call::read(&req, &state)?;
+/// Discovery needs only the caller's tenant and token checked; answers the
+/// base URL the documents' `meta.location`s are built from.
+async fn authenticated_base(req: &HttpRequest, state: &ScimState) -> Result<String, ApiError> {
+    let call = Call::read(req, state)?;
     let base = call.base_url.clone();
-    call.run(&state, |_, _, _| Ok(())).await?;
+    call.run(state, |_, _, _| Ok(())).await?;
+    Ok(base)
+}
+
+fn discovery_list(docs: Vec<Value>) -> HttpResponse {
+    json_response(
+        StatusCode::OK,
+        &ListResponse::page(docs.len() as u64, 1, docs),
+    )
+}
+
+async fn service_provider_config(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
+    let base = authenticated_base(&req, &state).await?;
     Ok(json_response(
         StatusCode::OK,
         &state.service_provider_config().document(&base),
@@ -443,20 +457,14 @@ const SCHEMAS: [&scim_proto::schema::Schema; 3] =
 const RESOURCE_TYPES: [&ResourceType; 2] = [&USER_RESOURCE, &GROUP_RESOURCE];
 
 async fn schemas(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let call = Call::read(&req, &state)?;
-    let base = call.base_url.clone();
-    call.run(&state, |_, _, _| Ok(())).await?;
-    let docs: Vec<Value> = SCHEMAS.iter().map(|s| schema_document(s, &base)).collect();
-    Ok(json_response(
-        StatusCode::OK,
-        &ListResponse::page(docs.len() as u64, 1, docs),
+    let base = authenticated_base(&req, &state).await?;
+    Ok(discovery_list(
+        SCHEMAS.iter().map(|s| schema_document(s, &base)).collect(),
     ))
 }
 
 async fn schema(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let call = Call::read(&req, &state)?;
-    let base = call.base_url.clone();
-    call.run(&state, |_, _, _| Ok(())).await?;
+    let base = authenticated_base(&req, &state).await?;
     let id = id_of(&req);
     let schema = SCHEMAS
         .iter()
@@ -469,23 +477,17 @@ async fn schema(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
 }
 
 async fn resource_types(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let call = Call::read(&req, &state)?;
-    let base = call.base_url.clone();
-    call.run(&state, |_, _, _| Ok(())).await?;
-    let docs: Vec<Value> = RESOURCE_TYPES
-        .iter()
-        .map(|r| resource_type_document(r, &base))
-        .collect();
-    Ok(json_response(
-        StatusCode::OK,
-        &ListResponse::page(docs.len() as u64, 1, docs),
+    let base = authenticated_base(&req, &state).await?;
+    Ok(discovery_list(
+        RESOURCE_TYPES
+            .iter()
+            .map(|r| resource_type_document(r, &base))
+            .collect(),
     ))
 }
 
 async fn resource_type(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let call = Call::read(&req, &state)?;
-    let base = call.base_url.clone();
-    call.run(&state, |_, _, _| Ok(())).await?;
+    let base = authenticated_base(&req, &state).await?;
     let id = id_of(&req);
     let rt = RESOURCE_TYPES
         .iter()
@@ -498,8 +500,7 @@ async fn resource_type(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
 }
 
 async fn me(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let call = Call::read(&req, &state)?;
-    call.run(&state, |_, _, _| Ok(())).await?;
+    authenticated_base(&req, &state).await?;
     Err(ApiError::new(
         StatusCode::NOT_IMPLEMENTED,
         "/Me is not supported: tokens authenticate identity providers, not users.",

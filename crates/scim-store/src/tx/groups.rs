@@ -9,14 +9,12 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 
 use super::rows::{CountRow, GROUP_COLUMNS, GroupRow, IdRow, TextOptRow, VersionRow};
-use super::users::check_base_url;
-use super::{CHUNK, Tx, check_id, record_exactness, sorted_unique};
+use super::{CHUNK, Listed, Tx, check_id, record_exactness, sorted_unique};
 use crate::dialect;
 use crate::doc::{self, fold};
 use crate::error::StoreError;
 use crate::model::{
-    Group, GroupRef, GroupUpdate, ListQuery, MemberPage, MemberRef, MembershipChange, NewGroup,
-    Page,
+    Group, GroupRef, GroupUpdate, MemberPage, MemberRef, MembershipChange, NewGroup,
 };
 use crate::query::{self, Kind};
 use crate::render;
@@ -61,61 +59,37 @@ pub(super) fn by_display_name(
         .transpose()
 }
 
-/// Ids of the tenant's inexact groups (see `crate::doc`) that match `filter`,
-/// evaluated in Rust on their rendered form, members included.
-fn inexact_matches(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    filter: &scim_proto::filter::CompiledFilter,
-    base_url: Option<&str>,
-) -> Result<Vec<String>, StoreError> {
-    let mut sql = select();
-    sql.append(query::inexact_where(Kind::Group, tenant_id));
-    let groups = rows_to_groups(tx.load::<GroupRow>(sql)?)?;
-    let mut matched = Vec::new();
-    for group in groups {
-        let members = all_members(tx, tenant_id, &group.id)?;
-        if filter.matches(&render::group(&group, Some(&members), base_url)) {
-            matched.push(group.id);
-        }
-    }
-    Ok(matched)
-}
+impl Listed for GroupRow {
+    type Model = Group;
+    const KIND: Kind = Kind::Group;
+    const COLUMNS: &'static str = GROUP_COLUMNS;
 
-pub(super) fn list(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    q: &ListQuery<'_>,
-) -> Result<Page<Group>, StoreError> {
-    check_base_url(q.base_url)?;
-    let mut condition = query::base_where(Kind::Group, tenant_id, true);
-    if let Some(filter) = q.filter {
-        let rust = inexact_matches(tx, tenant_id, filter, q.base_url)?;
-        condition.push(" AND ").append(query::filter_where(
-            Kind::Group,
-            tx.dialect(),
-            tenant_id,
-            q.base_url,
-            filter,
-            &rust,
-        )?);
+    fn row_id(&self) -> &str {
+        self.id()
     }
-    let order = query::order(Kind::Group, tx.dialect(), q.sort)?;
-    let page = query::fetch_page::<GroupRow>(
-        tx,
-        tenant_id,
-        GROUP_COLUMNS,
-        &condition,
-        &order,
-        q.paging,
-        GroupRow::id,
-    )?;
-    Ok(Page {
-        items: rows_to_groups(page.rows)?,
-        total: page.total,
-        next_cursor: page.next,
-        previous_cursor: page.previous,
-    })
+
+    fn into_models(rows: Vec<Self>) -> Result<Vec<Group>, StoreError> {
+        rows_to_groups(rows)
+    }
+
+    fn inexact_matches(
+        tx: &mut Tx<'_>,
+        tenant_id: &str,
+        filter: &scim_proto::filter::CompiledFilter,
+        base_url: Option<&str>,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut sql = select();
+        sql.append(query::inexact_where(Kind::Group, tenant_id));
+        let groups = rows_to_groups(tx.load::<GroupRow>(sql)?)?;
+        let mut matched = Vec::new();
+        for group in groups {
+            let members = all_members(tx, tenant_id, &group.id)?;
+            if filter.matches(&render::group(&group, Some(&members), base_url)) {
+                matched.push(group.id);
+            }
+        }
+        Ok(matched)
+    }
 }
 
 fn require_group(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<(), StoreError> {

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use diesel::RunQueryDsl;
 use diesel::deserialize::QueryableByName;
+use scim_proto::filter::CompiledFilter;
 use serde_json::Value;
 
 use crate::conn::{DbConnection, MultiBackend};
@@ -25,6 +26,7 @@ use crate::model::{
     NewEvent, NewGroup, NewTenant, NewToken, NewUser, Page, RoleLock, Tenant, TenantUpdate, Token,
     User, UserUpdate, UserWithGroups, Visibility,
 };
+use crate::query;
 use crate::sql::Sql;
 use crate::store::{ReadTx, WriteTx};
 
@@ -236,6 +238,66 @@ struct Entered {
     tenant: Option<Tenant>,
 }
 
+/// A row type the SCIM list queries page through: users or groups.
+pub(super) trait Listed: QueryableByName<MultiBackend> + Sized + 'static {
+    /// What a row becomes.
+    type Model;
+    /// The resource kind (table and alias).
+    const KIND: query::Kind;
+    /// The selected columns.
+    const COLUMNS: &'static str;
+    /// The row's id, the order's tie-breaker.
+    fn row_id(&self) -> &str;
+    /// Rows to models.
+    fn into_models(rows: Vec<Self>) -> Result<Vec<Self::Model>, StoreError>;
+    /// Ids of the tenant's inexact resources (see `crate::doc`) that match
+    /// `filter`, decided in Rust on their rendered form.
+    fn inexact_matches(
+        tx: &mut Tx<'_>,
+        tenant_id: &str,
+        filter: &CompiledFilter,
+        base_url: Option<&str>,
+    ) -> Result<Vec<String>, StoreError>;
+}
+
+/// One page of a SCIM list query: the filter in SQL where it is exact, with the
+/// inexact resources' verdicts from Rust spliced in as id lists.
+pub(super) fn list<R: Listed>(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    q: &ListQuery<'_>,
+) -> Result<Page<R::Model>, StoreError> {
+    users::check_base_url(q.base_url)?;
+    let mut condition = query::base_where(R::KIND, tenant_id, true);
+    if let Some(filter) = q.filter {
+        let rust = R::inexact_matches(tx, tenant_id, filter, q.base_url)?;
+        condition.push(" AND ").append(query::filter_where(
+            R::KIND,
+            tx.dialect(),
+            tenant_id,
+            q.base_url,
+            filter,
+            &rust,
+        )?);
+    }
+    let order = query::order(R::KIND, tx.dialect(), q.sort)?;
+    let page = query::fetch_page::<R>(
+        tx,
+        tenant_id,
+        R::COLUMNS,
+        &condition,
+        &order,
+        q.paging,
+        R::row_id,
+    )?;
+    Ok(Page {
+        items: R::into_models(page.rows)?,
+        total: page.total,
+        next_cursor: page.next,
+        previous_cursor: page.previous,
+    })
+}
+
 /// Keeps `inexact_resources` in step with a row's `filter_exact`: `was` is the
 /// stored value before the change (`None` for a new row), `now` the new one
 /// (`None` when the row is deleted).
@@ -379,7 +441,7 @@ impl ReadTx for Tx<'_> {
     }
 
     fn users(&mut self, tenant_id: &str, query: &ListQuery<'_>) -> Result<Page<User>, StoreError> {
-        users::list(self, tenant_id, query)
+        list::<rows::UserRow>(self, tenant_id, query)
     }
 
     fn admin_users(
@@ -417,7 +479,7 @@ impl ReadTx for Tx<'_> {
         tenant_id: &str,
         query: &ListQuery<'_>,
     ) -> Result<Page<Group>, StoreError> {
-        groups::list(self, tenant_id, query)
+        list::<rows::GroupRow>(self, tenant_id, query)
     }
 
     fn members(

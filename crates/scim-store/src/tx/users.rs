@@ -6,14 +6,15 @@ use serde_json::Value;
 use super::groups::{bump_groups, groups_of_users};
 use super::rows::{CountRow, IdRow, LockedUserRow, PairRow, USER_COLUMNS, UserRow, VersionRow};
 use super::{
-    CHUNK, Tx, check_id, check_json, check_text, record_exactness, sorted_unique, to_json_text,
+    CHUNK, Listed, Tx, check_id, check_json, check_text, record_exactness, sorted_unique,
+    to_json_text,
 };
 use crate::dialect::{self, Dialect};
 use crate::doc::{self, Prepared, fold};
 use crate::error::StoreError;
 use crate::model::{
-    AdminUserQuery, ListQuery, NewUser, Page, RoleLock, User, UserStatus, UserUpdate,
-    UserWithGroups, Visibility,
+    AdminUserQuery, NewUser, Page, RoleLock, User, UserStatus, UserUpdate, UserWithGroups,
+    Visibility,
 };
 use crate::query::{self, Kind};
 use crate::render;
@@ -70,66 +71,42 @@ pub(super) fn by_user_name(
         .transpose()
 }
 
-/// Ids of the tenant's inexact live users (see `crate::doc`) that match `filter`,
-/// evaluated in Rust on their rendered form.
-fn inexact_matches(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    filter: &scim_proto::filter::CompiledFilter,
-    base_url: Option<&str>,
-) -> Result<Vec<String>, StoreError> {
-    let mut sql = select();
-    sql.append(query::inexact_where(Kind::User, tenant_id));
-    let users = rows_to_users(tx.load::<UserRow>(sql)?)?;
-    if users.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
-    let mut groups = groups_of_users(tx, tenant_id, &ids)?;
-    Ok(users
-        .into_iter()
-        .filter(|u| {
-            let groups = groups.remove(&u.id).unwrap_or_default();
-            filter.matches(&render::user(u, &groups, base_url))
-        })
-        .map(|u| u.id)
-        .collect())
-}
+impl Listed for UserRow {
+    type Model = User;
+    const KIND: Kind = Kind::User;
+    const COLUMNS: &'static str = USER_COLUMNS;
 
-pub(super) fn list(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    q: &ListQuery<'_>,
-) -> Result<Page<User>, StoreError> {
-    check_base_url(q.base_url)?;
-    let mut condition = query::base_where(Kind::User, tenant_id, true);
-    if let Some(filter) = q.filter {
-        let rust = inexact_matches(tx, tenant_id, filter, q.base_url)?;
-        condition.push(" AND ").append(query::filter_where(
-            Kind::User,
-            tx.dialect(),
-            tenant_id,
-            q.base_url,
-            filter,
-            &rust,
-        )?);
+    fn row_id(&self) -> &str {
+        self.id()
     }
-    let order = query::order(Kind::User, tx.dialect(), q.sort)?;
-    let page = query::fetch_page::<UserRow>(
-        tx,
-        tenant_id,
-        USER_COLUMNS,
-        &condition,
-        &order,
-        q.paging,
-        UserRow::id,
-    )?;
-    Ok(Page {
-        items: rows_to_users(page.rows)?,
-        total: page.total,
-        next_cursor: page.next,
-        previous_cursor: page.previous,
-    })
+
+    fn into_models(rows: Vec<Self>) -> Result<Vec<User>, StoreError> {
+        rows_to_users(rows)
+    }
+
+    fn inexact_matches(
+        tx: &mut Tx<'_>,
+        tenant_id: &str,
+        filter: &scim_proto::filter::CompiledFilter,
+        base_url: Option<&str>,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut sql = select();
+        sql.append(query::inexact_where(Kind::User, tenant_id));
+        let users = rows_to_users(tx.load::<UserRow>(sql)?)?;
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
+        let mut groups = groups_of_users(tx, tenant_id, &ids)?;
+        Ok(users
+            .into_iter()
+            .filter(|u| {
+                let groups = groups.remove(&u.id).unwrap_or_default();
+                filter.matches(&render::user(u, &groups, base_url))
+            })
+            .map(|u| u.id)
+            .collect())
+    }
 }
 
 pub(crate) fn check_base_url(base_url: Option<&str>) -> Result<(), StoreError> {
