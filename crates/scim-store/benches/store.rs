@@ -11,6 +11,9 @@
 //! (default `sqlite,postgres`) the backends. SQLite lives in a temporary directory
 //! and PostgreSQL (`SCIM_TEST_POSTGRES_URL`, as for the tests) in a temporary
 //! schema; both are removed afterwards. Setup times go to stderr.
+//! `SCIM_BENCH_SQLITE_FILE=/path/bench.db` keeps the SQLite database instead, and
+//! a later run on the same file skips the set-up (filling 1,000,000 users takes
+//! minutes).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(clippy::print_stderr, reason = "setup times are part of the report")]
 
@@ -106,6 +109,10 @@ fn open(backend: &str) -> (Store, Option<tempfile::TempDir>, Option<(String, Str
     };
     match backend {
         "sqlite" => {
+            if let Ok(kept) = std::env::var("SCIM_BENCH_SQLITE_FILE") {
+                let url = format!("sqlite://{kept}");
+                return (Store::open(&url, options).unwrap(), None, None);
+            }
             let dir = tempfile::tempdir().unwrap();
             let url = format!("sqlite://{}", dir.path().join("bench.db").display());
             (Store::open(&url, options).unwrap(), Some(dir), None)
@@ -132,6 +139,20 @@ fn open(backend: &str) -> (Store, Option<tempfile::TempDir>, Option<(String, Str
 fn populate(backend: &str, users: usize) -> Fixture {
     let (store, dir, schema) = open(backend);
     store.migrate().unwrap();
+    let name = format!("{backend}-{}k", users / 1000);
+    let filled = store
+        .read(|tx| tx.user_by_user_name(TENANT, &user_name(users - 1), Visibility::Live))
+        .is_ok_and(|u| u.is_some());
+    if filled {
+        eprintln!("setup {backend}: reusing the {users} users already in SCIM_BENCH_SQLITE_FILE");
+        return Fixture {
+            name,
+            store,
+            users,
+            _dir: dir,
+            schema,
+        };
+    }
     let started = Instant::now();
     let now = Utc::now();
     store
@@ -200,7 +221,7 @@ fn populate(backend: &str, users: usize) -> Fixture {
         (started.elapsed() - users_done).as_secs_f64()
     );
     Fixture {
-        name: format!("{backend}-{}k", users / 1000),
+        name,
         store,
         users,
         _dir: dir,
@@ -248,10 +269,19 @@ fn bench(c: &mut Criterion, f: &Fixture) {
         });
     });
 
-    let mut created = 0_usize;
+    // Ids no earlier run on a kept file used.
+    let mut created = usize::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            % 100_000,
+    )
+    .unwrap()
+        * 1_000_000;
     group.bench_function("create (one transaction each)", |b| {
         b.iter(|| {
-            let i = 10_000_000 + created;
+            let i = 1_000_000_000 + created;
             created += 1;
             f.store
                 .write(|tx| {
@@ -269,7 +299,7 @@ fn bench(c: &mut Criterion, f: &Fixture) {
     });
     group.bench_function("create + event (one transaction each)", |b| {
         b.iter(|| {
-            let i = 10_000_000 + created;
+            let i = 1_000_000_000 + created;
             created += 1;
             f.store
                 .write(|tx| {

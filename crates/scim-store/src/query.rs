@@ -628,16 +628,12 @@ pub(crate) fn filter_where(
     Ok(sql)
 }
 
-/// The condition selecting a tenant's live inexact rows (see `crate::doc`).
-pub(crate) fn inexact_where(kind: Kind, tenant_id: &str) -> Sql {
-    let mut sql = Sql::from(&format!(
-        "{}.id IN (SELECT resource_id FROM inexact_resources WHERE tenant_id = ",
-        kind.alias()
-    ));
-    sql.text(tenant_id)
-        .push(" AND kind = ")
-        .text(kind.resource_type())
-        .push(") AND ")
+/// The condition selecting the live ones of a tenant's inexact rows `ids` (see
+/// `crate::doc`).
+pub(crate) fn inexact_where(kind: Kind, tenant_id: &str, ids: &[String]) -> Sql {
+    let mut sql = Sql::from(&format!("{}.id IN ", kind.alias()));
+    sql.text_list(ids)
+        .push(" AND ")
         .append(base_where(kind, tenant_id, true));
     sql
 }

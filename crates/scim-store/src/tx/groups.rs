@@ -75,11 +75,12 @@ impl Listed for GroupRow {
     fn inexact_matches(
         tx: &mut Tx<'_>,
         tenant_id: &str,
+        inexact: &[String],
         filter: &scim_proto::filter::CompiledFilter,
         base_url: Option<&str>,
     ) -> Result<Vec<String>, StoreError> {
         let mut sql = select();
-        sql.append(query::inexact_where(Kind::Group, tenant_id));
+        sql.append(query::inexact_where(Kind::Group, tenant_id, inexact));
         let groups = rows_to_groups(tx.load::<GroupRow>(sql)?)?;
         let mut matched = Vec::new();
         for group in groups {

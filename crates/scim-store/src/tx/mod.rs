@@ -250,11 +250,13 @@ pub(super) trait Listed: QueryableByName<MultiBackend> + Sized + 'static {
     fn row_id(&self) -> &str;
     /// Rows to models.
     fn into_models(rows: Vec<Self>) -> Result<Vec<Self::Model>, StoreError>;
-    /// Ids of the tenant's inexact resources (see `crate::doc`) that match
-    /// `filter`, decided in Rust on their rendered form.
+    /// Which of `inexact`, the ids of the tenant's inexact resources (see
+    /// `crate::doc`), are live and match `filter`, decided in Rust on their
+    /// rendered form.
     fn inexact_matches(
         tx: &mut Tx<'_>,
         tenant_id: &str,
+        inexact: &[String],
         filter: &CompiledFilter,
         base_url: Option<&str>,
     ) -> Result<Vec<String>, StoreError>;
@@ -270,7 +272,14 @@ pub(super) fn list<R: Listed>(
     users::check_base_url(q.base_url)?;
     let mut condition = query::base_where(R::KIND, tenant_id, true);
     if let Some(filter) = q.filter {
-        let rust = R::inexact_matches(tx, tenant_id, filter, q.base_url)?;
+        // Almost always none: one probe of an empty index range.
+        let inexact = inexact_ids(tx, R::KIND, tenant_id)?;
+        let mut rust = Vec::new();
+        for chunk in inexact.chunks(CHUNK) {
+            rust.extend(R::inexact_matches(
+                tx, tenant_id, chunk, filter, q.base_url,
+            )?);
+        }
         condition.push(" AND ").append(query::filter_where(
             R::KIND,
             tx.dialect(),
@@ -296,6 +305,23 @@ pub(super) fn list<R: Listed>(
         next_cursor: page.next,
         previous_cursor: page.previous,
     })
+}
+
+/// Ids of the tenant's inexact resources of `kind`.
+fn inexact_ids(
+    tx: &mut Tx<'_>,
+    kind: query::Kind,
+    tenant_id: &str,
+) -> Result<Vec<String>, StoreError> {
+    let mut sql = Sql::from("SELECT resource_id AS id FROM inexact_resources WHERE tenant_id = ");
+    sql.text(tenant_id)
+        .push(" AND kind = ")
+        .text(kind.resource_type());
+    Ok(tx
+        .load::<rows::IdRow>(sql)?
+        .into_iter()
+        .map(|row| row.id)
+        .collect())
 }
 
 /// Keeps `inexact_resources` in step with a row's `filter_exact`: `was` is the

@@ -87,11 +87,12 @@ impl Listed for UserRow {
     fn inexact_matches(
         tx: &mut Tx<'_>,
         tenant_id: &str,
+        inexact: &[String],
         filter: &scim_proto::filter::CompiledFilter,
         base_url: Option<&str>,
     ) -> Result<Vec<String>, StoreError> {
         let mut sql = select();
-        sql.append(query::inexact_where(Kind::User, tenant_id));
+        sql.append(query::inexact_where(Kind::User, tenant_id, inexact));
         let users = rows_to_users(tx.load::<UserRow>(sql)?)?;
         if users.is_empty() {
             return Ok(Vec::new());
