@@ -343,6 +343,36 @@ fn issue_token(
     })
 }
 
+/// Stores a change to the tenant row with the event recording it (`before` and
+/// `after` are the changed part).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the change and its event, each needed"
+)]
+fn change_tenant(
+    tx: &mut dyn WriteTx,
+    tenant: &TenantContext,
+    ctx: &RequestContext,
+    now: DateTime<Utc>,
+    update: &TenantUpdate,
+    kind: EventKind,
+    before: &Value,
+    after: &Value,
+) -> Result<()> {
+    tx.update_tenant(&tenant.id, update, now)?;
+    event(
+        tx,
+        &tenant.id,
+        ctx,
+        now,
+        kind,
+        ("Tenant", &tenant.id),
+        Some(before.clone()),
+        Some(after.clone()),
+    )?;
+    Ok(())
+}
+
 /// A lock being set or cleared, with the event that records it.
 struct LockChange<'a> {
     lock: Option<&'a RoleLock>,
@@ -446,23 +476,19 @@ impl Provisioning {
         let before =
             serde_json::to_value(&tenant.settings).map_err(|e| Error::Internal(e.to_string()))?;
         self.write(|tx| {
-            tx.update_tenant(
-                &tenant.id,
-                &TenantUpdate {
-                    settings: Some(value.clone()),
-                    ..TenantUpdate::default()
-                },
-                now,
-            )?;
-            event(
+            let update = TenantUpdate {
+                settings: Some(value.clone()),
+                ..TenantUpdate::default()
+            };
+            change_tenant(
                 tx,
-                &tenant.id,
+                tenant,
                 ctx,
                 now,
+                &update,
                 EventKind::SettingsChanged,
-                ("Tenant", &tenant.id),
-                Some(before.clone()),
-                Some(value.clone()),
+                &before,
+                &value,
             )?;
             Ok(())
         })?;
@@ -584,23 +610,19 @@ impl Provisioning {
                     user.user_name
                 )));
             }
-            tx.update_tenant(
-                &tenant.id,
-                &TenantUpdate {
-                    role_catalogue: Some(value.clone()),
-                    ..TenantUpdate::default()
-                },
-                now,
-            )?;
-            event(
+            let update = TenantUpdate {
+                role_catalogue: Some(value.clone()),
+                ..TenantUpdate::default()
+            };
+            change_tenant(
                 tx,
-                &tenant.id,
+                tenant,
                 ctx,
                 now,
+                &update,
                 EventKind::CatalogueChanged,
-                ("Tenant", &tenant.id),
-                Some(before.clone()),
-                Some(value.clone()),
+                &before,
+                &value,
             )?;
             Ok(())
         })?;
@@ -633,23 +655,19 @@ impl Provisioning {
         let before = serde_json::to_value(tenant.engine.rules())
             .map_err(|e| Error::Internal(e.to_string()))?;
         self.write(|tx| {
-            tx.update_tenant(
-                &tenant.id,
-                &TenantUpdate {
-                    rule_set: Some(value.clone()),
-                    ..TenantUpdate::default()
-                },
-                now,
-            )?;
-            event(
+            let update = TenantUpdate {
+                rule_set: Some(value.clone()),
+                ..TenantUpdate::default()
+            };
+            change_tenant(
                 tx,
-                &tenant.id,
+                tenant,
                 ctx,
                 now,
+                &update,
                 EventKind::RulesChanged,
-                ("Tenant", &tenant.id),
-                Some(before.clone()),
-                Some(value.clone()),
+                &before,
+                &value,
             )?;
             // Everyone is decided again (not only the previewed changes, and
             // including users created since the preview): the stored reasons
@@ -915,7 +933,7 @@ impl Provisioning {
             )?;
             let mut out = Vec::with_capacity(page.items.len());
             for group in page.items {
-                let members = tx.members(&tenant.id, &group.id, 0, 0)?.total;
+                let members = group.member_count;
                 let mapped_roles = rules
                     .rules
                     .iter()
@@ -950,16 +968,14 @@ impl Provisioning {
             let members = tx.member_ids(&tenant.id, group_id)?;
             let mut groups = tx.groups_of_users(&tenant.id, &members)?;
             let mut snaps = Vec::new();
-            for id in &members {
-                if let Some(user) = tx.user(&tenant.id, id, Visibility::IncludeDeleted)? {
-                    let g = groups
-                        .remove(id)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|g| g.group_id)
-                        .collect();
-                    snaps.push(snapshot(&user, g));
-                }
+            for user in tx.users_by_ids(&tenant.id, &members, Visibility::IncludeDeleted)? {
+                let g = groups
+                    .remove(&user.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|g| g.group_id)
+                    .collect();
+                snaps.push(snapshot(&user, g));
             }
             Ok(snaps)
         })?;

@@ -162,10 +162,10 @@ fn all_members(
     tenant: &TenantContext,
     group_id: &str,
 ) -> Result<Vec<MemberRef>> {
-    let first = tx.members(&tenant.id, group_id, 0, 1)?;
     Ok(tx
-        .members(&tenant.id, group_id, 0, first.total.max(1))?
-        .members)
+        .members_of_groups(&tenant.id, &[group_id.to_owned()])?
+        .remove(group_id)
+        .unwrap_or_default())
 }
 
 impl Provisioning {
@@ -263,15 +263,26 @@ impl Provisioning {
         let ctx: &RequestContext = ctx;
         self.read(|tx| {
             let page = tx.groups(&tenant.id, &parsed.store_query(&ctx.base_url))?;
-            let mut resources = Vec::with_capacity(page.items.len());
-            for group in &page.items {
-                let members = if request.with_memberships {
-                    Some(all_members(tx, tenant, &group.id)?)
-                } else {
-                    None
-                };
-                resources.push(render::group(group, members.as_deref(), &ctx.base_url).resource);
-            }
+            // The page's members in one query, like the users' groups.
+            let mut members = if request.with_memberships && !page.items.is_empty() {
+                let ids: Vec<String> = page.items.iter().map(|g| g.id.clone()).collect();
+                tx.members_of_groups(&tenant.id, &ids)?
+            } else {
+                Default::default()
+            };
+            let resources = page
+                .items
+                .iter()
+                .map(|g| {
+                    let m = members.remove(&g.id).unwrap_or_default();
+                    render::group(
+                        g,
+                        request.with_memberships.then_some(m.as_slice()),
+                        &ctx.base_url,
+                    )
+                    .resource
+                })
+                .collect();
             Ok(parsed.result(page, resources))
         })
     }

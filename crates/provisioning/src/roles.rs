@@ -107,11 +107,8 @@ pub(crate) fn recompute(
             .into_iter()
             .map(|(user, refs)| (user, refs.into_iter().map(|g| g.group_id).collect()))
             .collect();
-        for id in chunk {
-            let Some(user) = tx.user(&tenant.id, id, Visibility::IncludeDeleted)? else {
-                continue;
-            };
-            let snap = snapshot(&user, groups.remove(id).unwrap_or_default());
+        for user in tx.users_by_ids(&tenant.id, chunk, Visibility::IncludeDeleted)? {
+            let snap = snapshot(&user, groups.remove(&user.id).unwrap_or_default());
             let decision = tenant.engine.decide(&snap);
             planned.push((user, decision));
         }

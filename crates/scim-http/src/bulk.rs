@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::convert::api_error;
 use crate::error::ApiError;
-use crate::etag::etag;
+use crate::etag::{Precondition, etag};
 use crate::extract::ScimJson;
 use crate::request::Call;
 use crate::scim::json_response;
@@ -73,14 +73,12 @@ fn execute(
     let mut data = op.data.clone().unwrap_or(Value::Null);
     resolve(&mut data, ids).map_err(conflict)?;
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let expected: Option<Vec<i64>> = op.version.as_deref().and_then(|v| {
-        v.trim()
-            .trim_start_matches("W/")
-            .trim_matches('"')
-            .parse::<i64>()
-            .ok()
-            .map(|n| vec![n])
-    });
+    // Read like `If-Match`: a tag that is not ours matches no version (412).
+    let expected = op
+        .version
+        .as_deref()
+        .map(Precondition::parse)
+        .and_then(Precondition::expected_versions);
     let expected = expected.as_deref();
     let bad_path = || {
         ApiError::new(

@@ -27,12 +27,18 @@ impl Precondition {
         }
     }
 
-    /// The single version to require from storage, when there is exactly one.
-    pub fn single_version(&self) -> Option<i64> {
+    /// The versions to require from storage: `None` for `*` (any version).
+    pub fn expected_versions(self) -> Option<Vec<i64>> {
         match self {
-            Precondition::Versions(v) if v.len() == 1 => Some(v[0]),
-            _ => None,
+            Precondition::Any => None,
+            Precondition::Versions(v) => Some(v),
         }
+    }
+
+    /// Parses an entity-tag list (`If-Match`, `If-None-Match`, a bulk operation's
+    /// `version`); tags that are not ours name no version.
+    pub fn parse(value: &str) -> Precondition {
+        parse(value)
     }
 }
 
@@ -81,7 +87,7 @@ mod tests {
         let p = parse("W/\"3\", \"4\" , W/\"other\"");
         assert_eq!(p, Precondition::Versions(vec![3, 4]));
         assert!(p.matches(3) && p.matches(4) && !p.matches(5));
-        assert_eq!(parse("\"7\"").single_version(), Some(7));
+        assert_eq!(parse("\"7\"").expected_versions(), Some(vec![7]));
         assert!(!parse("garbage").matches(1));
     }
 }

@@ -51,10 +51,7 @@ fn resource_response(
 
 /// The expected versions of `If-Match` (`None`: no condition or `*`).
 fn expected_versions(req: &HttpRequest) -> Option<Vec<i64>> {
-    match if_match(req) {
-        None | Some(Precondition::Any) => None,
-        Some(Precondition::Versions(v)) => Some(v),
-    }
+    if_match(req).and_then(Precondition::expected_versions)
 }
 
 fn list_response(result: ListResult, projection: &Projection, rt: &ResourceType) -> HttpResponse {

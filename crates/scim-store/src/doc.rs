@@ -131,13 +131,10 @@ pub(crate) fn prepare(kind: Kind, resource: &Value) -> Result<Prepared, StoreErr
         return Err(StoreError::invalid("a resource must be a JSON object"));
     };
     check_json("resource", resource)?;
-    let (rt, name_attr, relation) = match kind {
-        Kind::User => (&scim_proto::schema::USER_RESOURCE, "userName", "groups"),
-        Kind::Group => (
-            &scim_proto::schema::GROUP_RESOURCE,
-            "displayName",
-            "members",
-        ),
+    let rt = kind.rt();
+    let (name_attr, relation) = match kind {
+        Kind::User => ("userName", "groups"),
+        Kind::Group => ("displayName", "members"),
     };
     let body: Map<String, Value> = input
         .iter()

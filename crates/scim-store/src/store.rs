@@ -12,9 +12,9 @@ use crate::conn::{DbConnection, Manager, Role, Target};
 use crate::dialect::{self, TxKind};
 use crate::error::StoreError;
 use crate::model::{
-    AdminUserQuery, Event, Group, GroupRef, GroupUpdate, ListQuery, MemberPage, MembershipChange,
-    NewEvent, NewGroup, NewTenant, NewToken, NewUser, Page, RoleLock, Tenant, TenantUpdate, Token,
-    User, UserUpdate, UserWithGroups, Visibility,
+    AdminUserQuery, Event, Group, GroupRef, GroupUpdate, ListQuery, MemberPage, MemberRef,
+    MembershipChange, NewEvent, NewGroup, NewTenant, NewToken, NewUser, Page, RoleLock, Tenant,
+    TenantUpdate, Token, User, UserUpdate, UserWithGroups, Visibility,
 };
 use crate::tx::Tx;
 
@@ -486,6 +486,13 @@ pub trait ReadTx {
         id: &str,
         visibility: Visibility,
     ) -> Result<Option<User>, StoreError>;
+    /// The users with these ids, in id order (unknown ids are skipped).
+    fn users_by_ids(
+        &mut self,
+        tenant_id: &str,
+        ids: &[String],
+        visibility: Visibility,
+    ) -> Result<Vec<User>, StoreError>;
     /// The user whose `userName` equals `user_name` case-insensitively (the same
     /// comparison as the filter `userName eq`). With [`Visibility::IncludeDeleted`]
     /// a live user wins over soft-deleted ones, then the newest.
@@ -534,6 +541,13 @@ pub trait ReadTx {
         offset: u64,
         count: u64,
     ) -> Result<MemberPage, StoreError>;
+    /// All members of several groups at once, keyed by group id, each in user-id
+    /// order (groups without members, or unknown, are absent).
+    fn members_of_groups(
+        &mut self,
+        tenant_id: &str,
+        group_ids: &[String],
+    ) -> Result<HashMap<String, Vec<MemberRef>>, StoreError>;
     /// Ids of all members of a group (sorted): the users whose role may depend on it.
     fn member_ids(&mut self, tenant_id: &str, group_id: &str) -> Result<Vec<String>, StoreError>;
     /// Whether the user is a member of the group.

@@ -71,4 +71,30 @@ fn bulk_with_references(backend: Backend) {
     assert_eq!(r.body["Operations"][0]["status"], "409");
 }
 
-both_backends!(bulk_with_references);
+/// An operation's `version` is an `If-Match`: stale or malformed, the operation
+/// fails with 412 and changes nothing; current, it applies.
+fn bulk_versions(backend: Backend) {
+    let server = start(backend);
+    let scim = server.scim();
+    let id = scim.create_user("versioned@contoso.com");
+    let patch = |version: &str| {
+        json!({"method": "PATCH", "path": format!("/Users/{id}"), "version": version,
+               "data": {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                        "Operations": [{"op": "replace", "path": "title", "value": version}]}})
+    };
+    let r = scim.post(
+        "/Bulk",
+        &json!({"schemas": [BULK], "Operations": [patch("W/\"9\""), patch("not-a-tag"), patch("W/\"1\"")]}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let statuses: Vec<&str> = r.body["Operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["412", "412", "200"], "{}", r.text);
+    assert_eq!(scim.get(&format!("/Users/{id}")).body["title"], "W/\"1\"");
+}
+
+both_backends!(bulk_with_references, bulk_versions);

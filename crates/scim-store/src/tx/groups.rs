@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 
 use super::rows::{CountRow, GROUP_COLUMNS, GroupRow, IdRow, TextOptRow, VersionRow};
-use super::{CHUNK, Listed, Tx, check_id, record_exactness, sorted_unique};
+use super::{CHUNK, Listed, Tx, check_id, check_version, record_exactness, sorted_unique};
 use crate::dialect;
 use crate::doc::{self, fold};
 use crate::error::StoreError;
@@ -82,14 +82,16 @@ impl Listed for GroupRow {
         let mut sql = select();
         sql.append(query::inexact_where(Kind::Group, tenant_id, inexact));
         let groups = rows_to_groups(tx.load::<GroupRow>(sql)?)?;
-        let mut matched = Vec::new();
-        for group in groups {
-            let members = all_members(tx, tenant_id, &group.id)?;
-            if filter.matches(&render::group(&group, Some(&members), base_url)) {
-                matched.push(group.id);
-            }
-        }
-        Ok(matched)
+        let ids: Vec<String> = groups.iter().map(|g| g.id.clone()).collect();
+        let mut members = members_of_groups(tx, tenant_id, &ids)?;
+        Ok(groups
+            .into_iter()
+            .filter(|g| {
+                let members = members.remove(&g.id).unwrap_or_default();
+                filter.matches(&render::group(g, Some(&members), base_url))
+            })
+            .map(|g| g.id)
+            .collect())
     }
 }
 
@@ -102,15 +104,42 @@ fn require_group(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<(), Store
     }
 }
 
-fn member_select(tenant_id: &str, group_id: &str) -> Sql {
-    let mut sql = Sql::from(
-        "SELECT m.user_id AS a, u.display_name AS b FROM memberships m JOIN users u \
-         ON u.tenant_id = m.tenant_id AND u.id = m.user_id WHERE m.tenant_id = ",
-    );
-    sql.text(tenant_id)
-        .push(" AND m.group_id = ")
-        .text(group_id);
-    sql
+/// All members of each of `group_ids`, keyed by group id (groups without members
+/// are absent), in user-id order; one query per chunk of groups.
+pub(crate) fn members_of_groups(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    group_ids: &[String],
+) -> Result<HashMap<String, Vec<MemberRef>>, StoreError> {
+    let mut out: HashMap<String, Vec<MemberRef>> = HashMap::new();
+    for chunk in sorted_unique(group_ids).chunks(CHUNK) {
+        let mut sql = Sql::from(
+            "SELECT m.group_id AS a, m.user_id AS b, u.display_name AS c FROM memberships m \
+             JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id \
+             WHERE m.tenant_id = ",
+        );
+        sql.text(tenant_id)
+            .push(" AND m.group_id IN ")
+            .text_list(chunk)
+            .push(" ORDER BY m.group_id, m.user_id");
+        for row in tx.load::<MemberRow>(sql)? {
+            out.entry(row.a).or_default().push(MemberRef {
+                user_id: row.b,
+                display_name: row.c,
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[derive(diesel::QueryableByName)]
+struct MemberRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    a: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    b: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    c: Option<String>,
 }
 
 fn to_members(rows: Vec<TextOptRow>) -> Vec<MemberRef> {
@@ -120,16 +149,6 @@ fn to_members(rows: Vec<TextOptRow>) -> Vec<MemberRef> {
             display_name: r.b,
         })
         .collect()
-}
-
-fn all_members(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    group_id: &str,
-) -> Result<Vec<MemberRef>, StoreError> {
-    let mut sql = member_select(tenant_id, group_id);
-    sql.push(" ORDER BY m.user_id");
-    Ok(to_members(tx.load::<TextOptRow>(sql)?))
 }
 
 pub(super) fn members(
@@ -173,6 +192,15 @@ pub(super) fn member_ids(
     group_id: &str,
 ) -> Result<Vec<String>, StoreError> {
     require_group(tx, tenant_id, group_id)?;
+    member_id_list(tx, tenant_id, group_id)
+}
+
+/// [`member_ids`] of a group known to exist.
+fn member_id_list(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    group_id: &str,
+) -> Result<Vec<String>, StoreError> {
     let mut sql = Sql::from("SELECT m.user_id AS id FROM memberships m WHERE m.tenant_id = ");
     sql.text(tenant_id)
         .push(" AND m.group_id = ")
@@ -325,15 +353,6 @@ fn current_version(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<i64, St
     Ok(current(tx, tenant_id, id)?.version)
 }
 
-fn check_version(expected: Option<i64>, actual: i64) -> Result<(), StoreError> {
-    match expected {
-        Some(expected) if expected != actual => {
-            Err(StoreError::PreconditionFailed { expected, actual })
-        }
-        _ => Ok(()),
-    }
-}
-
 pub(super) fn update(tx: &mut Tx<'_>, update: &GroupUpdate) -> Result<Group, StoreError> {
     tx.enter(&update.tenant_id)?;
     let cur = current(tx, &update.tenant_id, &update.id)?;
@@ -469,23 +488,6 @@ fn lock_live_users(tx: &mut Tx<'_>, tenant_id: &str, ids: &[String]) -> Result<(
 }
 
 /// Locks groups' rows until commit (PostgreSQL, in id order; a no-op on SQLite).
-pub(super) fn lock(tx: &mut Tx<'_>, tenant_id: &str, ids: &[String]) -> Result<(), StoreError> {
-    tx.enter(tenant_id)?;
-    if tx.dialect() == dialect::Dialect::Sqlite {
-        return Ok(());
-    }
-    for chunk in sorted_unique(ids).chunks(CHUNK) {
-        let mut sql = Sql::from("SELECT g.id FROM groups g WHERE g.tenant_id = ");
-        sql.text(tenant_id)
-            .push(" AND g.id IN ")
-            .text_list(chunk)
-            .push(" ORDER BY g.id");
-        dialect::lock_rows(tx.dialect(), &mut sql);
-        tx.load::<IdRow>(sql)?;
-    }
-    Ok(())
-}
-
 fn insert_members(
     tx: &mut Tx<'_>,
     tenant_id: &str,
@@ -585,7 +587,10 @@ pub(super) fn replace_members(
     let version = current_version(tx, tenant_id, group_id)?;
     let wanted = sorted_unique(user_ids);
     lock_live_users(tx, tenant_id, &wanted)?;
-    let current: BTreeSet<String> = member_ids(tx, tenant_id, group_id)?.into_iter().collect();
+    // The group exists: `current_version` found (and locked) it.
+    let current: BTreeSet<String> = member_id_list(tx, tenant_id, group_id)?
+        .into_iter()
+        .collect();
     let wanted_set: BTreeSet<&String> = wanted.iter().collect();
     let to_remove: Vec<String> = current
         .iter()

@@ -22,9 +22,9 @@ use crate::conn::{DbConnection, MultiBackend};
 use crate::dialect::{self, Dialect, Gate};
 use crate::error::StoreError;
 use crate::model::{
-    AdminUserQuery, Event, Group, GroupRef, GroupUpdate, ListQuery, MemberPage, MembershipChange,
-    NewEvent, NewGroup, NewTenant, NewToken, NewUser, Page, RoleLock, Tenant, TenantUpdate, Token,
-    User, UserUpdate, UserWithGroups, Visibility,
+    AdminUserQuery, Event, Group, GroupRef, GroupUpdate, ListQuery, MemberPage, MemberRef,
+    MembershipChange, NewEvent, NewGroup, NewTenant, NewToken, NewUser, Page, RoleLock, Tenant,
+    TenantUpdate, Token, User, UserUpdate, UserWithGroups, Visibility,
 };
 use crate::query;
 use crate::sql::Sql;
@@ -307,6 +307,67 @@ pub(super) fn list<R: Listed>(
     })
 }
 
+/// Fails with `PreconditionFailed` unless `expected` is absent or `actual`.
+pub(crate) fn check_version(expected: Option<i64>, actual: i64) -> Result<(), StoreError> {
+    match expected {
+        Some(expected) if expected != actual => {
+            Err(StoreError::PreconditionFailed { expected, actual })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Locks the tenant's rows of `kind` with these ids, in id order (PostgreSQL; on
+/// SQLite the single writer already excludes everyone), after entering the
+/// tenant.
+fn lock_rows(
+    tx: &mut Tx<'_>,
+    kind: query::Kind,
+    tenant_id: &str,
+    ids: &[String],
+) -> Result<(), StoreError> {
+    tx.enter(tenant_id)?;
+    if tx.dialect() == Dialect::Sqlite {
+        return Ok(());
+    }
+    let (table, a) = (kind.table(), kind.alias());
+    for chunk in sorted_unique(ids).chunks(CHUNK) {
+        let mut sql = Sql::from(&format!(
+            "SELECT {a}.id FROM {table} {a} WHERE {a}.tenant_id = "
+        ));
+        sql.text(tenant_id)
+            .push(&format!(" AND {a}.id IN "))
+            .text_list(chunk)
+            .push(&format!(" ORDER BY {a}.id"));
+        dialect::lock_rows(tx.dialect(), &mut sql);
+        tx.load::<rows::IdRow>(sql)?;
+    }
+    Ok(())
+}
+
+/// `UPDATE {table} SET {set}` for one tenant-scoped row (after entering the
+/// tenant); `NotFound` naming `what` when there is no such row.
+pub(crate) fn update_row(
+    tx: &mut Tx<'_>,
+    table: &str,
+    what: &'static str,
+    tenant_id: &str,
+    id: &str,
+    set: Sql,
+) -> Result<(), StoreError> {
+    tx.enter(tenant_id)?;
+    let mut sql = Sql::from(&format!("UPDATE {table} SET "));
+    sql.append(set)
+        .push(" WHERE tenant_id = ")
+        .text(tenant_id)
+        .push(" AND id = ")
+        .text(id);
+    if tx.execute(sql)? == 0 {
+        return Err(StoreError::not_found(what, id));
+    }
+    Ok(())
+}
+
 /// Ids of the tenant's inexact resources of `kind`.
 fn inexact_ids(
     tx: &mut Tx<'_>,
@@ -457,6 +518,15 @@ impl ReadTx for Tx<'_> {
         users::by_id(self, tenant_id, id, visibility)
     }
 
+    fn users_by_ids(
+        &mut self,
+        tenant_id: &str,
+        ids: &[String],
+        visibility: Visibility,
+    ) -> Result<Vec<User>, StoreError> {
+        users::by_ids(self, tenant_id, ids, visibility)
+    }
+
     fn user_by_user_name(
         &mut self,
         tenant_id: &str,
@@ -516,6 +586,14 @@ impl ReadTx for Tx<'_> {
         count: u64,
     ) -> Result<MemberPage, StoreError> {
         groups::members(self, tenant_id, group_id, offset, count)
+    }
+
+    fn members_of_groups(
+        &mut self,
+        tenant_id: &str,
+        group_ids: &[String],
+    ) -> Result<HashMap<String, Vec<MemberRef>>, StoreError> {
+        groups::members_of_groups(self, tenant_id, group_ids)
     }
 
     fn member_ids(&mut self, tenant_id: &str, group_id: &str) -> Result<Vec<String>, StoreError> {
@@ -667,11 +745,11 @@ impl WriteTx for Tx<'_> {
     }
 
     fn lock_users(&mut self, tenant_id: &str, ids: &[String]) -> Result<(), StoreError> {
-        users::lock(self, tenant_id, ids)
+        lock_rows(self, query::Kind::User, tenant_id, ids)
     }
 
     fn lock_groups(&mut self, tenant_id: &str, ids: &[String]) -> Result<(), StoreError> {
-        groups::lock(self, tenant_id, ids)
+        lock_rows(self, query::Kind::Group, tenant_id, ids)
     }
 
     fn insert_group(&mut self, group: &NewGroup) -> Result<Group, StoreError> {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::rows::{IdRow, TENANT_COLUMNS, TOKEN_COLUMNS, TenantRow, TokenRow};
-use super::{Tx, check_id, check_json, check_text, to_json_text};
+use super::{Tx, check_id, check_json, check_text, to_json_text, update_row};
 use crate::dialect::Gate;
 use crate::error::StoreError;
 use crate::model::{NewTenant, NewToken, Tenant, TenantUpdate, Token};
@@ -220,20 +220,6 @@ pub(super) fn insert_token(tx: &mut Tx<'_>, token: &NewToken) -> Result<Token, S
     self::token(tx, &token.tenant_id, &token.id)
 }
 
-fn update_token(tx: &mut Tx<'_>, tenant_id: &str, id: &str, set: Sql) -> Result<(), StoreError> {
-    tx.enter(tenant_id)?;
-    let mut sql = Sql::from("UPDATE tokens SET ");
-    sql.append(set)
-        .push(" WHERE tenant_id = ")
-        .text(tenant_id)
-        .push(" AND id = ")
-        .text(id);
-    if tx.execute(sql)? == 0 {
-        return Err(StoreError::not_found("token", id));
-    }
-    Ok(())
-}
-
 pub(super) fn revoke_token(
     tx: &mut Tx<'_>,
     tenant_id: &str,
@@ -242,7 +228,7 @@ pub(super) fn revoke_token(
 ) -> Result<Token, StoreError> {
     let mut set = Sql::from("revoked_at = COALESCE(revoked_at, ");
     set.time(to_db(now)).push(")");
-    update_token(tx, tenant_id, id, set)?;
+    update_row(tx, "tokens", "token", tenant_id, id, set)?;
     token(tx, tenant_id, id)
 }
 
@@ -254,7 +240,7 @@ pub(super) fn touch_token(
 ) -> Result<(), StoreError> {
     let mut set = Sql::from("last_used = ");
     set.time(to_db(now));
-    update_token(tx, tenant_id, id, set)
+    update_row(tx, "tokens", "token", tenant_id, id, set)
 }
 
 pub(super) fn set_token_expiry(
@@ -265,6 +251,6 @@ pub(super) fn set_token_expiry(
 ) -> Result<Token, StoreError> {
     let mut set = Sql::from("expires_at = ");
     set.opt_time(opt_to_db(expires_at));
-    update_token(tx, tenant_id, id, set)?;
+    update_row(tx, "tokens", "token", tenant_id, id, set)?;
     token(tx, tenant_id, id)
 }

@@ -6,10 +6,10 @@ use serde_json::Value;
 use super::groups::{bump_groups, groups_of_users};
 use super::rows::{CountRow, IdRow, LockedUserRow, PairRow, USER_COLUMNS, UserRow, VersionRow};
 use super::{
-    CHUNK, Listed, Tx, check_id, check_json, check_text, record_exactness, sorted_unique,
-    to_json_text,
+    CHUNK, Listed, Tx, check_id, check_json, check_text, check_version, record_exactness,
+    sorted_unique, to_json_text, update_row,
 };
-use crate::dialect::{self, Dialect};
+use crate::dialect;
 use crate::doc::{self, Prepared, fold};
 use crate::error::StoreError;
 use crate::model::{
@@ -46,6 +46,30 @@ pub(super) fn by_id(
     tx.first::<UserRow>(sql)?
         .map(UserRow::into_model)
         .transpose()
+}
+
+/// The users among `ids` (in id order; unknown ids are skipped), one query per
+/// chunk.
+pub(super) fn by_ids(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    ids: &[String],
+    visibility: Visibility,
+) -> Result<Vec<User>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in sorted_unique(ids).chunks(CHUNK) {
+        let mut sql = select();
+        sql.push("u.tenant_id = ")
+            .text(tenant_id)
+            .push(" AND u.id IN ")
+            .text_list(chunk);
+        if visibility == Visibility::Live {
+            sql.push(" AND u.deleted_at IS NULL");
+        }
+        sql.push(" ORDER BY u.id");
+        out.extend(rows_to_users(tx.load::<UserRow>(sql)?)?);
+    }
+    Ok(out)
 }
 
 pub(super) fn by_user_name(
@@ -404,15 +428,6 @@ fn current(
         .ok_or_else(|| StoreError::not_found("user", id))
 }
 
-fn check_version(expected: Option<i64>, actual: i64) -> Result<(), StoreError> {
-    match expected {
-        Some(expected) if expected != actual => {
-            Err(StoreError::PreconditionFailed { expected, actual })
-        }
-        _ => Ok(()),
-    }
-}
-
 pub(super) fn update(tx: &mut Tx<'_>, update: &UserUpdate) -> Result<User, StoreError> {
     tx.enter(&update.tenant_id)?;
     let (old, old_folded, old_exact) = locked(tx, &update.tenant_id, &update.id, true)?;
@@ -461,7 +476,8 @@ pub(super) fn update(tx: &mut Tx<'_>, update: &UserUpdate) -> Result<User, Store
     tx.execute(sql)?;
     // Most changes (a title, a department, active) leave the e-mails alone.
     let old_emails = emails_of(&old);
-    if old_emails != p.emails {
+    // Stored as a set: a reordering or a repeated value changes no row.
+    if sorted_unique(&old_emails) != sorted_unique(&p.emails) {
         delete_emails(tx, &update.tenant_id, &update.id, &old_emails)?;
         insert_emails(tx, &update.tenant_id, &update.id, &p.emails)?;
     }
@@ -485,25 +501,6 @@ pub(super) fn update(tx: &mut Tx<'_>, update: &UserUpdate) -> Result<User, Store
     })
 }
 
-fn update_app_state(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    id: &str,
-    set: Sql,
-) -> Result<(), StoreError> {
-    tx.enter(tenant_id)?;
-    let mut sql = Sql::from("UPDATE users SET ");
-    sql.append(set)
-        .push(" WHERE tenant_id = ")
-        .text(tenant_id)
-        .push(" AND id = ")
-        .text(id);
-    if tx.execute(sql)? == 0 {
-        return Err(StoreError::not_found("user", id));
-    }
-    Ok(())
-}
-
 pub(super) fn set_role(
     tx: &mut Tx<'_>,
     tenant_id: &str,
@@ -516,7 +513,7 @@ pub(super) fn set_role(
     set.opt_text(role)
         .push(", role_reason = ")
         .opt_text(reason.map(to_json_text).as_deref());
-    update_app_state(tx, tenant_id, id, set)
+    update_row(tx, "users", "user", tenant_id, id, set)
 }
 
 pub(super) fn set_lock(
@@ -540,7 +537,7 @@ pub(super) fn set_lock(
         .opt_time(lock.map(|l| to_db(l.at)))
         .push(", lock_reason = ")
         .opt_text(lock.and_then(|l| l.reason.as_deref()));
-    update_app_state(tx, tenant_id, id, set)
+    update_row(tx, "users", "user", tenant_id, id, set)
 }
 
 /// Ends all memberships of a user; returns the groups' ids (sorted).
@@ -601,21 +598,4 @@ pub(super) fn hard_delete(
     sql.text(tenant_id).push(" AND id = ").text(id);
     tx.execute(sql)?;
     Ok(groups)
-}
-
-pub(super) fn lock(tx: &mut Tx<'_>, tenant_id: &str, ids: &[String]) -> Result<(), StoreError> {
-    tx.enter(tenant_id)?;
-    if tx.dialect() == Dialect::Sqlite {
-        return Ok(());
-    }
-    for chunk in sorted_unique(ids).chunks(CHUNK) {
-        let mut sql = Sql::from("SELECT u.id FROM users u WHERE u.tenant_id = ");
-        sql.text(tenant_id)
-            .push(" AND u.id IN ")
-            .text_list(chunk)
-            .push(" ORDER BY u.id");
-        dialect::lock_rows(tx.dialect(), &mut sql);
-        tx.load::<IdRow>(sql)?;
-    }
-    Ok(())
 }
