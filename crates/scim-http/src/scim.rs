@@ -125,8 +125,8 @@ async fn list(
     Ok(list_response(result, &projection, rt))
 }
 
-fn search_body(body: &Value) -> Result<SearchRequest, ApiError> {
-    serde_json::from_value(body.clone()).map_err(|e| {
+fn search_body(body: Value) -> Result<SearchRequest, ApiError> {
+    serde_json::from_value(body).map_err(|e| {
         ApiError::new(StatusCode::BAD_REQUEST, format!("Not a SearchRequest: {e}"))
             .with_type(ScimType::InvalidSyntax)
     })
@@ -302,11 +302,11 @@ async fn list_groups(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
     list(Kind::Groups, req, state, None).await
 }
 async fn search_users(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
-    let search = search_body(&body.0)?;
+    let search = search_body(body.0)?;
     list(Kind::Users, req, state, Some(search)).await
 }
 async fn search_groups(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
-    let search = search_body(&body.0)?;
+    let search = search_body(body.0)?;
     list(Kind::Groups, req, state, Some(search)).await
 }
 async fn get_user(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
@@ -348,36 +348,35 @@ async fn delete_group(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
     delete(Kind::Groups, req, state, id).await
 }
 
-/// `POST /.search` at the root: users and groups the filter applies to, users first.
+/// `POST /.search` at the root: users and groups the filter applies to, users
+/// first. The page is cut from that concatenation in the store: users from
+/// `startIndex`, then groups from where the users ran out.
 async fn search_root(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
-    let search = search_body(&body.0)?;
+    let search = search_body(body.0)?;
     let call = Call::read(&req, &state)?;
-    let request = ListRequest {
-        filter: search.filter.clone(),
-        sort_by: None,
-        sort_order: None,
-        start_index: None,
-        count: Some(i64::try_from(state.provisioning.options().max_page_size).unwrap_or(i64::MAX)),
-        cursor: None,
-        with_memberships: false,
-    };
+    let options = state.provisioning.options();
     let start = u64::try_from(search.start_index.unwrap_or(1).max(1)).unwrap_or(1);
     let count = search
         .count
-        .map_or(state.provisioning.options().default_page_size, |c| {
-            u64::try_from(c).unwrap_or(0)
-        });
+        .map_or(options.default_page_size, |c| u64::try_from(c).unwrap_or(0))
+        .min(options.max_page_size);
+    let request = move |start_index: u64, count: u64| ListRequest {
+        filter: search.filter.clone(),
+        start_index: Some(i64::try_from(start_index).unwrap_or(i64::MAX)),
+        count: Some(i64::try_from(count).unwrap_or(i64::MAX)),
+        ..ListRequest::default()
+    };
+    // A filter naming attributes one type lacks simply selects none of it.
+    let or_empty = |result: provisioning::Result<ListResult>| match result {
+        Err(provisioning::Error::Scim(scim_proto::Error::InvalidFilter { .. })) => Ok(empty()),
+        other => other,
+    };
     let (users, groups) = call
         .run(&state, move |p, tenant, ctx| {
-            // A filter naming attributes one type lacks simply selects none of it.
-            let users = p.list_users(tenant, ctx, &request).or_else(|e| match e {
-                provisioning::Error::Scim(scim_proto::Error::InvalidFilter { .. }) => Ok(empty()),
-                other => Err(other),
-            })?;
-            let groups = p.list_groups(tenant, ctx, &request).or_else(|e| match e {
-                provisioning::Error::Scim(scim_proto::Error::InvalidFilter { .. }) => Ok(empty()),
-                other => Err(other),
-            })?;
+            let users = or_empty(p.list_users(tenant, ctx, &request(start, count)))?;
+            let group_start = (start - 1).saturating_sub(users.total) + 1;
+            let room = count.saturating_sub(users.resources.len() as u64);
+            let groups = or_empty(p.list_groups(tenant, ctx, &request(group_start, room)))?;
             Ok((users, groups))
         })
         .await?;
@@ -391,7 +390,7 @@ async fn search_root(req: HttpRequest, state: web::Data<ScimState>, body: ScimJs
         search.excluded_attributes.as_deref(),
         &GROUP_RESOURCE,
     )?;
-    let all: Vec<Value> = users
+    let page: Vec<Value> = users
         .resources
         .iter()
         .map(|r| user_projection.apply(r, &USER_RESOURCE))
@@ -401,11 +400,6 @@ async fn search_root(req: HttpRequest, state: web::Data<ScimState>, body: ScimJs
                 .iter()
                 .map(|r| group_projection.apply(r, &GROUP_RESOURCE)),
         )
-        .collect();
-    let page: Vec<Value> = all
-        .into_iter()
-        .skip(usize::try_from(start - 1).unwrap_or(usize::MAX))
-        .take(usize::try_from(count).unwrap_or(usize::MAX))
         .collect();
     Ok(json_response(
         StatusCode::OK,

@@ -20,3 +20,4 @@ mod entra;
 mod errors;
 mod okta;
 mod roles;
+mod search;
