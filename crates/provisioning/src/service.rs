@@ -50,7 +50,7 @@ struct CachedContext {
 }
 
 /// Compiled tenant contexts by tenant id.
-type TenantCache = HashMap<String, CachedContext>;
+type TenantCache = HashMap<String, Arc<CachedContext>>;
 
 /// A tenant and its usable tokens as read for authentication, and when.
 #[derive(Debug)]
@@ -157,9 +157,18 @@ impl Provisioning {
 
     /// The tenant context of a stored tenant, compiling its rules only when the
     /// stored settings, catalogue or rules differ from the cached ones.
+    ///
+    /// The cache lock is held only to look up and to insert: comparing and
+    /// compiling run outside it, so a rule edit being compiled does not hold up
+    /// other tenants' requests.
     pub(crate) fn context_of(&self, tenant: &Tenant) -> Result<Arc<TenantContext>> {
-        let mut cache = self.tenants.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(cached) = cache.get(&tenant.id) {
+        let cached = self
+            .tenants
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&tenant.id)
+            .cloned();
+        if let Some(cached) = cached {
             let (slug, name, settings, catalogue, rules) = &cached.source;
             if *slug == tenant.slug
                 && *name == tenant.display_name
@@ -189,13 +198,16 @@ impl Provisioning {
                     Error::Internal(format!("stored rules of {}: {e}", tenant.slug))
                 })?),
             });
-        cache.insert(
-            tenant.id.clone(),
-            CachedContext {
-                source,
-                context: Arc::clone(&context),
-            },
-        );
+        self.tenants
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(
+                tenant.id.clone(),
+                Arc::new(CachedContext {
+                    source,
+                    context: Arc::clone(&context),
+                }),
+            );
         Ok(context)
     }
 

@@ -210,13 +210,21 @@ pub(crate) fn numbers_events_on_insert(dialect: Dialect) -> bool {
     dialect == Dialect::Sqlite
 }
 
+/// The highest number given to an event of `tenant_id` (0 for none): where
+/// numbering on insert and the sequencer both continue from, so they agree.
+pub(crate) fn last_event_seq(tenant_id: &str) -> Sql {
+    let mut sql = Sql::from("COALESCE((SELECT seq FROM events WHERE tenant_id = ");
+    sql.text(tenant_id)
+        .push(" AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1), 0)");
+    sql
+}
+
 /// The `seq` value of a new event of `tenant_id`: the next number where events are
 /// numbered on insert, else `NULL` (numbered later by the sequencer).
 pub(crate) fn new_event_seq(dialect: Dialect, tenant_id: &str) -> Sql {
     if numbers_events_on_insert(dialect) {
-        let mut sql = Sql::from("COALESCE((SELECT seq FROM events WHERE tenant_id = ");
-        sql.text(tenant_id)
-            .push(" AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1), 0) + 1");
+        let mut sql = last_event_seq(tenant_id);
+        sql.push(" + 1");
         sql
     } else {
         Sql::from("NULL")

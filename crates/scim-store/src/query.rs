@@ -1054,17 +1054,17 @@ where
             if backward {
                 rows.reverse();
             }
-            let first = match rows.first() {
-                Some(row) => Some(position_of(tx, order, tenant_id, id_of(row))?),
-                None => cursor.as_ref().map(|c| c.position.clone()),
+            // A row's sort position costs a query (with `sortBy`): it is looked up
+            // only for the cursors actually made.
+            let position = |tx: &mut Tx<'_>, row: Option<&R>| -> Result<_, StoreError> {
+                match row {
+                    Some(row) => position_of(tx, order, tenant_id, id_of(row)).map(Some),
+                    None => Ok(cursor.as_ref().map(|c| c.position.clone())),
+                }
             };
-            let last = match rows.last() {
-                Some(row) => Some(position_of(tx, order, tenant_id, id_of(row))?),
-                None => cursor.as_ref().map(|c| c.position.clone()),
-            };
-            let mut exists = |pos: &Position, reverse: bool| -> Result<bool, StoreError> {
+            let exists = |tx: &mut Tx<'_>, pos: &Position, reverse: bool| {
                 let sql = select(Some(order.after(pos, reverse)), reverse, 1, 0);
-                Ok(!tx.load::<R>(sql)?.is_empty())
+                Ok::<_, StoreError>(!tx.load::<R>(sql)?.is_empty())
             };
             let make = |pos: Position, backward: bool| {
                 Cursor {
@@ -1075,17 +1075,28 @@ where
                 .encode()
             };
             let (next, previous) = if backward {
-                let previous = if more { first.clone() } else { None };
-                let next = match last {
-                    Some(pos) if exists(&pos, false)? => Some(pos),
+                let previous = if more {
+                    position(tx, rows.first())?
+                } else {
+                    None
+                };
+                let next = match position(tx, rows.last())? {
+                    Some(pos) if exists(tx, &pos, false)? => Some(pos),
                     _ => None,
                 };
                 (next, previous)
             } else {
-                let next = if more { last } else { None };
-                let previous = match (&cursor, first) {
-                    (Some(_), Some(pos)) if exists(&pos, true)? => Some(pos),
-                    _ => None,
+                let next = if more {
+                    position(tx, rows.last())?
+                } else {
+                    None
+                };
+                let previous = match &cursor {
+                    Some(_) => match position(tx, rows.first())? {
+                        Some(pos) if exists(tx, &pos, true)? => Some(pos),
+                        _ => None,
+                    },
+                    None => None,
                 };
                 (next, previous)
             };

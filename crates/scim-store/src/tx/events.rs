@@ -106,11 +106,10 @@ pub(crate) fn number_pending(tx: &mut Tx<'_>, tenant_id: &str) -> Result<u64, St
     // Statements after the lock see every number committed by earlier runs.
     let mut total = 0;
     loop {
-        let mut sql =
-            Sql::from("WITH last AS (SELECT COALESCE((SELECT seq FROM events WHERE tenant_id = ");
-        sql.text(tenant_id)
+        let mut sql = Sql::from("WITH last AS (SELECT ");
+        sql.append(dialect::last_event_seq(tenant_id))
             .push(
-                " AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1), 0) AS seq), \
+                " AS seq), \
                  pending AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM events \
                  WHERE tenant_id = ",
             )
