@@ -17,7 +17,7 @@ use crate::context::RequestContext;
 use crate::error::{Error, Result};
 use crate::holdings::Holdings;
 use crate::render::timestamp;
-use crate::roles::{GuardPolicy, event, recompute, snapshot};
+use crate::roles::{GuardPolicy, apply, event, recompute, snapshot};
 use crate::service::Provisioning;
 use crate::tenant::{TenantContext, TenantSettings, default_catalogue, default_rules};
 use crate::token;
@@ -672,11 +672,17 @@ impl Provisioning {
             // Everyone is decided again (not only the previewed changes, and
             // including users created since the preview): the stored reasons
             // must name the new rule numbers too.
-            let ids: Vec<String> = stream_users(tx, &tenant.id)?
+            // Decided from the users as streamed (one read of the tenant): the
+            // exclusive tenant gate this write holds keeps them from changing.
+            let fresh = self.current_context(tx, &tenant.id)?;
+            let planned = stream_users(tx, &tenant.id)?
                 .into_iter()
-                .map(|(u, _)| u.id)
+                .map(|(user, snap)| {
+                    let decision = fresh.engine.decide(&snap);
+                    (user, decision)
+                })
                 .collect();
-            recompute(tx, self, tenant, ctx, &ids, GuardPolicy::Enforce, now)?;
+            apply(tx, &fresh, ctx, planned, GuardPolicy::Enforce, now)?;
             Ok(())
         })?;
         Ok(RulesOutcome {
@@ -874,13 +880,15 @@ impl Provisioning {
                         ..AdminUserQuery::default()
                     },
                 )?;
+                let ids: Vec<String> = page.items.iter().map(|u| u.id.clone()).collect();
+                let mut disabled = tx.latest_events_of_resources(
+                    &tenant.id,
+                    &ids,
+                    &[EventKind::UserDeactivated, EventKind::UserDeleted],
+                )?;
                 for user in page.items {
-                    let history = tx.events_of_resource(&tenant.id, &user.id, 100)?;
-                    let disabled_at = history
-                        .iter()
-                        .find(|e| {
-                            matches!(e.kind, EventKind::UserDeactivated | EventKind::UserDeleted)
-                        })
+                    let disabled_at = disabled
+                        .remove(&user.id)
                         .map_or(user.deleted_at.unwrap_or(user.last_modified), |e| e.time);
                     rows.push((user, disabled_at));
                 }

@@ -12,9 +12,9 @@ use crate::conn::{DbConnection, Manager, Role, Target};
 use crate::dialect::{self, TxKind};
 use crate::error::StoreError;
 use crate::model::{
-    AdminUserQuery, Event, Group, GroupRef, GroupUpdate, ListQuery, MemberPage, MemberRef,
-    MembershipChange, NewEvent, NewGroup, NewTenant, NewToken, NewUser, Page, RoleLock, Tenant,
-    TenantUpdate, Token, User, UserUpdate, UserWithGroups, Visibility,
+    AdminUserQuery, Event, EventKind, Group, GroupRef, GroupUpdate, ListQuery, MemberPage,
+    MemberRef, MembershipChange, NewEvent, NewGroup, NewTenant, NewToken, NewUser, Page, RoleLock,
+    Tenant, TenantUpdate, Token, User, UserUpdate, UserWithGroups, Visibility,
 };
 use crate::tx::Tx;
 
@@ -588,6 +588,14 @@ pub trait ReadTx {
         resource_id: &str,
         limit: u64,
     ) -> Result<Vec<Event>, StoreError>;
+    /// The latest numbered event of one of `kinds` about each of `resource_ids`,
+    /// keyed by resource id (resources without one are absent).
+    fn latest_events_of_resources(
+        &mut self,
+        tenant_id: &str,
+        resource_ids: &[String],
+        kinds: &[EventKind],
+    ) -> Result<HashMap<String, Event>, StoreError>;
 }
 
 /// Writes, inside a transaction opened by [`Store::write`]; reads see the

@@ -32,11 +32,13 @@
 //!   also runs it shortly after each commit that appended events, so numbers follow
 //!   commits closely even when nobody reads.
 
+use std::collections::HashMap;
+
 use super::rows::{CountRow, EVENT_COLUMNS, EventRow};
-use super::{Tx, check_json, check_text, to_json_text};
+use super::{CHUNK, Tx, check_json, check_text, sorted_unique, to_json_text};
 use crate::dialect;
 use crate::error::StoreError;
-use crate::model::{Event, NewEvent};
+use crate::model::{Event, EventKind, NewEvent};
 use crate::sql::Sql;
 use crate::time::to_db;
 
@@ -167,4 +169,35 @@ pub(super) fn of_resource(
         .into_iter()
         .map(EventRow::into_model)
         .collect()
+}
+
+/// The latest numbered event of one of `kinds` about each resource, one query per
+/// chunk of resources.
+pub(super) fn latest_of_resources(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    resource_ids: &[String],
+    kinds: &[EventKind],
+) -> Result<HashMap<String, Event>, StoreError> {
+    let kinds: Vec<&str> = kinds.iter().map(EventKind::as_str).collect();
+    let mut out = HashMap::new();
+    for chunk in sorted_unique(resource_ids).chunks(CHUNK) {
+        let mut sql = Sql::from(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = "
+        ));
+        sql.text(tenant_id)
+            .push(" AND resource_id IN ")
+            .text_list(chunk)
+            .push(" AND kind IN ")
+            .text_list(&kinds)
+            .push(" AND seq IS NOT NULL ORDER BY resource_id, seq DESC");
+        for row in tx.load::<EventRow>(sql)? {
+            let event = row.into_model()?;
+            if let Some(id) = event.resource_id.clone() {
+                // Newest first within a resource: keep the first seen.
+                out.entry(id).or_insert(event);
+            }
+        }
+    }
+    Ok(out)
 }

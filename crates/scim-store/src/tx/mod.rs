@@ -22,9 +22,9 @@ use crate::conn::{DbConnection, MultiBackend};
 use crate::dialect::{self, Dialect, Gate};
 use crate::error::StoreError;
 use crate::model::{
-    AdminUserQuery, Event, Group, GroupRef, GroupUpdate, ListQuery, MemberPage, MemberRef,
-    MembershipChange, NewEvent, NewGroup, NewTenant, NewToken, NewUser, Page, RoleLock, Tenant,
-    TenantUpdate, Token, User, UserUpdate, UserWithGroups, Visibility,
+    AdminUserQuery, Event, EventKind, Group, GroupRef, GroupUpdate, ListQuery, MemberPage,
+    MemberRef, MembershipChange, NewEvent, NewGroup, NewTenant, NewToken, NewUser, Page, RoleLock,
+    Tenant, TenantUpdate, Token, User, UserUpdate, UserWithGroups, Visibility,
 };
 use crate::query;
 use crate::sql::Sql;
@@ -642,6 +642,15 @@ impl ReadTx for Tx<'_> {
         limit: u64,
     ) -> Result<Vec<Event>, StoreError> {
         events::of_resource(self, tenant_id, resource_id, limit)
+    }
+
+    fn latest_events_of_resources(
+        &mut self,
+        tenant_id: &str,
+        resource_ids: &[String],
+        kinds: &[EventKind],
+    ) -> Result<HashMap<String, Event>, StoreError> {
+        events::latest_of_resources(self, tenant_id, resource_ids, kinds)
     }
 }
 

@@ -256,6 +256,26 @@ fn events_are_gapless_and_ordered(backend: Backend) {
         .unwrap();
     let got: Vec<(i64, EventKind)> = history.into_iter().map(|e| (e.seq, e.kind)).collect();
     assert_eq!(got, [(6, EventKind::LockSet), (2, EventKind::UserCreated)]);
+    // The latest event of given kinds per resource, for many resources at once.
+    let ids: Vec<String> = ["u1", "u2", "x", "nobody"].map(String::from).to_vec();
+    let latest = db
+        .store
+        .read(|tx| {
+            tx.latest_events_of_resources(
+                &t.id,
+                &ids,
+                &[EventKind::UserCreated, EventKind::LockSet],
+            )
+        })
+        .unwrap();
+    let mut got: Vec<(String, i64)> = latest.into_iter().map(|(id, e)| (id, e.seq)).collect();
+    got.sort();
+    assert_eq!(got, [("u1".to_owned(), 6), ("u2".to_owned(), 3)]);
+    let created = db
+        .store
+        .read(|tx| tx.latest_events_of_resources(&t.id, &ids, &[EventKind::UserCreated]))
+        .unwrap();
+    assert_eq!(created["u1"].seq, 2);
     assert_eq!(db.store.number_events(&t.id).unwrap(), 0, "nothing left");
 
     let err = db
