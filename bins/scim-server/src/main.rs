@@ -146,7 +146,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// Prints a tenant's Tenant URL and a secret token, once.
-fn print_credentials(cli: &Cli, slug: &str, secret: &str) {
+pub(crate) fn print_credentials(cli: &Cli, slug: &str, secret: &str) {
     println!("Tenant URL:   {}", cli.tenant_url(slug));
     println!("Secret Token: {secret}");
     println!("(The token is shown once; only its hash is stored.)");

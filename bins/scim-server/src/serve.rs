@@ -23,11 +23,8 @@ fn bootstrap(cli: &Cli, provisioning: &Provisioning) -> anyhow::Result<()> {
     }
     let created = provisioning.create_tenant(&crate::operator(), "default", "Default tenant")?;
     println!("Created tenant 'default' on an empty database.");
-    println!("Tenant URL:   {}", cli.tenant_url("default"));
-    println!("Secret Token: {}", created.token.secret);
-    println!(
-        "(Shown once. Paste both into Entra ID or Okta; rotate with `scim-server token rotate default`.)"
-    );
+    crate::print_credentials(cli, "default", &created.token.secret);
+    println!("Paste both into Entra ID or Okta; rotate with `scim-server token rotate default`.");
     Ok(())
 }
 
@@ -91,8 +88,8 @@ pub(crate) fn serve(cli: &Cli, args: &ServeArgs, provisioning: Provisioning) -> 
         address = %args.bind,
         tls = args.tls_cert.is_some(),
         database = %crate::cli::redact(&cli.database_url()),
-        "serving SCIM at {}/scim/v2/{{tenant}}",
-        cli.public_url.clone().unwrap_or_else(|| format!("{}://{}", if args.tls_cert.is_some() { "https" } else { "http" }, args.bind))
+        "serving SCIM at {}",
+        cli.tenant_url("{tenant}")
     );
     actix_web::rt::System::new()
         .block_on(server.run())

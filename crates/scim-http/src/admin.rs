@@ -12,7 +12,7 @@ use scim_proto::ScimType;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::convert::api_error;
+use crate::convert::run_blocking;
 use crate::error::ApiError;
 use crate::extract::RawBody;
 use crate::middleware::request_id;
@@ -61,14 +61,7 @@ async fn run<T: Send + 'static>(
         .to_owned();
     let ctx = RequestContext::new(request_id.clone(), String::new(), Actor::Admin { name });
     let provisioning = state.provisioning.clone();
-    match web::block(move || f(&provisioning, &ctx)).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => Err(api_error(e, &request_id)),
-        Err(e) => {
-            tracing::error!(request_id, error = %e, "blocking task failed");
-            Err(ApiError::internal(&request_id))
-        }
-    }
+    run_blocking(request_id, move || f(&provisioning, &ctx)).await
 }
 
 fn slug(req: &HttpRequest) -> String {

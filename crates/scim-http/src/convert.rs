@@ -7,6 +7,22 @@ use scim_proto::ScimType;
 
 use crate::error::ApiError;
 
+/// Runs a use case on actix's blocking pool (the store is synchronous) and maps
+/// its error; a task that panicked or was cancelled is a logged 500.
+pub(crate) async fn run_blocking<T: Send + 'static>(
+    request_id: String,
+    f: impl FnOnce() -> provisioning::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    match actix_web::web::block(f).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(api_error(e, &request_id)),
+        Err(e) => {
+            tracing::error!(request_id, error = %e, "blocking task failed");
+            Err(ApiError::internal(&request_id))
+        }
+    }
+}
+
 /// Maps a use-case error. Internal errors are logged here with the request id
 /// and answered without detail.
 pub(crate) fn api_error(error: Error, request_id: &str) -> ApiError {

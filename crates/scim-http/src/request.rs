@@ -4,11 +4,11 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::web::Query;
-use actix_web::{HttpRequest, web};
+use actix_web::HttpRequest;
 use provisioning::{Provisioning, RequestContext};
 use scim_proto::ScimType;
 
-use crate::convert::api_error;
+use crate::convert::run_blocking;
 use crate::error::ApiError;
 use crate::middleware::request_id;
 use crate::state::ScimState;
@@ -77,21 +77,12 @@ impl Call {
         + 'static,
     ) -> Result<T, ApiError> {
         let provisioning = state.provisioning.clone();
-        let request_id = self.request_id.clone();
-        let outcome = web::block(move || {
+        run_blocking(self.request_id.clone(), move || {
             let (tenant, actor) = provisioning.authenticate(&self.slug, &self.token)?;
             let mut ctx = RequestContext::new(self.request_id, self.base_url, actor);
             f(&provisioning, &tenant, &mut ctx)
         })
-        .await;
-        match outcome {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(api_error(e, &request_id)),
-            Err(e) => {
-                tracing::error!(request_id, error = %e, "blocking task failed");
-                Err(ApiError::internal(&request_id))
-            }
-        }
+        .await
     }
 }
 
