@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use role_engine::{Catalogue, Change, Decision, Engine, Problem, Reason, RuleSet, UserSnapshot};
 use scim_store::{
-    AdminUserQuery, Event, EventKind, NewTenant, NewToken, ReadTx, RoleLock, TenantUpdate, Token,
-    User, UserStatus, Visibility, WriteTx,
+    AdminUserQuery, Event, EventKind, NewTenant, NewToken, ReadTx, RoleLock, Tenant, TenantUpdate,
+    Token, User, UserStatus, Visibility, WriteTx,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -19,7 +19,7 @@ use crate::holdings::Holdings;
 use crate::render::timestamp;
 use crate::roles::{GuardPolicy, apply, event, recompute, snapshot};
 use crate::service::Provisioning;
-use crate::tenant::{TenantContext, TenantSettings, default_catalogue, default_rules};
+use crate::tenant::{TenantContext, TenantSettings, default_catalogue, default_rules, parse_rules};
 use crate::token;
 use crate::users::{find_user, new_id};
 
@@ -344,7 +344,7 @@ fn issue_token(
 }
 
 /// Stores a change to the tenant row with the event recording it (`before` and
-/// `after` are the changed part).
+/// `after` are the changed part); returns the row as stored.
 #[allow(
     clippy::too_many_arguments,
     reason = "the change and its event, each needed"
@@ -358,8 +358,8 @@ fn change_tenant(
     kind: EventKind,
     before: &Value,
     after: &Value,
-) -> Result<()> {
-    tx.update_tenant(&tenant.id, update, now)?;
+) -> Result<Tenant> {
+    let stored = tx.update_tenant(&tenant.id, update, now)?;
     event(
         tx,
         &tenant.id,
@@ -370,7 +370,7 @@ fn change_tenant(
         Some(before.clone()),
         Some(after.clone()),
     )?;
-    Ok(())
+    Ok(stored)
 }
 
 /// A lock being set or cleared, with the event that records it.
@@ -578,20 +578,37 @@ impl Provisioning {
         ctx: &RequestContext,
         catalogue: Catalogue,
     ) -> Result<Catalogue> {
-        let rules = tenant.engine.rules();
-        let mut used: Vec<&str> = vec![rules.default_role.as_str()];
-        used.extend(rules.rules.iter().map(|r| r.role.as_str()));
-        used.extend(rules.guard.iter().map(|g| g.role.as_str()));
-        if let Some(missing) = used.into_iter().find(|r| !catalogue.contains(r)) {
-            return Err(Error::Invalid(format!(
-                "role '{missing}' is still used by the rule set; change the rules before removing it"
-            )));
-        }
         let now = self.now();
         let value = serde_json::to_value(&catalogue).map_err(|e| Error::Internal(e.to_string()))?;
         let before =
             serde_json::to_value(&tenant.catalogue).map_err(|e| Error::Internal(e.to_string()))?;
         self.write(|tx| {
+            let update = TenantUpdate {
+                role_catalogue: Some(value.clone()),
+                ..TenantUpdate::default()
+            };
+            // The change comes first: it takes the tenant's exclusive write gate, so
+            // the rules and locks checked below are the committed ones and stay so
+            // until this commits; a failed check rolls it back.
+            let stored = change_tenant(
+                tx,
+                tenant,
+                ctx,
+                now,
+                &update,
+                EventKind::CatalogueChanged,
+                &before,
+                &value,
+            )?;
+            let rules = parse_rules(&stored.rule_set)?;
+            let mut used: Vec<&str> = vec![rules.default_role.as_str()];
+            used.extend(rules.rules.iter().map(|r| r.role.as_str()));
+            used.extend(rules.guard.iter().map(|g| g.role.as_str()));
+            if let Some(missing) = used.into_iter().find(|r| !catalogue.contains(r)) {
+                return Err(Error::Invalid(format!(
+                    "role '{missing}' is still used by the rule set; change the rules before removing it"
+                )));
+            }
             let locked = tx.admin_users(
                 &tenant.id,
                 &AdminUserQuery {
@@ -610,20 +627,6 @@ impl Provisioning {
                     user.user_name
                 )));
             }
-            let update = TenantUpdate {
-                role_catalogue: Some(value.clone()),
-                ..TenantUpdate::default()
-            };
-            change_tenant(
-                tx,
-                tenant,
-                ctx,
-                now,
-                &update,
-                EventKind::CatalogueChanged,
-                &before,
-                &value,
-            )?;
             Ok(())
         })?;
         Ok(catalogue)

@@ -1,10 +1,10 @@
 //! What every SCIM handler reads from a request: the bearer token, the request
 //! id, the tenant's base URL and the query parameters.
 
+use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::web::Query;
-use actix_web::HttpRequest;
 use provisioning::{Provisioning, RequestContext};
 use scim_proto::ScimType;
 

@@ -187,4 +187,55 @@ fn sub_accounts_events_and_reports(backend: Backend) {
     assert_eq!(groups.body["groups"][0]["members"], 0);
 }
 
-both_backends!(tenants_and_tokens, sub_accounts_events_and_reports);
+/// A catalogue that drops a role the rules or a lock still use is refused and
+/// changes nothing; once nothing uses the role it can go.
+fn catalogue_keeps_roles_in_use(backend: Backend) {
+    let server = start(backend);
+    let (scim, admin) = (server.scim(), server.admin());
+    let three = json!({"roles": [{"name": "User"}, {"name": "Viewer"}, {"name": "Loanee"}]});
+    assert_eq!(admin.put("/catalogue", &three).status, 200);
+    let saved = admin.put("/rules", &json!({"default_role": "Viewer", "rules": []}));
+    assert_eq!(saved.body["saved"], true, "{}", saved.text);
+    let user = scim.create_user("kept@contoso.com");
+    let lock = admin.put(&format!("/users/{user}/lock"), &json!({"role": "Loanee"}));
+    assert_eq!(lock.status, 200, "{}", lock.text);
+
+    admin
+        .put(
+            "/catalogue",
+            &json!({"roles": [{"name": "User"}, {"name": "Loanee"}]}),
+        )
+        .assert_error(400, Some("invalidValue"));
+    admin
+        .put(
+            "/catalogue",
+            &json!({"roles": [{"name": "User"}, {"name": "Viewer"}]}),
+        )
+        .assert_error(400, Some("invalidValue"));
+    let names = |body: &serde_json::Value| -> Vec<String> {
+        body["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(&admin.get("/catalogue").body),
+        ["User", "Viewer", "Loanee"]
+    );
+
+    assert_eq!(admin.delete(&format!("/users/{user}/lock")).status, 200);
+    let r = admin.put(
+        "/catalogue",
+        &json!({"roles": [{"name": "User"}, {"name": "Viewer"}]}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(names(&admin.get("/catalogue").body), ["User", "Viewer"]);
+}
+
+both_backends!(
+    tenants_and_tokens,
+    sub_accounts_events_and_reports,
+    catalogue_keeps_roles_in_use
+);
