@@ -36,8 +36,13 @@ fn update_kind(before: &Value, after: &Value) -> EventKind {
     }
 }
 
+/// A new resource id: a UUIDv7, whose leading bits are the creation time. Ids made
+/// later sort later, so the store's id index (and every index that ends in an id)
+/// takes new rows at its end instead of at random pages: about 30% less time per
+/// create at 1,000,000 users (docs/benchmarks.md). The time it reveals is already
+/// in `meta.created`; the 74 random bits keep ids unguessable.
 pub(crate) fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
+    uuid::Uuid::now_v7().to_string()
 }
 
 /// `If-Match`: the stored version must be one of the expected ones.

@@ -229,6 +229,36 @@ fn populate(backend: &str, users: usize) -> Fixture {
     }
 }
 
+/// Creates user `i` with `id` in one transaction, with its event if asked.
+fn create(store: &Store, id: String, i: usize, with_event: bool) {
+    store
+        .write(|tx| {
+            let user = tx.insert_user(&NewUser {
+                id: id.clone(),
+                tenant_id: TENANT.into(),
+                resource: body(i),
+                role: None,
+                role_reason: None,
+                now: Utc::now(),
+            })?;
+            if with_event {
+                tx.append_event(&NewEvent {
+                    tenant_id: TENANT.into(),
+                    time: Utc::now(),
+                    kind: EventKind::UserCreated,
+                    resource_type: Some("User".into()),
+                    resource_id: Some(user.id),
+                    before: None,
+                    after: None,
+                    cause: Some(json!({"request": "POST /Users"})),
+                    request_id: None,
+                })?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+}
+
 fn bench(c: &mut Criterion, f: &Fixture) {
     let mut group = c.benchmark_group(&f.name);
     let mut n = 0_usize;
@@ -279,52 +309,24 @@ fn bench(c: &mut Criterion, f: &Fixture) {
     )
     .unwrap()
         * 1_000_000;
+    // Ids as the server makes them (UUIDv7: later ids sort later), and random ids
+    // (UUIDv4-like, as a host app choosing its own ids might), which land on
+    // random pages of every index ending in the id.
+    let mut next_create = || {
+        created += 1;
+        1_000_000_000 + created
+    };
     group.bench_function("create (one transaction each)", |b| {
+        b.iter(|| create(&f.store, uuid::Uuid::now_v7().to_string(), next_create(), false));
+    });
+    group.bench_function("create, random ids (one transaction each)", |b| {
         b.iter(|| {
-            let i = 1_000_000_000 + created;
-            created += 1;
-            f.store
-                .write(|tx| {
-                    tx.insert_user(&NewUser {
-                        id: id(i),
-                        tenant_id: TENANT.into(),
-                        resource: body(i),
-                        role: None,
-                        role_reason: None,
-                        now: Utc::now(),
-                    })
-                })
-                .unwrap();
+            let i = next_create();
+            create(&f.store, id(i), i, false);
         });
     });
     group.bench_function("create + event (one transaction each)", |b| {
-        b.iter(|| {
-            let i = 1_000_000_000 + created;
-            created += 1;
-            f.store
-                .write(|tx| {
-                    let user = tx.insert_user(&NewUser {
-                        id: id(i),
-                        tenant_id: TENANT.into(),
-                        resource: body(i),
-                        role: None,
-                        role_reason: None,
-                        now: Utc::now(),
-                    })?;
-                    tx.append_event(&NewEvent {
-                        tenant_id: TENANT.into(),
-                        time: Utc::now(),
-                        kind: EventKind::UserCreated,
-                        resource_type: Some("User".into()),
-                        resource_id: Some(user.id),
-                        before: None,
-                        after: None,
-                        cause: Some(json!({"request": "POST /Users"})),
-                        request_id: None,
-                    })
-                })
-                .unwrap();
-        });
+        b.iter(|| create(&f.store, uuid::Uuid::now_v7().to_string(), next_create(), true));
     });
 
     // A PATCH: read the user, change one attribute, write it back with If-Match.
