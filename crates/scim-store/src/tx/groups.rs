@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use super::rows::{CountRow, GROUP_COLUMNS, GroupRow, IdRow, TextOptRow, VersionRow};
+use super::rows::{CountRow, GROUP_COLUMNS, GroupRow, GroupStateRow, IdRow, TextOptRow};
 use super::{CHUNK, Listed, Tx, check_id, check_version, record_exactness, sorted_unique};
 use crate::dialect;
 use crate::doc::{self, fold};
@@ -336,26 +336,27 @@ pub(super) fn insert(tx: &mut Tx<'_>, new: &NewGroup) -> Result<Group, StoreErro
     })
 }
 
-/// The version, folded name and exactness of a group about to change, locked on
-/// PostgreSQL.
-fn current(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<VersionRow, StoreError> {
+/// The version, folded name, exactness, member count and creation time of a group
+/// about to change, locked on PostgreSQL.
+fn current(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<GroupStateRow, StoreError> {
     let mut sql = Sql::from(
-        "SELECT g.version AS version, g.display_name_folded AS folded, g.filter_exact AS exact \
-         FROM groups g WHERE g.tenant_id = ",
+        "SELECT g.version AS version, g.display_name_folded AS folded, g.filter_exact AS exact, \
+         g.member_count AS member_count, g.created AS created FROM groups g WHERE g.tenant_id = ",
     );
     sql.text(tenant_id).push(" AND g.id = ").text(id);
     dialect::lock_rows(tx.dialect(), &mut sql);
-    tx.first::<VersionRow>(sql)?
+    tx.first::<GroupStateRow>(sql)?
         .ok_or_else(|| StoreError::not_found("group", id))
 }
 
 fn current_version(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<i64, StoreError> {
-    Ok(current(tx, tenant_id, id)?.version)
+    Ok(current(tx, tenant_id, id)?.base.version)
 }
 
 pub(super) fn update(tx: &mut Tx<'_>, update: &GroupUpdate) -> Result<Group, StoreError> {
     tx.enter(&update.tenant_id)?;
-    let cur = current(tx, &update.tenant_id, &update.id)?;
+    let state = current(tx, &update.tenant_id, &update.id)?;
+    let cur = &state.base;
     check_version(update.expected_version, cur.version)?;
     let p = doc::prepare(Kind::Group, &update.resource)?;
     let folded = fold(&p.name);
@@ -370,8 +371,9 @@ pub(super) fn update(tx: &mut Tx<'_>, update: &GroupUpdate) -> Result<Group, Sto
          filter_exact) = (",
     );
     push_scim_values(&mut sql, &p, &folded);
+    let now = to_db(update.now);
     sql.push("), version = version + 1, last_modified = ")
-        .time(to_db(update.now))
+        .time(now)
         .push(" WHERE tenant_id = ")
         .text(&update.tenant_id)
         .push(" AND id = ")
@@ -385,8 +387,19 @@ pub(super) fn update(tx: &mut Tx<'_>, update: &GroupUpdate) -> Result<Group, Sto
         Some(cur.exact),
         Some(p.exact),
     )?;
-    by_id(tx, &update.tenant_id, &update.id)?
-        .ok_or_else(|| StoreError::not_found("group", &update.id))
+    // The row as written: the locked row (or the single writer) keeps the member
+    // count and creation time read above.
+    Ok(Group {
+        id: update.id.clone(),
+        tenant_id: update.tenant_id.clone(),
+        display_name: p.name,
+        external_id: p.external_id,
+        resource: p.body,
+        version: cur.version + 1,
+        member_count: u64::try_from(state.member_count).unwrap_or(0),
+        created: from_db(state.created),
+        last_modified: from_db(now),
+    })
 }
 
 pub(super) fn delete(
@@ -396,7 +409,7 @@ pub(super) fn delete(
     expected_version: Option<i64>,
 ) -> Result<Vec<String>, StoreError> {
     tx.enter(tenant_id)?;
-    let cur = current(tx, tenant_id, id)?;
+    let cur = current(tx, tenant_id, id)?.base;
     check_version(expected_version, cur.version)?;
     record_exactness(tx, Kind::Group, tenant_id, id, Some(cur.exact), None)?;
     let mut members = Sql::from("DELETE FROM memberships WHERE tenant_id = ");

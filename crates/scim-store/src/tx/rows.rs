@@ -271,3 +271,15 @@ pub(crate) struct VersionRow {
     #[diesel(sql_type = diesel::sql_types::Bool)]
     pub(crate) exact: bool,
 }
+
+/// A group about to change: [`VersionRow`] and what a body update leaves as it
+/// is, so that the updated group need not be read back.
+#[derive(QueryableByName)]
+pub(crate) struct GroupStateRow {
+    #[diesel(embed)]
+    pub(crate) base: VersionRow,
+    #[diesel(sql_type = BigInt)]
+    pub(crate) member_count: i64,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    pub(crate) created: NaiveDateTime,
+}

@@ -99,6 +99,16 @@ fn group_create_rename_delete(backend: Backend) {
         matches!(err, StoreError::PreconditionFailed { .. }),
         "{err:?}"
     );
+    // What an update returns is the stored group, member count and times included.
+    let updated = db
+        .store
+        .write(|tx| tx.update_group(&rename(None, "Staff")))
+        .unwrap();
+    assert_eq!((updated.member_count, updated.created), (2, at(1)));
+    assert_eq!(
+        Some(&updated),
+        db.store.read(|tx| tx.group(&t.id, "g1")).unwrap().as_ref()
+    );
     let former = db
         .store
         .write(|tx| tx.delete_group(&t.id, "g1", None))
