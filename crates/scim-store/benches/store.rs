@@ -317,7 +317,14 @@ fn bench(c: &mut Criterion, f: &Fixture) {
         1_000_000_000 + created
     };
     group.bench_function("create (one transaction each)", |b| {
-        b.iter(|| create(&f.store, uuid::Uuid::now_v7().to_string(), next_create(), false));
+        b.iter(|| {
+            create(
+                &f.store,
+                uuid::Uuid::now_v7().to_string(),
+                next_create(),
+                false,
+            )
+        });
     });
     group.bench_function("create, random ids (one transaction each)", |b| {
         b.iter(|| {
@@ -326,7 +333,14 @@ fn bench(c: &mut Criterion, f: &Fixture) {
         });
     });
     group.bench_function("create + event (one transaction each)", |b| {
-        b.iter(|| create(&f.store, uuid::Uuid::now_v7().to_string(), next_create(), true));
+        b.iter(|| {
+            create(
+                &f.store,
+                uuid::Uuid::now_v7().to_string(),
+                next_create(),
+                true,
+            )
+        });
     });
 
     // A PATCH: read the user, change one attribute, write it back with If-Match.

@@ -50,6 +50,18 @@ impl Sql {
         sql
     }
 
+    /// `SELECT {columns}{rest}`, built without formatting: list queries start so.
+    pub(crate) fn select(columns: &str, rest: &str) -> Sql {
+        let mut text = String::with_capacity(7 + columns.len() + rest.len());
+        text.push_str("SELECT ");
+        text.push_str(columns);
+        text.push_str(rest);
+        Sql {
+            parts: vec![Part::Sql(text)],
+            uncacheable: false,
+        }
+    }
+
     /// Appends literal SQL text (never data).
     pub(crate) fn push(&mut self, text: &str) -> &mut Sql {
         if let Some(Part::Sql(last)) = self.parts.last_mut() {

@@ -62,7 +62,8 @@ pub(super) fn append(tx: &mut Tx<'_>, event: &NewEvent) -> Result<(), StoreError
     check_text("event kind", event.kind.as_str())?;
     tx.enter(&event.tenant_id)?;
     let json = |v: &Option<serde_json::Value>| v.as_ref().map(to_json_text);
-    let mut sql = Sql::from(&format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES ("));
+    let mut sql = Sql::from("INSERT INTO events (");
+    sql.push(EVENT_COLUMNS).push(") VALUES (");
     sql.text(&event.tenant_id)
         .push(", ")
         .append(dialect::new_event_seq(tx.dialect(), &event.tenant_id))
@@ -137,9 +138,7 @@ pub(super) fn after(
     after: i64,
     count: u64,
 ) -> Result<Vec<Event>, StoreError> {
-    let mut sql = Sql::from(&format!(
-        "SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = "
-    ));
+    let mut sql = Sql::select(EVENT_COLUMNS, " FROM events WHERE tenant_id = ");
     sql.text(tenant_id)
         .push(" AND seq > ")
         .int(after)
@@ -157,9 +156,7 @@ pub(super) fn of_resource(
     resource_id: &str,
     count: u64,
 ) -> Result<Vec<Event>, StoreError> {
-    let mut sql = Sql::from(&format!(
-        "SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = "
-    ));
+    let mut sql = Sql::select(EVENT_COLUMNS, " FROM events WHERE tenant_id = ");
     sql.text(tenant_id)
         .push(" AND resource_id = ")
         .text(resource_id)
@@ -182,9 +179,7 @@ pub(super) fn latest_of_resources(
     let kinds: Vec<&str> = kinds.iter().map(EventKind::as_str).collect();
     let mut out = HashMap::new();
     for chunk in sorted_unique(resource_ids).chunks(CHUNK) {
-        let mut sql = Sql::from(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = "
-        ));
+        let mut sql = Sql::select(EVENT_COLUMNS, " FROM events WHERE tenant_id = ");
         sql.text(tenant_id)
             .push(" AND resource_id IN ")
             .text_list(chunk)

@@ -22,7 +22,7 @@ use crate::sql::Sql;
 use crate::time::{from_db, to_db};
 
 fn select() -> Sql {
-    Sql::from(&format!("SELECT {GROUP_COLUMNS} FROM groups g WHERE "))
+    Sql::select(GROUP_COLUMNS, " FROM groups g WHERE ")
 }
 
 fn rows_to_groups(rows: Vec<GroupRow>) -> Result<Vec<Group>, StoreError> {

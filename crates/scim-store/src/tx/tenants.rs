@@ -11,7 +11,7 @@ use crate::sql::Sql;
 use crate::time::{opt_to_db, to_db};
 
 fn select() -> Sql {
-    Sql::from(&format!("SELECT {TENANT_COLUMNS} FROM tenants "))
+    Sql::select(TENANT_COLUMNS, " FROM tenants ")
 }
 
 fn one(tx: &mut Tx<'_>, sql: Sql) -> Result<Option<Tenant>, StoreError> {
@@ -157,9 +157,7 @@ pub(super) fn tokens(
     tenant_id: &str,
     usable_at: Option<DateTime<Utc>>,
 ) -> Result<Vec<Token>, StoreError> {
-    let mut sql = Sql::from(&format!(
-        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE tenant_id = "
-    ));
+    let mut sql = Sql::select(TOKEN_COLUMNS, " FROM tokens WHERE tenant_id = ");
     sql.text(tenant_id);
     if let Some(now) = usable_at {
         sql.push(" AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ")
@@ -175,9 +173,7 @@ pub(super) fn tokens(
 }
 
 fn token(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<Token, StoreError> {
-    let mut sql = Sql::from(&format!(
-        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE tenant_id = "
-    ));
+    let mut sql = Sql::select(TOKEN_COLUMNS, " FROM tokens WHERE tenant_id = ");
     sql.text(tenant_id).push(" AND id = ").text(id);
     tx.first::<TokenRow>(sql)?
         .map(TokenRow::into_model)

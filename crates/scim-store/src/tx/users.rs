@@ -22,7 +22,7 @@ use crate::sql::Sql;
 use crate::time::{from_db, to_db};
 
 fn select() -> Sql {
-    Sql::from(&format!("SELECT {USER_COLUMNS} FROM users u WHERE "))
+    Sql::select(USER_COLUMNS, " FROM users u WHERE ")
 }
 
 fn rows_to_users(rows: Vec<UserRow>) -> Result<Vec<User>, StoreError> {
@@ -322,10 +322,11 @@ fn locked(
     id: &str,
     live_only: bool,
 ) -> Result<(User, String, bool), StoreError> {
-    let mut sql = Sql::from(&format!(
-        "SELECT {USER_COLUMNS}, u.user_name_folded AS folded, u.filter_exact AS exact \
-         FROM users u WHERE u.tenant_id = "
-    ));
+    let mut sql = Sql::select(
+        USER_COLUMNS,
+        ", u.user_name_folded AS folded, u.filter_exact AS exact \
+         FROM users u WHERE u.tenant_id = ",
+    );
     sql.text(tenant_id).push(" AND u.id = ").text(id);
     if live_only {
         sql.push(" AND u.deleted_at IS NULL");
