@@ -4,7 +4,7 @@
 //! disabled-users report (JSON or CSV).
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use provisioning::{Actor, Provisioning, RequestContext, SubAccountQuery, TenantSettings, token};
 use role_engine::{Catalogue, RuleSet};
@@ -17,18 +17,13 @@ use crate::error::ApiError;
 use crate::extract::RawBody;
 use crate::middleware::request_id;
 use crate::request::bearer;
-use crate::scim::not_allowed;
+use crate::scim::{json_with_type, not_allowed};
 use crate::state::ScimState;
 
 type Reply = Result<HttpResponse, ApiError>;
 
 fn json_ok(status: StatusCode, body: &impl serde::Serialize) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        ))
-        .body(serde_json::to_string(body).unwrap_or_default())
+    json_with_type(status, "application/json", body)
 }
 
 fn bad_request(detail: impl Into<String>) -> ApiError {

@@ -3,7 +3,7 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use provisioning::{ListRequest, ListResult, ScimResource};
 use scim_proto::ScimType;
 use scim_proto::messages::{ListResponse, SearchRequest};
@@ -24,9 +24,26 @@ type Reply = Result<HttpResponse, ApiError>;
 
 /// A SCIM JSON response.
 pub(crate) fn json_response(status: StatusCode, body: &impl serde::Serialize) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON)))
-        .body(serde_json::to_string(body).unwrap_or_default())
+    json_with_type(status, SCIM_JSON, body)
+}
+
+/// A JSON response with the given content type. A body that cannot be serialised
+/// (none of the types sent can fail) becomes a 500 SCIM error, not an empty body.
+pub(crate) fn json_with_type(
+    status: StatusCode,
+    content_type: &'static str,
+    body: &impl serde::Serialize,
+) -> HttpResponse {
+    match serde_json::to_string(body) {
+        Ok(text) => HttpResponse::build(status)
+            .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(content_type)))
+            .body(text),
+        Err(e) => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("response not serialisable: {e}"),
+        )
+        .error_response(),
+    }
 }
 
 fn resource_response(
