@@ -213,15 +213,8 @@ impl Provisioning {
                 })?;
                 record_membership(tx, tenant, ctx, now, &id, &change, &mut affected)?;
             }
-            recompute(
-                tx,
-                self,
-                tenant,
-                ctx,
-                &affected.into_iter().collect::<Vec<_>>(),
-                GuardPolicy::Flag,
-                now,
-            )?;
+            let fresh = self.current_context(tx, &tenant.id)?;
+            recompute(tx, &fresh, ctx, affected, GuardPolicy::Flag, now)?;
             let group = live_group(tx, tenant, &id)?;
             let members = all_members(tx, tenant, &id)?;
             Ok((group, members, attempt.compat))
@@ -320,15 +313,8 @@ impl Provisioning {
             })?;
             let mut affected = BTreeSet::new();
             record_membership(tx, tenant, ctx, now, id, &change, &mut affected)?;
-            recompute(
-                tx,
-                self,
-                tenant,
-                ctx,
-                &affected.into_iter().collect::<Vec<_>>(),
-                GuardPolicy::Flag,
-                now,
-            )?;
+            let fresh = self.current_context(tx, &tenant.id)?;
+            recompute(tx, &fresh, ctx, affected, GuardPolicy::Flag, now)?;
             let group = live_group(tx, tenant, id)?;
             let members = all_members(tx, tenant, id)?;
             Ok((group, members, attempt.compat))
@@ -435,15 +421,8 @@ impl Provisioning {
                 };
                 record_membership(tx, tenant, ctx, now, id, &applied, &mut affected)?;
             }
-            recompute(
-                tx,
-                self,
-                tenant,
-                ctx,
-                &affected.into_iter().collect::<Vec<_>>(),
-                GuardPolicy::Flag,
-                now,
-            )?;
+            let fresh = self.current_context(tx, &tenant.id)?;
+            recompute(tx, &fresh, ctx, affected, GuardPolicy::Flag, now)?;
             Ok((live_group(tx, tenant, id)?.version, attempt.compat))
         })?;
         ctx.compat = compat;
@@ -487,7 +466,15 @@ impl Provisioning {
                     None,
                 )?;
             }
-            recompute(tx, self, tenant, ctx, &members, GuardPolicy::Flag, now)?;
+            let fresh = self.current_context(tx, &tenant.id)?;
+            recompute(
+                tx,
+                &fresh,
+                ctx,
+                members.into_iter().collect(),
+                GuardPolicy::Flag,
+                now,
+            )?;
             Ok(())
         })
     }

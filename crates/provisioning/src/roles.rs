@@ -2,7 +2,7 @@
 //! users are decided again by the tenant's engine inside the same transaction,
 //! and every role change is written to the event log with its reason.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use role_engine::{Decision, Lock, UserSnapshot};
@@ -13,7 +13,6 @@ use serde_json::{Value, json};
 
 use crate::context::RequestContext;
 use crate::error::{Error, Result};
-use crate::service::Provisioning;
 use crate::tenant::TenantContext;
 
 /// Users decided per batch (bounds memory and statement sizes).
@@ -83,22 +82,18 @@ fn active_holders(tx: &mut dyn WriteTx, tenant: &TenantContext, role: &str) -> R
 
 /// Decides `user_ids` again and stores what changed. Returns the role changes.
 ///
-/// The tenant's rules are read again inside the transaction, so a rule edit
-/// that committed a moment ago (in this process or another) is the one applied.
+/// `tenant` must be the context read inside this transaction
+/// ([`crate::service::Provisioning::current_context`]), so that a rule edit
+/// committed a moment ago (in this process or another) is the one applied.
 pub(crate) fn recompute(
     tx: &mut dyn WriteTx,
-    p: &Provisioning,
     tenant: &TenantContext,
     ctx: &RequestContext,
-    user_ids: &[String],
+    user_ids: BTreeSet<String>,
     guard: GuardPolicy,
     now: DateTime<Utc>,
 ) -> Result<Vec<RoleChange>> {
-    let fresh = p.current_context(tx, &tenant.id)?;
-    let tenant = &*fresh;
-    let mut ids: Vec<String> = user_ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
+    let ids: Vec<String> = user_ids.into_iter().collect();
     let mut planned = Vec::new();
     for chunk in ids.chunks(BATCH) {
         tx.lock_users(&tenant.id, chunk)?;
@@ -116,21 +111,20 @@ pub(crate) fn recompute(
     apply(tx, tenant, ctx, planned, guard, now)
 }
 
-/// [`recompute`] for one user already loaded and locked, with its group ids.
+/// [`recompute`] for one user already loaded and locked, with its group ids;
+/// `fresh` is the context read inside this transaction.
 pub(crate) fn recompute_loaded(
     tx: &mut dyn WriteTx,
-    p: &Provisioning,
-    tenant: &TenantContext,
+    fresh: &TenantContext,
     ctx: &RequestContext,
     user: User,
     group_ids: Vec<String>,
     now: DateTime<Utc>,
 ) -> Result<Vec<RoleChange>> {
-    let fresh = p.current_context(tx, &tenant.id)?;
     let decision = fresh.engine.decide(&snapshot(&user, group_ids));
     apply(
         tx,
-        &fresh,
+        fresh,
         ctx,
         vec![(user, decision)],
         GuardPolicy::Flag,

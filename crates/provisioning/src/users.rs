@@ -1,5 +1,7 @@
 //! SCIM use cases for users: create, read, list, replace, patch, delete.
 
+use std::collections::BTreeSet;
+
 use scim_proto::normalize::normalize_resource;
 use scim_proto::patch::{PatchRequest, apply};
 use scim_proto::schema::USER_RESOURCE;
@@ -111,7 +113,8 @@ impl Provisioning {
                 Some(resource.clone()),
             )?;
             // A new user is in no group yet; its row renders the response.
-            recompute_loaded(tx, self, tenant, ctx, user.clone(), Vec::new(), now)?;
+            let fresh = self.current_context(tx, &tenant.id)?;
+            recompute_loaded(tx, &fresh, ctx, user.clone(), Vec::new(), now)?;
             Ok(user)
         })?;
         Ok(render::user(&user, Some(&[]), &ctx.base_url))
@@ -257,7 +260,8 @@ impl Provisioning {
             )?;
             let group_ids = groups.iter().map(|g| g.group_id.clone()).collect();
             // The role state is not SCIM data: the row just written renders the response.
-            recompute_loaded(tx, self, tenant, ctx, updated.clone(), group_ids, now)?;
+            let fresh = self.current_context(tx, &tenant.id)?;
+            recompute_loaded(tx, &fresh, ctx, updated.clone(), group_ids, now)?;
             Ok((updated, groups, attempt.compat))
         })?;
         ctx.compat = compat;
@@ -275,7 +279,8 @@ impl Provisioning {
         let now = self.now();
         self.write(|tx| {
             // The delete mode as committed now, kept until this transaction commits.
-            let user_delete = self.current_context(tx, &tenant.id)?.settings.user_delete;
+            let fresh = self.current_context(tx, &tenant.id)?;
+            let user_delete = fresh.settings.user_delete;
             // Groups before users (the lock order): leaving its groups updates them.
             let groups: Vec<String> = tx
                 .groups_of_user(&tenant.id, id)?
@@ -321,10 +326,9 @@ impl Provisioning {
             if user_delete == UserDeleteMode::Soft {
                 recompute(
                     tx,
-                    self,
-                    tenant,
+                    &fresh,
                     ctx,
-                    &[id.to_owned()],
+                    BTreeSet::from([id.to_owned()]),
                     GuardPolicy::Flag,
                     now,
                 )?;
