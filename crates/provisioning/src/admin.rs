@@ -2,7 +2,7 @@
 //! dry runs), role locks, explanations, the sub-accounts list, the event log and
 //! the disabled-users report.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 use role_engine::{Catalogue, Change, Decision, Engine, Problem, Reason, RuleSet, UserSnapshot};
@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::holdings::Holdings;
 use crate::render::timestamp;
 use crate::roles::{GuardPolicy, apply, event, recompute, snapshot};
-use crate::service::Provisioning;
+use crate::service::{Provisioning, compile_context};
 use crate::tenant::{TenantContext, TenantSettings, default_catalogue, default_rules, parse_rules};
 use crate::token;
 use crate::users::{find_user, new_id};
@@ -662,7 +662,7 @@ impl Provisioning {
                 rule_set: Some(value.clone()),
                 ..TenantUpdate::default()
             };
-            change_tenant(
+            let stored = change_tenant(
                 tx,
                 tenant,
                 ctx,
@@ -677,7 +677,8 @@ impl Provisioning {
             // must name the new rule numbers too.
             // Decided from the users as streamed (one read of the tenant): the
             // exclusive tenant gate this write holds keeps them from changing.
-            let fresh = self.current_context(tx, &tenant.id)?;
+            // Not cached: this transaction may still roll back (the guard).
+            let fresh = compile_context(&stored)?;
             let planned = stream_users(tx, &tenant.id)?
                 .into_iter()
                 .map(|(user, snap)| {
@@ -751,7 +752,7 @@ impl Provisioning {
                 before: user.lock.as_ref().map(|l| json!({"role": l.role})),
                 after: Some(after),
             };
-            self.change_lock(tx, tenant, ctx, user_id, change, now)
+            self.change_lock(tx, &fresh, ctx, user_id, change, now)
         })
     }
 
@@ -774,7 +775,8 @@ impl Provisioning {
                         before: Some(json!({"role": lock.role})),
                         after: None,
                     };
-                    self.change_lock(tx, tenant, ctx, user_id, change, now)
+                    let fresh = self.current_context(tx, &tenant.id)?;
+                    self.change_lock(tx, &fresh, ctx, user_id, change, now)
                 }
                 None => Ok(sub_account(&user)),
             }
@@ -782,7 +784,7 @@ impl Provisioning {
     }
 
     /// Stores the changed lock, records its event and recomputes the user's
-    /// role, in the caller's transaction.
+    /// role, in the caller's transaction; `tenant` is the context read in it.
     fn change_lock(
         &self,
         tx: &mut dyn WriteTx,
@@ -805,10 +807,9 @@ impl Provisioning {
         )?;
         recompute(
             tx,
-            self,
             tenant,
             ctx,
-            &[user_id.to_owned()],
+            BTreeSet::from([user_id.to_owned()]),
             GuardPolicy::Enforce,
             now,
         )?;

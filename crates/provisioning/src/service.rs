@@ -9,7 +9,6 @@ use role_engine::Engine;
 use std::time::Instant;
 
 use scim_store::{ReadTx, Store, StoreError, Tenant, Token, WriteTx};
-use serde_json::Value;
 
 use crate::clock::{Clock, SystemClock};
 use crate::context::Actor;
@@ -45,7 +44,9 @@ impl Default for Options {
 /// A compiled tenant context and the stored values it was built from.
 #[derive(Debug)]
 struct CachedContext {
-    source: (String, String, Value, Value, Value),
+    /// The tenant row's version and times when the context was compiled: any
+    /// change to the row (settings, catalogue, rules, slug, name) raises the version.
+    source: (i64, DateTime<Utc>, DateTime<Utc>),
     context: Arc<TenantContext>,
 }
 
@@ -156,7 +157,7 @@ impl Provisioning {
     }
 
     /// The tenant context of a stored tenant, compiling its rules only when the
-    /// stored settings, catalogue or rules differ from the cached ones.
+    /// tenant row changed since the cached context was compiled (its version).
     ///
     /// The cache lock is held only to look up and to insert: comparing and
     /// compiling run outside it, so a rule edit being compiled does not hold up
@@ -168,36 +169,11 @@ impl Provisioning {
             .unwrap_or_else(PoisonError::into_inner)
             .get(&tenant.id)
             .cloned();
-        if let Some(cached) = cached {
-            let (slug, name, settings, catalogue, rules) = &cached.source;
-            if *slug == tenant.slug
-                && *name == tenant.display_name
-                && *settings == tenant.settings
-                && *catalogue == tenant.role_catalogue
-                && *rules == tenant.rule_set
-            {
-                return Ok(Arc::clone(&cached.context));
-            }
+        let source = (tenant.version, tenant.created, tenant.updated);
+        if let Some(cached) = cached.filter(|c| c.source == source) {
+            return Ok(Arc::clone(&cached.context));
         }
-        let source = (
-            tenant.slug.clone(),
-            tenant.display_name.clone(),
-            tenant.settings.clone(),
-            tenant.role_catalogue.clone(),
-            tenant.rule_set.clone(),
-        );
-        let rules = parse_rules(&tenant.rule_set)?;
-        let context =
-            Arc::new(TenantContext {
-                id: tenant.id.clone(),
-                slug: tenant.slug.clone(),
-                display_name: tenant.display_name.clone(),
-                settings: parse_settings(&tenant.settings)?,
-                catalogue: parse_catalogue(&tenant.role_catalogue)?,
-                engine: Arc::new(Engine::new(rules).map_err(|e| {
-                    Error::Internal(format!("stored rules of {}: {e}", tenant.slug))
-                })?),
-            });
+        let context = compile_context(tenant)?;
         self.tenants
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -214,6 +190,10 @@ impl Provisioning {
     /// The tenant's context as the write transaction must decide with it: read
     /// after taking the tenant's write gate, so the rules are the ones committed
     /// when it runs and no rule edit can commit before this transaction does.
+    ///
+    /// Only for a transaction that has not changed the tenant row: the context is
+    /// cached by the row's version, and a change that then rolls back must not
+    /// be. After its own change a transaction uses [`compile_context`].
     pub(crate) fn current_context(
         &self,
         tx: &mut dyn WriteTx,
@@ -321,4 +301,21 @@ impl Provisioning {
             tracing::warn!(error = %e, "could not record a token's last use");
         }
     }
+}
+
+/// Compiles a tenant's context (settings, catalogue and rules) from its row,
+/// without caching it.
+pub(crate) fn compile_context(tenant: &Tenant) -> Result<Arc<TenantContext>> {
+    let rules = parse_rules(&tenant.rule_set)?;
+    Ok(Arc::new(TenantContext {
+        id: tenant.id.clone(),
+        slug: tenant.slug.clone(),
+        display_name: tenant.display_name.clone(),
+        settings: parse_settings(&tenant.settings)?,
+        catalogue: parse_catalogue(&tenant.role_catalogue)?,
+        engine: Arc::new(
+            Engine::new(rules)
+                .map_err(|e| Error::Internal(format!("stored rules of {}: {e}", tenant.slug)))?,
+        ),
+    }))
 }

@@ -26,6 +26,10 @@ pub struct Tenant {
     pub created: DateTime<Utc>,
     /// When the tenant row last changed.
     pub updated: DateTime<Utc>,
+    /// Goes up by one with every change to the row: together with `id` and
+    /// `created`, a cache of anything derived from the tenant compares this
+    /// instead of the settings, catalogue and rules.
+    pub version: i64,
 }
 
 /// A tenant to create.

@@ -15,6 +15,7 @@ diesel::table! {
         rule_set -> Text,
         created -> Timestamp,
         updated -> Timestamp,
+        version -> BigInt,
     }
 }
 

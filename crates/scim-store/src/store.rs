@@ -16,7 +16,7 @@ use crate::model::{
     MemberRef, MembershipChange, NewEvent, NewGroup, NewTenant, NewToken, NewUser, Page, RoleLock,
     Tenant, TenantUpdate, Token, User, UserUpdate, UserWithGroups, Visibility,
 };
-use crate::tx::Tx;
+use crate::tx::{TenantCache, Tx};
 
 /// Connection settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +69,7 @@ struct SqliteBackend {
 /// or PostgreSQL. Cheap to share behind an `Arc`; all methods take `&self`.
 pub struct Store {
     backend: Backend,
+    tenant_cache: TenantCache,
 }
 
 impl std::fmt::Debug for Store {
@@ -123,7 +124,10 @@ impl Store {
                 Backend::Postgres(Box::new(PostgresBackend { pool, sequencer }))
             }
         };
-        Ok(Store { backend })
+        Ok(Store {
+            backend,
+            tenant_cache: TenantCache::default(),
+        })
     }
 
     /// Applies the embedded migrations that have not been applied yet. Idempotent,
@@ -147,7 +151,7 @@ impl Store {
             Backend::Sqlite(sqlite) => sqlite.readers.get().map_err(StoreError::from)?,
             Backend::Postgres(pg) => pg.pool.get().map_err(StoreError::from)?,
         };
-        run(&mut conn, TxKind::Read, |tx| f(tx))
+        run(&mut conn, &self.tenant_cache, TxKind::Read, |tx| f(tx))
     }
 
     /// Runs `f` in a write transaction: committed if `f` returns `Ok`, rolled back
@@ -168,11 +172,11 @@ impl Store {
         let (result, appended) = match &self.backend {
             Backend::Sqlite(_) => retrying(|| {
                 let mut writer = self.writer()?;
-                Ok(run_write(&mut writer, &mut f))
+                Ok(run_write(&mut writer, &self.tenant_cache, &mut f))
             }),
             Backend::Postgres(pg) => retrying(|| {
                 let mut conn = pg.pool.get()?;
-                Ok(run_write(&mut conn, &mut f))
+                Ok(run_write(&mut conn, &self.tenant_cache, &mut f))
             }),
         };
         if let Backend::Postgres(pg) = &self.backend {
@@ -277,11 +281,12 @@ fn unavailable(error: diesel::r2d2::Error) -> StoreError {
 
 fn run<T, E: From<StoreError>>(
     conn: &mut DbConnection,
+    tenant_cache: &TenantCache,
     kind: TxKind,
     f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
 ) -> Result<T, E> {
     dialect::begin(conn, kind).map_err(StoreError::from)?;
-    let result = f(&mut Tx::new(conn));
+    let result = f(&mut Tx::new(conn, tenant_cache));
     match result {
         Ok(value) => {
             dialect::commit(conn).map_err(StoreError::from)?;
@@ -351,12 +356,13 @@ fn backoff(runs: u32) -> Duration {
 /// One run of a write transaction on `conn`.
 fn run_write<T, E: From<StoreError>>(
     conn: &mut DbConnection,
+    tenant_cache: &TenantCache,
     f: &mut impl FnMut(&mut Tx<'_>) -> Result<T, E>,
 ) -> Attempt<T, E> {
     if let Err(e) = dialect::begin(conn, TxKind::Write) {
         return Attempt::Finished(Err(StoreError::from(e).into()), Vec::new());
     }
-    let mut tx = Tx::new(conn);
+    let mut tx = Tx::new(conn, tenant_cache);
     let result = f(&mut tx);
     let conflicted = tx.conflicted();
     let appended = tx.into_appended();
@@ -383,9 +389,12 @@ fn run_write<T, E: From<StoreError>>(
 fn number_events_with(pool: &Pool, tenant_id: &str) -> Result<u64, StoreError> {
     retrying(|| {
         let mut conn = pool.get()?;
-        Ok(run_write(&mut conn, &mut |tx: &mut Tx<'_>| {
-            crate::tx::events::number_pending(tx, tenant_id)
-        }))
+        // Numbering does not enter the tenant: no cache to share.
+        Ok(run_write(
+            &mut conn,
+            &TenantCache::default(),
+            &mut |tx: &mut Tx<'_>| crate::tx::events::number_pending(tx, tenant_id),
+        ))
     })
     .0
 }

@@ -11,6 +11,7 @@ mod tenants;
 mod users;
 
 use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 use diesel::RunQueryDsl;
@@ -33,10 +34,40 @@ use crate::store::{ReadTx, WriteTx};
 /// Bind-list chunk size: well below SQLite's 32766 and PostgreSQL's 65535 binds.
 pub(crate) const CHUNK: usize = 5_000;
 
+/// Tenant rows as write transactions of one store last read them, by id. Entering
+/// a tenant reads only its stamp (version, created, updated) and reuses the
+/// parsed row while the stamp is unchanged: no settings, catalogue and rule JSON
+/// to read and parse on every write. Filled only with committed rows (see
+/// [`Tx::committed_tenant`]), so a rolled-back change can never be served.
+#[derive(Default)]
+pub(crate) struct TenantCache(Mutex<HashMap<String, Tenant>>);
+
+/// More tenants than any deployment has: past it the cache starts over.
+const TENANT_CACHE_MAX: usize = 10_000;
+
+impl TenantCache {
+    fn get(&self, id: &str) -> Option<Tenant> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(id)
+            .cloned()
+    }
+
+    fn put(&self, tenant: Tenant) {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= TENANT_CACHE_MAX {
+            map.clear();
+        }
+        map.insert(tenant.id.clone(), tenant);
+    }
+}
+
 /// One open transaction.
 pub(crate) struct Tx<'c> {
     conn: &'c mut DbConnection,
     dialect: Dialect,
+    tenant_cache: &'c TenantCache,
     /// Tenants whose write gate this transaction holds (PostgreSQL), with the
     /// strongest mode taken.
     entered: Vec<Entered>,
@@ -49,11 +80,12 @@ pub(crate) struct Tx<'c> {
 }
 
 impl<'c> Tx<'c> {
-    pub(crate) fn new(conn: &'c mut DbConnection) -> Tx<'c> {
+    pub(crate) fn new(conn: &'c mut DbConnection, tenant_cache: &'c TenantCache) -> Tx<'c> {
         let dialect = Dialect::of(conn);
         Tx {
             conn,
             dialect,
+            tenant_cache,
             entered: Vec::new(),
             appended: Vec::new(),
             conflicted: false,
@@ -174,13 +206,27 @@ impl<'c> Tx<'c> {
         if held.is_none() {
             // A separate statement, so that its snapshot is taken after the gate:
             // a tenant deleted or changed while this transaction waited is seen so.
-            let tenant = tenants::by_id(self, tenant_id)?
-                .ok_or_else(|| StoreError::not_found("tenant", tenant_id))?;
+            let tenant = self.committed_tenant(tenant_id)?;
             self.mark_entered(tenant_id, gate, Some(tenant));
         } else {
             self.mark_entered(tenant_id, gate, None);
         }
         Ok(())
+    }
+
+    /// The tenant's committed row, read when first entering it (so this
+    /// transaction has not changed it) with the gate held (so nobody else can
+    /// until this transaction ends): from the cache when the stamp is unchanged.
+    fn committed_tenant(&mut self, tenant_id: &str) -> Result<Tenant, StoreError> {
+        let stamp = tenants::stamp(self, tenant_id)?
+            .ok_or_else(|| StoreError::not_found("tenant", tenant_id))?;
+        if let Some(cached) = self.tenant_cache.get(tenant_id).filter(|t| stamp.is_of(t)) {
+            return Ok(cached);
+        }
+        let tenant = tenants::by_id(self, tenant_id)?
+            .ok_or_else(|| StoreError::not_found("tenant", tenant_id))?;
+        self.tenant_cache.put(tenant.clone());
+        Ok(tenant)
     }
 
     /// Records the gate as held and, when given, the tenant row as this transaction

@@ -12,7 +12,7 @@ use crate::time::{from_db, opt_from_db};
 
 /// Columns of [`TenantRow`].
 pub(crate) const TENANT_COLUMNS: &str = "id, slug, display_name, settings, role_catalogue, \
-     rule_set, created, updated";
+     rule_set, created, updated, version";
 
 /// Reads columns of `tenants` by name; types come from `crate::schema`.
 #[derive(QueryableByName)]
@@ -26,6 +26,7 @@ pub(crate) struct TenantRow {
     rule_set: String,
     created: NaiveDateTime,
     updated: NaiveDateTime,
+    version: i64,
 }
 
 impl TenantRow {
@@ -39,7 +40,27 @@ impl TenantRow {
             rule_set: parse_json(&self.rule_set)?,
             created: from_db(self.created),
             updated: from_db(self.updated),
+            version: self.version,
         })
+    }
+}
+
+/// The version and times of a tenant row: together with its id they identify
+/// one state of the row (a tenant deleted and made again starts at version 1).
+#[derive(QueryableByName)]
+#[diesel(table_name = crate::schema::tenants)]
+pub(crate) struct TenantStampRow {
+    version: i64,
+    created: NaiveDateTime,
+    updated: NaiveDateTime,
+}
+
+impl TenantStampRow {
+    /// Whether `tenant` was read from the row in this state.
+    pub(crate) fn is_of(&self, tenant: &Tenant) -> bool {
+        tenant.version == self.version
+            && tenant.created == from_db(self.created)
+            && tenant.updated == from_db(self.updated)
     }
 }
 

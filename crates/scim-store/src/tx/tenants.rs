@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::rows::{IdRow, TENANT_COLUMNS, TOKEN_COLUMNS, TenantRow, TokenRow};
+use super::rows::{IdRow, TENANT_COLUMNS, TOKEN_COLUMNS, TenantRow, TenantStampRow, TokenRow};
 use super::{Tx, check_id, check_json, check_text, to_json_text, update_row};
 use crate::dialect::Gate;
 use crate::error::StoreError;
@@ -24,6 +24,13 @@ pub(crate) fn by_id(tx: &mut Tx<'_>, id: &str) -> Result<Option<Tenant>, StoreEr
     let mut sql = select();
     sql.push("WHERE id = ").text(id);
     one(tx, sql)
+}
+
+/// What tells one state of a tenant row from another (see [`super::TenantCache`]).
+pub(super) fn stamp(tx: &mut Tx<'_>, id: &str) -> Result<Option<TenantStampRow>, StoreError> {
+    let mut sql = Sql::from("SELECT version, created, updated FROM tenants WHERE id = ");
+    sql.text(id);
+    tx.first::<TenantStampRow>(sql)
 }
 
 pub(super) fn by_slug(tx: &mut Tx<'_>, slug: &str) -> Result<Option<Tenant>, StoreError> {
@@ -110,7 +117,7 @@ pub(super) fn update(
     now: DateTime<Utc>,
 ) -> Result<Tenant, StoreError> {
     tx.enter_exclusive(id)?;
-    let mut sql = Sql::from("UPDATE tenants SET updated = ");
+    let mut sql = Sql::from("UPDATE tenants SET version = version + 1, updated = ");
     sql.time(to_db(now));
     if let Some(slug) = &update.slug {
         check_text("slug", slug)?;

@@ -1,10 +1,10 @@
 //! Tenants, tokens and the event log.
 
-use scim_store::{EventKind, NewEvent, NewTenant, NewToken, StoreError, TenantUpdate};
+use scim_store::{EventKind, NewEvent, NewTenant, NewToken, Store, StoreError, TenantUpdate};
 use serde_json::json;
 
 use crate::contract;
-use crate::harness::{Backend, at, fresh, tenant};
+use crate::harness::{Backend, at, fresh, options, tenant};
 
 fn new_tenant(id: &str, slug: &str) -> NewTenant {
     NewTenant {
@@ -105,6 +105,55 @@ fn tenant_update_and_delete(backend: Backend) {
     );
     db.store.write(|tx| tx.delete_tenant(&t.id)).unwrap();
     assert_eq!(db.store.read(|tx| tx.tenant(&t.id)).unwrap(), None);
+}
+
+/// Write transactions reuse the tenant row they last read while its version is
+/// unchanged: a change seen by another store (another process) or committed here
+/// is read, a rolled-back change never is.
+fn tenant_versions_guard_the_write_cache(backend: Backend) {
+    let db = fresh(backend);
+    let t = tenant(&db.store, "acme");
+    assert_eq!(t.version, 1);
+    let for_write = |store: &scim_store::Store| {
+        store
+            .write(|tx| tx.tenant_for_write(&t.id))
+            .expect("tenant for write")
+    };
+    assert_eq!(for_write(&db.store), t);
+    let rules = |name: &str| TenantUpdate {
+        rule_set: Some(json!({"default_role": name})),
+        ..TenantUpdate::default()
+    };
+    let err = db
+        .store
+        .write(|tx| {
+            let changed = tx.update_tenant(&t.id, &rules("rolled back"), at(5))?;
+            assert_eq!(changed.version, 2);
+            assert_eq!(tx.tenant_for_write(&t.id)?, changed);
+            Err::<(), _>(StoreError::InvalidData("roll back".into()))
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidData(_)), "{err:?}");
+    assert_eq!(for_write(&db.store), t);
+
+    // The same version and time as the rolled-back change, other content.
+    let kept = db
+        .store
+        .write(|tx| tx.update_tenant(&t.id, &rules("kept"), at(5)))
+        .unwrap();
+    assert_eq!(kept.version, 2);
+    assert_eq!(for_write(&db.store), kept);
+
+    let other = Store::open(&db.url, options()).expect("second store");
+    let by_other = other
+        .write(|tx| tx.update_tenant(&t.id, &rules("from elsewhere"), at(6)))
+        .unwrap();
+    assert_eq!(by_other.version, 3);
+    assert_eq!(for_write(&db.store), by_other);
+    assert_eq!(
+        db.store.read(|tx| tx.tenant(&t.id)).unwrap(),
+        Some(by_other)
+    );
 }
 
 fn token(tenant_id: &str, id: &str, expires: Option<i64>) -> NewToken {
@@ -302,6 +351,7 @@ fn event_kinds_have_stable_names(_backend: Backend) {
 contract!(
     tenant_roundtrip,
     tenant_update_and_delete,
+    tenant_versions_guard_the_write_cache,
     tokens_rotate_and_revoke,
     events_are_gapless_and_ordered,
     event_kinds_have_stable_names,
