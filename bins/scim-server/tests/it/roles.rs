@@ -266,6 +266,27 @@ fn last_admin_guard(backend: Backend) {
         "a refused change changes nothing"
     );
     assert!(admin.get(&format!("/users/{ada}")).body["lock"].is_null());
+
+    // Rules that would take Admin from its only holder are refused: the saved
+    // rules, and what later writes decide with, stay the committed ones.
+    let mut demoting = guarded.clone();
+    demoting["rules"] = json!([
+        {"group": {"id": admins, "label": "App Admins"}, "role": "Viewer"},
+        {"group": {"id": employees, "label": "Employees"}, "role": "Admin"}
+    ]);
+    let refused = admin.put("/rules", &demoting);
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert_eq!(refused.body["saved"], false);
+    assert_eq!(refused.body["problems"][0]["kind"], "guard_broken");
+    assert_eq!(admin.get("/rules").body["rules"], guarded["rules"]);
+    assert_eq!(role(&admin, &ada).0, "Admin");
+    let bob = scim.create_user("bob@contoso.com");
+    add_member(&scim, &admins, &bob);
+    assert_eq!(
+        role(&admin, &bob).0,
+        "Admin",
+        "decided by the committed rules"
+    );
 }
 
 both_backends!(push_driven_roles, rule_edits_and_locks, last_admin_guard);
