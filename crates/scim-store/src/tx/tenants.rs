@@ -8,7 +8,7 @@ use crate::dialect::Gate;
 use crate::error::StoreError;
 use crate::model::{NewTenant, NewToken, Tenant, TenantUpdate, Token};
 use crate::sql::Sql;
-use crate::time::{opt_to_db, to_db};
+use crate::time::{from_db, opt_to_db, to_db};
 
 fn select() -> Sql {
     Sql::select(TENANT_COLUMNS, " FROM tenants ")
@@ -102,8 +102,17 @@ pub(super) fn insert(tx: &mut Tx<'_>, tenant: &NewTenant) -> Result<Tenant, Stor
         .time(now)
         .push(")");
     tx.execute(sql)?;
-    let created =
-        by_id(tx, &tenant.id)?.ok_or_else(|| StoreError::not_found("tenant", &tenant.id))?;
+    let created = Tenant {
+        id: tenant.id.clone(),
+        slug: tenant.slug.clone(),
+        display_name: tenant.display_name.clone(),
+        settings: tenant.settings.clone(),
+        role_catalogue: tenant.role_catalogue.clone(),
+        rule_set: tenant.rule_set.clone(),
+        created: from_db(now),
+        updated: from_db(now),
+        version: 1,
+    };
     // The row is invisible to other transactions until commit: nobody else can
     // write to this tenant before then.
     tx.mark_entered(&tenant.id, Gate::Exclusive, Some(created.clone()));
@@ -143,10 +152,14 @@ pub(super) fn update(
                 .text(to_json_text(value));
         }
     }
-    sql.push(" WHERE id = ").text(id);
-    tx.execute(sql)?;
-    tx.forget_tenant(id);
-    tx.entered_tenant(id)
+    sql.push(" WHERE id = ")
+        .text(id)
+        .push(" RETURNING ")
+        .push(TENANT_COLUMNS);
+    let updated = one(tx, sql)?.ok_or_else(|| StoreError::not_found("tenant", id))?;
+    // What this transaction now sees of the row, until it commits.
+    tx.mark_entered(id, Gate::Exclusive, Some(updated.clone()));
+    Ok(updated)
 }
 
 pub(super) fn delete(tx: &mut Tx<'_>, id: &str) -> Result<(), StoreError> {
@@ -177,14 +190,6 @@ pub(super) fn tokens(
         .into_iter()
         .map(TokenRow::into_model)
         .collect())
-}
-
-fn token(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<Token, StoreError> {
-    let mut sql = Sql::select(TOKEN_COLUMNS, " FROM tokens WHERE tenant_id = ");
-    sql.text(tenant_id).push(" AND id = ").text(id);
-    tx.first::<TokenRow>(sql)?
-        .map(TokenRow::into_model)
-        .ok_or_else(|| StoreError::not_found("token", id))
 }
 
 pub(super) fn insert_token(tx: &mut Tx<'_>, token: &NewToken) -> Result<Token, StoreError> {
@@ -218,9 +223,27 @@ pub(super) fn insert_token(tx: &mut Tx<'_>, token: &NewToken) -> Result<Token, S
         .time(to_db(token.now))
         .push(", ")
         .opt_time(opt_to_db(token.expires_at))
-        .push(")");
-    tx.execute(sql)?;
-    self::token(tx, &token.tenant_id, &token.id)
+        .push(") RETURNING ")
+        .push(TOKEN_COLUMNS);
+    tx.first::<TokenRow>(sql)?
+        .map(TokenRow::into_model)
+        .ok_or_else(|| StoreError::not_found("token", &token.id))
+}
+
+/// Changes a token's row (`set`: `column = value, ...`) and returns it as written.
+fn update_token(tx: &mut Tx<'_>, tenant_id: &str, id: &str, set: Sql) -> Result<Token, StoreError> {
+    tx.enter(tenant_id)?;
+    let mut sql = Sql::from("UPDATE tokens SET ");
+    sql.append(set)
+        .push(" WHERE tenant_id = ")
+        .text(tenant_id)
+        .push(" AND id = ")
+        .text(id)
+        .push(" RETURNING ")
+        .push(TOKEN_COLUMNS);
+    tx.first::<TokenRow>(sql)?
+        .map(TokenRow::into_model)
+        .ok_or_else(|| StoreError::not_found("token", id))
 }
 
 pub(super) fn revoke_token(
@@ -231,8 +254,7 @@ pub(super) fn revoke_token(
 ) -> Result<Token, StoreError> {
     let mut set = Sql::from("revoked_at = COALESCE(revoked_at, ");
     set.time(to_db(now)).push(")");
-    update_row(tx, "tokens", "token", tenant_id, id, set)?;
-    token(tx, tenant_id, id)
+    update_token(tx, tenant_id, id, set)
 }
 
 pub(super) fn touch_token(
@@ -254,6 +276,5 @@ pub(super) fn set_token_expiry(
 ) -> Result<Token, StoreError> {
     let mut set = Sql::from("expires_at = ");
     set.opt_time(opt_to_db(expires_at));
-    update_row(tx, "tokens", "token", tenant_id, id, set)?;
-    token(tx, tenant_id, id)
+    update_token(tx, tenant_id, id, set)
 }
