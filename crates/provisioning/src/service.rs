@@ -44,9 +44,10 @@ impl Default for Options {
 /// A compiled tenant context and the stored values it was built from.
 #[derive(Debug)]
 struct CachedContext {
-    /// The tenant row's version and times when the context was compiled: any
-    /// change to the row (settings, catalogue, rules, slug, name) raises the version.
-    source: (i64, DateTime<Utc>, DateTime<Utc>),
+    /// The tenant row's creation time, version and last change when the context
+    /// was compiled: any change to the row (settings, catalogue, rules, slug,
+    /// name) raises the version, so a greater tuple is a later state of the row.
+    source: (DateTime<Utc>, i64, DateTime<Utc>),
     context: Arc<TenantContext>,
 }
 
@@ -159,6 +160,11 @@ impl Provisioning {
     /// The tenant context of a stored tenant, compiling its rules only when the
     /// tenant row changed since the cached context was compiled (its version).
     ///
+    /// Only committed rows come here, so the cached context is never of a state
+    /// later than the committed one. A caller holding an older row (the tenant
+    /// and tokens that authentication caches for a few seconds) gets the newer
+    /// cached context: fresher, and not compiled again.
+    ///
     /// The cache lock is held only to look up and to insert: comparing and
     /// compiling run outside it, so a rule edit being compiled does not hold up
     /// other tenants' requests.
@@ -169,21 +175,22 @@ impl Provisioning {
             .unwrap_or_else(PoisonError::into_inner)
             .get(&tenant.id)
             .cloned();
-        let source = (tenant.version, tenant.created, tenant.updated);
-        if let Some(cached) = cached.filter(|c| c.source == source) {
+        let source = (tenant.created, tenant.version, tenant.updated);
+        if let Some(cached) = cached.filter(|c| c.source >= source) {
             return Ok(Arc::clone(&cached.context));
         }
         let context = compile_context(tenant)?;
-        self.tenants
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(
+        let mut cache = self.tenants.lock().unwrap_or_else(PoisonError::into_inner);
+        // Another request may have cached a later state meanwhile: keep that one.
+        if cache.get(&tenant.id).is_none_or(|c| c.source < source) {
+            cache.insert(
                 tenant.id.clone(),
                 Arc::new(CachedContext {
                     source,
                     context: Arc::clone(&context),
                 }),
             );
+        }
         Ok(context)
     }
 
@@ -318,4 +325,53 @@ pub(crate) fn compile_context(tenant: &Tenant) -> Result<Arc<TenantContext>> {
                 .map_err(|e| Error::Internal(format!("stored rules of {}: {e}", tenant.slug)))?,
         ),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use scim_store::testing::{Backend, TestDatabase};
+    use scim_store::{NewTenant, StoreOptions, TenantUpdate};
+    use serde_json::{Value, json};
+
+    use super::Provisioning;
+
+    #[test]
+    fn contexts_follow_the_tenant_version() {
+        let db = TestDatabase::create(Backend::Sqlite);
+        let store = Arc::new(db.open(StoreOptions::default()));
+        let p = Provisioning::new(Arc::clone(&store));
+        let now = p.now();
+        let v1 = store
+            .write(|tx| {
+                tx.insert_tenant(&NewTenant {
+                    id: "t1".into(),
+                    slug: "acme".into(),
+                    display_name: "Acme".into(),
+                    settings: Value::Null,
+                    role_catalogue: Value::Null,
+                    rule_set: json!({"default_role": "Viewer"}),
+                    now,
+                })
+            })
+            .unwrap();
+        let first = p.context_of(&v1).unwrap();
+        assert!(Arc::ptr_eq(&first, &p.context_of(&v1).unwrap()), "cached");
+
+        let v2 = store
+            .write(|tx| {
+                let update = TenantUpdate {
+                    rule_set: Some(json!({"default_role": "Loanee"})),
+                    ..TenantUpdate::default()
+                };
+                tx.update_tenant("t1", &update, now)
+            })
+            .unwrap();
+        assert_eq!((v2.version, v2.updated), (2, v1.updated), "same time");
+        let second = p.context_of(&v2).unwrap();
+        assert_eq!(second.engine.rules().default_role, "Loanee");
+        // A caller still holding the first row gets the later context.
+        assert!(Arc::ptr_eq(&second, &p.context_of(&v1).unwrap()));
+    }
 }
