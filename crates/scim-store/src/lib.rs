@@ -138,8 +138,10 @@
 //! # Input rules
 //!
 //! Ids are chosen by the caller, unique per tenant, and must be lowercase (UUIDs
-//! are); text may not
-//! contain NUL (PostgreSQL cannot store it). Times are kept to the microsecond.
+//! are). Time-ordered ids (UUIDv7, as the provisioning layer makes) are cheaper
+//! to insert than random ones: new rows go to the end of every index that ends
+//! in an id (docs/benchmarks.md). Text may not contain NUL (PostgreSQL cannot
+//! store it). Times are kept to the microsecond.
 //! `userName` (users) and `displayName` (groups) are unique per tenant after
 //! folding, the same comparison as `eq` in filters, so a 409 is always findable
 //! with the filter a client tries next; soft-deleted users do not hold their name.
