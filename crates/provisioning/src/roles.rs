@@ -145,16 +145,16 @@ pub(crate) fn apply(
     if let Some(guard_def) = tenant.engine.rules().guard.clone() {
         let befores: Vec<Option<Decision>> =
             planned.iter().map(|(u, _)| stored_decision(u)).collect();
-        let relevant = planned.iter().zip(&befores).any(|((_, after), before)| {
-            before.as_ref().map(|b| b.role.as_str()) != Some(after.role.as_str())
-        });
-        if relevant {
+        // Only a user that had a role can take one from the guarded role's holders:
+        // when none changes role, the count is not needed.
+        let pairs: Vec<(&Decision, &Decision)> = planned
+            .iter()
+            .zip(&befores)
+            .filter_map(|((_, after), before)| before.as_ref().map(|b| (b, after)))
+            .filter(|(before, after)| before.role != after.role)
+            .collect();
+        if !pairs.is_empty() {
             let holders = active_holders(tx, tenant, &guard_def.role)?;
-            let pairs: Vec<(&Decision, &Decision)> = planned
-                .iter()
-                .zip(&befores)
-                .filter_map(|((_, after), before)| before.as_ref().map(|b| (b, after)))
-                .collect();
             if let Err(violation) = tenant.engine.check_guard(holders, pairs) {
                 match guard {
                     GuardPolicy::Enforce => return Err(Error::Refused(violation.to_string())),
@@ -180,28 +180,75 @@ pub(crate) fn apply(
             // Same role for a new reason: kept silently, the explanation is current.
             continue;
         }
-        let mut cause = ctx.cause(Some(&decision.to_string()));
-        if let Some(note) = &guard_note {
-            cause["guard_violation"] = json!(note);
-        }
-        tx.append_event(&NewEvent {
-            tenant_id: tenant.id.clone(),
-            time: now,
-            kind: EventKind::RoleChanged,
-            resource_type: Some("User".into()),
-            resource_id: Some(user.id.clone()),
-            before: Some(json!({"role": user.role})),
-            after: Some(json!({"role": decision.role, "reason": reason})),
-            cause: Some(cause),
-            request_id: Some(ctx.request_id.clone()),
-        })?;
-        changes.push(RoleChange {
+        let change = RoleChange {
             user_id: user.id.clone(),
             from: user.role.clone(),
             to: decision.role.clone(),
-        });
+        };
+        record_role_change(
+            tx,
+            tenant,
+            ctx,
+            &change,
+            &decision,
+            reason,
+            guard_note.as_deref(),
+            now,
+        )?;
+        changes.push(change);
     }
     Ok(changes)
+}
+
+/// A new user's role, decided before its row is written (it is in no group and
+/// has no lock), with the reason as stored. No guard check: a user without a role
+/// cannot take one from the guarded role's holders.
+pub(crate) fn new_user_decision(
+    tenant: &TenantContext,
+    id: &str,
+    resource: &Value,
+) -> Result<(Decision, Value)> {
+    let mut resource = resource.clone();
+    if let Value::Object(map) = &mut resource {
+        map.insert("id".into(), Value::String(id.to_owned()));
+    }
+    let decision = tenant.engine.decide(&UserSnapshot::new(resource));
+    let reason =
+        serde_json::to_value(&decision.reason).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok((decision, reason))
+}
+
+/// Appends the event of a role change already stored.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the change and everything its event records"
+)]
+pub(crate) fn record_role_change(
+    tx: &mut dyn WriteTx,
+    tenant: &TenantContext,
+    ctx: &RequestContext,
+    change: &RoleChange,
+    decision: &Decision,
+    reason: Value,
+    guard_note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut cause = ctx.cause(Some(&decision.to_string()));
+    if let Some(note) = guard_note {
+        cause["guard_violation"] = json!(note);
+    }
+    tx.append_event(&NewEvent {
+        tenant_id: tenant.id.clone(),
+        time: now,
+        kind: EventKind::RoleChanged,
+        resource_type: Some("User".into()),
+        resource_id: Some(change.user_id.clone()),
+        before: Some(json!({"role": change.from})),
+        after: Some(json!({"role": change.to, "reason": reason})),
+        cause: Some(cause),
+        request_id: Some(ctx.request_id.clone()),
+    })?;
+    Ok(())
 }
 
 /// Appends one event of this request.

@@ -12,7 +12,10 @@ use crate::context::RequestContext;
 use crate::error::{Error, Result};
 use crate::query::{ListRequest, ListResult, parse};
 use crate::render::{self, ScimResource};
-use crate::roles::{GuardPolicy, event, recompute, recompute_loaded};
+use crate::roles::{
+    GuardPolicy, RoleChange, event, new_user_decision, recompute, recompute_loaded,
+    record_role_change,
+};
 use crate::service::Provisioning;
 use crate::tenant::{TenantContext, UserDeleteMode};
 
@@ -94,12 +97,16 @@ impl Provisioning {
         let now = self.now();
         let ctx: &RequestContext = ctx;
         let user = self.write(|tx| {
+            // A new user is in no group and has no lock: its role is decided
+            // before the insert, so the row is written once, role included.
+            let fresh = self.current_context(tx, &tenant.id)?;
+            let (decision, reason) = new_user_decision(&fresh, &id, &resource)?;
             let user = tx.insert_user(&NewUser {
                 id: id.clone(),
                 tenant_id: tenant.id.clone(),
                 resource: resource.clone(),
-                role: None,
-                role_reason: None,
+                role: Some(decision.role.clone()),
+                role_reason: Some(reason.clone()),
                 now,
             })?;
             event(
@@ -112,9 +119,12 @@ impl Provisioning {
                 None,
                 Some(resource.clone()),
             )?;
-            // A new user is in no group yet; its row renders the response.
-            let fresh = self.current_context(tx, &tenant.id)?;
-            recompute_loaded(tx, &fresh, ctx, user.clone(), Vec::new(), now)?;
+            let change = RoleChange {
+                user_id: id.clone(),
+                from: None,
+                to: decision.role.clone(),
+            };
+            record_role_change(tx, &fresh, ctx, &change, &decision, reason, None, now)?;
             Ok(user)
         })?;
         Ok(render::user(&user, Some(&[]), &ctx.base_url))

@@ -1,7 +1,7 @@
 //! The admin API: tenants, token rotation and revocation, the sub-accounts list,
 //! the event log cursor, the disabled-users report, group listing.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::both_backends;
 use crate::harness::{ADMIN_TOKEN, Backend, start};
@@ -114,6 +114,24 @@ fn sub_accounts_events_and_reports(backend: Backend) {
     let server = start(backend);
     let (scim, admin) = (server.scim(), server.admin());
     let ada = scim.create_user("ada@contoso.com");
+    // A create records the user, then its first role with the reason stored on it.
+    let created: Vec<Value> = admin.get("/events?after=0").body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["resource_id"] == ada.as_str())
+        .cloned()
+        .collect();
+    let kinds: Vec<&str> = created
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["user.created", "role.changed"]);
+    assert_eq!(created[1]["before"], json!({"role": null}));
+    let sub = admin.get(&format!("/users/{ada}")).body;
+    assert_eq!(created[1]["after"]["role"], sub["role"]);
+    assert_eq!(created[1]["after"]["role"], "User", "the default role");
+    assert!(created[1]["after"]["reason"].is_object());
     let bob = scim.create_user("bob@contoso.com");
     let group = scim.create_group("Staff");
     scim.patch_ops(
