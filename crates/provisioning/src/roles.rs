@@ -145,13 +145,15 @@ pub(crate) fn apply(
     if let Some(guard_def) = tenant.engine.rules().guard.clone() {
         let befores: Vec<Option<Decision>> =
             planned.iter().map(|(u, _)| stored_decision(u)).collect();
-        // Only a user that had a role can take one from the guarded role's holders:
-        // when none changes role, the count is not needed.
+        // Only a user that had a role can leave the guarded role's active holders,
+        // and only the users whose standing as holders changes count (a locked
+        // admin deactivated keeps the role but stops holding it): with none, the
+        // guard cannot object and the holders need not be counted.
         let pairs: Vec<(&Decision, &Decision)> = planned
             .iter()
             .zip(&befores)
             .filter_map(|((_, after), before)| before.as_ref().map(|b| (b, after)))
-            .filter(|(before, after)| before.role != after.role)
+            .filter(|(before, after)| guard_def.counts(before) != guard_def.counts(after))
             .collect();
         if !pairs.is_empty() {
             let holders = active_holders(tx, tenant, &guard_def.role)?;
