@@ -11,8 +11,8 @@ use scim_proto::normalize::normalize_resource;
 use scim_proto::patch::{MemberChange, PatchRequest, apply, split_member_changes};
 use scim_proto::schema::GROUP_RESOURCE;
 use scim_store::{
-    EventKind, Group, GroupUpdate, MemberRef, MembershipChange, NewGroup, ReadTx, StoreError,
-    WriteTx,
+    EventKind, Group, GroupUpdate, MemberRef, MembershipChange, NewEvent, NewGroup, ReadTx,
+    StoreError, WriteTx,
 };
 use serde_json::{Value, json};
 
@@ -20,7 +20,7 @@ use crate::context::RequestContext;
 use crate::error::{Error, Result};
 use crate::query::{ListRequest, ListResult, parse};
 use crate::render::{self, ScimResource};
-use crate::roles::{GuardPolicy, event, recompute};
+use crate::roles::{GuardPolicy, event, new_event, recompute};
 use crate::service::Provisioning;
 use crate::tenant::TenantContext;
 use crate::users::new_id;
@@ -66,9 +66,8 @@ fn record_membership(
     change: &MembershipChange,
     affected: &mut BTreeSet<String>,
 ) -> Result<()> {
-    for user in &change.added {
-        event(
-            tx,
+    let added = change.added.iter().map(|user| {
+        new_event(
             &tenant.id,
             ctx,
             now,
@@ -76,12 +75,10 @@ fn record_membership(
             ("Group", group_id),
             None,
             Some(json!({"user": user})),
-        )?;
-        affected.insert(user.clone());
-    }
-    for user in &change.removed {
-        event(
-            tx,
+        )
+    });
+    let removed = change.removed.iter().map(|user| {
+        new_event(
             &tenant.id,
             ctx,
             now,
@@ -89,9 +86,11 @@ fn record_membership(
             ("Group", group_id),
             Some(json!({"user": user})),
             None,
-        )?;
-        affected.insert(user.clone());
-    }
+        )
+    });
+    let events: Vec<NewEvent> = added.chain(removed).collect();
+    tx.append_events(&events)?;
+    affected.extend(change.added.iter().chain(&change.removed).cloned());
     Ok(())
 }
 
@@ -454,18 +453,21 @@ impl Provisioning {
                 Some(current.resource.clone()),
                 None,
             )?;
-            for user in &members {
-                event(
-                    tx,
-                    &tenant.id,
-                    ctx,
-                    now,
-                    EventKind::MemberRemoved,
-                    ("Group", id),
-                    Some(json!({"user": user})),
-                    None,
-                )?;
-            }
+            let removals: Vec<NewEvent> = members
+                .iter()
+                .map(|user| {
+                    new_event(
+                        &tenant.id,
+                        ctx,
+                        now,
+                        EventKind::MemberRemoved,
+                        ("Group", id),
+                        Some(json!({"user": user})),
+                        None,
+                    )
+                })
+                .collect();
+            tx.append_events(&removals)?;
             let fresh = self.current_context(tx, &tenant.id)?;
             recompute(
                 tx,

@@ -169,6 +169,7 @@ pub(crate) fn apply(
         }
     }
     let mut changes = Vec::new();
+    let mut events = Vec::new();
     for (user, decision) in planned {
         let reason =
             serde_json::to_value(&decision.reason).map_err(|e| Error::Internal(e.to_string()))?;
@@ -187,8 +188,7 @@ pub(crate) fn apply(
             from: user.role.clone(),
             to: decision.role.clone(),
         };
-        record_role_change(
-            tx,
+        events.push(role_change_event(
             tenant,
             ctx,
             &change,
@@ -196,9 +196,10 @@ pub(crate) fn apply(
             reason,
             guard_note.as_deref(),
             now,
-        )?;
+        ));
         changes.push(change);
     }
+    tx.append_events(&events)?;
     Ok(changes)
 }
 
@@ -220,13 +221,9 @@ pub(crate) fn new_user_decision(
     Ok((decision, reason))
 }
 
-/// Appends the event of a role change already stored.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the change and everything its event records"
-)]
-pub(crate) fn record_role_change(
-    tx: &mut dyn WriteTx,
+/// The event of a role change, with the decision (and any guard violation) as
+/// its cause.
+pub(crate) fn role_change_event(
     tenant: &TenantContext,
     ctx: &RequestContext,
     change: &RoleChange,
@@ -234,12 +231,12 @@ pub(crate) fn record_role_change(
     reason: Value,
     guard_note: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<()> {
+) -> NewEvent {
     let mut cause = ctx.cause(Some(&decision.to_string()));
     if let Some(note) = guard_note {
         cause["guard_violation"] = json!(note);
     }
-    tx.append_event(&NewEvent {
+    NewEvent {
         tenant_id: tenant.id.clone(),
         time: now,
         kind: EventKind::RoleChanged,
@@ -249,8 +246,7 @@ pub(crate) fn record_role_change(
         after: Some(json!({"role": change.to, "reason": reason})),
         cause: Some(cause),
         request_id: Some(ctx.request_id.clone()),
-    })?;
-    Ok(())
+    }
 }
 
 /// Appends one event of this request.
@@ -265,7 +261,23 @@ pub(crate) fn event(
     before: Option<Value>,
     after: Option<Value>,
 ) -> Result<(), StoreError> {
-    tx.append_event(&NewEvent {
+    tx.append_event(&new_event(
+        tenant_id, ctx, now, kind, resource, before, after,
+    ))
+}
+
+/// An event of this request, for [`WriteTx::append_events`] when there are many.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn new_event(
+    tenant_id: &str,
+    ctx: &RequestContext,
+    now: DateTime<Utc>,
+    kind: EventKind,
+    resource: (&str, &str),
+    before: Option<Value>,
+    after: Option<Value>,
+) -> NewEvent {
+    NewEvent {
         tenant_id: tenant_id.to_owned(),
         time: now,
         kind,
@@ -275,6 +287,5 @@ pub(crate) fn event(
         after,
         cause: Some(ctx.cause(None)),
         request_id: Some(ctx.request_id.clone()),
-    })
-    .map(|_| ())
+    }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use scim_proto::normalize::normalize_resource;
 use scim_proto::patch::{PatchRequest, apply};
 use scim_proto::schema::USER_RESOURCE;
-use scim_store::{EventKind, NewUser, ReadTx, User, UserUpdate, Visibility, WriteTx};
+use scim_store::{EventKind, NewEvent, NewUser, ReadTx, User, UserUpdate, Visibility, WriteTx};
 use serde_json::{Value, json};
 
 use crate::context::RequestContext;
@@ -13,8 +13,8 @@ use crate::error::{Error, Result};
 use crate::query::{ListRequest, ListResult, parse};
 use crate::render::{self, ScimResource};
 use crate::roles::{
-    GuardPolicy, RoleChange, event, new_user_decision, recompute, recompute_loaded,
-    record_role_change,
+    GuardPolicy, RoleChange, event, new_event, new_user_decision, recompute, recompute_loaded,
+    role_change_event,
 };
 use crate::service::Provisioning;
 use crate::tenant::{TenantContext, UserDeleteMode};
@@ -124,7 +124,9 @@ impl Provisioning {
                 from: None,
                 to: decision.role.clone(),
             };
-            record_role_change(tx, &fresh, ctx, &change, &decision, reason, None, now)?;
+            tx.append_event(&role_change_event(
+                &fresh, ctx, &change, &decision, reason, None, now,
+            ))?;
             Ok(user)
         })?;
         Ok(render::user(&user, Some(&[]), &ctx.base_url))
@@ -321,18 +323,21 @@ impl Provisioning {
                 Some(current.resource.clone()),
                 Some(json!({"delete": mode})),
             )?;
-            for group_id in &left {
-                event(
-                    tx,
-                    &tenant.id,
-                    ctx,
-                    now,
-                    EventKind::MemberRemoved,
-                    ("Group", group_id),
-                    Some(json!({"user": id})),
-                    None,
-                )?;
-            }
+            let removals: Vec<NewEvent> = left
+                .iter()
+                .map(|group_id| {
+                    new_event(
+                        &tenant.id,
+                        ctx,
+                        now,
+                        EventKind::MemberRemoved,
+                        ("Group", group_id),
+                        Some(json!({"user": id})),
+                        None,
+                    )
+                })
+                .collect();
+            tx.append_events(&removals)?;
             if user_delete == UserDeleteMode::Soft {
                 recompute(
                     tx,

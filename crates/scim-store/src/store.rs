@@ -757,4 +757,8 @@ pub trait WriteTx: ReadTx {
     /// inserted (SQLite) or by the sequencer after commit (PostgreSQL; see
     /// [`Store::number_events`]); either way it follows commit order.
     fn append_event(&mut self, event: &NewEvent) -> Result<(), StoreError>;
+    /// Appends events in order, as [`WriteTx::append_event`] one by one would, in one
+    /// statement per few hundred (a group change with many members, a rule change
+    /// with many role changes). None is written unless all are valid.
+    fn append_events(&mut self, events: &[NewEvent]) -> Result<(), StoreError>;
 }

@@ -46,7 +46,10 @@ use crate::time::to_db;
 /// rewrites) after a long time without runs.
 const NUMBER_BATCH: u64 = 5_000;
 
-pub(super) fn append(tx: &mut Tx<'_>, event: &NewEvent) -> Result<(), StoreError> {
+/// Events per INSERT statement (ten binds each).
+const EVENT_ROWS: usize = 500;
+
+fn check_event(event: &NewEvent) -> Result<(), StoreError> {
     for value in [&event.before, &event.after, &event.cause]
         .into_iter()
         .flatten()
@@ -59,35 +62,76 @@ pub(super) fn append(tx: &mut Tx<'_>, event: &NewEvent) -> Result<(), StoreError
     {
         check_text("event", value)?;
     }
-    check_text("event kind", event.kind.as_str())?;
-    tx.enter(&event.tenant_id)?;
+    check_text("event kind", event.kind.as_str())
+}
+
+/// Appends `events` in order: one INSERT per run of up to [`EVENT_ROWS`] events of
+/// one tenant. All are checked before any is written.
+pub(super) fn append(tx: &mut Tx<'_>, events: &[NewEvent]) -> Result<(), StoreError> {
+    for event in events {
+        check_event(event)?;
+    }
+    for run in events.chunk_by(|a, b| a.tenant_id == b.tenant_id) {
+        let tenant_id = &run[0].tenant_id;
+        tx.enter(tenant_id)?;
+        for rows in run.chunks(EVENT_ROWS) {
+            insert_rows(tx, tenant_id, rows)?;
+        }
+        if !dialect::numbers_events_on_insert(tx.dialect()) {
+            tx.note_appended(tenant_id);
+        }
+    }
+    Ok(())
+}
+
+/// One INSERT of `rows`, all of `tenant_id`. Where events are numbered on insert
+/// (SQLite, one writer), one event takes the next number in the statement itself;
+/// several take the numbers after the tenant's last, read first.
+fn insert_rows(tx: &mut Tx<'_>, tenant_id: &str, rows: &[NewEvent]) -> Result<(), StoreError> {
+    let first_seq = if rows.len() > 1 && dialect::numbers_events_on_insert(tx.dialect()) {
+        let mut next = Sql::from("SELECT ");
+        next.append(dialect::last_event_seq(tenant_id))
+            .push(" + 1 AS n");
+        let row = tx.first::<CountRow>(next)?;
+        Some(row.map_or(1, |r| r.n))
+    } else {
+        None
+    };
     let json = |v: &Option<serde_json::Value>| v.as_ref().map(to_json_text);
     let mut sql = Sql::from("INSERT INTO events (");
-    sql.push(EVENT_COLUMNS).push(") VALUES (");
-    sql.text(&event.tenant_id)
-        .push(", ")
-        .append(dialect::new_event_seq(tx.dialect(), &event.tenant_id))
-        .push(", ")
-        .time(to_db(event.time))
-        .push(", ")
-        .text(event.kind.as_str())
-        .push(", ")
-        .opt_text(event.resource_type.as_deref())
-        .push(", ")
-        .opt_text(event.resource_id.as_deref())
-        .push(", ")
-        .opt_text(json(&event.before).as_deref())
-        .push(", ")
-        .opt_text(json(&event.after).as_deref())
-        .push(", ")
-        .opt_text(json(&event.cause).as_deref())
-        .push(", ")
-        .opt_text(event.request_id.as_deref())
-        .push(")");
-    tx.execute(sql)?;
-    if !dialect::numbers_events_on_insert(tx.dialect()) {
-        tx.note_appended(&event.tenant_id);
+    sql.push(EVENT_COLUMNS).push(") VALUES ");
+    for (i, event) in rows.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push("(").text(tenant_id).push(", ");
+        match first_seq {
+            Some(first) => sql.int(first + i64::try_from(i).unwrap_or(i64::MAX)),
+            None => sql.append(dialect::new_event_seq(tx.dialect(), tenant_id)),
+        };
+        sql.push(", ")
+            .time(to_db(event.time))
+            .push(", ")
+            .text(event.kind.as_str())
+            .push(", ")
+            .opt_text(event.resource_type.as_deref())
+            .push(", ")
+            .opt_text(event.resource_id.as_deref())
+            .push(", ")
+            .opt_text(json(&event.before).as_deref())
+            .push(", ")
+            .opt_text(json(&event.after).as_deref())
+            .push(", ")
+            .opt_text(json(&event.cause).as_deref())
+            .push(", ")
+            .opt_text(event.request_id.as_deref())
+            .push(")");
     }
+    // One statement text per row count: worth caching for the usual one or two.
+    if rows.len() > 2 {
+        sql.no_cache();
+    }
+    tx.execute(sql)?;
     Ok(())
 }
 

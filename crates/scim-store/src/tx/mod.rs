@@ -864,6 +864,10 @@ impl WriteTx for Tx<'_> {
     }
 
     fn append_event(&mut self, event: &NewEvent) -> Result<(), StoreError> {
-        events::append(self, event)
+        events::append(self, std::slice::from_ref(event))
+    }
+
+    fn append_events(&mut self, events: &[NewEvent]) -> Result<(), StoreError> {
+        events::append(self, events)
     }
 }

@@ -256,6 +256,53 @@ fn event(tenant_id: &str, kind: EventKind, resource: &str) -> NewEvent {
     }
 }
 
+/// Events appended together keep their order and numbers, across tenants and
+/// beside events appended one at a time; an invalid one writes none.
+fn events_appended_together(backend: Backend) {
+    let db = fresh(backend);
+    let t = tenant(&db.store, "acme");
+    let other = tenant(&db.store, "beta");
+    db.store
+        .write(|tx| tx.append_event(&event(&t.id, EventKind::UserCreated, "first")))
+        .unwrap();
+    let mut batch: Vec<NewEvent> = (0..700)
+        .map(|i| event(&t.id, EventKind::MemberAdded, &format!("m{i}")))
+        .collect();
+    batch.insert(3, event(&other.id, EventKind::GroupCreated, "g"));
+    db.store
+        .write(|tx| {
+            tx.append_events(&batch)?;
+            tx.append_event(&event(&t.id, EventKind::UserDeleted, "last"))
+        })
+        .unwrap();
+    let events = db.store.events(&t.id, 0, 1000).unwrap();
+    let got: Vec<(i64, &str)> = events
+        .iter()
+        .map(|e| (e.seq, e.resource_id.as_deref().unwrap_or("")))
+        .collect();
+    let mut want = vec![(1, "first".to_owned())];
+    want.extend((0..700).map(|i| (i + 2, format!("m{i}"))));
+    want.push((702, "last".to_owned()));
+    let want: Vec<(i64, &str)> = want.iter().map(|(s, r)| (*s, r.as_str())).collect();
+    assert_eq!(got, want);
+    assert_eq!(db.store.events(&other.id, 0, 10).unwrap().len(), 1);
+
+    // The transaction goes on and commits: the valid event was not written either.
+    let bad = event(&t.id, EventKind::UserCreated, "bad\0id");
+    let refused = db
+        .store
+        .write(|tx| {
+            let ok = event(&t.id, EventKind::UserCreated, "ok");
+            Ok::<_, StoreError>(tx.append_events(&[ok, bad.clone()]))
+        })
+        .unwrap();
+    assert!(
+        matches!(refused, Err(StoreError::InvalidData(_))),
+        "{refused:?}"
+    );
+    assert_eq!(db.store.events(&t.id, 702, 10).unwrap(), []);
+}
+
 fn events_are_gapless_and_ordered(backend: Backend) {
     let db = fresh(backend);
     let t = tenant(&db.store, "acme");
@@ -354,5 +401,6 @@ contract!(
     tenant_versions_guard_the_write_cache,
     tokens_rotate_and_revoke,
     events_are_gapless_and_ordered,
+    events_appended_together,
     event_kinds_have_stable_names,
 );
