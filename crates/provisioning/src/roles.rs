@@ -7,7 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use role_engine::{Decision, Lock, UserSnapshot};
 use scim_store::{
-    AdminUserQuery, EventKind, NewEvent, StoreError, User, UserStatus, Visibility, WriteTx,
+    AdminUserQuery, EventKind, NewEvent, RoleUpdate, StoreError, User, UserStatus, Visibility,
+    WriteTx,
 };
 use serde_json::{Value, json};
 
@@ -169,6 +170,7 @@ pub(crate) fn apply(
         }
     }
     let mut changes = Vec::new();
+    let mut updates = Vec::new();
     let mut events = Vec::new();
     for (user, decision) in planned {
         let reason =
@@ -178,7 +180,11 @@ pub(crate) fn apply(
         if unchanged {
             continue;
         }
-        tx.set_user_role(&tenant.id, &user.id, Some(&decision.role), Some(&reason))?;
+        updates.push(RoleUpdate {
+            user_id: user.id.clone(),
+            role: Some(decision.role.clone()),
+            reason: Some(reason.clone()),
+        });
         if user.role.as_deref() == Some(decision.role.as_str()) {
             // Same role for a new reason: kept silently, the explanation is current.
             continue;
@@ -199,6 +205,8 @@ pub(crate) fn apply(
         ));
         changes.push(change);
     }
+    // The users are distinct (one decision each): one statement per few hundred.
+    tx.set_user_roles(&tenant.id, &updates)?;
     tx.append_events(&events)?;
     Ok(changes)
 }

@@ -165,7 +165,7 @@ pub use error::{Result, StoreError};
 pub use model::{
     AdminUserQuery, Event, EventKind, Group, GroupRef, GroupUpdate, ListQuery, MemberPage,
     MemberRef, MembershipChange, NewEvent, NewGroup, NewTenant, NewToken, NewUser, Page, Paging,
-    RoleLock, SortBy, Tenant, TenantUpdate, Token, User, UserStatus, UserUpdate, UserWithGroups,
-    Visibility,
+    RoleLock, RoleUpdate, SortBy, Tenant, TenantUpdate, Token, User, UserStatus, UserUpdate,
+    UserWithGroups, Visibility,
 };
 pub use store::{ReadTx, Store, StoreOptions, WriteTx};

@@ -116,6 +116,18 @@ pub struct NewToken {
     pub now: DateTime<Utc>,
 }
 
+/// A user's app-side role and its explanation, to store with
+/// [`WriteTx::set_user_roles`](crate::WriteTx::set_user_roles).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleUpdate {
+    /// The user.
+    pub user_id: String,
+    /// The role, or `None` to clear it.
+    pub role: Option<String>,
+    /// Why the user has it (opaque to the store).
+    pub reason: Option<Value>,
+}
+
 /// A role frozen on a user by an admin: neither group nor rule changes move it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoleLock {

@@ -14,7 +14,7 @@ use crate::error::StoreError;
 use crate::model::{
     AdminUserQuery, Event, EventKind, Group, GroupRef, GroupUpdate, ListQuery, MemberPage,
     MemberRef, MembershipChange, NewEvent, NewGroup, NewTenant, NewToken, NewUser, Page, RoleLock,
-    Tenant, TenantUpdate, Token, User, UserUpdate, UserWithGroups, Visibility,
+    RoleUpdate, Tenant, TenantUpdate, Token, User, UserUpdate, UserWithGroups, Visibility,
 };
 use crate::tx::{TenantCache, Tx};
 
@@ -670,6 +670,10 @@ pub trait WriteTx: ReadTx {
         role: Option<&str>,
         reason: Option<&serde_json::Value>,
     ) -> Result<(), StoreError>;
+    /// [`WriteTx::set_user_role`] for many users (distinct ids), in one statement per
+    /// few hundred: what a rule change or a large group change stores. Fails with
+    /// `NotFound` if one of the users does not exist (abandon the transaction then).
+    fn set_user_roles(&mut self, tenant_id: &str, roles: &[RoleUpdate]) -> Result<(), StoreError>;
     /// Sets or clears the role lock; the SCIM version does not change.
     fn set_user_lock(
         &mut self,

@@ -25,7 +25,7 @@ use crate::error::StoreError;
 use crate::model::{
     AdminUserQuery, Event, EventKind, Group, GroupRef, GroupUpdate, ListQuery, MemberPage,
     MemberRef, MembershipChange, NewEvent, NewGroup, NewTenant, NewToken, NewUser, Page, RoleLock,
-    Tenant, TenantUpdate, Token, User, UserUpdate, UserWithGroups, Visibility,
+    RoleUpdate, Tenant, TenantUpdate, Token, User, UserUpdate, UserWithGroups, Visibility,
 };
 use crate::query;
 use crate::sql::Sql;
@@ -769,6 +769,10 @@ impl WriteTx for Tx<'_> {
         reason: Option<&Value>,
     ) -> Result<(), StoreError> {
         users::set_role(self, tenant_id, id, role, reason)
+    }
+
+    fn set_user_roles(&mut self, tenant_id: &str, roles: &[RoleUpdate]) -> Result<(), StoreError> {
+        users::set_roles(self, tenant_id, roles)
     }
 
     fn set_user_lock(

@@ -13,8 +13,8 @@ use crate::dialect;
 use crate::doc::{self, Prepared, fold};
 use crate::error::StoreError;
 use crate::model::{
-    AdminUserQuery, NewUser, Page, RoleLock, User, UserStatus, UserUpdate, UserWithGroups,
-    Visibility,
+    AdminUserQuery, NewUser, Page, RoleLock, RoleUpdate, User, UserStatus, UserUpdate,
+    UserWithGroups, Visibility,
 };
 use crate::query::{self, Kind};
 use crate::render;
@@ -515,6 +515,80 @@ pub(super) fn set_role(
         .push(", role_reason = ")
         .opt_text(reason.map(to_json_text).as_deref());
     update_row(tx, "users", "user", tenant_id, id, set)
+}
+
+/// Role rows per UPDATE statement (three binds each).
+const ROLE_ROWS: usize = 500;
+
+pub(super) fn set_roles(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    roles: &[RoleUpdate],
+) -> Result<(), StoreError> {
+    for update in roles {
+        check_role(update.role.as_deref(), update.reason.as_ref())?;
+    }
+    let mut ids: Vec<&str> = roles.iter().map(|r| r.user_id.as_str()).collect();
+    ids.sort_unstable();
+    if let Some(twice) = ids.windows(2).find(|w| w[0] == w[1]) {
+        return Err(StoreError::invalid(format!(
+            "user {} appears twice in one role update",
+            twice[0]
+        )));
+    }
+    for chunk in roles.chunks(ROLE_ROWS) {
+        if let [one] = chunk {
+            set_role(
+                tx,
+                tenant_id,
+                &one.user_id,
+                one.role.as_deref(),
+                one.reason.as_ref(),
+            )?;
+            continue;
+        }
+        tx.enter(tenant_id)?;
+        // VALUES columns are column1, column2, ... on both backends.
+        let mut sql =
+            Sql::from("UPDATE users SET role = v.column2, role_reason = v.column3 FROM (VALUES ");
+        for (i, update) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(")
+                .text(&update.user_id)
+                .push(", ")
+                .opt_text(update.role.as_deref())
+                .push(", ")
+                .opt_text(update.reason.as_ref().map(to_json_text).as_deref())
+                .push(")");
+        }
+        sql.push(") AS v WHERE users.tenant_id = ")
+            .text(tenant_id)
+            .push(" AND users.id = v.column1");
+        sql.no_cache();
+        if tx.execute(sql)? < chunk.len() {
+            let wanted: Vec<String> = chunk.iter().map(|r| r.user_id.clone()).collect();
+            let found: Vec<String> = tx
+                .load::<IdRow>(by_ids_sql(tenant_id, &wanted))?
+                .into_iter()
+                .map(|r| r.id)
+                .collect();
+            let missing = wanted
+                .iter()
+                .find(|id| !found.contains(id))
+                .map_or("?", String::as_str);
+            return Err(StoreError::not_found("user", missing));
+        }
+    }
+    Ok(())
+}
+
+/// `SELECT id` of the tenant's users among `ids` (at most [`CHUNK`]).
+fn by_ids_sql(tenant_id: &str, ids: &[String]) -> Sql {
+    let mut sql = Sql::from("SELECT u.id AS id FROM users u WHERE u.tenant_id = ");
+    sql.text(tenant_id).push(" AND u.id IN ").text_list(ids);
+    sql
 }
 
 pub(super) fn set_lock(

@@ -2,7 +2,7 @@
 
 use chrono::Timelike;
 use scim_store::{
-    AdminUserQuery, NewUser, RoleLock, StoreError, UserStatus, UserUpdate, Visibility,
+    AdminUserQuery, NewUser, RoleLock, RoleUpdate, StoreError, UserStatus, UserUpdate, Visibility,
 };
 use serde_json::json;
 
@@ -314,6 +314,80 @@ fn updates_keep_filters_in_step(backend: Backend) {
     assert_eq!(read, user);
 }
 
+/// Roles stored for many users at once: each user gets its own, across statement
+/// chunks; a missing or repeated user is refused.
+fn roles_set_in_batches(backend: Backend) {
+    let db = fresh(backend);
+    let t = tenant(&db.store, "acme");
+    let ids: Vec<String> = (0..520).map(|i| format!("u{i:03}")).collect();
+    db.store
+        .write(|tx| {
+            for id in &ids {
+                tx.insert_user(&NewUser {
+                    id: id.clone(),
+                    tenant_id: t.id.clone(),
+                    resource: user_body(id),
+                    role: Some("Viewer".into()),
+                    role_reason: None,
+                    now: at(1),
+                })?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+    let update = |id: &str, i: usize| RoleUpdate {
+        user_id: id.to_owned(),
+        role: (i % 3 != 0).then(|| format!("Role{}", i % 7)),
+        reason: (i % 2 == 0).then(|| json!({"rule": i})),
+    };
+    // Not in id order, so that chunks do not follow the index.
+    let updates: Vec<RoleUpdate> = ids
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, id)| update(id, i))
+        .collect();
+    db.store
+        .write(|tx| tx.set_user_roles(&t.id, &updates))
+        .unwrap();
+    let users = db
+        .store
+        .read(|tx| tx.users_by_ids(&t.id, &ids, Visibility::Live))
+        .unwrap();
+    assert_eq!(users.len(), 520);
+    for user in &users {
+        let i: usize = user.id[1..].parse().unwrap();
+        let want = update(&user.id, i);
+        assert_eq!(
+            (&user.role, &user.role_reason),
+            (&want.role, &want.reason),
+            "{}",
+            user.id
+        );
+        assert_eq!(user.version, 1, "the SCIM version does not change");
+    }
+
+    let err = db
+        .store
+        .write(|tx| tx.set_user_roles(&t.id, &[update("u001", 1), update("nobody", 2)]))
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::NotFound { kind: "user", id } if id == "nobody"),
+        "{err:?}"
+    );
+    let err = db
+        .store
+        .write(|tx| tx.set_user_roles(&t.id, &[update("u001", 1), update("u001", 2)]))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidData(_)), "{err:?}");
+    let untouched = db
+        .store
+        .read(|tx| tx.user(&t.id, "u001", Visibility::Live))
+        .unwrap()
+        .unwrap();
+    assert_eq!(untouched.role, update("u001", 1).role);
+}
+
 fn role_state_does_not_change_the_version(backend: Backend) {
     let db = fresh(backend);
     let t = tenant(&db.store, "acme");
@@ -592,6 +666,7 @@ contract!(
     updates_check_versions,
     updates_keep_filters_in_step,
     role_state_does_not_change_the_version,
+    roles_set_in_batches,
     soft_delete_hides_and_frees_the_user_name,
     hard_delete_removes_the_row,
     admin_list_filters_on_app_state,
