@@ -21,7 +21,7 @@ use crate::roles::{GuardPolicy, apply, event, recompute, snapshot};
 use crate::service::{Provisioning, compile_context};
 use crate::tenant::{TenantContext, TenantSettings, default_catalogue, default_rules, parse_rules};
 use crate::token;
-use crate::users::{find_user, new_id};
+use crate::users::{find_user, locked_user, new_id};
 
 /// Users loaded per batch when a whole tenant is decided (previews, rule edits).
 const STREAM_BATCH: u64 = 2000;
@@ -728,8 +728,7 @@ impl Provisioning {
         self.write(|tx| {
             // The catalogue and rules as committed now, kept until this commits.
             let fresh = self.current_context(tx, &tenant.id)?;
-            tx.lock_users(&tenant.id, &[user_id.to_owned()])?;
-            let user = find_user(tx, &tenant.id, user_id, Visibility::IncludeDeleted)?;
+            let user = locked_user(tx, &tenant.id, user_id, Visibility::IncludeDeleted)?;
             let role = role
                 .map(str::to_owned)
                 .or_else(|| user.role.clone())
@@ -765,8 +764,7 @@ impl Provisioning {
     ) -> Result<SubAccount> {
         let now = self.now();
         self.write(|tx| {
-            tx.lock_users(&tenant.id, &[user_id.to_owned()])?;
-            let user = find_user(tx, &tenant.id, user_id, Visibility::IncludeDeleted)?;
+            let user = locked_user(tx, &tenant.id, user_id, Visibility::IncludeDeleted)?;
             match &user.lock {
                 Some(lock) => {
                     let change = LockChange {

@@ -75,8 +75,18 @@ pub(crate) fn find_user(
         })
 }
 
-fn live_user(tx: &mut dyn WriteTx, tenant: &TenantContext, id: &str) -> Result<User> {
-    find_user(tx, &tenant.id, id, Visibility::Live)
+/// The user `id`, its row locked until this transaction ends, or the SCIM 404.
+pub(crate) fn locked_user(
+    tx: &mut dyn WriteTx,
+    tenant_id: &str,
+    id: &str,
+    visibility: Visibility,
+) -> Result<User> {
+    tx.user_for_update(tenant_id, id, visibility)?
+        .ok_or_else(|| Error::NotFound {
+            resource: "User",
+            id: id.to_owned(),
+        })
 }
 
 impl Provisioning {
@@ -243,8 +253,7 @@ impl Provisioning {
             // Each run starts from the request as it came (see `Provisioning::write`).
             let mut attempt = incoming.clone();
             let ctx = &mut attempt;
-            tx.lock_users(&tenant.id, &[id.to_owned()])?;
-            let current = live_user(tx, tenant, id)?;
+            let current = locked_user(tx, &tenant.id, id, Visibility::Live)?;
             check_version(current.version, expected_version)?;
             let new_resource = change(&current.resource, &mut ctx.compat)?;
             let ctx: &RequestContext = ctx;
@@ -300,8 +309,7 @@ impl Provisioning {
                 .map(|g| g.group_id)
                 .collect();
             tx.lock_groups(&tenant.id, &groups)?;
-            tx.lock_users(&tenant.id, &[id.to_owned()])?;
-            let current = live_user(tx, tenant, id)?;
+            let current = locked_user(tx, &tenant.id, id, Visibility::Live)?;
             check_version(current.version, expected_version)?;
             let left = match user_delete {
                 UserDeleteMode::Soft => {

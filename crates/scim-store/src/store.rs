@@ -674,6 +674,14 @@ pub trait WriteTx: ReadTx {
     /// few hundred: what a rule change or a large group change stores. Fails with
     /// `NotFound` if one of the users does not exist (abandon the transaction then).
     fn set_user_roles(&mut self, tenant_id: &str, roles: &[RoleUpdate]) -> Result<(), StoreError>;
+    /// The user with this id, its row locked until commit: what
+    /// [`WriteTx::lock_users`] and [`ReadTx::user`] do for one user, in one statement.
+    fn user_for_update(
+        &mut self,
+        tenant_id: &str,
+        id: &str,
+        visibility: Visibility,
+    ) -> Result<Option<User>, StoreError>;
     /// Sets or clears the role lock; the SCIM version does not change.
     fn set_user_lock(
         &mut self,

@@ -771,6 +771,15 @@ impl WriteTx for Tx<'_> {
         users::set_role(self, tenant_id, id, role, reason)
     }
 
+    fn user_for_update(
+        &mut self,
+        tenant_id: &str,
+        id: &str,
+        visibility: Visibility,
+    ) -> Result<Option<User>, StoreError> {
+        users::for_update(self, tenant_id, id, visibility)
+    }
+
     fn set_user_roles(&mut self, tenant_id: &str, roles: &[RoleUpdate]) -> Result<(), StoreError> {
         users::set_roles(self, tenant_id, roles)
     }

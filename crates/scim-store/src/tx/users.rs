@@ -48,6 +48,29 @@ pub(super) fn by_id(
         .transpose()
 }
 
+/// [`by_id`] in a write transaction, the row locked until commit (PostgreSQL; the
+/// single writer on SQLite): [`Tx::enter`], lock and read in one statement.
+pub(super) fn for_update(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    id: &str,
+    visibility: Visibility,
+) -> Result<Option<User>, StoreError> {
+    tx.enter(tenant_id)?;
+    let mut sql = select();
+    sql.push("u.tenant_id = ")
+        .text(tenant_id)
+        .push(" AND u.id = ")
+        .text(id);
+    if visibility == Visibility::Live {
+        sql.push(" AND u.deleted_at IS NULL");
+    }
+    dialect::lock_rows(tx.dialect(), &mut sql);
+    tx.first::<UserRow>(sql)?
+        .map(UserRow::into_model)
+        .transpose()
+}
+
 /// The users among `ids` (in id order; unknown ids are skipped), one query per
 /// chunk.
 pub(super) fn by_ids(

@@ -350,7 +350,65 @@ fn concurrent_committers_and_consumers_agree_on_one_log(backend: Backend) {
     assert_eq!(db.store.number_events(&t).unwrap(), 0);
 }
 
+/// `user_for_update` reads as `user` does and keeps the row from other writers
+/// (another store, as another process would be) until its transaction ends.
+fn user_for_update_reads_and_locks(backend: Backend) {
+    let db = fresh(backend);
+    let t = tenant(&db.store, "acme").id;
+    let created = add_user(&db.store, &t, "u1", user_body("alice"));
+    add_user(&db.store, &t, "u2", user_body("bob"));
+    db.store
+        .write(|tx| tx.soft_delete_user(&t, "u2", None, at(3)))
+        .unwrap();
+    let read = |id: &str, visibility| {
+        db.store
+            .write(|tx| tx.user_for_update(&t, id, visibility))
+            .unwrap()
+    };
+    assert_eq!(read("u1", Visibility::Live), Some(created));
+    assert_eq!(read("u2", Visibility::Live), None);
+    assert!(read("u2", Visibility::IncludeDeleted).is_some());
+    assert_eq!(read("nobody", Visibility::IncludeDeleted), None);
+
+    let [first, second] = two_stores(&db);
+    let (locked, on_locked) = mpsc::channel::<()>();
+    let holder = {
+        let (store, t) = (Arc::clone(&first), t.clone());
+        thread::spawn(move || {
+            store
+                .write(|tx| {
+                    let user = tx.user_for_update(&t, "u1", Visibility::Live)?;
+                    locked.send(()).unwrap();
+                    thread::sleep(Duration::from_millis(300));
+                    let mut resource = user.map(|u| u.resource).unwrap_or_default();
+                    resource["title"] = json!("first");
+                    tx.update_user(&UserUpdate {
+                        tenant_id: t.clone(),
+                        id: "u1".into(),
+                        expected_version: Some(1),
+                        resource,
+                        now: at(4),
+                    })
+                })
+                .unwrap()
+        })
+    };
+    on_locked.recv().unwrap();
+    // Waits for the holder's commit, then sees its version.
+    let after_holder = second.write(|tx| {
+        let user = tx.user_for_update(&t, "u1", Visibility::Live)?;
+        Ok::<_, StoreError>(user.map(|u| u.version))
+    });
+    assert_eq!(holder.join().unwrap().version, 2);
+    assert_eq!(
+        after_holder.unwrap(),
+        Some(2),
+        "read after the holder committed"
+    );
+}
+
 contract!(
+    user_for_update_reads_and_locks,
     disjoint_member_sets_give_the_union,
     stale_versions_lose,
     one_create_per_user_name,
