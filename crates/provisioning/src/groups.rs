@@ -20,7 +20,7 @@ use crate::context::RequestContext;
 use crate::error::{Error, Result};
 use crate::query::{ListRequest, ListResult, parse};
 use crate::render::{self, ScimResource};
-use crate::roles::{GuardPolicy, event, new_event, recompute};
+use crate::roles::{GuardPolicy, event, member_event, recompute};
 use crate::service::Provisioning;
 use crate::tenant::TenantContext;
 use crate::users::new_id;
@@ -66,28 +66,15 @@ fn record_membership(
     change: &MembershipChange,
     affected: &mut BTreeSet<String>,
 ) -> Result<()> {
-    let added = change.added.iter().map(|user| {
-        new_event(
-            &tenant.id,
-            ctx,
-            now,
-            EventKind::MemberAdded,
-            ("Group", group_id),
-            None,
-            Some(json!({"user": user})),
-        )
-    });
-    let removed = change.removed.iter().map(|user| {
-        new_event(
-            &tenant.id,
-            ctx,
-            now,
-            EventKind::MemberRemoved,
-            ("Group", group_id),
-            Some(json!({"user": user})),
-            None,
-        )
-    });
+    let event = |kind, user: &String| member_event(&tenant.id, ctx, now, kind, group_id, user);
+    let added = change
+        .added
+        .iter()
+        .map(|u| event(EventKind::MemberAdded, u));
+    let removed = change
+        .removed
+        .iter()
+        .map(|u| event(EventKind::MemberRemoved, u));
     let events: Vec<NewEvent> = added.chain(removed).collect();
     tx.append_events(&events)?;
     affected.extend(change.added.iter().chain(&change.removed).cloned());
@@ -455,17 +442,7 @@ impl Provisioning {
             )?;
             let removals: Vec<NewEvent> = members
                 .iter()
-                .map(|user| {
-                    new_event(
-                        &tenant.id,
-                        ctx,
-                        now,
-                        EventKind::MemberRemoved,
-                        ("Group", id),
-                        Some(json!({"user": user})),
-                        None,
-                    )
-                })
+                .map(|u| member_event(&tenant.id, ctx, now, EventKind::MemberRemoved, id, u))
                 .collect();
             tx.append_events(&removals)?;
             let fresh = self.current_context(tx, &tenant.id)?;

@@ -274,6 +274,32 @@ pub(crate) fn event(
     ))
 }
 
+/// The event of `user_id` joining ([`EventKind::MemberAdded`]) or leaving (any
+/// other kind) `group_id`.
+pub(crate) fn member_event(
+    tenant_id: &str,
+    ctx: &RequestContext,
+    now: DateTime<Utc>,
+    kind: EventKind,
+    group_id: &str,
+    user_id: &str,
+) -> NewEvent {
+    let entry = Some(json!({"user": user_id}));
+    let (before, after) = match kind {
+        EventKind::MemberAdded => (None, entry),
+        _ => (entry, None),
+    };
+    new_event(
+        tenant_id,
+        ctx,
+        now,
+        kind,
+        ("Group", group_id),
+        before,
+        after,
+    )
+}
+
 /// An event of this request, for [`WriteTx::append_events`] when there are many.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn new_event(

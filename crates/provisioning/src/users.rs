@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::query::{ListRequest, ListResult, parse};
 use crate::render::{self, ScimResource};
 use crate::roles::{
-    GuardPolicy, RoleChange, event, new_event, new_user_decision, recompute, recompute_loaded,
+    GuardPolicy, RoleChange, event, member_event, new_user_decision, recompute, recompute_loaded,
     role_change_event,
 };
 use crate::service::Provisioning;
@@ -333,17 +333,7 @@ impl Provisioning {
             )?;
             let removals: Vec<NewEvent> = left
                 .iter()
-                .map(|group_id| {
-                    new_event(
-                        &tenant.id,
-                        ctx,
-                        now,
-                        EventKind::MemberRemoved,
-                        ("Group", group_id),
-                        Some(json!({"user": id})),
-                        None,
-                    )
-                })
+                .map(|g| member_event(&tenant.id, ctx, now, EventKind::MemberRemoved, g, id))
                 .collect();
             tx.append_events(&removals)?;
             if user_delete == UserDeleteMode::Soft {

@@ -134,11 +134,40 @@ fn sub_accounts_events_and_reports(backend: Backend) {
     assert!(created[1]["after"]["reason"].is_object());
     let bob = scim.create_user("bob@contoso.com");
     let group = scim.create_group("Staff");
+    let joined = scim.patch_ops(
+        &format!("/Groups/{group}"),
+        json!([{"op": "add", "path": "members", "value": [{"value": ada}, {"value": bob}]}]),
+    );
+    assert_eq!(joined.status, 204, "{}", joined.text);
     scim.patch_ops(
         &format!("/Users/{bob}"),
         json!([{"op": "Replace", "path": "active", "value": "False"}]),
     );
     scim.delete(&format!("/Users/{ada}"));
+    // Membership events name the user: joined in `after`, left in `before`.
+    let mut of_group: Vec<(String, Value, Value)> = admin.get("/events?after=0").body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["resource_id"] == group.as_str() && e["kind"] != "group.created")
+        .map(|e| {
+            let kind = e["kind"].as_str().unwrap().to_owned();
+            (kind, e["before"].clone(), e["after"].clone())
+        })
+        .collect();
+    of_group
+        .sort_by_key(|(kind, before, after)| (kind.clone(), before.to_string(), after.to_string()));
+    let mut want = vec![
+        ("member.added".to_owned(), Value::Null, json!({"user": ada})),
+        ("member.added".to_owned(), Value::Null, json!({"user": bob})),
+        (
+            "member.removed".to_owned(),
+            json!({"user": ada}),
+            Value::Null,
+        ),
+    ];
+    want.sort_by_key(|(kind, before, after)| (kind.clone(), before.to_string(), after.to_string()));
+    assert_eq!(of_group, want);
 
     let all = admin.get("/users");
     assert_eq!(all.body["total"], 2);
@@ -202,7 +231,8 @@ fn sub_accounts_events_and_reports(backend: Backend) {
 
     let groups = admin.get("/groups");
     assert_eq!(groups.body["groups"][0]["id"], group.as_str());
-    assert_eq!(groups.body["groups"][0]["members"], 0);
+    // Bob, deactivated, keeps his membership; Ada, deleted, left.
+    assert_eq!(groups.body["groups"][0]["members"], 1);
 }
 
 /// A catalogue that drops a role the rules or a lock still use is refused and

@@ -35,17 +35,7 @@ pub(super) fn by_id(
     id: &str,
     visibility: Visibility,
 ) -> Result<Option<User>, StoreError> {
-    let mut sql = select();
-    sql.push("u.tenant_id = ")
-        .text(tenant_id)
-        .push(" AND u.id = ")
-        .text(id);
-    if visibility == Visibility::Live {
-        sql.push(" AND u.deleted_at IS NULL");
-    }
-    tx.first::<UserRow>(sql)?
-        .map(UserRow::into_model)
-        .transpose()
+    one(tx, tenant_id, id, visibility, false)
 }
 
 /// [`by_id`] in a write transaction, the row locked until commit (PostgreSQL; the
@@ -57,6 +47,16 @@ pub(super) fn for_update(
     visibility: Visibility,
 ) -> Result<Option<User>, StoreError> {
     tx.enter(tenant_id)?;
+    one(tx, tenant_id, id, visibility, true)
+}
+
+fn one(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    id: &str,
+    visibility: Visibility,
+    lock: bool,
+) -> Result<Option<User>, StoreError> {
     let mut sql = select();
     sql.push("u.tenant_id = ")
         .text(tenant_id)
@@ -65,7 +65,9 @@ pub(super) fn for_update(
     if visibility == Visibility::Live {
         sql.push(" AND u.deleted_at IS NULL");
     }
-    dialect::lock_rows(tx.dialect(), &mut sql);
+    if lock {
+        dialect::lock_rows(tx.dialect(), &mut sql);
+    }
     tx.first::<UserRow>(sql)?
         .map(UserRow::into_model)
         .transpose()
