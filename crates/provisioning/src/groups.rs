@@ -199,8 +199,7 @@ impl Provisioning {
                 })?;
                 record_membership(tx, tenant, ctx, now, &id, &change, &mut affected)?;
             }
-            let fresh = self.current_context(tx, &tenant.id)?;
-            recompute(tx, &fresh, ctx, affected, GuardPolicy::Flag, now)?;
+            self.recompute_affected(tx, &tenant.id, ctx, affected, now)?;
             let group = live_group(tx, tenant, &id)?;
             let members = all_members(tx, tenant, &id)?;
             Ok((group, members, attempt.compat))
@@ -242,26 +241,13 @@ impl Provisioning {
         let ctx: &RequestContext = ctx;
         self.read(|tx| {
             let page = tx.groups(&tenant.id, &parsed.store_query(&ctx.base_url))?;
-            // The page's members in one query, like the users' groups.
-            let mut members = if request.with_memberships && !page.items.is_empty() {
-                let ids: Vec<String> = page.items.iter().map(|g| g.id.clone()).collect();
-                tx.members_of_groups(&tenant.id, &ids)?
-            } else {
-                Default::default()
-            };
-            let resources = page
-                .items
-                .iter()
-                .map(|g| {
-                    let m = members.remove(&g.id).unwrap_or_default();
-                    render::group(
-                        g,
-                        request.with_memberships.then_some(m.as_slice()),
-                        &ctx.base_url,
-                    )
-                    .resource
-                })
-                .collect();
+            let resources = render::page(
+                &page.items,
+                request.with_memberships,
+                |g| &g.id,
+                |ids| Ok(tx.members_of_groups(&tenant.id, ids)?),
+                |g, members| render::group(g, members, &ctx.base_url),
+            )?;
             Ok(parsed.result(page, resources))
         })
     }
@@ -299,8 +285,7 @@ impl Provisioning {
             })?;
             let mut affected = BTreeSet::new();
             record_membership(tx, tenant, ctx, now, id, &change, &mut affected)?;
-            let fresh = self.current_context(tx, &tenant.id)?;
-            recompute(tx, &fresh, ctx, affected, GuardPolicy::Flag, now)?;
+            self.recompute_affected(tx, &tenant.id, ctx, affected, now)?;
             let group = live_group(tx, tenant, id)?;
             let members = all_members(tx, tenant, id)?;
             Ok((group, members, attempt.compat))
@@ -407,8 +392,7 @@ impl Provisioning {
                 };
                 record_membership(tx, tenant, ctx, now, id, &applied, &mut affected)?;
             }
-            let fresh = self.current_context(tx, &tenant.id)?;
-            recompute(tx, &fresh, ctx, affected, GuardPolicy::Flag, now)?;
+            self.recompute_affected(tx, &tenant.id, ctx, affected, now)?;
             Ok((live_group(tx, tenant, id)?.version, attempt.compat))
         })?;
         ctx.compat = compat;
@@ -445,16 +429,25 @@ impl Provisioning {
                 .map(|u| member_event(&tenant.id, ctx, now, EventKind::MemberRemoved, id, u))
                 .collect();
             tx.append_events(&removals)?;
-            let fresh = self.current_context(tx, &tenant.id)?;
-            recompute(
-                tx,
-                &fresh,
-                ctx,
-                members.into_iter().collect(),
-                GuardPolicy::Flag,
-                now,
-            )?;
+            let former = members.into_iter().collect();
+            self.recompute_affected(tx, &tenant.id, ctx, former, now)?;
             Ok(())
         })
+    }
+
+    /// Decides the users a membership change touched again, with the tenant's
+    /// context as read in this transaction; a guard violation is flagged, not
+    /// refused (the identity provider's change stands).
+    fn recompute_affected(
+        &self,
+        tx: &mut dyn WriteTx,
+        tenant_id: &str,
+        ctx: &RequestContext,
+        users: BTreeSet<String>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let fresh = self.current_context(tx, tenant_id)?;
+        recompute(tx, &fresh, ctx, users, GuardPolicy::Flag, now)?;
+        Ok(())
     }
 }

@@ -1,6 +1,8 @@
 //! Stored rows into SCIM resources: the body plus `id`, `meta` and the
 //! membership attributes (`groups` of a user, `members` of a group).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use scim_proto::normalize::finish;
 use scim_proto::schema::{GROUP_RESOURCE, USER_RESOURCE};
@@ -49,4 +51,29 @@ pub fn group(group: &Group, members: Option<&[MemberRef]>, base_url: &str) -> Sc
         version: group.version,
         resource: finish(rendered, &GROUP_RESOURCE),
     }
+}
+
+/// The SCIM bodies of a page of resources, each with its related references (a
+/// user's groups, a group's members) when `with_related`, read for the whole page
+/// by one `fetch` of the page's ids.
+pub(crate) fn page<T, R>(
+    items: &[T],
+    with_related: bool,
+    id: impl Fn(&T) -> &str,
+    fetch: impl FnOnce(&[String]) -> crate::error::Result<HashMap<String, Vec<R>>>,
+    render: impl Fn(&T, Option<&[R]>) -> ScimResource,
+) -> crate::error::Result<Vec<Value>> {
+    let mut related = if with_related && !items.is_empty() {
+        let ids: Vec<String> = items.iter().map(|item| id(item).to_owned()).collect();
+        fetch(&ids)?
+    } else {
+        HashMap::new()
+    };
+    Ok(items
+        .iter()
+        .map(|item| {
+            let refs = related.remove(id(item)).unwrap_or_default();
+            render(item, with_related.then_some(refs.as_slice())).resource
+        })
+        .collect())
 }

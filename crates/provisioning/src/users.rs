@@ -68,11 +68,7 @@ pub(crate) fn find_user(
     id: &str,
     visibility: Visibility,
 ) -> Result<User> {
-    tx.user(tenant_id, id, visibility)?
-        .ok_or_else(|| Error::NotFound {
-            resource: "User",
-            id: id.to_owned(),
-        })
+    user_or_404(tx.user(tenant_id, id, visibility)?, id)
 }
 
 /// The user `id`, its row locked until this transaction ends, or the SCIM 404.
@@ -82,11 +78,14 @@ pub(crate) fn locked_user(
     id: &str,
     visibility: Visibility,
 ) -> Result<User> {
-    tx.user_for_update(tenant_id, id, visibility)?
-        .ok_or_else(|| Error::NotFound {
-            resource: "User",
-            id: id.to_owned(),
-        })
+    user_or_404(tx.user_for_update(tenant_id, id, visibility)?, id)
+}
+
+fn user_or_404(found: Option<User>, id: &str) -> Result<User> {
+    found.ok_or_else(|| Error::NotFound {
+        resource: "User",
+        id: id.to_owned(),
+    })
 }
 
 impl Provisioning {
@@ -172,25 +171,13 @@ impl Provisioning {
         let ctx: &RequestContext = ctx;
         self.read(|tx| {
             let page = tx.users(&tenant.id, &parsed.store_query(&ctx.base_url))?;
-            let mut groups = if request.with_memberships && !page.items.is_empty() {
-                let ids: Vec<String> = page.items.iter().map(|u| u.id.clone()).collect();
-                tx.groups_of_users(&tenant.id, &ids)?
-            } else {
-                Default::default()
-            };
-            let resources = page
-                .items
-                .iter()
-                .map(|u| {
-                    let g = groups.remove(&u.id).unwrap_or_default();
-                    render::user(
-                        u,
-                        request.with_memberships.then_some(g.as_slice()),
-                        &ctx.base_url,
-                    )
-                    .resource
-                })
-                .collect();
+            let resources = render::page(
+                &page.items,
+                request.with_memberships,
+                |u| &u.id,
+                |ids| Ok(tx.groups_of_users(&tenant.id, ids)?),
+                |u, groups| render::user(u, groups, &ctx.base_url),
+            )?;
             Ok(parsed.result(page, resources))
         })
     }

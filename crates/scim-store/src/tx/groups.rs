@@ -111,29 +111,49 @@ pub(crate) fn members_of_groups(
     tenant_id: &str,
     group_ids: &[String],
 ) -> Result<HashMap<String, Vec<MemberRef>>, StoreError> {
-    let mut out: HashMap<String, Vec<MemberRef>> = HashMap::new();
-    for chunk in sorted_unique(group_ids).chunks(CHUNK) {
-        let mut sql = Sql::from(
-            "SELECT m.group_id AS a, m.user_id AS b, u.display_name AS c FROM memberships m \
-             JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id \
-             WHERE m.tenant_id = ",
-        );
+    related(
+        tx,
+        tenant_id,
+        group_ids,
+        "SELECT m.group_id AS a, m.user_id AS b, u.display_name AS c FROM memberships m \
+         JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id WHERE m.tenant_id = ",
+        " AND m.group_id IN ",
+        " ORDER BY m.group_id, m.user_id",
+        |user_id, display_name| MemberRef {
+            user_id,
+            display_name,
+        },
+    )
+}
+
+/// The rows `(a, b, c)` of `head {tenant_id}{key_in}(ids){order}` for all of `ids`,
+/// one query per chunk, grouped by `a` in the order read, each made with `item(b, c)`:
+/// a membership read in either direction.
+fn related<T>(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    ids: &[String],
+    head: &str,
+    key_in: &str,
+    order: &str,
+    item: impl Fn(String, Option<String>) -> T,
+) -> Result<HashMap<String, Vec<T>>, StoreError> {
+    let mut out: HashMap<String, Vec<T>> = HashMap::new();
+    for chunk in sorted_unique(ids).chunks(CHUNK) {
+        let mut sql = Sql::from(head);
         sql.text(tenant_id)
-            .push(" AND m.group_id IN ")
+            .push(key_in)
             .text_list(chunk)
-            .push(" ORDER BY m.group_id, m.user_id");
-        for row in tx.load::<MemberRow>(sql)? {
-            out.entry(row.a).or_default().push(MemberRef {
-                user_id: row.b,
-                display_name: row.c,
-            });
+            .push(order);
+        for row in tx.load::<RelatedRow>(sql)? {
+            out.entry(row.a).or_default().push(item(row.b, row.c));
         }
     }
     Ok(out)
 }
 
 #[derive(diesel::QueryableByName)]
-struct MemberRow {
+struct RelatedRow {
     #[diesel(sql_type = diesel::sql_types::Text)]
     a: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -224,40 +244,27 @@ pub(super) fn is_member(
     Ok(tx.first::<IdRow>(sql)?.is_some())
 }
 
+/// The groups of each of `user_ids`, keyed by user id (users in no group are
+/// absent), in group-id order; one query per chunk of users.
 pub(crate) fn groups_of_users(
     tx: &mut Tx<'_>,
     tenant_id: &str,
     user_ids: &[String],
 ) -> Result<HashMap<String, Vec<GroupRef>>, StoreError> {
-    let mut out: HashMap<String, Vec<GroupRef>> = HashMap::new();
-    for chunk in sorted_unique(user_ids).chunks(CHUNK) {
-        let mut sql = Sql::from(
-            "SELECT m.user_id AS a, g.id AS b, g.display_name AS c FROM memberships m \
-             JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id \
-             WHERE m.tenant_id = ",
-        );
-        sql.text(tenant_id)
-            .push(" AND m.user_id IN ")
-            .text_list(chunk)
-            .push(" ORDER BY m.user_id, g.id");
-        for row in tx.load::<TripleRow>(sql)? {
-            out.entry(row.a).or_default().push(GroupRef {
-                group_id: row.b,
-                display_name: row.c,
-            });
-        }
-    }
-    Ok(out)
-}
-
-#[derive(diesel::QueryableByName)]
-struct TripleRow {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    a: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    b: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    c: String,
+    related(
+        tx,
+        tenant_id,
+        user_ids,
+        "SELECT m.user_id AS a, g.id AS b, g.display_name AS c FROM memberships m \
+         JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id WHERE m.tenant_id = ",
+        " AND m.user_id IN ",
+        " ORDER BY m.user_id, g.id",
+        // A group's display name is never NULL.
+        |group_id, display_name| GroupRef {
+            group_id,
+            display_name: display_name.unwrap_or_default(),
+        },
+    )
 }
 
 fn display_name_taken(
