@@ -7,6 +7,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
+use serde_json::Value;
 
 use super::rows::{CountRow, GROUP_COLUMNS, GroupRow, GroupStateRow, IdRow, TextOptRow};
 use super::{CHUNK, Listed, Tx, check_id, check_version, record_exactness, sorted_unique};
@@ -16,7 +17,7 @@ use crate::error::StoreError;
 use crate::model::{
     Group, GroupRef, GroupUpdate, MemberPage, MemberRef, MembershipChange, NewGroup,
 };
-use crate::query::{self, Kind};
+use crate::query::Kind;
 use crate::render;
 use crate::sql::Sql;
 use crate::time::{from_db, to_db};
@@ -72,26 +73,22 @@ impl Listed for GroupRow {
         rows_to_groups(rows)
     }
 
-    fn inexact_matches(
+    type Related = MemberRef;
+
+    fn model_id(group: &Group) -> &str {
+        &group.id
+    }
+
+    fn related(
         tx: &mut Tx<'_>,
         tenant_id: &str,
-        inexact: &[String],
-        filter: &scim_proto::filter::CompiledFilter,
-        base_url: Option<&str>,
-    ) -> Result<Vec<String>, StoreError> {
-        let mut sql = select();
-        sql.append(query::inexact_where(Kind::Group, tenant_id, inexact));
-        let groups = rows_to_groups(tx.load::<GroupRow>(sql)?)?;
-        let ids: Vec<String> = groups.iter().map(|g| g.id.clone()).collect();
-        let mut members = members_of_groups(tx, tenant_id, &ids)?;
-        Ok(groups
-            .into_iter()
-            .filter(|g| {
-                let members = members.remove(&g.id).unwrap_or_default();
-                filter.matches(&render::group(g, Some(&members), base_url))
-            })
-            .map(|g| g.id)
-            .collect())
+        ids: &[String],
+    ) -> Result<HashMap<String, Vec<MemberRef>>, StoreError> {
+        members_of_groups(tx, tenant_id, ids)
+    }
+
+    fn render(group: &Group, members: &[MemberRef], base_url: Option<&str>) -> Value {
+        render::group(group, Some(members), base_url)
     }
 }
 

@@ -296,16 +296,47 @@ pub(super) trait Listed: QueryableByName<MultiBackend> + Sized + 'static {
     fn row_id(&self) -> &str;
     /// Rows to models.
     fn into_models(rows: Vec<Self>) -> Result<Vec<Self::Model>, StoreError>;
-    /// Which of `inexact`, the ids of the tenant's inexact resources (see
-    /// `crate::doc`), are live and match `filter`, decided in Rust on their
-    /// rendered form.
-    fn inexact_matches(
+    /// What a resource's SCIM form lists besides its body: a user's groups, a
+    /// group's members.
+    type Related;
+    /// A model's id.
+    fn model_id(model: &Self::Model) -> &str;
+    /// The related references of each of `ids`, read in one query per chunk.
+    fn related(
         tx: &mut Tx<'_>,
         tenant_id: &str,
-        inexact: &[String],
-        filter: &CompiledFilter,
-        base_url: Option<&str>,
-    ) -> Result<Vec<String>, StoreError>;
+        ids: &[String],
+    ) -> Result<HashMap<String, Vec<Self::Related>>, StoreError>;
+    /// The SCIM form that filters are evaluated on.
+    fn render(model: &Self::Model, related: &[Self::Related], base_url: Option<&str>) -> Value;
+}
+
+/// Which of `inexact`, ids of the tenant's inexact resources (see `crate::doc`),
+/// are live and match `filter`, decided in Rust on their rendered form.
+fn inexact_matches<R: Listed>(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    inexact: &[String],
+    filter: &CompiledFilter,
+    base_url: Option<&str>,
+) -> Result<Vec<String>, StoreError> {
+    let (table, a) = (R::KIND.table(), R::KIND.alias());
+    let mut sql = Sql::select(R::COLUMNS, &format!(" FROM {table} {a} WHERE "));
+    sql.append(query::inexact_where(R::KIND, tenant_id, inexact));
+    let models = R::into_models(tx.load::<R>(sql)?)?;
+    if models.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = models.iter().map(|m| R::model_id(m).to_owned()).collect();
+    let mut related = R::related(tx, tenant_id, &ids)?;
+    Ok(models
+        .iter()
+        .filter(|m| {
+            let refs = related.remove(R::model_id(m)).unwrap_or_default();
+            filter.matches(&R::render(m, &refs, base_url))
+        })
+        .map(|m| R::model_id(m).to_owned())
+        .collect())
 }
 
 /// One page of a SCIM list query: the filter in SQL where it is exact, with the
@@ -322,7 +353,7 @@ pub(super) fn list<R: Listed>(
         let inexact = inexact_ids(tx, R::KIND, tenant_id)?;
         let mut rust = Vec::new();
         for chunk in inexact.chunks(CHUNK) {
-            rust.extend(R::inexact_matches(
+            rust.extend(inexact_matches::<R>(
                 tx, tenant_id, chunk, filter, q.base_url,
             )?);
         }

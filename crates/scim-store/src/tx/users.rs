@@ -1,5 +1,7 @@
 //! Users: reads, SCIM writes, app-side role state, deletion.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -13,10 +15,10 @@ use crate::dialect;
 use crate::doc::{self, Prepared, fold};
 use crate::error::StoreError;
 use crate::model::{
-    AdminUserQuery, NewUser, Page, RoleLock, RoleUpdate, User, UserStatus, UserUpdate,
+    AdminUserQuery, GroupRef, NewUser, Page, RoleLock, RoleUpdate, User, UserStatus, UserUpdate,
     UserWithGroups, Visibility,
 };
-use crate::query::{self, Kind};
+use crate::query::Kind;
 use crate::render;
 use crate::sql::Sql;
 use crate::time::{from_db, to_db};
@@ -133,29 +135,22 @@ impl Listed for UserRow {
         rows_to_users(rows)
     }
 
-    fn inexact_matches(
+    type Related = GroupRef;
+
+    fn model_id(user: &User) -> &str {
+        &user.id
+    }
+
+    fn related(
         tx: &mut Tx<'_>,
         tenant_id: &str,
-        inexact: &[String],
-        filter: &scim_proto::filter::CompiledFilter,
-        base_url: Option<&str>,
-    ) -> Result<Vec<String>, StoreError> {
-        let mut sql = select();
-        sql.append(query::inexact_where(Kind::User, tenant_id, inexact));
-        let users = rows_to_users(tx.load::<UserRow>(sql)?)?;
-        if users.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
-        let mut groups = groups_of_users(tx, tenant_id, &ids)?;
-        Ok(users
-            .into_iter()
-            .filter(|u| {
-                let groups = groups.remove(&u.id).unwrap_or_default();
-                filter.matches(&render::user(u, &groups, base_url))
-            })
-            .map(|u| u.id)
-            .collect())
+        ids: &[String],
+    ) -> Result<HashMap<String, Vec<GroupRef>>, StoreError> {
+        groups_of_users(tx, tenant_id, ids)
+    }
+
+    fn render(user: &User, groups: &[GroupRef], base_url: Option<&str>) -> Value {
+        render::user(user, groups, base_url)
     }
 }
 
