@@ -11,7 +11,7 @@ mod tenants;
 mod users;
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 use diesel::RunQueryDsl;
@@ -40,13 +40,13 @@ pub(crate) const CHUNK: usize = 5_000;
 /// to read and parse on every write. Filled only with committed rows (see
 /// [`Tx::committed_tenant`]), so a rolled-back change can never be served.
 #[derive(Default)]
-pub(crate) struct TenantCache(Mutex<HashMap<String, Tenant>>);
+pub(crate) struct TenantCache(Mutex<HashMap<String, Arc<Tenant>>>);
 
 /// More tenants than any deployment has: past it the cache starts over.
 const TENANT_CACHE_MAX: usize = 10_000;
 
 impl TenantCache {
-    fn get(&self, id: &str) -> Option<Tenant> {
+    fn get(&self, id: &str) -> Option<Arc<Tenant>> {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -54,7 +54,7 @@ impl TenantCache {
             .cloned()
     }
 
-    fn put(&self, tenant: Tenant) {
+    fn put(&self, tenant: Arc<Tenant>) {
         let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if map.len() >= TENANT_CACHE_MAX {
             map.clear();
@@ -217,22 +217,29 @@ impl<'c> Tx<'c> {
     /// The tenant's committed row, read when first entering it (so this
     /// transaction has not changed it) with the gate held (so nobody else can
     /// until this transaction ends): from the cache when the stamp is unchanged.
-    fn committed_tenant(&mut self, tenant_id: &str) -> Result<Tenant, StoreError> {
+    fn committed_tenant(&mut self, tenant_id: &str) -> Result<Arc<Tenant>, StoreError> {
         let stamp = tenants::stamp(self, tenant_id)?
             .ok_or_else(|| StoreError::not_found("tenant", tenant_id))?;
         if let Some(cached) = self.tenant_cache.get(tenant_id).filter(|t| stamp.is_of(t)) {
             return Ok(cached);
         }
-        let tenant = tenants::by_id(self, tenant_id)?
-            .ok_or_else(|| StoreError::not_found("tenant", tenant_id))?;
-        self.tenant_cache.put(tenant.clone());
+        let tenant = Arc::new(
+            tenants::by_id(self, tenant_id)?
+                .ok_or_else(|| StoreError::not_found("tenant", tenant_id))?,
+        );
+        self.tenant_cache.put(Arc::clone(&tenant));
         Ok(tenant)
     }
 
     /// Records the gate as held and, when given, the tenant row as this transaction
     /// now sees it (a tenant this transaction has just created is invisible to all
     /// others until commit, so it holds the gate without locking).
-    pub(crate) fn mark_entered(&mut self, tenant_id: &str, gate: Gate, tenant: Option<Tenant>) {
+    pub(crate) fn mark_entered(
+        &mut self,
+        tenant_id: &str,
+        gate: Gate,
+        tenant: Option<Arc<Tenant>>,
+    ) {
         match self.entered.iter_mut().find(|e| e.tenant_id == tenant_id) {
             Some(entered) => {
                 entered.gate = entered.gate.max(gate);
@@ -265,12 +272,14 @@ impl<'c> Tx<'c> {
             .iter()
             .find(|e| e.tenant_id == tenant_id)
             .and_then(|e| e.tenant.clone());
+        // The one copy of the row a caller gets; the transaction and the store's
+        // cache share theirs.
         if let Some(tenant) = cached {
-            return Ok(tenant);
+            return Ok(Tenant::clone(&tenant));
         }
         let tenant = tenants::by_id(self, tenant_id)?
             .ok_or_else(|| StoreError::not_found("tenant", tenant_id))?;
-        self.mark_entered(tenant_id, Gate::Shared, Some(tenant.clone()));
+        self.mark_entered(tenant_id, Gate::Shared, Some(Arc::new(tenant.clone())));
         Ok(tenant)
     }
 }
@@ -281,7 +290,7 @@ struct Entered {
     gate: Gate,
     /// The row as this transaction sees it, when known: nobody else can change it
     /// while the gate is held.
-    tenant: Option<Tenant>,
+    tenant: Option<Arc<Tenant>>,
 }
 
 /// A row type the SCIM list queries page through: users or groups.

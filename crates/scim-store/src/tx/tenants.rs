@@ -1,5 +1,7 @@
 //! Tenants and their tokens.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::rows::{IdRow, TENANT_COLUMNS, TOKEN_COLUMNS, TenantRow, TenantStampRow, TokenRow};
@@ -115,7 +117,7 @@ pub(super) fn insert(tx: &mut Tx<'_>, tenant: &NewTenant) -> Result<Tenant, Stor
     };
     // The row is invisible to other transactions until commit: nobody else can
     // write to this tenant before then.
-    tx.mark_entered(&tenant.id, Gate::Exclusive, Some(created.clone()));
+    tx.mark_entered(&tenant.id, Gate::Exclusive, Some(Arc::new(created.clone())));
     Ok(created)
 }
 
@@ -158,7 +160,7 @@ pub(super) fn update(
         .push(TENANT_COLUMNS);
     let updated = one(tx, sql)?.ok_or_else(|| StoreError::not_found("tenant", id))?;
     // What this transaction now sees of the row, until it commits.
-    tx.mark_entered(id, Gate::Exclusive, Some(updated.clone()));
+    tx.mark_entered(id, Gate::Exclusive, Some(Arc::new(updated.clone())));
     Ok(updated)
 }
 
