@@ -42,11 +42,7 @@ pub struct RoleChange {
 
 /// The engine's view of a stored user.
 pub(crate) fn snapshot(user: &User, group_ids: Vec<String>) -> UserSnapshot {
-    let mut resource = user.resource.clone();
-    if let Value::Object(map) = &mut resource {
-        map.insert("id".into(), Value::String(user.id.clone()));
-    }
-    let mut snap = UserSnapshot::new(resource)
+    let mut snap = UserSnapshot::new(with_id(&user.resource, &user.id))
         .with_groups(group_ids)
         .with_deleted(user.deleted_at.is_some());
     if let Some(lock) = &user.lock {
@@ -58,6 +54,15 @@ pub(crate) fn snapshot(user: &User, group_ids: Vec<String>) -> UserSnapshot {
         });
     }
     snap
+}
+
+/// A user's stored body with its `id`, as rule filters see it.
+fn with_id(resource: &Value, id: &str) -> Value {
+    let mut resource = resource.clone();
+    if let Value::Object(map) = &mut resource {
+        map.insert("id".into(), Value::String(id.to_owned()));
+    }
+    resource
 }
 
 /// The decision recorded with a user, as the engine would give it back.
@@ -219,11 +224,9 @@ pub(crate) fn new_user_decision(
     id: &str,
     resource: &Value,
 ) -> Result<(Decision, Value)> {
-    let mut resource = resource.clone();
-    if let Value::Object(map) = &mut resource {
-        map.insert("id".into(), Value::String(id.to_owned()));
-    }
-    let decision = tenant.engine.decide(&UserSnapshot::new(resource));
+    let decision = tenant
+        .engine
+        .decide(&UserSnapshot::new(with_id(resource, id)));
     let reason =
         serde_json::to_value(&decision.reason).map_err(|e| Error::Internal(e.to_string()))?;
     Ok((decision, reason))
