@@ -26,8 +26,8 @@ const THREADS: usize = 20;
 
 /// Two independent stores on one database.
 fn two_stores(db: &TestDb) -> [Arc<Store>; 2] {
-    let second = Store::open(&db.url, options()).expect("second store");
-    let first = Store::open(&db.url, options()).expect("first store");
+    let second = Store::open(&db.database.url, options()).expect("second store");
+    let first = Store::open(&db.database.url, options()).expect("first store");
     [Arc::new(first), Arc::new(second)]
 }
 
@@ -418,7 +418,7 @@ contract!(
 
 /// A second store on the same PostgreSQL database, shareable with threads.
 fn other_store(db: &TestDb) -> Arc<Store> {
-    Arc::new(Store::open(&db.url, options()).expect("second store"))
+    Arc::new(Store::open(&db.database.url, options()).expect("second store"))
 }
 
 /// Ids are handed out on insert, numbers after commit: an event inserted first but
@@ -558,7 +558,7 @@ fn postgres_deadlock_victims_are_run_again() {
     add_user(&db.store, &t, "u1", user_body("alice"));
     add_user(&db.store, &t, "u2", user_body("bob"));
     let stores = [
-        Arc::new(Store::open(&db.url, options()).unwrap()),
+        Arc::new(Store::open(&db.database.url, options()).unwrap()),
         other_store(&db),
     ];
     let barrier = Arc::new(Barrier::new(2));

@@ -12,7 +12,7 @@ fn acknowledged_writes_survive_a_kill(backend: Backend) {
     let db = fresh(backend);
     let t = tenant(&db.store, "acme").id;
     let mut child = Command::new(env!("CARGO_BIN_EXE_scim-store-crash-writer"))
-        .args([&db.url, &t])
+        .args([&db.database.url, &t])
         .stdout(Stdio::piped())
         .spawn()
         .expect("start the writer");
@@ -30,7 +30,7 @@ fn acknowledged_writes_survive_a_kill(backend: Backend) {
     child.wait().expect("reap");
     assert_eq!(acked.len(), 300, "the writer stopped early");
     drop(db.store);
-    let reopened = Store::open(&db.url, options()).expect("reopen");
+    let reopened = Store::open(&db.database.url, options()).expect("reopen");
     let missing: Vec<&String> = acked
         .iter()
         .filter(|id| {

@@ -205,7 +205,7 @@ fn check(data: &Data, filter: &str) -> Vec<String> {
         assert_eq!(
             store, memory,
             "{:?} filter {filter} (base {base:?})",
-            data.db.backend
+            data.db.database.backend
         );
         last = store;
     }

@@ -144,7 +144,7 @@ fn tenant_versions_guard_the_write_cache(backend: Backend) {
     assert_eq!(kept.version, 2);
     assert_eq!(for_write(&db.store), kept);
 
-    let other = Store::open(&db.url, options()).expect("second store");
+    let other = Store::open(&db.database.url, options()).expect("second store");
     let by_other = other
         .write(|tx| tx.update_tenant(&t.id, &rules("from elsewhere"), at(6)))
         .unwrap();
