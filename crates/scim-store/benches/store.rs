@@ -25,6 +25,7 @@ use criterion::{BatchSize, Criterion};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use scim_proto::filter::{Filter, compile};
 use scim_proto::schema::USER_RESOURCE;
+use scim_store::testing::{Backend, TestDatabase};
 use scim_store::{
     EventKind, ListQuery, NewEvent, NewGroup, NewTenant, NewUser, Paging, Store, StoreError,
     StoreOptions, TenantUpdate, UserUpdate, Visibility,
@@ -112,57 +113,30 @@ struct Fixture {
     name: String,
     store: Store,
     users: usize,
-    _dir: Option<tempfile::TempDir>,
-    schema: Option<(String, String)>,
+    /// The fresh database (removed afterwards), unless a kept SQLite file is used.
+    _database: Option<TestDatabase>,
 }
 
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        if let Some((admin, schema)) = &self.schema {
-            if let Ok(mut conn) = PgConnection::establish(admin) {
-                let _ =
-                    diesel::sql_query(format!("DROP SCHEMA {schema} CASCADE")).execute(&mut conn);
-            }
-        }
-    }
-}
-
-fn open(backend: &str) -> (Store, Option<tempfile::TempDir>, Option<(String, String)>) {
+fn open(backend: &str) -> (Store, Option<TestDatabase>) {
     let options = StoreOptions {
         max_connections: 4,
         ..StoreOptions::default()
     };
-    match backend {
-        "sqlite" => {
-            if let Ok(kept) = std::env::var("SCIM_BENCH_SQLITE_FILE") {
-                let url = format!("sqlite://{kept}");
-                return (Store::open(&url, options).unwrap(), None, None);
-            }
-            let dir = tempfile::tempdir().unwrap();
-            let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-            (Store::open(&url, options).unwrap(), Some(dir), None)
-        }
-        _ => {
-            let admin = std::env::var("SCIM_TEST_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-            let schema = format!("scim_bench_{}", std::process::id());
-            let mut conn = PgConnection::establish(&admin).unwrap();
-            diesel::sql_query(format!("CREATE SCHEMA {schema}"))
-                .execute(&mut conn)
-                .unwrap();
-            let sep = if admin.contains('?') { '&' } else { '?' };
-            let url = format!("{admin}{sep}options=-csearch_path%3D{schema}");
-            (
-                Store::open(&url, options).unwrap(),
-                None,
-                Some((admin, schema)),
-            )
+    if backend == "sqlite" {
+        if let Ok(kept) = std::env::var("SCIM_BENCH_SQLITE_FILE") {
+            let url = format!("sqlite://{kept}");
+            return (Store::open(&url, options).unwrap(), None);
         }
     }
+    let database = TestDatabase::create(match backend {
+        "sqlite" => Backend::Sqlite,
+        _ => Backend::Postgres,
+    });
+    (database.open(options), Some(database))
 }
 
 fn populate(backend: &str, users: usize) -> Fixture {
-    let (store, dir, schema) = open(backend);
+    let (store, database) = open(backend);
     store.migrate().unwrap();
     let name = format!("{backend}-{}k", users / 1000);
     let filled = store
@@ -177,8 +151,7 @@ fn populate(backend: &str, users: usize) -> Fixture {
             name,
             store,
             users,
-            _dir: dir,
-            schema,
+            _database: database,
         };
     }
     let started = Instant::now();
@@ -232,14 +205,12 @@ fn populate(backend: &str, users: usize) -> Fixture {
             .write(|tx| tx.add_members(TENANT, GROUP, chunk, now))
             .unwrap();
     }
-    if let Some((admin, schema)) = &schema {
+    if let Some(db) = database.as_ref().filter(|d| d.backend == Backend::Postgres) {
         // Statistics and visibility maps, as autovacuum would leave them after a
-        // bulk load (it is off on the machine these figures come from).
-        let mut conn = PgConnection::establish(admin).unwrap();
-        diesel::sql_query(format!("SET search_path = {schema}"))
-            .execute(&mut conn)
-            .unwrap();
-        diesel::sql_query("VACUUM ANALYZE")
+        // bulk load (it is off on the machine these figures come from). The URL
+        // selects the bench's schema.
+        let mut conn = PgConnection::establish(&db.url).unwrap();
+        diesel::sql_query("VACUUM ANALYZE users, user_emails, groups, memberships, events")
             .execute(&mut conn)
             .unwrap();
     }
@@ -253,8 +224,7 @@ fn populate(backend: &str, users: usize) -> Fixture {
         name,
         store,
         users,
-        _dir: dir,
-        schema,
+        _database: database,
     }
 }
 
