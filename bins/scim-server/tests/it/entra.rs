@@ -1,4 +1,4 @@
-//! Every request shape of `../shared/entra-client.md` section 2 (Entra ID), in
+//! Every request shape of `docs/idp-requests.md` section 1 (Entra ID), in
 //! both PATCH dialects, against the real server.
 
 use serde_json::{Value, json};

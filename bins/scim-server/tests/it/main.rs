@@ -1,6 +1,6 @@
 //! Integration tests over real HTTP: the server's routes on a random port, on
 //! SQLite and on PostgreSQL, driven with the request shapes Entra ID and Okta
-//! send (`../shared/entra-client.md`).
+//! send (`docs/idp-requests.md`).
 
 #![allow(
     clippy::unwrap_used,

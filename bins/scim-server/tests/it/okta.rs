@@ -1,4 +1,4 @@
-//! Okta's request shapes (`../shared/entra-client.md` section 4): paged matching
+//! Okta's request shapes (`docs/idp-requests.md` section 2): paged matching
 //! and imports, PUT as a full replace, path-less deactivation, group push.
 
 use serde_json::json;

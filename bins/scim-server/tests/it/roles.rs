@@ -1,6 +1,7 @@
 //! The role semantics end to end: pushes from the identity provider move roles
-//! as `../shared/DESIGN.md` says, rule edits are previewed before they are
-//! saved, locks hold, and everything lands in the event log.
+//! as the decision precedence in `crates/role-engine/src/lib.rs` says, rule
+//! edits are previewed before they are saved, locks hold, and everything lands
+//! in the event log.
 
 use serde_json::{Value, json};
 
