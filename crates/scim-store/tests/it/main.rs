@@ -11,4 +11,5 @@ mod harness;
 mod paging;
 mod property;
 mod tenants;
+mod tls;
 mod users;
