@@ -220,13 +220,13 @@ fn crate_docs(root: &Path) -> Vec<String> {
         };
         for entry in entries.flatten() {
             let lib = entry.path().join("src/lib.rs");
-            if let Ok(text) = std::fs::read_to_string(&lib) {
-                if !text.trim_start().starts_with("//!") {
-                    problems.push(format!(
-                        "{} must open with a //! doc comment",
-                        lib.display()
-                    ));
-                }
+            if let Ok(text) = std::fs::read_to_string(&lib)
+                && !text.trim_start().starts_with("//!")
+            {
+                problems.push(format!(
+                    "{} must open with a //! doc comment",
+                    lib.display()
+                ));
             }
         }
     }
