@@ -6,85 +6,83 @@ fn bare() -> Observed {
 }
 
 #[test]
-fn a_given_url_is_used_whatever_else_the_machine_has() {
-    let observed = Observed {
-        url_given: true,
-        root: true,
-        debian_like: true,
-        ..bare()
-    };
-    assert_eq!(decide(&observed), Action::UseGivenUrl);
+fn each_state_gets_its_action() {
+    let cases = [
+        (
+            "a given URL is used whatever else the machine has",
+            Observed {
+                url_given: true,
+                root: true,
+                debian_like: true,
+                ..bare()
+            },
+            Action::UseGivenUrl,
+        ),
+        (
+            "a running server is used as it is",
+            Observed {
+                answering: true,
+                cluster_tools: true,
+                clusters: vec!["15".to_owned()],
+                ..bare()
+            },
+            Action::UseRunning,
+        ),
+        (
+            "stopped clusters are started, even without root",
+            Observed {
+                cluster_tools: true,
+                clusters: vec!["15".to_owned(), "16".to_owned()],
+                ..bare()
+            },
+            Action::StartClusters(vec!["15".to_owned(), "16".to_owned()]),
+        ),
+        (
+            "root on Debian without PostgreSQL installs it",
+            Observed {
+                root: true,
+                debian_like: true,
+                ..bare()
+            },
+            Action::Provide { install: true },
+        ),
+        (
+            "root on Debian with the packages but no cluster creates one",
+            Observed {
+                root: true,
+                debian_like: true,
+                cluster_tools: true,
+                ..bare()
+            },
+            Action::Provide { install: false },
+        ),
+    ];
+    for (case, observed, action) in cases {
+        assert_eq!(decide(&observed), action, "{case}");
+    }
 }
 
 #[test]
-fn a_running_server_is_used_as_it_is() {
-    let observed = Observed {
-        answering: true,
-        cluster_tools: true,
-        clusters: vec!["15".into()],
-        ..bare()
-    };
-    assert_eq!(decide(&observed), Action::UseRunning);
-}
-
-#[test]
-fn stopped_clusters_are_started() {
-    let observed = Observed {
-        cluster_tools: true,
-        clusters: vec!["15".into(), "16".into()],
-        ..bare()
-    };
-    assert_eq!(
-        decide(&observed),
-        Action::StartClusters(vec!["15".into(), "16".into()])
-    );
-}
-
-#[test]
-fn root_on_debian_without_postgres_installs_it() {
-    let observed = Observed {
-        root: true,
-        debian_like: true,
-        ..bare()
-    };
-    assert_eq!(decide(&observed), Action::Provide { install: true });
-}
-
-#[test]
-fn root_on_debian_with_the_packages_but_no_cluster_creates_one() {
-    let observed = Observed {
-        root: true,
-        debian_like: true,
-        cluster_tools: true,
-        ..bare()
-    };
-    assert_eq!(decide(&observed), Action::Provide { install: false });
-}
-
-#[test]
-fn without_root_xtask_stops_naming_the_command_and_the_variable() {
-    let observed = Observed {
-        debian_like: true,
-        ..bare()
-    };
-    let Action::Stop(message) = decide(&observed) else {
-        panic!("expected a stop");
-    };
-    assert!(message.contains("as root"), "{message}");
-    assert!(message.contains("SCIM_TEST_POSTGRES_URL="), "{message}");
-}
-
-#[test]
-fn off_debian_even_root_stops_rather_than_guess_a_package_manager() {
-    let observed = Observed {
-        root: true,
-        ..bare()
-    };
-    let Action::Stop(message) = decide(&observed) else {
-        panic!("expected a stop");
-    };
-    assert!(message.contains("install PostgreSQL"), "{message}");
-    assert!(message.contains("SCIM_TEST_POSTGRES_URL="), "{message}");
+fn otherwise_xtask_stops_naming_what_to_run_and_the_variable() {
+    // Not root on Debian: run xtask as root. Root elsewhere: no package
+    // manager is guessed.
+    let cases = [
+        (false, true, "run `cargo xtask test` once as root"),
+        (true, false, "install PostgreSQL and start it"),
+        (false, false, "install PostgreSQL and start it"),
+    ];
+    for (root, debian_like, what_to_run) in cases {
+        let observed = Observed {
+            root,
+            debian_like,
+            ..bare()
+        };
+        let Action::Stop(message) = decide(&observed) else {
+            panic!("expected a stop for {observed:?}");
+        };
+        assert!(message.contains(what_to_run), "{message}");
+        assert!(message.contains("SCIM_TEST_POSTGRES_URL="), "{message}");
+    }
 }
 
 #[test]
