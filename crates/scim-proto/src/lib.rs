@@ -7,6 +7,8 @@
 //! - [`schema`]: the User, Enterprise User and Group schemas as data, attribute
 //!   resolution, and the `/Schemas`, `/ResourceTypes`, `/ServiceProviderConfig`
 //!   documents;
+//! - [`attr`]: finding attribute values in a resource (names in any case,
+//!   extension URNs, multi-valued attributes, presence, case folding);
 //! - [`filter`]: the filter language (parser, printer, schema-aware evaluation);
 //! - [`path`]: PATCH paths;
 //! - [`normalize`]: reading client resources into canonical JSON (case-insensitive
@@ -24,6 +26,7 @@
 //! It deliberately does not store, authenticate or route anything: those are the
 //! `scim-store` and `scim-http` crates' jobs.
 
+pub mod attr;
 pub mod compat;
 pub mod error;
 pub mod filter;
