@@ -15,6 +15,7 @@
 //!   names, type checks, the [`compat`] leniencies real clients need);
 //! - [`patch`]: applying a PATCH request atomically;
 //! - [`project`]: `attributes` / `excludedAttributes` projection;
+//! - [`render`]: resources as SCIM shows them (`meta`, `$ref`s, entity tags);
 //! - [`messages`]: ListResponse, PatchOp, SearchRequest, Error and Bulk messages;
 //! - [`resource`]: typed User, Enterprise User and Group structs.
 //!
@@ -35,6 +36,7 @@ pub mod normalize;
 pub mod patch;
 pub mod path;
 pub mod project;
+pub mod render;
 pub mod resource;
 pub mod schema;
 
