@@ -202,12 +202,7 @@ fn resource(
 }
 
 /// One entry of `groups` or `members`; `rt` is the referenced resource's type.
-fn reference(
-    to: Reference<'_>,
-    rt: &ResourceType,
-    kind: &str,
-    base_url: Option<&str>,
-) -> Value {
+fn reference(to: Reference<'_>, rt: &ResourceType, kind: &str, base_url: Option<&str>) -> Value {
     let mut entry = Map::new();
     entry.insert("value".to_owned(), json!(to.id));
     if let Some(base) = base_url {

@@ -27,8 +27,14 @@ fn extension_attributes_live_under_their_urn_in_any_case() {
     });
     assert_eq!(values(&resource, None, "emails", true).len(), 2);
     assert_eq!(values(&resource, None, "title", true), [json!("Boss")]);
-    assert_eq!(values(&resource, None, "Title", true), [] as [serde_json::Value; 0]);
-    assert_eq!(values(&resource, Some(urn), "department", true), [json!("IT")]);
+    assert_eq!(
+        values(&resource, None, "Title", true),
+        [] as [serde_json::Value; 0]
+    );
+    assert_eq!(
+        values(&resource, Some(urn), "department", true),
+        [json!("IT")]
+    );
     assert!(values(&resource, Some("urn:other"), "department", false).is_empty());
 }
 
@@ -37,10 +43,22 @@ fn flattening_and_presence() {
     assert_eq!(flatten(&json!([1, 2])).len(), 2);
     assert_eq!(flatten(&json!("x")), [json!("x")]);
     assert!(flatten(&json!(null)).is_empty());
-    for present in [json!(false), json!(0), json!("x"), json!([null, "x"]), json!({"a": {"b": 1}})] {
+    for present in [
+        json!(false),
+        json!(0),
+        json!("x"),
+        json!([null, "x"]),
+        json!({"a": {"b": 1}}),
+    ] {
         assert!(is_present(&present), "{present}");
     }
-    for absent in [json!(null), json!(""), json!([]), json!([null, ""]), json!({"a": {"b": ""}})] {
+    for absent in [
+        json!(null),
+        json!(""),
+        json!([]),
+        json!([null, ""]),
+        json!({"a": {"b": ""}}),
+    ] {
         assert!(!is_present(&absent), "{absent}");
     }
 }

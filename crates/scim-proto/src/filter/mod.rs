@@ -19,10 +19,10 @@ mod lexer;
 pub(crate) mod parser;
 mod print;
 
+pub(crate) use eval::parse_bool_str;
 pub use eval::{
     Check, CompiledFilter, ElementFilter, Located, Node, Operand, compile, compile_with, locate,
 };
-pub(crate) use eval::parse_bool_str;
 
 /// The case fold of every case-insensitive comparison; see [`crate::attr::fold_case`].
 pub use crate::attr::fold_case;

@@ -172,6 +172,5 @@ fn member_ids(value: &Value, report: &mut CompatReport) -> Result<Vec<String>> {
         .collect()
 }
 
-
 #[cfg(test)]
 mod tests;

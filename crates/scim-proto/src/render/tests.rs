@@ -31,12 +31,18 @@ fn entity_tags_format_parse_and_compare_weakly() {
         Some(vec![7])
     );
     assert!(!Precondition::parse("garbage").matches(1));
-    assert_eq!(Precondition::parse(&etag(42)), Precondition::Versions(vec![42]));
+    assert_eq!(
+        Precondition::parse(&etag(42)),
+        Precondition::Versions(vec![42])
+    );
 }
 
 #[test]
 fn times_have_microseconds_and_a_z() {
-    assert_eq!(timestamp(meta_at(1).last_modified), "2025-03-01T09:30:01.500250Z");
+    assert_eq!(
+        timestamp(meta_at(1).last_modified),
+        "2025-03-01T09:30:01.500250Z"
+    );
 }
 
 #[test]
@@ -88,7 +94,13 @@ fn a_group_with_no_members_lists_them_only_when_given() {
     let unlisted = group("g1", &body, None::<[Reference<'_>; 0]>, &meta_at(1), None);
     assert!(unlisted.get("members").is_none());
     assert_eq!(
-        unlisted.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()),
-        Some(vec!["id".to_owned(), "displayName".to_owned(), "meta".to_owned()])
+        unlisted
+            .as_object()
+            .map(|o| o.keys().cloned().collect::<Vec<_>>()),
+        Some(vec![
+            "id".to_owned(),
+            "displayName".to_owned(),
+            "meta".to_owned()
+        ])
     );
 }
