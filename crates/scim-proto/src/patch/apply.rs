@@ -226,14 +226,7 @@ impl Patcher<'_> {
                 None => self.attribute(container, op, def, value),
             },
         };
-        if let Some(ext) = &target.extension {
-            if res
-                .get(ext)
-                .is_some_and(|v| v.as_object().is_some_and(Map::is_empty))
-            {
-                res.remove(ext);
-            }
-        }
+        drop_empty_extension(res, target.extension.as_deref());
         result
     }
 
@@ -307,15 +300,7 @@ impl Patcher<'_> {
                 map.insert(key.to_owned(), v.clone());
             }
         }
-        if let Some(ext) = &target.extension {
-            let empty = res
-                .get(ext)
-                .and_then(Value::as_object)
-                .is_some_and(Map::is_empty);
-            if empty {
-                res.remove(ext);
-            }
-        }
+        drop_empty_extension(res, target.extension.as_deref());
         Ok(())
     }
 
@@ -636,6 +621,19 @@ impl Patcher<'_> {
             }
         }
         Ok(element)
+    }
+}
+
+/// Removes the extension object `ext` once an operation has left it empty.
+fn drop_empty_extension(res: &mut Map<String, Value>, ext: Option<&str>) {
+    if let Some(ext) = ext {
+        if res
+            .get(ext)
+            .and_then(Value::as_object)
+            .is_some_and(Map::is_empty)
+        {
+            res.remove(ext);
+        }
     }
 }
 
