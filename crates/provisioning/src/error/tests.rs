@@ -4,27 +4,12 @@ use super::*;
 
 #[test]
 fn store_not_found_kinds_map_to_resources() {
+    use scim_store::ResourceKind as Store;
     let cases = [
-        (
-            scim_store::ResourceKind::User,
-            ResourceKind::User,
-            "User 'x' not found",
-        ),
-        (
-            scim_store::ResourceKind::Group,
-            ResourceKind::Group,
-            "Group 'x' not found",
-        ),
-        (
-            scim_store::ResourceKind::Tenant,
-            ResourceKind::Tenant,
-            "Tenant 'x' not found",
-        ),
-        (
-            scim_store::ResourceKind::Token,
-            ResourceKind::Token,
-            "Token 'x' not found",
-        ),
+        (Store::User, ResourceKind::User, "User 'x' not found"),
+        (Store::Group, ResourceKind::Group, "Group 'x' not found"),
+        (Store::Tenant, ResourceKind::Tenant, "Tenant 'x' not found"),
+        (Store::Token, ResourceKind::Token, "Token 'x' not found"),
     ];
     for (store, expected, message) in cases {
         let error = Error::from(StoreError::NotFound {
