@@ -17,7 +17,7 @@ use scim_store::{
 use serde_json::{Value, json};
 
 use crate::context::RequestContext;
-use crate::error::{Error, Result};
+use crate::error::{Error, ResourceKind, Result};
 use crate::events::{Event, Recorder};
 use crate::query::{ListRequest, ListResult, parse};
 use crate::render::{self, ScimResource};
@@ -47,7 +47,7 @@ fn split_members(mut resource: Value) -> (Value, Option<Vec<String>>) {
 
 fn live_group(tx: &mut dyn WriteTx, tenant: &TenantContext, id: &str) -> Result<Group> {
     tx.group(&tenant.id, id)?.ok_or_else(|| Error::NotFound {
-        resource: "Group",
+        resource: ResourceKind::Group,
         id: id.to_owned(),
     })
 }
@@ -210,7 +210,7 @@ impl Provisioning {
     ) -> Result<ScimResource> {
         self.read(|tx| {
             let group = tx.group(&tenant.id, id)?.ok_or_else(|| Error::NotFound {
-                resource: "Group",
+                resource: ResourceKind::Group,
                 id: id.to_owned(),
             })?;
             let members = if with_members {

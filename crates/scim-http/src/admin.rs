@@ -379,7 +379,7 @@ async fn disabled_report(req: HttpRequest, state: web::Data<ScimState>) -> Reply
             row.user_name.clone(),
             row.display_name.clone().unwrap_or_default(),
             row.status.to_owned(),
-            row.disabled_at.clone(),
+            provisioning::time_format::format(row.disabled_at),
             row.holdings
                 .count
                 .map_or_else(|| "unknown".to_owned(), |c| c.to_string()),
