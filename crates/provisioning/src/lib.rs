@@ -32,5 +32,6 @@ pub use holdings::{Holdings, HoldingsProvider, UnknownHoldings};
 pub use query::{ListRequest, ListResult};
 pub use render::ScimResource;
 pub use roles::RoleChange;
+pub use scim_store::{Store, StoreError, StoreOptions};
 pub use service::{Options, Provisioning};
 pub use tenant::{TenantContext, TenantSettings, UserDeleteMode};

@@ -1,9 +1,11 @@
 //! The SCIM endpoints of one tenant: `/Users`, `/Groups`, `.search`, and the
 //! discovery documents (RFC 7644 section 3).
 
+use actix_web::dev::Payload;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
+use futures_util::future::LocalBoxFuture;
 use provisioning::{ListRequest, ListResult, ScimResource};
 use scim_proto::ScimType;
 use scim_proto::messages::{ListResponse, SearchRequest};
@@ -15,9 +17,9 @@ use scim_proto::schema::{
 use serde_json::Value;
 
 use crate::error::{ApiError, SCIM_JSON};
-use crate::etag::{Precondition, etag, if_match, if_none_match};
+use crate::etag::etag;
 use crate::extract::ScimJson;
-use crate::request::{Call, QueryParams};
+use crate::request::{IfMatch, IfNoneMatch, QueryParams, ResourceId, TenantCall};
 use crate::state::ScimState;
 
 type Reply = Result<HttpResponse, ApiError>;
@@ -66,11 +68,6 @@ fn resource_response(
     response
 }
 
-/// The expected versions of `If-Match` (`None`: no condition or `*`).
-fn expected_versions(req: &HttpRequest) -> Option<Vec<i64>> {
-    if_match(req).and_then(Precondition::expected_versions)
-}
-
 fn list_response(result: ListResult, projection: &Projection, rt: &ResourceType) -> HttpResponse {
     let resources: Vec<Value> = result
         .resources
@@ -113,12 +110,10 @@ impl Kind {
 
 async fn list(
     kind: Kind,
-    req: HttpRequest,
-    state: web::Data<ScimState>,
+    call: TenantCall,
+    params: QueryParams,
     search: Option<SearchRequest>,
 ) -> Reply {
-    let call = Call::read(&req, &state)?;
-    let params = QueryParams::read(&req)?;
     let search = search.unwrap_or_default();
     let rt = kind.rt();
     let attributes = search.attributes.or(params.attributes);
@@ -134,7 +129,7 @@ async fn list(
         with_memberships: projection.returns(rt, None, membership_attribute(rt)),
     };
     let result = call
-        .run(&state, move |p, tenant, ctx| match kind {
+        .run(move |p, tenant, ctx| match kind {
             Kind::Users => p.list_users(tenant, ctx, &request),
             Kind::Groups => p.list_groups(tenant, ctx, &request),
         })
@@ -142,30 +137,55 @@ async fn list(
     Ok(list_response(result, &projection, rt))
 }
 
-fn search_body(body: Value) -> Result<SearchRequest, ApiError> {
-    serde_json::from_value(body).map_err(|e| {
-        ApiError::new(StatusCode::BAD_REQUEST, format!("Not a SearchRequest: {e}"))
-            .with_type(ScimType::InvalidSyntax)
-    })
+/// A `SearchRequest` body (`POST .../.search`).
+#[derive(Debug, Clone)]
+struct SearchBody(SearchRequest);
+
+impl FromRequest for SearchBody {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<SearchBody, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = ScimJson::from_request(req, payload);
+        Box::pin(async move {
+            serde_json::from_value(body.await?.0)
+                .map(SearchBody)
+                .map_err(|e| {
+                    ApiError::new(StatusCode::BAD_REQUEST, format!("Not a SearchRequest: {e}"))
+                        .with_type(ScimType::InvalidSyntax)
+                })
+        })
+    }
 }
 
-async fn get_one(kind: Kind, req: HttpRequest, state: web::Data<ScimState>, id: String) -> Reply {
-    let call = Call::read(&req, &state)?;
-    let params = QueryParams::read(&req)?;
-    let rt = kind.rt();
-    let projection = Projection::parse(
+fn projection(params: &QueryParams, rt: &ResourceType) -> Result<Projection, ApiError> {
+    Ok(Projection::parse(
         params.attributes.as_deref(),
         params.excluded_attributes.as_deref(),
         rt,
-    )?;
+    )?)
+}
+
+async fn get_one(
+    kind: Kind,
+    call: TenantCall,
+    params: QueryParams,
+    id: String,
+    if_none_match: IfNoneMatch,
+) -> Reply {
+    let rt = kind.rt();
+    let projection = projection(&params, rt)?;
     let with = projection.returns(rt, None, membership_attribute(rt));
     let resource = call
-        .run(&state, move |p, tenant, ctx| match kind {
+        .run(move |p, tenant, ctx| match kind {
             Kind::Users => p.get_user(tenant, ctx, &id, with),
             Kind::Groups => p.get_group(tenant, ctx, &id, with),
         })
         .await?;
-    if if_none_match(&req).is_some_and(|p| p.matches(resource.version)) {
+    if if_none_match
+        .0
+        .is_some_and(|p| p.matches(resource.version))
+    {
         let mut response = HttpResponse::NotModified().finish();
         if let Ok(value) = HeaderValue::from_str(&etag(resource.version)) {
             response.headers_mut().insert(header::ETAG, value);
@@ -180,17 +200,11 @@ async fn get_one(kind: Kind, req: HttpRequest, state: web::Data<ScimState>, id: 
     ))
 }
 
-async fn create(kind: Kind, req: HttpRequest, state: web::Data<ScimState>, body: Value) -> Reply {
-    let call = Call::read(&req, &state)?;
-    let params = QueryParams::read(&req)?;
+async fn create(kind: Kind, call: TenantCall, params: QueryParams, body: Value) -> Reply {
     let rt = kind.rt();
-    let projection = Projection::parse(
-        params.attributes.as_deref(),
-        params.excluded_attributes.as_deref(),
-        rt,
-    )?;
+    let projection = projection(&params, rt)?;
     let resource = call
-        .run(&state, move |p, tenant, ctx| match kind {
+        .run(move |p, tenant, ctx| match kind {
             Kind::Users => p.create_user(tenant, ctx, &body),
             Kind::Groups => p.create_group(tenant, ctx, &body),
         })
@@ -203,24 +217,21 @@ async fn create(kind: Kind, req: HttpRequest, state: web::Data<ScimState>, body:
     ))
 }
 
-async fn replace(
-    kind: Kind,
-    req: HttpRequest,
-    state: web::Data<ScimState>,
+/// What a PUT or PATCH names: the resource, its new content and the versions
+/// `If-Match` requires.
+struct Change {
     id: String,
     body: Value,
-) -> Reply {
-    let call = Call::read(&req, &state)?;
-    let params = QueryParams::read(&req)?;
+    expected: IfMatch,
+}
+
+async fn replace(kind: Kind, call: TenantCall, params: QueryParams, change: Change) -> Reply {
     let rt = kind.rt();
-    let projection = Projection::parse(
-        params.attributes.as_deref(),
-        params.excluded_attributes.as_deref(),
-        rt,
-    )?;
-    let expected = expected_versions(&req);
+    let projection = projection(&params, rt)?;
+    let Change { id, body, expected } = change;
+    let expected = expected.0;
     let resource = call
-        .run(&state, move |p, tenant, ctx| match kind {
+        .run(move |p, tenant, ctx| match kind {
             Kind::Users => p.replace_user(tenant, ctx, &id, &body, expected.as_deref()),
             Kind::Groups => p.replace_group(tenant, ctx, &id, &body, expected.as_deref()),
         })
@@ -233,26 +244,15 @@ async fn replace(
     ))
 }
 
-async fn patch(
-    kind: Kind,
-    req: HttpRequest,
-    state: web::Data<ScimState>,
-    id: String,
-    body: Value,
-) -> Reply {
-    let call = Call::read(&req, &state)?;
-    let params = QueryParams::read(&req)?;
+async fn patch(kind: Kind, call: TenantCall, params: QueryParams, change: Change) -> Reply {
     let rt = kind.rt();
-    let projection = Projection::parse(
-        params.attributes.as_deref(),
-        params.excluded_attributes.as_deref(),
-        rt,
-    )?;
-    let expected = expected_versions(&req);
+    let projection = projection(&params, rt)?;
+    let Change { id, body, expected } = change;
+    let expected = expected.0;
     match kind {
         Kind::Users => {
             let resource = call
-                .run(&state, move |p, tenant, ctx| {
+                .run(move |p, tenant, ctx| {
                     p.patch_user(tenant, ctx, &id, &body, expected.as_deref())
                 })
                 .await?;
@@ -269,7 +269,7 @@ async fn patch(
             let render = params.asks_projection();
             let with = projection.returns(rt, None, "members");
             let outcome = call
-                .run(&state, move |p, tenant, ctx| {
+                .run(move |p, tenant, ctx| {
                     let version = p.patch_group(tenant, ctx, &id, &body, expected.as_deref())?;
                     if render {
                         p.get_group(tenant, ctx, &id, with).map(Ok)
@@ -297,10 +297,9 @@ async fn patch(
     }
 }
 
-async fn delete(kind: Kind, req: HttpRequest, state: web::Data<ScimState>, id: String) -> Reply {
-    let call = Call::read(&req, &state)?;
-    let expected = expected_versions(&req);
-    call.run(&state, move |p, tenant, ctx| match kind {
+async fn delete(kind: Kind, call: TenantCall, id: String, expected: IfMatch) -> Reply {
+    let expected = expected.0;
+    call.run(move |p, tenant, ctx| match kind {
         Kind::Users => p.delete_user(tenant, ctx, &id, expected.as_deref()),
         Kind::Groups => p.delete_group(tenant, ctx, &id, expected.as_deref()),
     })
@@ -308,69 +307,115 @@ async fn delete(kind: Kind, req: HttpRequest, state: web::Data<ScimState>, id: S
     Ok(HttpResponse::NoContent().finish())
 }
 
-fn id_of(req: &HttpRequest) -> String {
-    req.match_info().get("id").unwrap_or_default().to_owned()
-}
+// The routes' handlers. The body comes first where there is one: it is read
+// and parsed before the credentials are looked at, then the query parameters.
 
-async fn list_users(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    list(Kind::Users, req, state, None).await
+async fn list_users(call: TenantCall, params: QueryParams) -> Reply {
+    list(Kind::Users, call, params, None).await
 }
-async fn list_groups(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    list(Kind::Groups, req, state, None).await
+async fn list_groups(call: TenantCall, params: QueryParams) -> Reply {
+    list(Kind::Groups, call, params, None).await
 }
-async fn search_users(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
-    let search = search_body(body.0)?;
-    list(Kind::Users, req, state, Some(search)).await
+async fn search_users(search: SearchBody, call: TenantCall, params: QueryParams) -> Reply {
+    list(Kind::Users, call, params, Some(search.0)).await
 }
-async fn search_groups(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
-    let search = search_body(body.0)?;
-    list(Kind::Groups, req, state, Some(search)).await
+async fn search_groups(search: SearchBody, call: TenantCall, params: QueryParams) -> Reply {
+    list(Kind::Groups, call, params, Some(search.0)).await
 }
-async fn get_user(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let id = id_of(&req);
-    get_one(Kind::Users, req, state, id).await
+async fn get_user(
+    call: TenantCall,
+    params: QueryParams,
+    path: web::Path<ResourceId>,
+    if_none_match: IfNoneMatch,
+) -> Reply {
+    get_one(Kind::Users, call, params, path.into_inner().id, if_none_match).await
 }
-async fn get_group(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let id = id_of(&req);
-    get_one(Kind::Groups, req, state, id).await
+async fn get_group(
+    call: TenantCall,
+    params: QueryParams,
+    path: web::Path<ResourceId>,
+    if_none_match: IfNoneMatch,
+) -> Reply {
+    get_one(Kind::Groups, call, params, path.into_inner().id, if_none_match).await
 }
-async fn create_user(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
-    create(Kind::Users, req, state, body.0).await
+async fn create_user(body: ScimJson, call: TenantCall, params: QueryParams) -> Reply {
+    create(Kind::Users, call, params, body.0).await
 }
-async fn create_group(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
-    create(Kind::Groups, req, state, body.0).await
+async fn create_group(body: ScimJson, call: TenantCall, params: QueryParams) -> Reply {
+    create(Kind::Groups, call, params, body.0).await
 }
-async fn replace_user(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
-    let id = id_of(&req);
-    replace(Kind::Users, req, state, id, body.0).await
+async fn replace_user(
+    body: ScimJson,
+    call: TenantCall,
+    params: QueryParams,
+    path: web::Path<ResourceId>,
+    expected: IfMatch,
+) -> Reply {
+    let change = Change {
+        id: path.into_inner().id,
+        body: body.0,
+        expected,
+    };
+    replace(Kind::Users, call, params, change).await
 }
-async fn replace_group(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
-    let id = id_of(&req);
-    replace(Kind::Groups, req, state, id, body.0).await
+async fn replace_group(
+    body: ScimJson,
+    call: TenantCall,
+    params: QueryParams,
+    path: web::Path<ResourceId>,
+    expected: IfMatch,
+) -> Reply {
+    let change = Change {
+        id: path.into_inner().id,
+        body: body.0,
+        expected,
+    };
+    replace(Kind::Groups, call, params, change).await
 }
-async fn patch_user(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
-    let id = id_of(&req);
-    patch(Kind::Users, req, state, id, body.0).await
+async fn patch_user(
+    body: ScimJson,
+    call: TenantCall,
+    params: QueryParams,
+    path: web::Path<ResourceId>,
+    expected: IfMatch,
+) -> Reply {
+    let change = Change {
+        id: path.into_inner().id,
+        body: body.0,
+        expected,
+    };
+    patch(Kind::Users, call, params, change).await
 }
-async fn patch_group(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
-    let id = id_of(&req);
-    patch(Kind::Groups, req, state, id, body.0).await
+async fn patch_group(
+    body: ScimJson,
+    call: TenantCall,
+    params: QueryParams,
+    path: web::Path<ResourceId>,
+    expected: IfMatch,
+) -> Reply {
+    let change = Change {
+        id: path.into_inner().id,
+        body: body.0,
+        expected,
+    };
+    patch(Kind::Groups, call, params, change).await
 }
-async fn delete_user(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let id = id_of(&req);
-    delete(Kind::Users, req, state, id).await
+async fn delete_user(call: TenantCall, path: web::Path<ResourceId>, expected: IfMatch) -> Reply {
+    delete(Kind::Users, call, path.into_inner().id, expected).await
 }
-async fn delete_group(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let id = id_of(&req);
-    delete(Kind::Groups, req, state, id).await
+async fn delete_group(call: TenantCall, path: web::Path<ResourceId>, expected: IfMatch) -> Reply {
+    delete(Kind::Groups, call, path.into_inner().id, expected).await
 }
 
 /// `POST /.search` at the root: users and groups the filter applies to, users
 /// first. The page is cut from that concatenation in the store: users from
 /// `startIndex`, then groups from where the users ran out.
-async fn search_root(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
-    let search = search_body(body.0)?;
-    let call = Call::read(&req, &state)?;
+async fn search_root(
+    search: SearchBody,
+    call: TenantCall,
+    state: web::Data<ScimState>,
+) -> Reply {
+    let search = search.0;
     let options = state.provisioning.options();
     let start = u64::try_from(search.start_index.unwrap_or(1).max(1)).unwrap_or(1);
     let count = search
@@ -389,7 +434,7 @@ async fn search_root(req: HttpRequest, state: web::Data<ScimState>, body: ScimJs
         other => other,
     };
     let (users, groups) = call
-        .run(&state, move |p, tenant, ctx| {
+        .run(move |p, tenant, ctx| {
             let users = or_empty(p.list_users(tenant, ctx, &request(start, count)))?;
             let group_start = (start - 1).saturating_sub(users.total) + 1;
             let room = count.saturating_sub(users.resources.len() as u64);
@@ -438,10 +483,9 @@ fn empty() -> ListResult {
 
 /// Discovery needs only the caller's tenant and token checked; answers the
 /// base URL the documents' `meta.location`s are built from.
-async fn authenticated_base(req: &HttpRequest, state: &ScimState) -> Result<String, ApiError> {
-    let call = Call::read(req, state)?;
-    let base = call.base_url.clone();
-    call.run(state, |_, _, _| Ok(())).await?;
+async fn authenticated_base(call: TenantCall) -> Result<String, ApiError> {
+    let base = call.base_url().to_owned();
+    call.run(|_, _, _| Ok(())).await?;
     Ok(base)
 }
 
@@ -452,8 +496,8 @@ fn discovery_list(docs: Vec<Value>) -> HttpResponse {
     )
 }
 
-async fn service_provider_config(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let base = authenticated_base(&req, &state).await?;
+async fn service_provider_config(call: TenantCall, state: web::Data<ScimState>) -> Reply {
+    let base = authenticated_base(call).await?;
     Ok(json_response(
         StatusCode::OK,
         &state.service_provider_config().document(&base),
@@ -464,16 +508,16 @@ const SCHEMAS: [&scim_proto::schema::Schema; 3] =
     [&USER_SCHEMA, &ENTERPRISE_USER_SCHEMA, &GROUP_SCHEMA];
 const RESOURCE_TYPES: [&ResourceType; 2] = [&USER_RESOURCE, &GROUP_RESOURCE];
 
-async fn schemas(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let base = authenticated_base(&req, &state).await?;
+async fn schemas(call: TenantCall) -> Reply {
+    let base = authenticated_base(call).await?;
     Ok(discovery_list(
         SCHEMAS.iter().map(|s| schema_document(s, &base)).collect(),
     ))
 }
 
-async fn schema(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let base = authenticated_base(&req, &state).await?;
-    let id = id_of(&req);
+async fn schema(call: TenantCall, path: web::Path<ResourceId>) -> Reply {
+    let base = authenticated_base(call).await?;
+    let id = path.into_inner().id;
     let schema = SCHEMAS
         .iter()
         .find(|s| s.id.eq_ignore_ascii_case(&id))
@@ -484,8 +528,8 @@ async fn schema(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
     ))
 }
 
-async fn resource_types(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let base = authenticated_base(&req, &state).await?;
+async fn resource_types(call: TenantCall) -> Reply {
+    let base = authenticated_base(call).await?;
     Ok(discovery_list(
         RESOURCE_TYPES
             .iter()
@@ -494,9 +538,9 @@ async fn resource_types(req: HttpRequest, state: web::Data<ScimState>) -> Reply 
     ))
 }
 
-async fn resource_type(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let base = authenticated_base(&req, &state).await?;
-    let id = id_of(&req);
+async fn resource_type(call: TenantCall, path: web::Path<ResourceId>) -> Reply {
+    let base = authenticated_base(call).await?;
+    let id = path.into_inner().id;
     let rt = RESOURCE_TYPES
         .iter()
         .find(|r| r.name.eq_ignore_ascii_case(&id))
@@ -507,8 +551,8 @@ async fn resource_type(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
     ))
 }
 
-async fn me(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    authenticated_base(&req, &state).await?;
+async fn me(call: TenantCall) -> Reply {
+    authenticated_base(call).await?;
     Err(ApiError::new(
         StatusCode::NOT_IMPLEMENTED,
         "/Me is not supported: tokens authenticate identity providers, not users.",
