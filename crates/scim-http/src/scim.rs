@@ -182,10 +182,7 @@ async fn get_one(
             Kind::Groups => p.get_group(tenant, ctx, &id, with),
         })
         .await?;
-    if if_none_match
-        .0
-        .is_some_and(|p| p.matches(resource.version))
-    {
+    if if_none_match.0.is_some_and(|p| p.matches(resource.version)) {
         let mut response = HttpResponse::NotModified().finish();
         if let Ok(value) = HeaderValue::from_str(&etag(resource.version)) {
             response.headers_mut().insert(header::ETAG, value);
@@ -328,7 +325,14 @@ async fn get_user(
     path: web::Path<ResourceId>,
     if_none_match: IfNoneMatch,
 ) -> Reply {
-    get_one(Kind::Users, call, params, path.into_inner().id, if_none_match).await
+    get_one(
+        Kind::Users,
+        call,
+        params,
+        path.into_inner().id,
+        if_none_match,
+    )
+    .await
 }
 async fn get_group(
     call: TenantCall,
@@ -336,7 +340,14 @@ async fn get_group(
     path: web::Path<ResourceId>,
     if_none_match: IfNoneMatch,
 ) -> Reply {
-    get_one(Kind::Groups, call, params, path.into_inner().id, if_none_match).await
+    get_one(
+        Kind::Groups,
+        call,
+        params,
+        path.into_inner().id,
+        if_none_match,
+    )
+    .await
 }
 async fn create_user(body: ScimJson, call: TenantCall, params: QueryParams) -> Reply {
     create(Kind::Users, call, params, body.0).await
@@ -410,11 +421,7 @@ async fn delete_group(call: TenantCall, path: web::Path<ResourceId>, expected: I
 /// `POST /.search` at the root: users and groups the filter applies to, users
 /// first. The page is cut from that concatenation in the store: users from
 /// `startIndex`, then groups from where the users ran out.
-async fn search_root(
-    search: SearchBody,
-    call: TenantCall,
-    state: web::Data<ScimState>,
-) -> Reply {
+async fn search_root(search: SearchBody, call: TenantCall, state: web::Data<ScimState>) -> Reply {
     let search = search.0;
     let options = state.provisioning.options();
     let start = u64::try_from(search.start_index.unwrap_or(1).max(1)).unwrap_or(1);

@@ -47,7 +47,10 @@ impl std::fmt::Debug for HttpConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HttpConfig")
             .field("body_limit", &self.body_limit)
-            .field("admin_token", &self.admin_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("documentation_uri", &self.documentation_uri)
             .field("scim_prefix", &self.scim_prefix)
             .field("admin_prefix", &self.admin_prefix)

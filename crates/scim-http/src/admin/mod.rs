@@ -19,8 +19,8 @@ use role_engine::Catalogue;
 use serde::Deserialize;
 use serde_json::json;
 
-pub(crate) use self::auth::AdminKey;
 use self::auth::Admin;
+pub(crate) use self::auth::AdminKey;
 pub(crate) use self::body::query_config;
 use self::body::{AdminJson, OptionalJson, Overlap, RulesBody};
 use crate::error::ApiError;
@@ -112,11 +112,7 @@ async fn get_catalogue(admin: Admin, slug: Path<String>) -> Reply {
     Ok(json_ok(StatusCode::OK, &catalogue))
 }
 
-async fn put_catalogue(
-    catalogue: AdminJson<Catalogue>,
-    admin: Admin,
-    slug: Path<String>,
-) -> Reply {
+async fn put_catalogue(catalogue: AdminJson<Catalogue>, admin: Admin, slug: Path<String>) -> Reply {
     let (catalogue, slug) = (catalogue.0, slug.into_inner());
     let saved = admin
         .run(move |p, ctx| p.set_catalogue(&*p.tenant(&slug)?, ctx, catalogue))
