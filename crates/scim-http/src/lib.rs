@@ -40,6 +40,7 @@
 mod admin;
 mod bulk;
 mod convert;
+mod discovery;
 pub mod error;
 pub mod etag;
 pub mod extract;

@@ -1,5 +1,6 @@
-//! The SCIM endpoints of one tenant: `/Users`, `/Groups`, `.search`, and the
-//! discovery documents (RFC 7644 section 3).
+//! The SCIM endpoints of one tenant: `/Users`, `/Groups`, `.search` (RFC 7644
+//! section 3), and the routes of all of them (discovery in `discovery.rs`,
+//! `/Bulk` in `bulk.rs`).
 
 use actix_web::dev::Payload;
 use actix_web::http::header::{self, HeaderValue};
@@ -10,12 +11,10 @@ use provisioning::{ListRequest, ListResult, ScimResource};
 use scim_proto::ScimType;
 use scim_proto::messages::{ListResponse, SearchRequest};
 use scim_proto::project::Projection;
-use scim_proto::schema::{
-    ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE, GROUP_SCHEMA, ResourceType, USER_RESOURCE, USER_SCHEMA,
-    resource_type_document, schema_document,
-};
+use scim_proto::schema::{GROUP_RESOURCE, ResourceType, USER_RESOURCE};
 use serde_json::Value;
 
+use crate::discovery;
 use crate::error::{ApiError, SCIM_JSON};
 use crate::etag::etag;
 use crate::extract::ScimJson;
@@ -486,86 +485,6 @@ fn empty() -> ListResult {
     }
 }
 
-// --- Discovery -------------------------------------------------------------------
-
-/// Discovery needs only the caller's tenant and token checked; answers the
-/// base URL the documents' `meta.location`s are built from.
-async fn authenticated_base(call: TenantCall) -> Result<String, ApiError> {
-    let base = call.base_url().to_owned();
-    call.run(|_, _, _| Ok(())).await?;
-    Ok(base)
-}
-
-fn discovery_list(docs: Vec<Value>) -> HttpResponse {
-    json_response(
-        StatusCode::OK,
-        &ListResponse::page(docs.len() as u64, 1, docs),
-    )
-}
-
-async fn service_provider_config(call: TenantCall, state: web::Data<ScimState>) -> Reply {
-    let base = authenticated_base(call).await?;
-    Ok(json_response(
-        StatusCode::OK,
-        &state.service_provider_config().document(&base),
-    ))
-}
-
-const SCHEMAS: [&scim_proto::schema::Schema; 3] =
-    [&USER_SCHEMA, &ENTERPRISE_USER_SCHEMA, &GROUP_SCHEMA];
-const RESOURCE_TYPES: [&ResourceType; 2] = [&USER_RESOURCE, &GROUP_RESOURCE];
-
-async fn schemas(call: TenantCall) -> Reply {
-    let base = authenticated_base(call).await?;
-    Ok(discovery_list(
-        SCHEMAS.iter().map(|s| schema_document(s, &base)).collect(),
-    ))
-}
-
-async fn schema(call: TenantCall, path: web::Path<ResourceId>) -> Reply {
-    let base = authenticated_base(call).await?;
-    let id = path.into_inner().id;
-    let schema = SCHEMAS
-        .iter()
-        .find(|s| s.id.eq_ignore_ascii_case(&id))
-        .ok_or_else(|| ApiError::not_found(format!("Schema '{id}' not found")))?;
-    Ok(json_response(
-        StatusCode::OK,
-        &schema_document(schema, &base),
-    ))
-}
-
-async fn resource_types(call: TenantCall) -> Reply {
-    let base = authenticated_base(call).await?;
-    Ok(discovery_list(
-        RESOURCE_TYPES
-            .iter()
-            .map(|r| resource_type_document(r, &base))
-            .collect(),
-    ))
-}
-
-async fn resource_type(call: TenantCall, path: web::Path<ResourceId>) -> Reply {
-    let base = authenticated_base(call).await?;
-    let id = path.into_inner().id;
-    let rt = RESOURCE_TYPES
-        .iter()
-        .find(|r| r.name.eq_ignore_ascii_case(&id))
-        .ok_or_else(|| ApiError::not_found(format!("ResourceType '{id}' not found")))?;
-    Ok(json_response(
-        StatusCode::OK,
-        &resource_type_document(rt, &base),
-    ))
-}
-
-async fn me(call: TenantCall) -> Reply {
-    authenticated_base(call).await?;
-    Err(ApiError::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "/Me is not supported: tokens authenticate identity providers, not users.",
-    ))
-}
-
 /// 405 with the methods the resource does support.
 pub(crate) fn not_allowed(
     allowed: &'static str,
@@ -649,32 +568,32 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::resource("/Me")
-            .route(web::get().to(me))
+            .route(web::get().to(discovery::me))
             .default_service(web::to(not_allowed("GET"))),
     )
     .service(
         web::resource("/ServiceProviderConfig")
-            .route(web::get().to(service_provider_config))
+            .route(web::get().to(discovery::service_provider_config))
             .default_service(web::to(not_allowed("GET"))),
     )
     .service(
         web::resource("/Schemas")
-            .route(web::get().to(schemas))
+            .route(web::get().to(discovery::schemas))
             .default_service(web::to(not_allowed("GET"))),
     )
     .service(
         web::resource("/Schemas/{id}")
-            .route(web::get().to(schema))
+            .route(web::get().to(discovery::schema))
             .default_service(web::to(not_allowed("GET"))),
     )
     .service(
         web::resource("/ResourceTypes")
-            .route(web::get().to(resource_types))
+            .route(web::get().to(discovery::resource_types))
             .default_service(web::to(not_allowed("GET"))),
     )
     .service(
         web::resource("/ResourceTypes/{id}")
-            .route(web::get().to(resource_type))
+            .route(web::get().to(discovery::resource_type))
             .default_service(web::to(not_allowed("GET"))),
     );
 }
