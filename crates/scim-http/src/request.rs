@@ -43,7 +43,7 @@ pub(crate) fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
 /// The routes' shared state; a 500 if the app was not built with `configure`.
 pub(crate) fn state(req: &HttpRequest) -> Result<&ScimState, ApiError> {
     req.app_data::<web::Data<ScimState>>()
-        .map(|data| data.get_ref())
+        .map(web::Data::get_ref)
         .ok_or_else(|| {
             let id = request_id(req);
             tracing::error!(request_id = %id, "ScimState is not registered; mount the routes with scim_http::configure");
