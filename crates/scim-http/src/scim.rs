@@ -1,6 +1,11 @@
 //! The SCIM endpoints of one tenant: `/Users`, `/Groups`, `.search` (RFC 7644
 //! section 3), and the routes of all of them (discovery in `discovery.rs`,
 //! `/Bulk` in `bulk.rs`).
+//!
+//! One generic handler serves both resource types (`create::<Users>`). Its
+//! arguments are extracted in order, which is the order of the checks: the
+//! body (read as JSON), then the call (the bearer header), then the query
+//! parameters; the token itself is verified when the use case runs.
 
 use actix_web::dev::Payload;
 use actix_web::http::header::{self, HeaderValue};
@@ -107,7 +112,25 @@ impl Kind {
     }
 }
 
-async fn list(
+/// The resource type a route serves, as a type, so that one generic handler
+/// serves `/Users` and `/Groups` (`list::<Users>`).
+trait Served {
+    const KIND: Kind;
+}
+
+/// `/Users` routes.
+enum Users {}
+/// `/Groups` routes.
+enum Groups {}
+
+impl Served for Users {
+    const KIND: Kind = Kind::Users;
+}
+impl Served for Groups {
+    const KIND: Kind = Kind::Groups;
+}
+
+async fn list_with(
     kind: Kind,
     call: TenantCall,
     params: QueryParams,
@@ -165,13 +188,13 @@ fn projection(params: &QueryParams, rt: &ResourceType) -> Result<Projection, Api
     )?)
 }
 
-async fn get_one(
-    kind: Kind,
+async fn get_one<K: Served>(
     call: TenantCall,
     params: QueryParams,
-    id: String,
+    path: web::Path<ResourceId>,
     if_none_match: IfNoneMatch,
 ) -> Reply {
+    let (kind, id) = (K::KIND, path.into_inner().id);
     let rt = kind.rt();
     let projection = projection(&params, rt)?;
     let with = projection.returns(rt, None, membership_attribute(rt));
@@ -196,7 +219,8 @@ async fn get_one(
     ))
 }
 
-async fn create(kind: Kind, call: TenantCall, params: QueryParams, body: Value) -> Reply {
+async fn create<K: Served>(body: ScimJson, call: TenantCall, params: QueryParams) -> Reply {
+    let (kind, body) = (K::KIND, body.0);
     let rt = kind.rt();
     let projection = projection(&params, rt)?;
     let resource = call
@@ -213,15 +237,34 @@ async fn create(kind: Kind, call: TenantCall, params: QueryParams, body: Value) 
     ))
 }
 
-/// What a PUT or PATCH names: the resource, its new content and the versions
-/// `If-Match` requires.
+/// What a PUT or PATCH names: the resource (path), its new content (body) and
+/// the versions `If-Match` requires.
 struct Change {
     id: String,
     body: Value,
     expected: IfMatch,
 }
 
-async fn replace(kind: Kind, call: TenantCall, params: QueryParams, change: Change) -> Reply {
+impl FromRequest for Change {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Change, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = ScimJson::from_request(req, payload);
+        let path = web::Path::<ResourceId>::extract(req);
+        let expected = IfMatch::extract(req);
+        Box::pin(async move {
+            Ok(Change {
+                body: body.await?.0,
+                id: path.await?.into_inner().id,
+                expected: expected.await?,
+            })
+        })
+    }
+}
+
+async fn replace<K: Served>(change: Change, call: TenantCall, params: QueryParams) -> Reply {
+    let kind = K::KIND;
     let rt = kind.rt();
     let projection = projection(&params, rt)?;
     let Change { id, body, expected } = change;
@@ -240,7 +283,8 @@ async fn replace(kind: Kind, call: TenantCall, params: QueryParams, change: Chan
     ))
 }
 
-async fn patch(kind: Kind, call: TenantCall, params: QueryParams, change: Change) -> Reply {
+async fn patch<K: Served>(change: Change, call: TenantCall, params: QueryParams) -> Reply {
+    let kind = K::KIND;
     let rt = kind.rt();
     let projection = projection(&params, rt)?;
     let Change { id, body, expected } = change;
@@ -293,8 +337,12 @@ async fn patch(kind: Kind, call: TenantCall, params: QueryParams, change: Change
     }
 }
 
-async fn delete(kind: Kind, call: TenantCall, id: String, expected: IfMatch) -> Reply {
-    let expected = expected.0;
+async fn delete<K: Served>(
+    call: TenantCall,
+    path: web::Path<ResourceId>,
+    expected: IfMatch,
+) -> Reply {
+    let (kind, id, expected) = (K::KIND, path.into_inner().id, expected.0);
     call.run(move |p, tenant, ctx| match kind {
         Kind::Users => p.delete_user(tenant, ctx, &id, expected.as_deref()),
         Kind::Groups => p.delete_group(tenant, ctx, &id, expected.as_deref()),
@@ -303,118 +351,12 @@ async fn delete(kind: Kind, call: TenantCall, id: String, expected: IfMatch) -> 
     Ok(HttpResponse::NoContent().finish())
 }
 
-// The routes' handlers. The body comes first where there is one: it is read
-// and parsed before the credentials are looked at, then the query parameters.
+async fn list<K: Served>(call: TenantCall, params: QueryParams) -> Reply {
+    list_with(K::KIND, call, params, None).await
+}
 
-async fn list_users(call: TenantCall, params: QueryParams) -> Reply {
-    list(Kind::Users, call, params, None).await
-}
-async fn list_groups(call: TenantCall, params: QueryParams) -> Reply {
-    list(Kind::Groups, call, params, None).await
-}
-async fn search_users(search: SearchBody, call: TenantCall, params: QueryParams) -> Reply {
-    list(Kind::Users, call, params, Some(search.0)).await
-}
-async fn search_groups(search: SearchBody, call: TenantCall, params: QueryParams) -> Reply {
-    list(Kind::Groups, call, params, Some(search.0)).await
-}
-async fn get_user(
-    call: TenantCall,
-    params: QueryParams,
-    path: web::Path<ResourceId>,
-    if_none_match: IfNoneMatch,
-) -> Reply {
-    get_one(
-        Kind::Users,
-        call,
-        params,
-        path.into_inner().id,
-        if_none_match,
-    )
-    .await
-}
-async fn get_group(
-    call: TenantCall,
-    params: QueryParams,
-    path: web::Path<ResourceId>,
-    if_none_match: IfNoneMatch,
-) -> Reply {
-    get_one(
-        Kind::Groups,
-        call,
-        params,
-        path.into_inner().id,
-        if_none_match,
-    )
-    .await
-}
-async fn create_user(body: ScimJson, call: TenantCall, params: QueryParams) -> Reply {
-    create(Kind::Users, call, params, body.0).await
-}
-async fn create_group(body: ScimJson, call: TenantCall, params: QueryParams) -> Reply {
-    create(Kind::Groups, call, params, body.0).await
-}
-async fn replace_user(
-    body: ScimJson,
-    call: TenantCall,
-    params: QueryParams,
-    path: web::Path<ResourceId>,
-    expected: IfMatch,
-) -> Reply {
-    let change = Change {
-        id: path.into_inner().id,
-        body: body.0,
-        expected,
-    };
-    replace(Kind::Users, call, params, change).await
-}
-async fn replace_group(
-    body: ScimJson,
-    call: TenantCall,
-    params: QueryParams,
-    path: web::Path<ResourceId>,
-    expected: IfMatch,
-) -> Reply {
-    let change = Change {
-        id: path.into_inner().id,
-        body: body.0,
-        expected,
-    };
-    replace(Kind::Groups, call, params, change).await
-}
-async fn patch_user(
-    body: ScimJson,
-    call: TenantCall,
-    params: QueryParams,
-    path: web::Path<ResourceId>,
-    expected: IfMatch,
-) -> Reply {
-    let change = Change {
-        id: path.into_inner().id,
-        body: body.0,
-        expected,
-    };
-    patch(Kind::Users, call, params, change).await
-}
-async fn patch_group(
-    body: ScimJson,
-    call: TenantCall,
-    params: QueryParams,
-    path: web::Path<ResourceId>,
-    expected: IfMatch,
-) -> Reply {
-    let change = Change {
-        id: path.into_inner().id,
-        body: body.0,
-        expected,
-    };
-    patch(Kind::Groups, call, params, change).await
-}
-async fn delete_user(call: TenantCall, path: web::Path<ResourceId>, expected: IfMatch) -> Reply {
-    delete(Kind::Users, call, path.into_inner().id, expected).await
-}
-async fn delete_group(call: TenantCall, path: web::Path<ResourceId>, expected: IfMatch) -> Reply {
-    delete(Kind::Groups, call, path.into_inner().id, expected).await
+async fn search<K: Served>(search: SearchBody, call: TenantCall, params: QueryParams) -> Reply {
+    list_with(K::KIND, call, params, Some(search.0)).await
 }
 
 /// `POST /.search` at the root: users and groups the filter applies to, users
@@ -520,40 +462,40 @@ pub(crate) async fn not_found(req: HttpRequest) -> HttpResponse {
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/Users")
-            .route(web::get().to(list_users))
-            .route(web::post().to(create_user))
+            .route(web::get().to(list::<Users>))
+            .route(web::post().to(create::<Users>))
             .default_service(web::to(not_allowed("GET, POST"))),
     )
     .service(
         web::resource("/Users/.search")
-            .route(web::post().to(search_users))
+            .route(web::post().to(search::<Users>))
             .default_service(web::to(not_allowed("POST"))),
     )
     .service(
         web::resource("/Users/{id}")
-            .route(web::get().to(get_user))
-            .route(web::put().to(replace_user))
-            .route(web::patch().to(patch_user))
-            .route(web::delete().to(delete_user))
+            .route(web::get().to(get_one::<Users>))
+            .route(web::put().to(replace::<Users>))
+            .route(web::patch().to(patch::<Users>))
+            .route(web::delete().to(delete::<Users>))
             .default_service(web::to(not_allowed("GET, PUT, PATCH, DELETE"))),
     )
     .service(
         web::resource("/Groups")
-            .route(web::get().to(list_groups))
-            .route(web::post().to(create_group))
+            .route(web::get().to(list::<Groups>))
+            .route(web::post().to(create::<Groups>))
             .default_service(web::to(not_allowed("GET, POST"))),
     )
     .service(
         web::resource("/Groups/.search")
-            .route(web::post().to(search_groups))
+            .route(web::post().to(search::<Groups>))
             .default_service(web::to(not_allowed("POST"))),
     )
     .service(
         web::resource("/Groups/{id}")
-            .route(web::get().to(get_group))
-            .route(web::put().to(replace_group))
-            .route(web::patch().to(patch_group))
-            .route(web::delete().to(delete_group))
+            .route(web::get().to(get_one::<Groups>))
+            .route(web::put().to(replace::<Groups>))
+            .route(web::patch().to(patch::<Groups>))
+            .route(web::delete().to(delete::<Groups>))
             .default_service(web::to(not_allowed("GET, PUT, PATCH, DELETE"))),
     )
     .service(
