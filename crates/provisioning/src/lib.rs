@@ -36,5 +36,6 @@ pub use render::ScimResource;
 pub use roles::RoleChange;
 /// What an event records ([`EventInfo::kind`]), as the store keeps it.
 pub use scim_store::EventKind;
+pub use scim_store::{Store, StoreError, StoreOptions};
 pub use service::{Options, Provisioning};
 pub use tenant::{TenantContext, TenantSettings, UserDeleteMode};
