@@ -113,11 +113,8 @@ const ARROWS: &[(&str, &[&str])] = &[
     // The store never depends on the role engine.
     ("scim-store", &["scim-proto"]),
     ("provisioning", &["scim-proto", "role-engine", "scim-store"]),
-    // scim-store only until scim-http stops naming it (issue 10).
-    (
-        "scim-http",
-        &["scim-proto", "role-engine", "scim-store", "provisioning"],
-    ),
+    // The store reaches HTTP only through provisioning (and its re-exports).
+    ("scim-http", &["scim-proto", "role-engine", "provisioning"]),
     (
         "scim-server",
         &[
@@ -385,6 +382,15 @@ mod tests {
             "workspace_members": ids,
             "resolve": {"nodes": nodes},
         })
+    }
+
+    #[test]
+    fn scim_http_reaches_the_store_only_through_provisioning() {
+        let meta = made_up(&[("scim-http", &["scim-store"]), ("scim-store", &[])], &[]);
+        assert_eq!(
+            dependency_rules(&meta),
+            vec!["scim-http must not depend on scim-store".to_owned()]
+        );
     }
 
     #[test]

@@ -161,7 +161,7 @@ pub mod testing;
 mod time;
 mod tx;
 
-pub use error::{Result, StoreError};
+pub use error::{ResourceKind, Result, StoreError};
 pub use model::{
     AdminUserQuery, Event, EventKind, Group, GroupRef, GroupUpdate, ListQuery, MemberPage,
     MemberRef, MembershipChange, NewEvent, NewGroup, NewTenant, NewToken, NewUser, Page, Paging,

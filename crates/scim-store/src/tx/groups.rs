@@ -13,7 +13,7 @@ use super::rows::{CountRow, GROUP_COLUMNS, GroupRow, GroupStateRow, IdRow, TextO
 use super::{CHUNK, Listed, Tx, check_id, check_version, record_exactness, sorted_unique};
 use crate::dialect;
 use crate::doc::{self, fold};
-use crate::error::StoreError;
+use crate::error::{ResourceKind, StoreError};
 use crate::model::{
     Group, GroupRef, GroupUpdate, MemberPage, MemberRef, MembershipChange, NewGroup,
 };
@@ -97,7 +97,7 @@ fn require_group(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<(), Store
     sql.text(tenant_id).push(" AND g.id = ").text(id);
     match tx.first::<IdRow>(sql)? {
         Some(_) => Ok(()),
-        None => Err(StoreError::not_found("group", id)),
+        None => Err(StoreError::not_found(ResourceKind::Group, id)),
     }
 }
 
@@ -179,7 +179,7 @@ pub(super) fn members(
     total.text(tenant_id).push(" AND g.id = ").text(group_id);
     let total = tx
         .first::<CountRow>(total)?
-        .ok_or_else(|| StoreError::not_found("group", group_id))?
+        .ok_or_else(|| StoreError::not_found(ResourceKind::Group, group_id))?
         .n;
     let total = u64::try_from(total).unwrap_or(0);
     // The offset is skipped in the membership index alone; only the page's
@@ -350,7 +350,7 @@ fn current(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<GroupStateRow, 
     sql.text(tenant_id).push(" AND g.id = ").text(id);
     dialect::lock_rows(tx.dialect(), &mut sql);
     tx.first::<GroupStateRow>(sql)?
-        .ok_or_else(|| StoreError::not_found("group", id))
+        .ok_or_else(|| StoreError::not_found(ResourceKind::Group, id))
 }
 
 fn current_version(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<i64, StoreError> {
@@ -639,7 +639,7 @@ pub(super) fn remove_user_from_groups(
     let mut sql = Sql::from("SELECT u.id FROM users u WHERE u.tenant_id = ");
     sql.text(tenant_id).push(" AND u.id = ").text(user_id);
     if tx.first::<IdRow>(sql)?.is_none() {
-        return Err(StoreError::not_found("user", user_id));
+        return Err(StoreError::not_found(ResourceKind::User, user_id));
     }
     super::users::leave_groups(tx, tenant_id, user_id, now)
 }

@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use crate::conn::{DbConnection, MultiBackend};
 use crate::dialect::{self, Dialect, Gate};
-use crate::error::StoreError;
+use crate::error::{ResourceKind, StoreError};
 use crate::model::{
     AdminUserQuery, Event, EventKind, Group, GroupRef, GroupUpdate, ListQuery, MemberPage,
     MemberRef, MembershipChange, NewEvent, NewGroup, NewTenant, NewToken, NewUser, Page, RoleLock,
@@ -219,13 +219,13 @@ impl<'c> Tx<'c> {
     /// until this transaction ends): from the cache when the stamp is unchanged.
     fn committed_tenant(&mut self, tenant_id: &str) -> Result<Arc<Tenant>, StoreError> {
         let stamp = tenants::stamp(self, tenant_id)?
-            .ok_or_else(|| StoreError::not_found("tenant", tenant_id))?;
+            .ok_or_else(|| StoreError::not_found(ResourceKind::Tenant, tenant_id))?;
         if let Some(cached) = self.tenant_cache.get(tenant_id).filter(|t| stamp.is_of(t)) {
             return Ok(cached);
         }
         let tenant = Arc::new(
             tenants::by_id(self, tenant_id)?
-                .ok_or_else(|| StoreError::not_found("tenant", tenant_id))?,
+                .ok_or_else(|| StoreError::not_found(ResourceKind::Tenant, tenant_id))?,
         );
         self.tenant_cache.put(Arc::clone(&tenant));
         Ok(tenant)
@@ -278,7 +278,7 @@ impl<'c> Tx<'c> {
             return Ok(Tenant::clone(&tenant));
         }
         let tenant = tenants::by_id(self, tenant_id)?
-            .ok_or_else(|| StoreError::not_found("tenant", tenant_id))?;
+            .ok_or_else(|| StoreError::not_found(ResourceKind::Tenant, tenant_id))?;
         self.mark_entered(tenant_id, Gate::Shared, Some(Arc::new(tenant.clone())));
         Ok(tenant)
     }
@@ -436,7 +436,7 @@ fn lock_rows(
 pub(crate) fn update_row(
     tx: &mut Tx<'_>,
     table: &str,
-    what: &'static str,
+    what: ResourceKind,
     tenant_id: &str,
     id: &str,
     set: Sql,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::rows::{IdRow, TENANT_COLUMNS, TOKEN_COLUMNS, TenantRow, TenantStampRow, TokenRow};
 use super::{Tx, check_id, check_json, check_text, to_json_text, update_row};
 use crate::dialect::Gate;
-use crate::error::StoreError;
+use crate::error::{ResourceKind, StoreError};
 use crate::model::{NewTenant, NewToken, Tenant, TenantUpdate, Token};
 use crate::sql::Sql;
 use crate::time::{from_db, opt_to_db, to_db};
@@ -158,7 +158,7 @@ pub(super) fn update(
         .text(id)
         .push(" RETURNING ")
         .push(TENANT_COLUMNS);
-    let updated = one(tx, sql)?.ok_or_else(|| StoreError::not_found("tenant", id))?;
+    let updated = one(tx, sql)?.ok_or_else(|| StoreError::not_found(ResourceKind::Tenant, id))?;
     // What this transaction now sees of the row, until it commits.
     tx.mark_entered(id, Gate::Exclusive, Some(Arc::new(updated.clone())));
     Ok(updated)
@@ -229,7 +229,7 @@ pub(super) fn insert_token(tx: &mut Tx<'_>, token: &NewToken) -> Result<Token, S
         .push(TOKEN_COLUMNS);
     tx.first::<TokenRow>(sql)?
         .map(TokenRow::into_model)
-        .ok_or_else(|| StoreError::not_found("token", &token.id))
+        .ok_or_else(|| StoreError::not_found(ResourceKind::Token, &token.id))
 }
 
 /// Changes a token's row (`set`: `column = value, ...`) and returns it as written.
@@ -245,7 +245,7 @@ fn update_token(tx: &mut Tx<'_>, tenant_id: &str, id: &str, set: Sql) -> Result<
         .push(TOKEN_COLUMNS);
     tx.first::<TokenRow>(sql)?
         .map(TokenRow::into_model)
-        .ok_or_else(|| StoreError::not_found("token", id))
+        .ok_or_else(|| StoreError::not_found(ResourceKind::Token, id))
 }
 
 pub(super) fn revoke_token(
@@ -267,7 +267,7 @@ pub(super) fn touch_token(
 ) -> Result<(), StoreError> {
     let mut set = Sql::from("last_used = ");
     set.time(to_db(now));
-    update_row(tx, "tokens", "token", tenant_id, id, set)
+    update_row(tx, "tokens", ResourceKind::Token, tenant_id, id, set)
 }
 
 pub(super) fn set_token_expiry(

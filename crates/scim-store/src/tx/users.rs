@@ -13,7 +13,7 @@ use super::{
 };
 use crate::dialect;
 use crate::doc::{self, Prepared, fold};
-use crate::error::StoreError;
+use crate::error::{ResourceKind, StoreError};
 use crate::model::{
     AdminUserQuery, GroupRef, NewUser, Page, RoleLock, RoleUpdate, User, UserStatus, UserUpdate,
     UserWithGroups, Visibility,
@@ -354,7 +354,7 @@ fn locked(
     dialect::lock_rows(tx.dialect(), &mut sql);
     let row = tx
         .first::<LockedUserRow>(sql)?
-        .ok_or_else(|| StoreError::not_found("user", id))?;
+        .ok_or_else(|| StoreError::not_found(ResourceKind::User, id))?;
     Ok((row.user.into_model()?, row.folded, row.exact))
 }
 
@@ -446,7 +446,7 @@ fn current(
     }
     dialect::lock_rows(tx.dialect(), &mut sql);
     tx.first::<VersionRow>(sql)?
-        .ok_or_else(|| StoreError::not_found("user", id))
+        .ok_or_else(|| StoreError::not_found(ResourceKind::User, id))
 }
 
 pub(super) fn update(tx: &mut Tx<'_>, update: &UserUpdate) -> Result<User, StoreError> {
@@ -534,7 +534,7 @@ pub(super) fn set_role(
     set.opt_text(role)
         .push(", role_reason = ")
         .opt_text(reason.map(to_json_text).as_deref());
-    update_row(tx, "users", "user", tenant_id, id, set)
+    update_row(tx, "users", ResourceKind::User, tenant_id, id, set)
 }
 
 /// Role rows per UPDATE statement (three binds each).
@@ -598,7 +598,7 @@ pub(super) fn set_roles(
                 .iter()
                 .find(|id| !found.contains(id))
                 .map_or("?", String::as_str);
-            return Err(StoreError::not_found("user", missing));
+            return Err(StoreError::not_found(ResourceKind::User, missing));
         }
     }
     Ok(())
@@ -632,7 +632,7 @@ pub(super) fn set_lock(
         .opt_time(lock.map(|l| to_db(l.at)))
         .push(", lock_reason = ")
         .opt_text(lock.and_then(|l| l.reason.as_deref()));
-    update_row(tx, "users", "user", tenant_id, id, set)
+    update_row(tx, "users", ResourceKind::User, tenant_id, id, set)
 }
 
 /// Ends all memberships of a user; returns the groups' ids (sorted).

@@ -1,6 +1,6 @@
 //! Groups and memberships.
 
-use scim_store::{GroupUpdate, MemberRef, StoreError, Visibility};
+use scim_store::{GroupUpdate, MemberRef, ResourceKind, StoreError, Visibility};
 use serde_json::json;
 
 use crate::contract;
@@ -126,7 +126,13 @@ fn group_create_rename_delete(backend: Backend) {
         .write(|tx| tx.delete_group(&t.id, "g1", None))
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "group", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::Group,
+                ..
+            }
+        ),
         "{err:?}"
     );
 }
@@ -206,7 +212,13 @@ fn membership_changes_are_idempotent_and_versioned(backend: Backend) {
         .write(|tx| tx.add_members(&t.id, "nope", &ids(&["u1"]), at(8)))
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "group", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::Group,
+                ..
+            }
+        ),
         "{err:?}"
     );
     let err = db
@@ -214,7 +226,13 @@ fn membership_changes_are_idempotent_and_versioned(backend: Backend) {
         .write(|tx| tx.add_members(&other.id, "g1", &ids(&["x1"]), at(8)))
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "group", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::Group,
+                ..
+            }
+        ),
         "{err:?}"
     );
 }
@@ -260,7 +278,13 @@ fn members_are_read_in_pages(backend: Backend) {
         .read(|tx| tx.members(&t.id, "nope", 0, 10))
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "group", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::Group,
+                ..
+            }
+        ),
         "{err:?}"
     );
 }
@@ -313,7 +337,13 @@ fn groups_of_users_both_directions(backend: Backend) {
         .write(|tx| tx.remove_user_from_groups(&t.id, "zz", at(3)))
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "user", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::User,
+                ..
+            }
+        ),
         "{err:?}"
     );
     // Users are untouched by membership changes.

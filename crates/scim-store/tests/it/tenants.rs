@@ -1,6 +1,8 @@
 //! Tenants, tokens and the event log.
 
-use scim_store::{EventKind, NewEvent, NewTenant, NewToken, Store, StoreError, TenantUpdate};
+use scim_store::{
+    EventKind, NewEvent, NewTenant, NewToken, ResourceKind, Store, StoreError, TenantUpdate,
+};
 use serde_json::json;
 
 use crate::contract;
@@ -100,7 +102,13 @@ fn tenant_update_and_delete(backend: Backend) {
         .write(|tx| tx.update_tenant("t-missing", &TenantUpdate::default(), at(6)))
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "tenant", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::Tenant,
+                ..
+            }
+        ),
         "{err:?}"
     );
     db.store.write(|tx| tx.delete_tenant(&t.id)).unwrap();
@@ -229,7 +237,13 @@ fn tokens_rotate_and_revoke(backend: Backend) {
         .write(|tx| tx.revoke_token(&t.id, "tok3", at(70)))
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "token", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::Token,
+                ..
+            }
+        ),
         "{err:?}"
     );
     let err = db
@@ -379,7 +393,13 @@ fn events_are_gapless_and_ordered(backend: Backend) {
         .write(|tx| tx.append_event(&event("t-missing", EventKind::UserCreated, "u")))
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "tenant", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::Tenant,
+                ..
+            }
+        ),
         "{err:?}"
     );
 }

@@ -2,7 +2,8 @@
 
 use chrono::Timelike;
 use scim_store::{
-    AdminUserQuery, NewUser, RoleLock, RoleUpdate, StoreError, UserStatus, UserUpdate, Visibility,
+    AdminUserQuery, NewUser, ResourceKind, RoleLock, RoleUpdate, StoreError, UserStatus,
+    UserUpdate, Visibility,
 };
 use serde_json::json;
 
@@ -172,7 +173,13 @@ fn invalid_input_is_refused(backend: Backend) {
         })
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "tenant", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::Tenant,
+                ..
+            }
+        ),
         "{err:?}"
     );
 }
@@ -240,7 +247,13 @@ fn updates_check_versions(backend: Backend) {
         .write(|tx| tx.update_user(&update("nobody", &t.id, None, user_body("x"))))
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "user", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::User,
+                ..
+            }
+        ),
         "{err:?}"
     );
     // Renaming frees the old name.
@@ -372,7 +385,7 @@ fn roles_set_in_batches(backend: Backend) {
         .write(|tx| tx.set_user_roles(&t.id, &[update("u001", 1), update("nobody", 2)]))
         .unwrap_err();
     assert!(
-        matches!(&err, StoreError::NotFound { kind: "user", id } if id == "nobody"),
+        matches!(&err, StoreError::NotFound { kind: ResourceKind::User, id } if id == "nobody"),
         "{err:?}"
     );
     let err = db
@@ -433,7 +446,13 @@ fn role_state_does_not_change_the_version(backend: Backend) {
         .write(|tx| tx.set_user_role(&t.id, "nobody", None, None))
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "user", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::User,
+                ..
+            }
+        ),
         "{err:?}"
     );
 }
