@@ -38,8 +38,8 @@ use scim_proto::schema::{AttributeDef, AttributeType, ResourceType, is_urn};
 use serde_json::{Map, Value, json};
 
 use crate::error::StoreError;
-use crate::query::Kind;
-use crate::tx::check_json;
+use crate::check::check_json;
+use crate::kind::Kind;
 
 /// The evaluator's case fold (`scim_proto::filter::fold_case`), so folded
 /// documents and indexes agree with the in-memory evaluator.

@@ -146,14 +146,20 @@
 //! folding, the same comparison as `eq` in filters, so a 409 is always findable
 //! with the filter a client tries next; soft-deleted users do not hold their name.
 
+mod check;
+mod checkpoint;
 mod conn;
+mod db;
 mod dialect;
 mod doc;
 mod error;
+mod kind;
 mod model;
 mod query;
 pub mod render;
+mod rows;
 mod schema;
+mod sequencer;
 mod sql;
 mod store;
 #[cfg(feature = "testing")]
@@ -168,4 +174,5 @@ pub use model::{
     RoleLock, RoleUpdate, SortBy, Tenant, TenantUpdate, Token, User, UserStatus, UserUpdate,
     UserWithGroups, Visibility,
 };
-pub use store::{ReadTx, Store, StoreOptions, WriteTx};
+pub use store::{Store, StoreOptions};
+pub use tx::{Events, Groups, Read, ReadTx, Scoped, TenantScope, Tokens, Users, Write, WriteTx};
