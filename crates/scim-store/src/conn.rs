@@ -10,7 +10,6 @@ use crate::db::DbConnection;
 use crate::dialect::{self, Role};
 use crate::error::StoreError;
 
-
 /// Where the data lives, from the database URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Target {

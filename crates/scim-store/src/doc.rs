@@ -37,8 +37,8 @@ use std::collections::HashSet;
 use scim_proto::schema::{AttributeDef, AttributeType, ResourceType, is_urn};
 use serde_json::{Map, Value, json};
 
-use crate::error::StoreError;
 use crate::check::check_json;
+use crate::error::StoreError;
 use crate::kind::Kind;
 
 /// The evaluator's case fold (`scim_proto::filter::fold_case`), so folded

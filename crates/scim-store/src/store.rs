@@ -217,4 +217,3 @@ impl Store {
         Ok(guard)
     }
 }
-

@@ -286,6 +286,5 @@ fn position_of<L: Load>(
     })
 }
 
-
 #[cfg(test)]
 mod tests;

@@ -12,7 +12,6 @@ use crate::kind::Kind;
 use crate::model::SortBy;
 use crate::sql::Sql;
 
-
 /// What results are ordered by, besides the id.
 #[derive(Debug, Clone)]
 pub(crate) struct SortKey {
@@ -227,8 +226,6 @@ impl Order {
     }
 }
 
-
-
 /// A sort-key value in a cursor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(super) enum KeyValue {
@@ -265,4 +262,3 @@ pub(super) struct Position {
     #[serde(rename = "i")]
     pub(super) id: String,
 }
-

@@ -37,10 +37,10 @@ use std::collections::HashMap;
 use super::handle::{Events, Scoped, Write};
 use super::{CHUNK, Tx, sorted_unique};
 use crate::check::{check_json, check_text, to_json_text};
-use crate::rows::{CountRow, EVENT_COLUMNS, EventRow};
 use crate::dialect;
 use crate::error::StoreError;
 use crate::model::{Event, EventKind, NewEvent};
+use crate::rows::{CountRow, EVENT_COLUMNS, EventRow};
 use crate::sql::Sql;
 use crate::time::to_db;
 
@@ -231,7 +231,11 @@ impl<M> Scoped<'_, '_, M, Events> {
 
     /// The latest numbered event of one of `kinds` about each of `resource_ids`,
     /// keyed by resource id (resources without one are absent).
-    pub fn latest_of_resources(&mut self, resource_ids: &[String], kinds: &[EventKind]) -> Result<HashMap<String, Event>, StoreError> {
+    pub fn latest_of_resources(
+        &mut self,
+        resource_ids: &[String],
+        kinds: &[EventKind],
+    ) -> Result<HashMap<String, Event>, StoreError> {
         let (tx, tenant_id) = self.parts();
         let kinds: Vec<&str> = kinds.iter().map(EventKind::as_str).collect();
         let mut out = HashMap::new();
@@ -254,4 +258,3 @@ impl<M> Scoped<'_, '_, M, Events> {
         Ok(out)
     }
 }
-

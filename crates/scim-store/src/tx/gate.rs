@@ -159,4 +159,3 @@ pub(super) struct Entered {
     /// while the gate is held.
     tenant: Option<Arc<Tenant>>,
 }
-

@@ -13,15 +13,16 @@ use super::handle::{Groups, Read, Scoped, Write};
 use super::list::{Listed, list, lock_rows, record_exactness};
 use super::{CHUNK, Tx, check_version, sorted_unique};
 use crate::check::check_id;
-use crate::rows::{CountRow, GROUP_COLUMNS, GroupRow, GroupStateRow, IdRow, TextOptRow};
 use crate::dialect;
 use crate::doc::{self, fold};
 use crate::error::StoreError;
-use crate::model::{
-    Group, GroupRef, GroupUpdate, ListQuery, MemberPage, Page, MemberRef, MembershipChange, NewGroup,
-};
 use crate::kind::Kind;
+use crate::model::{
+    Group, GroupRef, GroupUpdate, ListQuery, MemberPage, MemberRef, MembershipChange, NewGroup,
+    Page,
+};
 use crate::render;
+use crate::rows::{CountRow, GROUP_COLUMNS, GroupRow, GroupStateRow, IdRow, TextOptRow};
 use crate::sql::Sql;
 use crate::time::{from_db, to_db};
 
@@ -74,7 +75,10 @@ impl<M> Scoped<'_, '_, M, Groups> {
 
     /// All members of several groups at once, keyed by group id, each in user-id
     /// order (groups without members, or unknown, are absent).
-    pub fn members_of(&mut self, group_ids: &[String]) -> Result<HashMap<String, Vec<MemberRef>>, StoreError> {
+    pub fn members_of(
+        &mut self,
+        group_ids: &[String],
+    ) -> Result<HashMap<String, Vec<MemberRef>>, StoreError> {
         let (tx, tenant_id) = self.parts();
         related(
             tx,
@@ -92,7 +96,12 @@ impl<M> Scoped<'_, '_, M, Groups> {
     }
 
     /// A page of a group's members in user-id order: `offset` is 0-based.
-    pub fn members(&mut self, group_id: &str, offset: u64, count: u64) -> Result<MemberPage, StoreError> {
+    pub fn members(
+        &mut self,
+        group_id: &str,
+        offset: u64,
+        count: u64,
+    ) -> Result<MemberPage, StoreError> {
         let (tx, tenant_id) = self.parts();
         let mut total = Sql::from("SELECT g.member_count AS n FROM groups g WHERE g.tenant_id = ");
         total.text(tenant_id).push(" AND g.id = ").text(group_id);
@@ -143,7 +152,10 @@ impl<M> Scoped<'_, '_, M, Groups> {
 
     /// The groups of several users at once, keyed by user id (users without groups
     /// are absent).
-    pub fn of_users(&mut self, user_ids: &[String]) -> Result<HashMap<String, Vec<GroupRef>>, StoreError> {
+    pub fn of_users(
+        &mut self,
+        user_ids: &[String],
+    ) -> Result<HashMap<String, Vec<GroupRef>>, StoreError> {
         let (tx, tenant_id) = self.parts();
         related(
             tx,
@@ -359,7 +371,8 @@ impl Scoped<'_, '_, Write, Groups> {
         check_version(update.expected_version, cur.version)?;
         let p = doc::prepare(Kind::Group, &update.resource)?;
         let folded = fold(&p.name);
-        if folded != cur.folded && display_name_taken(tx, &update.tenant_id, &folded, Some(&update.id))?
+        if folded != cur.folded
+            && display_name_taken(tx, &update.tenant_id, &folded, Some(&update.id))?
         {
             return Err(StoreError::Conflict {
                 attribute: "displayName",
@@ -402,7 +415,11 @@ impl Scoped<'_, '_, Write, Groups> {
     }
 
     /// Deletes a group and its memberships. Returns the former member ids.
-    pub fn delete(&mut self, id: &str, expected_version: Option<i64>) -> Result<Vec<String>, StoreError> {
+    pub fn delete(
+        &mut self,
+        id: &str,
+        expected_version: Option<i64>,
+    ) -> Result<Vec<String>, StoreError> {
         let (tx, tenant_id) = self.parts();
         tx.enter(tenant_id)?;
         let cur = current(tx, tenant_id, id)?.base;
@@ -430,7 +447,12 @@ impl Scoped<'_, '_, Write, Groups> {
     /// [`StoreError::UnknownMembers`] and nothing changes. Bumps the group's version
     /// when something was added. Locks the group, then the users (they stay live
     /// until commit).
-    pub fn add_members(&mut self, group_id: &str, user_ids: &[String], now: DateTime<Utc>) -> Result<MembershipChange, StoreError> {
+    pub fn add_members(
+        &mut self,
+        group_id: &str,
+        user_ids: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<MembershipChange, StoreError> {
         let (tx, tenant_id) = self.parts();
         tx.enter(tenant_id)?;
         let version = current_version(tx, tenant_id, group_id)?;
@@ -446,7 +468,12 @@ impl Scoped<'_, '_, Write, Groups> {
     }
 
     /// Removes members (idempotent; ids that are not members are ignored).
-    pub fn remove_members(&mut self, group_id: &str, user_ids: &[String], now: DateTime<Utc>) -> Result<MembershipChange, StoreError> {
+    pub fn remove_members(
+        &mut self,
+        group_id: &str,
+        user_ids: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<MembershipChange, StoreError> {
         let (tx, tenant_id) = self.parts();
         tx.enter(tenant_id)?;
         let version = current_version(tx, tenant_id, group_id)?;
@@ -460,7 +487,12 @@ impl Scoped<'_, '_, Write, Groups> {
     }
 
     /// Makes `user_ids` the exact member set.
-    pub fn replace_members(&mut self, group_id: &str, user_ids: &[String], now: DateTime<Utc>) -> Result<MembershipChange, StoreError> {
+    pub fn replace_members(
+        &mut self,
+        group_id: &str,
+        user_ids: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<MembershipChange, StoreError> {
         let (tx, tenant_id) = self.parts();
         tx.enter(tenant_id)?;
         let version = current_version(tx, tenant_id, group_id)?;
@@ -492,7 +524,11 @@ impl Scoped<'_, '_, Write, Groups> {
     }
 
     /// Removes a user from every group. Returns the ids of the groups it left.
-    pub fn remove_user_from_all(&mut self, user_id: &str, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
+    pub fn remove_user_from_all(
+        &mut self,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
         let (tx, tenant_id) = self.parts();
         tx.enter(tenant_id)?;
         let mut sql = Sql::from("SELECT u.id FROM users u WHERE u.tenant_id = ");
@@ -641,4 +677,3 @@ fn delete_members(
     removed.sort_unstable();
     Ok(removed)
 }
-

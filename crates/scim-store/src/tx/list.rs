@@ -7,8 +7,8 @@ use scim_proto::filter::CompiledFilter;
 use serde_json::Value;
 
 use super::{CHUNK, Tx, sorted_unique};
-use crate::dialect::{self, Dialect};
 use crate::db::MultiBackend;
+use crate::dialect::{self, Dialect};
 use crate::error::StoreError;
 use crate::kind::Kind;
 use crate::model::{ListQuery, Page};
@@ -145,11 +145,7 @@ pub(super) fn lock_rows(
 }
 
 /// Ids of the tenant's inexact resources of `kind`.
-fn inexact_ids(
-    tx: &mut Tx<'_>,
-    kind: Kind,
-    tenant_id: &str,
-) -> Result<Vec<String>, StoreError> {
+fn inexact_ids(tx: &mut Tx<'_>, kind: Kind, tenant_id: &str) -> Result<Vec<String>, StoreError> {
     let mut sql = Sql::from("SELECT resource_id AS id FROM inexact_resources WHERE tenant_id = ");
     sql.text(tenant_id)
         .push(" AND kind = ")
@@ -199,4 +195,3 @@ pub(crate) fn record_exactness(
     tx.execute(std::mem::take(&mut sql))?;
     Ok(())
 }
-

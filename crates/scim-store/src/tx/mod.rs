@@ -193,4 +193,3 @@ pub(crate) fn sorted_unique(ids: &[String]) -> Vec<String> {
     ids.dedup();
     ids
 }
-

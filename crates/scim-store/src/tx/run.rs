@@ -130,4 +130,3 @@ pub(crate) fn number_events_with(pool: &Pool, tenant_id: &str) -> Result<u64, St
     })
     .0
 }
-

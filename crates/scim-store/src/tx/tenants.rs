@@ -148,7 +148,11 @@ impl TenantScope<'_, '_, Write> {
 
     /// Changes the tenant. Takes the tenant's write gate exclusively: waits for the
     /// tenant's write transactions in flight and holds back new ones until commit.
-    pub fn update(&mut self, update: &TenantUpdate, now: DateTime<Utc>) -> Result<Tenant, StoreError> {
+    pub fn update(
+        &mut self,
+        update: &TenantUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<Tenant, StoreError> {
         let (tx, id) = self.parts();
         tx.enter_exclusive(id)?;
         let mut sql = Sql::from("UPDATE tenants SET version = version + 1, updated = ");

@@ -105,7 +105,11 @@ impl Scoped<'_, '_, Write, Tokens> {
     }
 
     /// Sets or clears a token's expiry (rotation overlap).
-    pub fn set_expiry(&mut self, id: &str, expires_at: Option<DateTime<Utc>>) -> Result<Token, StoreError> {
+    pub fn set_expiry(
+        &mut self,
+        id: &str,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<Token, StoreError> {
         let (tx, tenant_id) = self.parts();
         let mut set = Sql::from("expires_at = ");
         set.opt_time(opt_to_db(expires_at));
@@ -128,4 +132,3 @@ fn update_token(tx: &mut Tx<'_>, tenant_id: &str, id: &str, set: Sql) -> Result<
         .map(TokenRow::into_model)
         .ok_or_else(|| StoreError::not_found("token", id))
 }
-

@@ -13,11 +13,11 @@ use crate::check::{check_id, check_json, check_text, to_json_text};
 use crate::dialect;
 use crate::doc::{self, Prepared, fold};
 use crate::error::StoreError;
-use crate::model::{
-    AdminUserQuery, GroupRef, ListQuery, NewUser, Page, RoleLock, RoleUpdate, User, UserStatus, UserUpdate,
-    UserWithGroups, Visibility,
-};
 use crate::kind::Kind;
+use crate::model::{
+    AdminUserQuery, GroupRef, ListQuery, NewUser, Page, RoleLock, RoleUpdate, User, UserStatus,
+    UserUpdate, UserWithGroups, Visibility,
+};
 use crate::render;
 use crate::rows::{CountRow, IdRow, LockedUserRow, PairRow, USER_COLUMNS, UserRow, VersionRow};
 use crate::sql::Sql;
@@ -45,7 +45,11 @@ impl<M> Scoped<'_, '_, M, Users> {
     }
 
     /// The users with these ids, in id order (unknown ids are skipped).
-    pub fn by_ids(&mut self, ids: &[String], visibility: Visibility) -> Result<Vec<User>, StoreError> {
+    pub fn by_ids(
+        &mut self,
+        ids: &[String],
+        visibility: Visibility,
+    ) -> Result<Vec<User>, StoreError> {
         let (tx, tenant_id) = self.parts();
         let mut out = Vec::with_capacity(ids.len());
         for chunk in sorted_unique(ids).chunks(CHUNK) {
@@ -66,7 +70,11 @@ impl<M> Scoped<'_, '_, M, Users> {
     /// The user whose `userName` equals `user_name` case-insensitively (the same
     /// comparison as the filter `userName eq`). With [`Visibility::IncludeDeleted`]
     /// a live user wins over soft-deleted ones, then the newest.
-    pub fn by_user_name(&mut self, user_name: &str, visibility: Visibility) -> Result<Option<User>, StoreError> {
+    pub fn by_user_name(
+        &mut self,
+        user_name: &str,
+        visibility: Visibility,
+    ) -> Result<Option<User>, StoreError> {
         let (tx, tenant_id) = self.parts();
         let mut sql = select();
         sql.push("u.tenant_id = ")
@@ -135,7 +143,12 @@ impl<M> Scoped<'_, '_, M, Users> {
 
     /// Up to `limit` users with ids greater than `after`, in id order, with their
     /// group ids: call repeatedly with the last id to stream a whole tenant.
-    pub fn batch(&mut self, after: Option<&str>, limit: u64, visibility: Visibility) -> Result<Vec<UserWithGroups>, StoreError> {
+    pub fn batch(
+        &mut self,
+        after: Option<&str>,
+        limit: u64,
+        visibility: Visibility,
+    ) -> Result<Vec<UserWithGroups>, StoreError> {
         let (tx, tenant_id) = self.parts();
         let mut sql = select();
         sql.push("u.tenant_id = ").text(tenant_id);
@@ -151,8 +164,9 @@ impl<M> Scoped<'_, '_, M, Users> {
             return Ok(Vec::new());
         };
         // One range scan of the (tenant, user, group) index instead of an IN list.
-        let mut m =
-            Sql::from("SELECT m.user_id AS a, m.group_id AS b FROM memberships m WHERE m.tenant_id = ");
+        let mut m = Sql::from(
+            "SELECT m.user_id AS a, m.group_id AS b FROM memberships m WHERE m.tenant_id = ",
+        );
         m.text(tenant_id)
             .push(" AND m.user_id >= ")
             .text(first.id.as_str())
@@ -189,7 +203,11 @@ impl Scoped<'_, '_, Write, Users> {
 
     /// The user with this id, its row locked until commit: what
     /// [`WriteTx::lock_users`] and [`ReadTx::user`] do for one user, in one statement.
-    pub fn for_update(&mut self, id: &str, visibility: Visibility) -> Result<Option<User>, StoreError> {
+    pub fn for_update(
+        &mut self,
+        id: &str,
+        visibility: Visibility,
+    ) -> Result<Option<User>, StoreError> {
         let (tx, tenant_id) = self.parts();
         tx.enter(tenant_id)?;
         one(tx, tenant_id, id, visibility, true)
@@ -257,7 +275,9 @@ impl Scoped<'_, '_, Write, Users> {
         check_version(update.expected_version, old.version)?;
         let p = doc::prepare(Kind::User, &update.resource)?;
         let folded = fold(&p.name);
-        if folded != old_folded && user_name_taken(tx, &update.tenant_id, &folded, Some(&update.id))? {
+        if folded != old_folded
+            && user_name_taken(tx, &update.tenant_id, &folded, Some(&update.id))?
+        {
             return Err(StoreError::Conflict {
                 attribute: "userName",
             });
@@ -325,7 +345,12 @@ impl Scoped<'_, '_, Write, Users> {
     }
 
     /// Sets the app-side role and its explanation; the SCIM version does not change.
-    pub fn set_role(&mut self, id: &str, role: Option<&str>, reason: Option<&Value>) -> Result<(), StoreError> {
+    pub fn set_role(
+        &mut self,
+        id: &str,
+        role: Option<&str>,
+        reason: Option<&Value>,
+    ) -> Result<(), StoreError> {
         let (tx, tenant_id) = self.parts();
         check_role(role, reason)?;
         let mut set = Sql::from("role = ");
@@ -362,8 +387,9 @@ impl Scoped<'_, '_, Write, Users> {
             }
             tx.enter(tenant_id)?;
             // VALUES columns are column1, column2, ... on both backends.
-            let mut sql =
-                Sql::from("UPDATE users SET role = v.column2, role_reason = v.column3 FROM (VALUES ");
+            let mut sql = Sql::from(
+                "UPDATE users SET role = v.column2, role_reason = v.column3 FROM (VALUES ",
+            );
             for (i, update) in chunk.iter().enumerate() {
                 if i > 0 {
                     sql.push(", ");
@@ -420,7 +446,12 @@ impl Scoped<'_, '_, Write, Users> {
 
     /// Soft-deletes a live user: it leaves SCIM views and all groups, and keeps its
     /// row, role state and history. Returns the ids of the groups it left.
-    pub fn soft_delete(&mut self, id: &str, expected_version: Option<i64>, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
+    pub fn soft_delete(
+        &mut self,
+        id: &str,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
         let (tx, tenant_id) = self.parts();
         tx.enter(tenant_id)?;
         let cur = current(tx, tenant_id, id, true)?;
@@ -692,4 +723,3 @@ pub(super) fn leave_groups(
     bump_groups(tx, tenant_id, &ids, -1, now)?;
     Ok(ids)
 }
-
