@@ -179,7 +179,7 @@ fn populate(backend: &str, users: usize) -> Fixture {
         store
             .write(|tx| {
                 for i in start..(start + 5_000).min(users) {
-                    tx.tenant(&TENANT).users().insert(&NewUser {
+                    tx.tenant(TENANT).users().insert(&NewUser {
                         id: id(i),
                         tenant_id: TENANT.into(),
                         resource: body(i),
@@ -195,7 +195,7 @@ fn populate(backend: &str, users: usize) -> Fixture {
     let users_done = started.elapsed();
     store
         .write(|tx| {
-            tx.tenant(&TENANT).groups().insert(&NewGroup {
+            tx.tenant(TENANT).groups().insert(&NewGroup {
                 id: GROUP.into(),
                 tenant_id: TENANT.into(),
                 resource: json!({"displayName": "Everyone"}),
@@ -236,7 +236,7 @@ fn populate(backend: &str, users: usize) -> Fixture {
 fn create(store: &Store, id: String, i: usize, with_event: bool) {
     store
         .write(|tx| {
-            let user = tx.tenant(&TENANT).users().insert(&NewUser {
+            let user = tx.tenant(TENANT).users().insert(&NewUser {
                 id: id.clone(),
                 tenant_id: TENANT.into(),
                 resource: body(i),
@@ -245,7 +245,7 @@ fn create(store: &Store, id: String, i: usize, with_event: bool) {
                 now: Utc::now(),
             })?;
             if with_event {
-                tx.tenant(&TENANT).events().append(&NewEvent {
+                tx.tenant(TENANT).events().append(&NewEvent {
                     tenant_id: TENANT.into(),
                     time: Utc::now(),
                     kind: EventKind::UserCreated,
@@ -366,7 +366,7 @@ fn bench(c: &mut Criterion, f: &Fixture) {
                         .unwrap();
                     let mut resource = user.resource;
                     resource["title"] = json!(format!("Title {}", user.version));
-                    tx.tenant(&TENANT).users().update(&UserUpdate {
+                    tx.tenant(TENANT).users().update(&UserUpdate {
                         tenant_id: TENANT.into(),
                         id: user.id,
                         expected_version: Some(user.version),

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::handle::{Groups, Read, Scoped, Write};
-use super::list::{Listed, list, lock_rows, record_exactness};
-use super::{CHUNK, Tx, check_version, sorted_unique};
+use super::list::{Listed, list, record_exactness};
+use super::{CHUNK, Tx, check_version, lock_rows, sorted_unique};
 use crate::check::check_id;
 use crate::dialect;
 use crate::doc::{self, fold};
@@ -536,7 +536,7 @@ impl Scoped<'_, '_, Write, Groups> {
         if tx.first::<IdRow>(sql)?.is_none() {
             return Err(StoreError::not_found("user", user_id));
         }
-        super::users::leave_groups(tx, tenant_id, user_id, now)
+        leave_groups(tx, tenant_id, user_id, now)
     }
 }
 
@@ -559,7 +559,7 @@ fn current_version(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<i64, St
 
 /// Increments the version, sets `lastModified` and adds `delta` to the member
 /// count of groups whose membership changed.
-pub(super) fn bump_groups(
+fn bump_groups(
     tx: &mut Tx<'_>,
     tenant_id: &str,
     ids: &[String],
@@ -676,4 +676,22 @@ fn delete_members(
     }
     removed.sort_unstable();
     Ok(removed)
+}
+
+/// Ends all memberships of a user; returns the groups' ids (sorted).
+pub(super) fn leave_groups(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    let mut sql = Sql::from("DELETE FROM memberships WHERE tenant_id = ");
+    sql.text(tenant_id)
+        .push(" AND user_id = ")
+        .text(user_id)
+        .push(" RETURNING group_id AS id");
+    let mut ids: Vec<String> = tx.load::<IdRow>(sql)?.into_iter().map(|r| r.id).collect();
+    ids.sort_unstable();
+    bump_groups(tx, tenant_id, &ids, -1, now)?;
+    Ok(ids)
 }

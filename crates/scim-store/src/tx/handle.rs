@@ -14,14 +14,6 @@ use std::ops::{Deref, DerefMut};
 use super::Tx;
 use crate::error::StoreError;
 
-impl std::fmt::Debug for Tx<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tx")
-            .field("dialect", &self.dialect())
-            .finish_non_exhaustive()
-    }
-}
-
 /// The mode of a scope opened in a read transaction: reads only.
 #[derive(Debug)]
 pub enum Read {}

@@ -6,9 +6,8 @@ use diesel::QueryableByName;
 use scim_proto::filter::CompiledFilter;
 use serde_json::Value;
 
-use super::{CHUNK, Tx, sorted_unique};
+use super::{CHUNK, Tx};
 use crate::db::MultiBackend;
-use crate::dialect::{self, Dialect};
 use crate::error::StoreError;
 use crate::kind::Kind;
 use crate::model::{ListQuery, Page};
@@ -114,34 +113,6 @@ pub(super) fn list<R: Listed>(
         next_cursor: page.next,
         previous_cursor: page.previous,
     })
-}
-
-/// Locks the tenant's rows of `kind` with these ids, in id order (PostgreSQL; on
-/// SQLite the single writer already excludes everyone), after entering the
-/// tenant.
-pub(super) fn lock_rows(
-    tx: &mut Tx<'_>,
-    kind: Kind,
-    tenant_id: &str,
-    ids: &[String],
-) -> Result<(), StoreError> {
-    tx.enter(tenant_id)?;
-    if tx.dialect() == Dialect::Sqlite {
-        return Ok(());
-    }
-    let (table, a) = (kind.table(), kind.alias());
-    for chunk in sorted_unique(ids).chunks(CHUNK) {
-        let mut sql = Sql::from(&format!(
-            "SELECT {a}.id FROM {table} {a} WHERE {a}.tenant_id = "
-        ));
-        sql.text(tenant_id)
-            .push(&format!(" AND {a}.id IN "))
-            .text_list(chunk)
-            .push(&format!(" ORDER BY {a}.id"));
-        dialect::lock_rows(tx.dialect(), &mut sql);
-        tx.load::<IdRow>(sql)?;
-    }
-    Ok(())
 }
 
 /// Ids of the tenant's inexact resources of `kind`.

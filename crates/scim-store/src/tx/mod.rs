@@ -7,6 +7,7 @@
 //! and groups share, `gate` entering a tenant for write, `run` the running of a
 //! closure in a transaction (commit, rollback, re-runs).
 
+mod emails;
 pub(crate) mod events;
 mod gate;
 mod groups;
@@ -26,9 +27,11 @@ pub use handle::{
 };
 
 use crate::db::{DbConnection, MultiBackend};
-use crate::dialect::Dialect;
+use crate::dialect::{self, Dialect};
 use crate::error::StoreError;
+use crate::kind::Kind;
 use crate::query::page::Load;
+use crate::rows::IdRow;
 use crate::sql::Sql;
 
 /// Bind-list chunk size: well below SQLite's 32766 and PostgreSQL's 65535 binds.
@@ -144,6 +147,14 @@ impl<'c> Tx<'c> {
     }
 }
 
+impl std::fmt::Debug for Tx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tx")
+            .field("dialect", &self.dialect())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Load for Tx<'_> {
     fn load<R>(&mut self, sql: Sql) -> Result<Vec<R>, StoreError>
     where
@@ -161,6 +172,34 @@ pub(crate) fn check_version(expected: Option<i64>, actual: i64) -> Result<(), St
         }
         _ => Ok(()),
     }
+}
+
+/// Locks the tenant's rows of `kind` with these ids, in id order (PostgreSQL; on
+/// SQLite the single writer already excludes everyone), after entering the
+/// tenant.
+pub(super) fn lock_rows(
+    tx: &mut Tx<'_>,
+    kind: Kind,
+    tenant_id: &str,
+    ids: &[String],
+) -> Result<(), StoreError> {
+    tx.enter(tenant_id)?;
+    if tx.dialect() == Dialect::Sqlite {
+        return Ok(());
+    }
+    let (table, a) = (kind.table(), kind.alias());
+    for chunk in sorted_unique(ids).chunks(CHUNK) {
+        let mut sql = Sql::from(&format!(
+            "SELECT {a}.id FROM {table} {a} WHERE {a}.tenant_id = "
+        ));
+        sql.text(tenant_id)
+            .push(&format!(" AND {a}.id IN "))
+            .text_list(chunk)
+            .push(&format!(" ORDER BY {a}.id"));
+        dialect::lock_rows(tx.dialect(), &mut sql);
+        tx.load::<IdRow>(sql)?;
+    }
+    Ok(())
 }
 
 /// `UPDATE {table} SET {set}` for one tenant-scoped row (after entering the

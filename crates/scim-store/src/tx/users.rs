@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::groups::bump_groups;
+use super::emails::{delete_emails, emails_of, insert_emails};
+use super::groups::leave_groups;
 use super::handle::{Groups, Read, Scoped, Users, Write};
-use super::list::{Listed, list, lock_rows, record_exactness};
-use super::{CHUNK, Tx, check_version, sorted_unique, update_row};
+use super::list::{Listed, list, record_exactness};
+use super::{CHUNK, Tx, check_version, lock_rows, sorted_unique, update_row};
 use crate::check::{check_id, check_json, check_text, to_json_text};
 use crate::dialect;
 use crate::doc::{self, Prepared, fold};
@@ -573,63 +574,6 @@ fn user_name_taken(
     Ok(tx.first::<IdRow>(sql)?.is_some())
 }
 
-fn insert_emails(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    user_id: &str,
-    emails: &[String],
-) -> Result<(), StoreError> {
-    for chunk in sorted_unique(emails).chunks(CHUNK / 3) {
-        let mut sql =
-            Sql::from("INSERT INTO user_emails (tenant_id, value_folded, user_id) VALUES ");
-        for (i, email) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.push("(")
-                .text(tenant_id)
-                .push(", ")
-                .text(email.as_str())
-                .push(", ")
-                .text(user_id)
-                .push(")");
-        }
-        sql.push(" ON CONFLICT DO NOTHING");
-        // One statement text per row count: worth caching for the usual one or two.
-        if chunk.len() > 4 {
-            sql.no_cache();
-        }
-        tx.execute(sql)?;
-    }
-    Ok(())
-}
-
-/// Deletes a user's e-mail rows, found by their values (from the user's body).
-fn delete_emails(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    user_id: &str,
-    emails: &[String],
-) -> Result<(), StoreError> {
-    for chunk in sorted_unique(emails).chunks(CHUNK) {
-        let mut sql = Sql::from("DELETE FROM user_emails WHERE tenant_id = ");
-        sql.text(tenant_id)
-            .push(" AND value_folded IN ")
-            .text_list(chunk)
-            .push(" AND user_id = ")
-            .text(user_id);
-        tx.execute(sql)?;
-    }
-    Ok(())
-}
-
-fn emails_of(user: &User) -> Vec<String> {
-    user.resource
-        .as_object()
-        .map(doc::email_values)
-        .unwrap_or_default()
-}
-
 /// A user read for update (locked on PostgreSQL), with its folded name and
 /// exactness.
 fn locked(
@@ -704,22 +648,4 @@ fn by_ids_sql(tenant_id: &str, ids: &[String]) -> Sql {
     let mut sql = Sql::from("SELECT u.id AS id FROM users u WHERE u.tenant_id = ");
     sql.text(tenant_id).push(" AND u.id IN ").text_list(ids);
     sql
-}
-
-/// Ends all memberships of a user; returns the groups' ids (sorted).
-pub(super) fn leave_groups(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    user_id: &str,
-    now: DateTime<Utc>,
-) -> Result<Vec<String>, StoreError> {
-    let mut sql = Sql::from("DELETE FROM memberships WHERE tenant_id = ");
-    sql.text(tenant_id)
-        .push(" AND user_id = ")
-        .text(user_id)
-        .push(" RETURNING group_id AS id");
-    let mut ids: Vec<String> = tx.load::<IdRow>(sql)?.into_iter().map(|r| r.id).collect();
-    ids.sort_unstable();
-    bump_groups(tx, tenant_id, &ids, -1, now)?;
-    Ok(ids)
 }

@@ -467,7 +467,7 @@ fn load_users(store: &Store, tenant: &str, case: usize, users: &[Value], members
                 let mut body = body.clone();
                 body["userName"] = json!(format!("{}#{i}", WORDS[i % WORDS.len()]));
                 let seconds = i64::try_from(i).unwrap_or(0);
-                tx.tenant(&tenant).users().insert(&NewUser {
+                tx.tenant(tenant).users().insert(&NewUser {
                     id: format!("u{i}-c{case}"),
                     tenant_id: tenant.to_owned(),
                     resource: body,
@@ -477,7 +477,7 @@ fn load_users(store: &Store, tenant: &str, case: usize, users: &[Value], members
                 })?;
             }
             for (g, name) in [("g1", "Alice"), ("g2", "Straße")] {
-                tx.tenant(&tenant).groups().insert(&NewGroup {
+                tx.tenant(tenant).groups().insert(&NewGroup {
                     id: format!("{g}-c{case}"),
                     tenant_id: tenant.to_owned(),
                     resource: json!({"displayName": name}),

@@ -28,7 +28,13 @@ fn tenant_roundtrip(backend: Backend) {
     let by_id = db.store.read(|tx| tx.tenant(&created.id).get()).unwrap();
     assert_eq!(by_id, Some(created.clone()));
     tenant(&db.store, "beta");
-    let all = db.store.read(|tx| tx.tenants()).unwrap();
+    let all = db
+        .store
+        .read(|tx| {
+            let all = tx.tenants()?;
+            Ok::<_, StoreError>(all)
+        })
+        .unwrap();
     let slugs: Vec<&str> = all.iter().map(|t| t.slug.as_str()).collect();
     assert_eq!(slugs, ["acme", "beta"]);
 
