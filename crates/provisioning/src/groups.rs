@@ -11,16 +11,17 @@ use scim_proto::normalize::normalize_resource;
 use scim_proto::patch::{MemberChange, PatchRequest, apply, split_member_changes};
 use scim_proto::schema::GROUP_RESOURCE;
 use scim_store::{
-    EventKind, Group, GroupUpdate, MemberRef, MembershipChange, NewEvent, NewGroup, ReadTx,
-    StoreError, WriteTx,
+    Group, GroupUpdate, MemberRef, MembershipChange, NewEvent, NewGroup, ReadTx, StoreError,
+    WriteTx,
 };
 use serde_json::{Value, json};
 
 use crate::context::RequestContext;
 use crate::error::{Error, Result};
+use crate::events::{Event, Recorder};
 use crate::query::{ListRequest, ListResult, parse};
 use crate::render::{self, ScimResource};
-use crate::roles::{GuardPolicy, event, member_event, recompute};
+use crate::roles::{GuardPolicy, recompute};
 use crate::service::Provisioning;
 use crate::tenant::TenantContext;
 use crate::users::new_id;
@@ -66,15 +67,16 @@ fn record_membership(
     change: &MembershipChange,
     affected: &mut BTreeSet<String>,
 ) -> Result<()> {
-    let event = |kind, user: &String| member_event(&tenant.id, ctx, now, kind, group_id, user);
+    let recorder = Recorder::new(&tenant.id, ctx, now);
+    let group = group_id;
     let added = change
         .added
         .iter()
-        .map(|u| event(EventKind::MemberAdded, u));
+        .map(|user| recorder.row(Event::MemberAdded { group, user }));
     let removed = change
         .removed
         .iter()
-        .map(|u| event(EventKind::MemberRemoved, u));
+        .map(|user| recorder.row(Event::MemberRemoved { group, user }));
     let events: Vec<NewEvent> = added.chain(removed).collect();
     tx.append_events(&events)?;
     affected.extend(change.added.iter().chain(&change.removed).cloned());
@@ -101,20 +103,13 @@ fn update_body(
         resource: resource.clone(),
         now,
     })?;
-    let kind = if current.resource.get("displayName") == resource.get("displayName") {
-        EventKind::GroupUpdated
-    } else {
-        EventKind::GroupRenamed
-    };
-    event(
+    Recorder::new(&tenant.id, ctx, now).append(
         tx,
-        &tenant.id,
-        ctx,
-        now,
-        kind,
-        ("Group", &current.id),
-        Some(current.resource.clone()),
-        Some(resource.clone()),
+        Event::GroupChanged {
+            group: &current.id,
+            before: current.resource.clone(),
+            after: resource.clone(),
+        },
     )?;
     Ok(())
 }
@@ -182,15 +177,12 @@ impl Provisioning {
                 resource: resource.clone(),
                 now,
             })?;
-            event(
+            Recorder::new(&tenant.id, ctx, now).append(
                 tx,
-                &tenant.id,
-                ctx,
-                now,
-                EventKind::GroupCreated,
-                ("Group", &id),
-                None,
-                Some(resource.clone()),
+                Event::GroupCreated {
+                    group: &id,
+                    resource: resource.clone(),
+                },
             )?;
             let mut affected = BTreeSet::new();
             if let Some(members) = members.as_deref().filter(|m| !m.is_empty()) {
@@ -414,19 +406,17 @@ impl Provisioning {
             let current = live_group(tx, tenant, id)?;
             check_version(&current, expected_version)?;
             let members = tx.delete_group(&tenant.id, id, Some(current.version))?;
-            event(
+            let recorder = Recorder::new(&tenant.id, ctx, now);
+            recorder.append(
                 tx,
-                &tenant.id,
-                ctx,
-                now,
-                EventKind::GroupDeleted,
-                ("Group", id),
-                Some(current.resource.clone()),
-                None,
+                Event::GroupDeleted {
+                    group: id,
+                    before: current.resource.clone(),
+                },
             )?;
             let removals: Vec<NewEvent> = members
                 .iter()
-                .map(|u| member_event(&tenant.id, ctx, now, EventKind::MemberRemoved, id, u))
+                .map(|user| recorder.row(Event::MemberRemoved { group: id, user }))
                 .collect();
             tx.append_events(&removals)?;
             let former = members.into_iter().collect();

@@ -14,6 +14,7 @@ mod admin;
 pub mod clock;
 pub mod context;
 pub mod error;
+mod events;
 mod groups;
 pub mod holdings;
 pub mod query;

@@ -1,19 +1,18 @@
 //! Role recomputation: after any change that can move a role, the affected
 //! users are decided again by the tenant's engine inside the same transaction,
-//! and every role change is written to the event log with its reason.
+//! and every role change is written to the event log with its reason
+//! ([`crate::events`] says how).
 
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use role_engine::{Decision, Lock, UserSnapshot};
-use scim_store::{
-    AdminUserQuery, EventKind, NewEvent, RoleUpdate, StoreError, User, UserStatus, Visibility,
-    WriteTx,
-};
-use serde_json::{Value, json};
+use scim_store::{AdminUserQuery, RoleUpdate, User, UserStatus, Visibility, WriteTx};
+use serde_json::Value;
 
 use crate::context::RequestContext;
 use crate::error::{Error, Result};
+use crate::events::{Event, Recorder};
 use crate::tenant::TenantContext;
 
 /// Users decided per batch (bounds memory and statement sizes).
@@ -174,6 +173,7 @@ pub(crate) fn apply(
             }
         }
     }
+    let recorder = Recorder::new(&tenant.id, ctx, now);
     let mut changes = Vec::new();
     let mut updates = Vec::new();
     let mut events = Vec::new();
@@ -199,15 +199,12 @@ pub(crate) fn apply(
             from: user.role.clone(),
             to: decision.role.clone(),
         };
-        events.push(role_change_event(
-            tenant,
-            ctx,
-            &change,
-            &decision,
+        events.push(recorder.row(Event::RoleChanged {
+            change: &change,
+            decision: &decision,
             reason,
-            guard_note.as_deref(),
-            now,
-        ));
+            guard_violation: guard_note.as_deref(),
+        }));
         changes.push(change);
     }
     // The users are distinct (one decision each): one statement per few hundred.
@@ -230,99 +227,4 @@ pub(crate) fn new_user_decision(
     let reason =
         serde_json::to_value(&decision.reason).map_err(|e| Error::Internal(e.to_string()))?;
     Ok((decision, reason))
-}
-
-/// The event of a role change, with the decision (and any guard violation) as
-/// its cause.
-pub(crate) fn role_change_event(
-    tenant: &TenantContext,
-    ctx: &RequestContext,
-    change: &RoleChange,
-    decision: &Decision,
-    reason: Value,
-    guard_note: Option<&str>,
-    now: DateTime<Utc>,
-) -> NewEvent {
-    let mut cause = ctx.cause(Some(&decision.to_string()));
-    if let Some(note) = guard_note {
-        cause["guard_violation"] = json!(note);
-    }
-    NewEvent {
-        tenant_id: tenant.id.clone(),
-        time: now,
-        kind: EventKind::RoleChanged,
-        resource_type: Some("User".into()),
-        resource_id: Some(change.user_id.clone()),
-        before: Some(json!({"role": change.from})),
-        after: Some(json!({"role": change.to, "reason": reason})),
-        cause: Some(cause),
-        request_id: Some(ctx.request_id.clone()),
-    }
-}
-
-/// Appends one event of this request.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn event(
-    tx: &mut dyn WriteTx,
-    tenant_id: &str,
-    ctx: &RequestContext,
-    now: DateTime<Utc>,
-    kind: EventKind,
-    resource: (&str, &str),
-    before: Option<Value>,
-    after: Option<Value>,
-) -> Result<(), StoreError> {
-    tx.append_event(&new_event(
-        tenant_id, ctx, now, kind, resource, before, after,
-    ))
-}
-
-/// The event of `user_id` joining ([`EventKind::MemberAdded`]) or leaving (any
-/// other kind) `group_id`.
-pub(crate) fn member_event(
-    tenant_id: &str,
-    ctx: &RequestContext,
-    now: DateTime<Utc>,
-    kind: EventKind,
-    group_id: &str,
-    user_id: &str,
-) -> NewEvent {
-    let entry = Some(json!({"user": user_id}));
-    let (before, after) = match kind {
-        EventKind::MemberAdded => (None, entry),
-        _ => (entry, None),
-    };
-    new_event(
-        tenant_id,
-        ctx,
-        now,
-        kind,
-        ("Group", group_id),
-        before,
-        after,
-    )
-}
-
-/// An event of this request, for [`WriteTx::append_events`] when there are many.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn new_event(
-    tenant_id: &str,
-    ctx: &RequestContext,
-    now: DateTime<Utc>,
-    kind: EventKind,
-    resource: (&str, &str),
-    before: Option<Value>,
-    after: Option<Value>,
-) -> NewEvent {
-    NewEvent {
-        tenant_id: tenant_id.to_owned(),
-        time: now,
-        kind,
-        resource_type: Some(resource.0.to_owned()),
-        resource_id: Some(resource.1.to_owned()),
-        before,
-        after,
-        cause: Some(ctx.cause(None)),
-        request_id: Some(ctx.request_id.clone()),
-    }
 }

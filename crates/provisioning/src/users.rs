@@ -5,17 +5,15 @@ use std::collections::BTreeSet;
 use scim_proto::normalize::normalize_resource;
 use scim_proto::patch::{PatchRequest, apply};
 use scim_proto::schema::USER_RESOURCE;
-use scim_store::{EventKind, NewEvent, NewUser, ReadTx, User, UserUpdate, Visibility, WriteTx};
-use serde_json::{Value, json};
+use scim_store::{NewEvent, NewUser, ReadTx, User, UserUpdate, Visibility, WriteTx};
+use serde_json::Value;
 
 use crate::context::RequestContext;
 use crate::error::{Error, Result};
+use crate::events::{Event, Recorder};
 use crate::query::{ListRequest, ListResult, parse};
 use crate::render::{self, ScimResource};
-use crate::roles::{
-    GuardPolicy, RoleChange, event, member_event, new_user_decision, recompute, recompute_loaded,
-    role_change_event,
-};
+use crate::roles::{GuardPolicy, RoleChange, new_user_decision, recompute, recompute_loaded};
 use crate::service::Provisioning;
 use crate::tenant::{TenantContext, UserDeleteMode};
 
@@ -26,19 +24,6 @@ fn without_password(mut resource: Value) -> Value {
         map.remove("password");
     }
     resource
-}
-
-fn is_active(resource: &Value) -> bool {
-    resource.get("active") != Some(&Value::Bool(false))
-}
-
-/// The event kind of a change from `before` to `after`.
-fn update_kind(before: &Value, after: &Value) -> EventKind {
-    match (is_active(before), is_active(after)) {
-        (true, false) => EventKind::UserDeactivated,
-        (false, true) => EventKind::UserReactivated,
-        _ => EventKind::UserUpdated,
-    }
 }
 
 /// A new resource id: a UUIDv7, whose leading bits are the creation time. Ids made
@@ -118,24 +103,28 @@ impl Provisioning {
                 role_reason: Some(reason.clone()),
                 now,
             })?;
-            event(
+            let recorder = Recorder::new(&tenant.id, ctx, now);
+            recorder.append(
                 tx,
-                &tenant.id,
-                ctx,
-                now,
-                EventKind::UserCreated,
-                ("User", &id),
-                None,
-                Some(resource.clone()),
+                Event::UserCreated {
+                    user: &id,
+                    resource: resource.clone(),
+                },
             )?;
             let change = RoleChange {
                 user_id: id.clone(),
                 from: None,
                 to: decision.role.clone(),
             };
-            tx.append_event(&role_change_event(
-                &fresh, ctx, &change, &decision, reason, None, now,
-            ))?;
+            recorder.append(
+                tx,
+                Event::RoleChanged {
+                    change: &change,
+                    decision: &decision,
+                    reason,
+                    guard_violation: None,
+                },
+            )?;
             Ok(user)
         })?;
         Ok(render::user(&user, Some(&[]), &ctx.base_url))
@@ -255,16 +244,13 @@ impl Provisioning {
                 resource: new_resource.clone(),
                 now,
             })?;
-            let kind = update_kind(&current.resource, &new_resource);
-            event(
+            Recorder::new(&tenant.id, ctx, now).append(
                 tx,
-                &tenant.id,
-                ctx,
-                now,
-                kind,
-                ("User", id),
-                Some(current.resource.clone()),
-                Some(new_resource),
+                Event::UserChanged {
+                    user: id,
+                    before: current.resource.clone(),
+                    after: new_resource,
+                },
             )?;
             let group_ids = groups.iter().map(|g| g.group_id.clone()).collect();
             // The role state is not SCIM data: the row just written renders the response.
@@ -304,23 +290,18 @@ impl Provisioning {
                 }
                 UserDeleteMode::Hard => tx.hard_delete_user(&tenant.id, id, now)?,
             };
-            let mode = match user_delete {
-                UserDeleteMode::Soft => "soft",
-                UserDeleteMode::Hard => "hard",
-            };
-            event(
+            let recorder = Recorder::new(&tenant.id, ctx, now);
+            recorder.append(
                 tx,
-                &tenant.id,
-                ctx,
-                now,
-                EventKind::UserDeleted,
-                ("User", id),
-                Some(current.resource.clone()),
-                Some(json!({"delete": mode})),
+                Event::UserDeleted {
+                    user: id,
+                    before: current.resource.clone(),
+                    mode: user_delete,
+                },
             )?;
             let removals: Vec<NewEvent> = left
                 .iter()
-                .map(|g| member_event(&tenant.id, ctx, now, EventKind::MemberRemoved, g, id))
+                .map(|group| recorder.row(Event::MemberRemoved { group, user: id }))
                 .collect();
             tx.append_events(&removals)?;
             if user_delete == UserDeleteMode::Soft {
@@ -343,18 +324,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-
-    #[test]
-    fn event_kinds_follow_the_active_flag() {
-        let active = json!({"userName": "a", "active": true});
-        let inactive = json!({"userName": "a", "active": false});
-        let absent = json!({"userName": "a"});
-        assert_eq!(update_kind(&active, &inactive), EventKind::UserDeactivated);
-        assert_eq!(update_kind(&absent, &inactive), EventKind::UserDeactivated);
-        assert_eq!(update_kind(&inactive, &active), EventKind::UserReactivated);
-        assert_eq!(update_kind(&inactive, &absent), EventKind::UserReactivated);
-        assert_eq!(update_kind(&active, &absent), EventKind::UserUpdated);
-    }
 
     #[test]
     fn passwords_are_never_kept() {

@@ -1,0 +1,104 @@
+//! Groups as the role-mapping screen sees them, and group-deletion previews.
+
+use role_engine::Change;
+use scim_store::Visibility;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::roles::snapshot;
+use crate::service::Provisioning;
+use crate::tenant::TenantContext;
+
+/// A group as the role-mapping screen lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupInfo {
+    /// Group id: what rules reference.
+    pub id: String,
+    /// Current display name.
+    pub display_name: String,
+    /// The identity provider's id for it (Entra ID: the object id).
+    pub external_id: Option<String>,
+    /// Number of members.
+    pub members: u64,
+    /// The roles rules give its members, in rule order (empty: unmapped).
+    pub mapped_roles: Vec<String>,
+}
+
+impl Provisioning {
+    /// The groups pushed by the identity provider, with the roles they map to.
+    pub fn group_list(
+        &self,
+        tenant: &TenantContext,
+        offset: u64,
+        count: u64,
+    ) -> Result<(u64, Vec<GroupInfo>)> {
+        let rules = tenant.engine.rules();
+        self.read(|tx| {
+            let paging = scim_store::Paging::Index {
+                start_index: offset + 1,
+                count: count.min(self.options.max_page_size),
+            };
+            let page = tx.groups(
+                &tenant.id,
+                &scim_store::ListQuery {
+                    filter: None,
+                    sort: None,
+                    paging: &paging,
+                    base_url: None,
+                },
+            )?;
+            let mut out = Vec::with_capacity(page.items.len());
+            for group in page.items {
+                let members = group.member_count;
+                let mapped_roles = rules
+                    .rules
+                    .iter()
+                    .filter(|r| r.group.as_ref().is_some_and(|g| g.id == group.id))
+                    .map(|r| r.role.clone())
+                    .collect();
+                out.push(GroupInfo {
+                    id: group.id,
+                    display_name: group.display_name,
+                    external_id: group.external_id,
+                    members,
+                    mapped_roles,
+                });
+            }
+            Ok((page.total, out))
+        })
+    }
+
+    /// What deleting a group would do to its members' roles.
+    pub fn preview_group_deletion(
+        &self,
+        tenant: &TenantContext,
+        group_id: &str,
+    ) -> Result<Vec<Change>> {
+        let users = self.read(|tx| {
+            if tx.group(&tenant.id, group_id)?.is_none() {
+                return Err(Error::NotFound {
+                    resource: "Group",
+                    id: group_id.to_owned(),
+                });
+            }
+            let members = tx.member_ids(&tenant.id, group_id)?;
+            let mut groups = tx.groups_of_users(&tenant.id, &members)?;
+            let mut snaps = Vec::new();
+            for user in tx.users_by_ids(&tenant.id, &members, Visibility::IncludeDeleted)? {
+                let g = groups
+                    .remove(&user.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|g| g.group_id)
+                    .collect();
+                snaps.push(snapshot(&user, g));
+            }
+            Ok(snaps)
+        })?;
+        Ok(role_engine::preview_group_deletion(
+            &tenant.engine,
+            group_id,
+            &users,
+        ))
+    }
+}

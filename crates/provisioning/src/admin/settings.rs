@@ -1,0 +1,42 @@
+//! Tenant settings.
+
+use scim_store::TenantUpdate;
+
+use crate::context::RequestContext;
+use crate::error::{Error, Result};
+use crate::service::Provisioning;
+use crate::tenant::{TenantContext, TenantSettings};
+
+use super::tenants::change_tenant;
+use crate::events::{Recorder, TenantPart};
+
+impl Provisioning {
+    /// Replaces a tenant's settings.
+    pub fn set_settings(
+        &self,
+        tenant: &TenantContext,
+        ctx: &RequestContext,
+        settings: TenantSettings,
+    ) -> Result<TenantSettings> {
+        let now = self.now();
+        let value = serde_json::to_value(&settings).map_err(|e| Error::Internal(e.to_string()))?;
+        let before =
+            serde_json::to_value(&tenant.settings).map_err(|e| Error::Internal(e.to_string()))?;
+        self.write(|tx| {
+            let update = TenantUpdate {
+                settings: Some(value.clone()),
+                ..TenantUpdate::default()
+            };
+            change_tenant(
+                tx,
+                &Recorder::new(&tenant.id, ctx, now),
+                &update,
+                TenantPart::Settings,
+                &before,
+                &value,
+            )?;
+            Ok(())
+        })?;
+        Ok(settings)
+    }
+}

@@ -1,0 +1,157 @@
+//! Tenants: creation (with the default catalogue, rules and a first token) and
+//! the list, and the one way a change to the tenant row is stored.
+
+use scim_store::{NewTenant, Tenant, TenantUpdate, WriteTx};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::context::RequestContext;
+use crate::error::{Error, Result};
+use crate::events::{Event, Recorder, TenantPart};
+use crate::render::timestamp;
+use crate::service::Provisioning;
+use crate::tenant::{TenantSettings, default_catalogue, default_rules};
+use crate::users::new_id;
+
+use super::tokens::{IssuedTokenInfo, issue_token};
+
+/// A tenant as the admin API lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TenantInfo {
+    /// Tenant id.
+    pub id: String,
+    /// URL segment.
+    pub slug: String,
+    /// Name for humans.
+    pub display_name: String,
+    /// Settings.
+    pub settings: TenantSettings,
+    /// Creation time.
+    pub created: String,
+}
+
+/// The outcome of creating a tenant.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CreatedTenant {
+    /// The tenant.
+    pub tenant: TenantInfo,
+    /// Its first token.
+    pub token: IssuedTokenInfo,
+}
+
+/// A slug is a URL segment: lowercase letters, digits and dashes (Okta refuses
+/// base URLs with underscores).
+fn check_slug(slug: &str) -> Result<()> {
+    let ok = !slug.is_empty()
+        && slug.len() <= 63
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!(
+            "'{slug}' is not a valid tenant slug: use 1 to 63 lowercase letters, digits and inner dashes"
+        )))
+    }
+}
+
+/// Stores a change to the tenant row with the event recording it (`before` and
+/// `after` are the changed part); returns the row as stored.
+pub(super) fn change_tenant(
+    tx: &mut dyn WriteTx,
+    recorder: &Recorder<'_>,
+    update: &TenantUpdate,
+    part: TenantPart,
+    before: &Value,
+    after: &Value,
+) -> Result<Tenant> {
+    let stored = tx.update_tenant(recorder.tenant_id, update, recorder.now)?;
+    recorder.append(
+        tx,
+        Event::TenantChanged {
+            part,
+            before: before.clone(),
+            after: after.clone(),
+        },
+    )?;
+    Ok(stored)
+}
+
+impl Provisioning {
+    /// Creates a tenant with the default catalogue and rules, and its first token.
+    pub fn create_tenant(
+        &self,
+        ctx: &RequestContext,
+        slug: &str,
+        display_name: &str,
+    ) -> Result<CreatedTenant> {
+        check_slug(slug)?;
+        let now = self.now();
+        let to_json =
+            |v: Result<Value, serde_json::Error>| v.map_err(|e| Error::Internal(e.to_string()));
+        let settings = to_json(serde_json::to_value(TenantSettings::default()))?;
+        let catalogue = to_json(serde_json::to_value(default_catalogue()))?;
+        let rules = to_json(serde_json::to_value(default_rules()))?;
+        let result = self.write(|tx| {
+            let tenant = tx.insert_tenant(&NewTenant {
+                id: new_id(),
+                slug: slug.to_owned(),
+                display_name: if display_name.is_empty() {
+                    slug.to_owned()
+                } else {
+                    display_name.to_owned()
+                },
+                settings: settings.clone(),
+                role_catalogue: catalogue.clone(),
+                rule_set: rules.clone(),
+                now,
+            })?;
+            let recorder = Recorder::new(&tenant.id, ctx, now);
+            recorder.append(tx, Event::TenantCreated { slug })?;
+            let token = issue_token(tx, &tenant.id, "initial", now)?;
+            recorder.append(
+                tx,
+                Event::TokenIssued {
+                    token: &token.token.id,
+                    prefix: &token.token.prefix,
+                },
+            )?;
+            Ok(CreatedTenant {
+                tenant: TenantInfo {
+                    id: tenant.id.clone(),
+                    slug: tenant.slug.clone(),
+                    display_name: tenant.display_name.clone(),
+                    settings: TenantSettings::default(),
+                    created: timestamp(tenant.created),
+                },
+                token,
+            })
+        });
+        self.forget_tokens();
+        result
+    }
+
+    /// All tenants.
+    pub fn list_tenants(&self) -> Result<Vec<TenantInfo>> {
+        let tenants = self.read(|tx| Ok(tx.tenants()?))?;
+        tenants
+            .iter()
+            .map(|t| {
+                let ctx = self.context_of(t)?;
+                Ok(TenantInfo {
+                    id: t.id.clone(),
+                    slug: t.slug.clone(),
+                    display_name: t.display_name.clone(),
+                    settings: ctx.settings.clone(),
+                    created: timestamp(t.created),
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;

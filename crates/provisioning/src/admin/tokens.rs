@@ -1,0 +1,150 @@
+//! Bearer tokens: the list, rotation with an overlap, revocation.
+
+use chrono::{DateTime, Duration, Utc};
+use scim_store::{NewToken, Token, WriteTx};
+use serde::Serialize;
+
+use crate::context::RequestContext;
+use crate::error::{Error, Result};
+use crate::events::{Event, Recorder};
+use crate::render::timestamp;
+use crate::service::Provisioning;
+use crate::tenant::TenantContext;
+use crate::token;
+use crate::users::new_id;
+
+/// A token as the admin API lists it (never the secret).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenInfo {
+    /// Token id.
+    pub id: String,
+    /// Non-secret identifier (the token's first characters).
+    pub prefix: String,
+    /// Label.
+    pub label: String,
+    /// Issue time.
+    pub created: String,
+    /// Last use (updated at most once a minute).
+    pub last_used: Option<String>,
+    /// When it stops working, if scheduled (rotation overlap).
+    pub expires_at: Option<String>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+}
+
+impl TokenInfo {
+    fn from_row(t: &Token) -> TokenInfo {
+        TokenInfo {
+            id: t.id.clone(),
+            prefix: t.prefix.clone(),
+            label: t.label.clone(),
+            created: timestamp(t.created),
+            last_used: t.last_used.map(timestamp),
+            expires_at: t.expires_at.map(timestamp),
+            revoked_at: t.revoked_at.map(timestamp),
+        }
+    }
+}
+
+/// A newly issued token: the secret is in here once and nowhere else.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IssuedTokenInfo {
+    /// The token's listing entry.
+    pub token: TokenInfo,
+    /// The secret, to hand to the identity provider now.
+    pub secret: String,
+}
+
+pub(super) fn issue_token(
+    tx: &mut dyn WriteTx,
+    tenant_id: &str,
+    label: &str,
+    now: DateTime<Utc>,
+) -> Result<IssuedTokenInfo> {
+    let issued = token::issue().map_err(|e| Error::Internal(format!("no randomness: {e}")))?;
+    let row = tx.insert_token(&NewToken {
+        id: new_id(),
+        tenant_id: tenant_id.to_owned(),
+        prefix: issued.identifier.clone(),
+        hash: issued.hash.clone(),
+        label: label.to_owned(),
+        expires_at: None,
+        now,
+    })?;
+    Ok(IssuedTokenInfo {
+        token: TokenInfo::from_row(&row),
+        secret: issued.secret,
+    })
+}
+
+impl Provisioning {
+    /// The tenant's tokens, newest first.
+    pub fn list_tokens(&self, tenant: &TenantContext) -> Result<Vec<TokenInfo>> {
+        let rows = self.read(|tx| Ok(tx.tokens(&tenant.id)?))?;
+        Ok(rows.iter().map(TokenInfo::from_row).collect())
+    }
+
+    /// Issues a new token and schedules every other usable token to expire after
+    /// `overlap` (default: the configured overlap), so the identity provider can be
+    /// switched over without a failed sync.
+    pub fn rotate_token(
+        &self,
+        tenant: &TenantContext,
+        ctx: &RequestContext,
+        overlap: Option<Duration>,
+    ) -> Result<IssuedTokenInfo> {
+        let now = self.now();
+        let until = now + overlap.unwrap_or(self.options.token_overlap);
+        let result = self.write(|tx| {
+            let old = tx.usable_tokens(&tenant.id, now)?;
+            let issued = issue_token(tx, &tenant.id, "rotated", now)?;
+            for token in old {
+                if token.expires_at.is_none_or(|at| at > until) {
+                    tx.set_token_expiry(&tenant.id, &token.id, Some(until))?;
+                }
+            }
+            Recorder::new(&tenant.id, ctx, now).append(
+                tx,
+                Event::TokenRotated {
+                    token: &issued.token.id,
+                    prefix: &issued.token.prefix,
+                    previous_expire: until,
+                },
+            )?;
+            Ok(issued)
+        });
+        self.forget_tokens();
+        result
+    }
+
+    /// Revokes the token with this id or prefix, at once.
+    pub fn revoke_token(
+        &self,
+        tenant: &TenantContext,
+        ctx: &RequestContext,
+        id_or_prefix: &str,
+    ) -> Result<TokenInfo> {
+        let now = self.now();
+        let result = self.write(|tx| {
+            let token = tx
+                .tokens(&tenant.id)?
+                .into_iter()
+                .find(|t| t.id == id_or_prefix || t.prefix == id_or_prefix)
+                .ok_or_else(|| Error::NotFound {
+                    resource: "Token",
+                    id: id_or_prefix.to_owned(),
+                })?;
+            let row = tx.revoke_token(&tenant.id, &token.id, now)?;
+            Recorder::new(&tenant.id, ctx, now).append(
+                tx,
+                Event::TokenRevoked {
+                    token: &row.id,
+                    prefix: &row.prefix,
+                },
+            )?;
+            Ok(TokenInfo::from_row(&row))
+        });
+        self.forget_tokens();
+        result
+    }
+}

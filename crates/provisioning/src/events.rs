@@ -1,0 +1,305 @@
+//! What the use cases record in the event log, described by type, and the one
+//! place that turns a description into the store's row (its kind, resource,
+//! `before`, `after` and `cause`).
+
+use chrono::{DateTime, Utc};
+use role_engine::Decision;
+use scim_store::{EventKind, NewEvent, RoleLock, StoreError, WriteTx};
+use serde_json::{Value, json};
+
+use crate::context::RequestContext;
+use crate::render::timestamp;
+use crate::roles::RoleChange;
+use crate::tenant::UserDeleteMode;
+
+/// Which part of the tenant row a change replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TenantPart {
+    /// [`crate::TenantSettings`].
+    Settings,
+    /// The role catalogue.
+    Catalogue,
+    /// The rule set.
+    Rules,
+}
+
+/// One thing that happened, with what the log keeps of it. Resources are named by
+/// id; tenant events are about the [`Recorder`]'s tenant.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Event<'a> {
+    /// A user was created with this body.
+    UserCreated { user: &'a str, resource: Value },
+    /// A user's body changed; deactivation and reactivation (the `active` flag)
+    /// are their own kinds.
+    UserChanged {
+        user: &'a str,
+        before: Value,
+        after: Value,
+    },
+    /// A user was deleted.
+    UserDeleted {
+        user: &'a str,
+        before: Value,
+        mode: UserDeleteMode,
+    },
+    /// A group was created with this body (its members are member events).
+    GroupCreated { group: &'a str, resource: Value },
+    /// A group's body changed; a new `displayName` is a rename.
+    GroupChanged {
+        group: &'a str,
+        before: Value,
+        after: Value,
+    },
+    /// A group was deleted.
+    GroupDeleted { group: &'a str, before: Value },
+    /// A user joined a group.
+    MemberAdded { group: &'a str, user: &'a str },
+    /// A user left a group (removed, or the group or user deleted).
+    MemberRemoved { group: &'a str, user: &'a str },
+    /// A user's role changed: the decision (and a guard violation that was let
+    /// through) is the cause, `reason` the decision's reason as stored.
+    RoleChanged {
+        change: &'a RoleChange,
+        decision: &'a Decision,
+        reason: Value,
+        guard_violation: Option<&'a str>,
+    },
+    /// A lock was set on a user, replacing one on `previous` if there was one.
+    LockSet {
+        user: &'a str,
+        previous: Option<&'a str>,
+        lock: &'a RoleLock,
+    },
+    /// A user's lock on `role` was cleared.
+    LockCleared { user: &'a str, role: &'a str },
+    /// The tenant was created with this slug.
+    TenantCreated { slug: &'a str },
+    /// Part of the tenant row was replaced (`before` and `after` are that part).
+    TenantChanged {
+        part: TenantPart,
+        before: Value,
+        after: Value,
+    },
+    /// A token was issued.
+    TokenIssued { token: &'a str, prefix: &'a str },
+    /// A token was issued by a rotation; the tokens before it expire at
+    /// `previous_expire`.
+    TokenRotated {
+        token: &'a str,
+        prefix: &'a str,
+        previous_expire: DateTime<Utc>,
+    },
+    /// A token was revoked.
+    TokenRevoked { token: &'a str, prefix: &'a str },
+}
+
+/// The event of a user's body going from `before` to `after`.
+fn user_change_kind(before: &Value, after: &Value) -> EventKind {
+    let is_active = |resource: &Value| resource.get("active") != Some(&Value::Bool(false));
+    match (is_active(before), is_active(after)) {
+        (true, false) => EventKind::UserDeactivated,
+        (false, true) => EventKind::UserReactivated,
+        _ => EventKind::UserUpdated,
+    }
+}
+
+/// The event of a group's body going from `before` to `after`.
+fn group_change_kind(before: &Value, after: &Value) -> EventKind {
+    if before.get("displayName") == after.get("displayName") {
+        EventKind::GroupUpdated
+    } else {
+        EventKind::GroupRenamed
+    }
+}
+
+/// The part of every event that one request in one tenant shares: the tenant,
+/// the request (who, which leniencies) and the time of the change.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Recorder<'a> {
+    /// The tenant the events belong to.
+    pub(crate) tenant_id: &'a str,
+    /// The request that caused them.
+    pub(crate) ctx: &'a RequestContext,
+    /// The time of the change.
+    pub(crate) now: DateTime<Utc>,
+}
+
+impl<'a> Recorder<'a> {
+    /// A recorder for `ctx`'s changes to `tenant_id` at `now`.
+    pub(crate) fn new(
+        tenant_id: &'a str,
+        ctx: &'a RequestContext,
+        now: DateTime<Utc>,
+    ) -> Recorder<'a> {
+        Recorder {
+            tenant_id,
+            ctx,
+            now,
+        }
+    }
+
+    /// Appends one event.
+    pub(crate) fn append(&self, tx: &mut dyn WriteTx, event: Event<'_>) -> Result<(), StoreError> {
+        tx.append_event(&self.row(event))
+    }
+
+    /// The store's row for `event`, for [`WriteTx::append_events`] when there are
+    /// many.
+    pub(crate) fn row(&self, event: Event<'_>) -> NewEvent {
+        let mut why = None;
+        let mut guard_violation = None;
+        let (kind, resource, before, after) = match event {
+            Event::UserCreated { user, resource } => {
+                (EventKind::UserCreated, ("User", user), None, Some(resource))
+            }
+            Event::UserChanged {
+                user,
+                before,
+                after,
+            } => (
+                user_change_kind(&before, &after),
+                ("User", user),
+                Some(before),
+                Some(after),
+            ),
+            Event::UserDeleted { user, before, mode } => {
+                let mode = match mode {
+                    UserDeleteMode::Soft => "soft",
+                    UserDeleteMode::Hard => "hard",
+                };
+                (
+                    EventKind::UserDeleted,
+                    ("User", user),
+                    Some(before),
+                    Some(json!({"delete": mode})),
+                )
+            }
+            Event::GroupCreated { group, resource } => (
+                EventKind::GroupCreated,
+                ("Group", group),
+                None,
+                Some(resource),
+            ),
+            Event::GroupChanged {
+                group,
+                before,
+                after,
+            } => (
+                group_change_kind(&before, &after),
+                ("Group", group),
+                Some(before),
+                Some(after),
+            ),
+            Event::GroupDeleted { group, before } => (
+                EventKind::GroupDeleted,
+                ("Group", group),
+                Some(before),
+                None,
+            ),
+            Event::MemberAdded { group, user } => (
+                EventKind::MemberAdded,
+                ("Group", group),
+                None,
+                Some(json!({"user": user})),
+            ),
+            Event::MemberRemoved { group, user } => (
+                EventKind::MemberRemoved,
+                ("Group", group),
+                Some(json!({"user": user})),
+                None,
+            ),
+            Event::RoleChanged {
+                change,
+                decision,
+                reason,
+                guard_violation: violation,
+            } => {
+                why = Some(decision.to_string());
+                guard_violation = violation;
+                (
+                    EventKind::RoleChanged,
+                    ("User", change.user_id.as_str()),
+                    Some(json!({"role": change.from})),
+                    Some(json!({"role": change.to, "reason": reason})),
+                )
+            }
+            Event::LockSet {
+                user,
+                previous,
+                lock,
+            } => (
+                EventKind::LockSet,
+                ("User", user),
+                previous.map(|role| json!({"role": role})),
+                Some(json!({"role": lock.role, "by": lock.by, "reason": lock.reason})),
+            ),
+            Event::LockCleared { user, role } => (
+                EventKind::LockCleared,
+                ("User", user),
+                Some(json!({"role": role})),
+                None,
+            ),
+            Event::TenantCreated { slug } => (
+                EventKind::TenantCreated,
+                ("Tenant", self.tenant_id),
+                None,
+                Some(json!({"slug": slug})),
+            ),
+            Event::TenantChanged {
+                part,
+                before,
+                after,
+            } => {
+                let kind = match part {
+                    TenantPart::Settings => EventKind::SettingsChanged,
+                    TenantPart::Catalogue => EventKind::CatalogueChanged,
+                    TenantPart::Rules => EventKind::RulesChanged,
+                };
+                (kind, ("Tenant", self.tenant_id), Some(before), Some(after))
+            }
+            Event::TokenIssued { token, prefix } => (
+                EventKind::TokenIssued,
+                ("Token", token),
+                None,
+                Some(json!({"prefix": prefix})),
+            ),
+            Event::TokenRotated {
+                token,
+                prefix,
+                previous_expire,
+            } => (
+                EventKind::TokenRotated,
+                ("Token", token),
+                None,
+                Some(json!({
+                    "prefix": prefix,
+                    "previous_tokens_expire": timestamp(previous_expire),
+                })),
+            ),
+            Event::TokenRevoked { token, prefix } => (
+                EventKind::TokenRevoked,
+                ("Token", token),
+                None,
+                Some(json!({"prefix": prefix})),
+            ),
+        };
+        let mut cause = self.ctx.cause(why.as_deref());
+        if let Some(note) = guard_violation {
+            cause["guard_violation"] = json!(note);
+        }
+        NewEvent {
+            tenant_id: self.tenant_id.to_owned(),
+            time: self.now,
+            kind,
+            resource_type: Some(resource.0.to_owned()),
+            resource_id: Some(resource.1.to_owned()),
+            before,
+            after,
+            cause: Some(cause),
+            request_id: Some(self.ctx.request_id.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
