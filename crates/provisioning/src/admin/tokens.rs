@@ -62,7 +62,7 @@ pub(super) fn issue_token(
     now: DateTime<Utc>,
 ) -> Result<IssuedTokenInfo> {
     let issued = token::issue().map_err(|e| Error::Internal(format!("no randomness: {e}")))?;
-    let row = tx.tenant(&tenant_id).tokens().insert(&NewToken {
+    let row = tx.tenant(tenant_id).tokens().insert(&NewToken {
         id: new_id(),
         tenant_id: tenant_id.to_owned(),
         prefix: issued.identifier.clone(),
