@@ -171,6 +171,7 @@ mod sql;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod ticker;
 mod time;
 mod tx;
 

@@ -1,13 +1,12 @@
 //! The background event sequencer of PostgreSQL stores (see `tx::events`).
 
 use std::collections::BTreeSet;
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::conn::Pool;
 use crate::error::StoreError;
+use crate::ticker::Ticker;
 use crate::tx::run::number_events_with;
 
 /// How long after a commit that appended events the background sequencer numbers
@@ -21,41 +20,34 @@ const SEQUENCER_INTERVAL: Duration = Duration::from_millis(100);
 /// the store is dropped.
 pub(crate) struct Sequencer {
     pending: Arc<Mutex<BTreeSet<String>>>,
-    stop: Option<mpsc::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    _ticker: Ticker,
 }
 
 impl Sequencer {
     pub(crate) fn start(pool: Pool) -> Result<Sequencer, StoreError> {
         let pending: Arc<Mutex<BTreeSet<String>>> = Arc::default();
-        let (stop, stopped) = mpsc::channel::<()>();
         let queue = Arc::clone(&pending);
-        let thread = std::thread::Builder::new()
-            .name("scim-store-sequencer".to_owned())
-            .spawn(move || {
-                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(SEQUENCER_INTERVAL)
-                {
-                    let tenants =
-                        std::mem::take(&mut *queue.lock().unwrap_or_else(PoisonError::into_inner));
-                    for tenant in tenants {
-                        if number_events_with(&pool, &tenant).is_err() {
-                            // Retried at the next tick (a reader's run covers it too).
-                            queue
-                                .lock()
-                                .unwrap_or_else(PoisonError::into_inner)
-                                .insert(tenant);
-                        }
+        let ticker = Ticker::start(
+            "scim-store-sequencer",
+            "sequencer",
+            SEQUENCER_INTERVAL,
+            move || {
+                let tenants =
+                    std::mem::take(&mut *queue.lock().unwrap_or_else(PoisonError::into_inner));
+                for tenant in tenants {
+                    if number_events_with(&pool, &tenant).is_err() {
+                        // Retried at the next tick (a reader's run covers it too).
+                        queue
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .insert(tenant);
                     }
                 }
-            })
-            .map_err(|e| StoreError::Unavailable {
-                message: format!("cannot start the sequencer thread: {e}"),
-                source: Some(Box::new(e)),
-            })?;
+            },
+        )?;
         Ok(Sequencer {
             pending,
-            stop: Some(stop),
-            thread: Some(thread),
+            _ticker: ticker,
         })
     }
 
@@ -66,15 +58,6 @@ impl Sequencer {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .extend(tenants);
-        }
-    }
-}
-
-impl Drop for Sequencer {
-    fn drop(&mut self) {
-        drop(self.stop.take());
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
         }
     }
 }
