@@ -196,7 +196,7 @@ impl<M> Scoped<'_, '_, M, Events> {
     ///
     /// Only numbered events are read. On PostgreSQL events are numbered by the
     /// sequencer after their transaction commits, so this can lag behind the
-    /// commits; [`Store::events`] numbers everything committed first. Either way a
+    /// commits; [`Store::events`](crate::Store::events) numbers everything committed first. Either way a
     /// consumer that has read up to N and asks for "after N" never misses an event:
     /// numbers are handed out gaplessly and in commit order, never below one already
     /// visible.

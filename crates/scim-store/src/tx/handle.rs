@@ -154,6 +154,10 @@ pub enum Events {}
 /// The part `S` ([`Users`], [`Groups`], [`Tokens`], [`Events`]) of one tenant's
 /// data inside a transaction, in mode `M` ([`Read`] or [`Write`]). Its methods
 /// are the store's queries, each written once (in `tx/users.rs`, ...).
+///
+/// An argument that carries a tenant id (a [`NewUser`](crate::NewUser), a
+/// [`NewEvent`](crate::NewEvent), ...) must name this scope's tenant; otherwise
+/// the write fails with [`StoreError::InvalidData`] and changes nothing.
 #[derive(Debug)]
 pub struct Scoped<'a, 'c, M, S> {
     tx: &'a mut Tx<'c>,

@@ -203,7 +203,7 @@ impl Scoped<'_, '_, Write, Users> {
     }
 
     /// The user with this id, its row locked until commit: what
-    /// [`WriteTx::lock_users`] and [`ReadTx::user`] do for one user, in one statement.
+    /// [`Scoped::lock`] and [`Scoped::by_id`] do for one user, in one statement.
     pub fn for_update(
         &mut self,
         id: &str,
@@ -361,7 +361,7 @@ impl Scoped<'_, '_, Write, Users> {
         update_row(tx, "users", "user", tenant_id, id, set)
     }
 
-    /// [`WriteTx::set_user_role`] for many users (distinct ids), in one statement per
+    /// [`Scoped::set_role`] for many users (distinct ids), in one statement per
     /// few hundred: what a rule change or a large group change stores. Fails with
     /// `NotFound` if one of the users does not exist (abandon the transaction then).
     pub fn set_roles(&mut self, roles: &[RoleUpdate]) -> Result<(), StoreError> {
