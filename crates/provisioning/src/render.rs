@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use scim_proto::normalize::finish;
 use scim_proto::schema::{GROUP_RESOURCE, USER_RESOURCE};
 use scim_store::{Group, GroupRef, MemberRef, User};
@@ -14,7 +13,7 @@ use serde_json::Value;
 pub struct ScimResource {
     /// Server id.
     pub id: String,
-    /// Version; the ETag is `W/"<version>"`.
+    /// Version; the ETag is `scim_proto::render::etag(version)`.
     pub version: i64,
     /// The full canonical resource, before projection.
     pub resource: Value,
@@ -22,14 +21,7 @@ pub struct ScimResource {
 
 /// The timestamp format of the admin API (tokens, events, reports): the same
 /// as `meta.created` / `meta.lastModified`.
-pub(crate) fn timestamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
-/// The weak ETag of a version, as `meta.version` shows it.
-pub fn version_tag(version: i64) -> String {
-    scim_store::render::etag(version)
-}
+pub(crate) use scim_proto::render::timestamp;
 
 /// A user as SCIM shows it: the store's rendering (the documents filters are
 /// defined on), in schema order. `groups` is `None` when the caller did not load

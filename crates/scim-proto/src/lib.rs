@@ -7,12 +7,15 @@
 //! - [`schema`]: the User, Enterprise User and Group schemas as data, attribute
 //!   resolution, and the `/Schemas`, `/ResourceTypes`, `/ServiceProviderConfig`
 //!   documents;
+//! - [`attr`]: finding attribute values in a resource (names in any case,
+//!   extension URNs, multi-valued attributes, presence, case folding);
 //! - [`filter`]: the filter language (parser, printer, schema-aware evaluation);
 //! - [`path`]: PATCH paths;
 //! - [`normalize`]: reading client resources into canonical JSON (case-insensitive
 //!   names, type checks, the [`compat`] leniencies real clients need);
 //! - [`patch`]: applying a PATCH request atomically;
 //! - [`project`]: `attributes` / `excludedAttributes` projection;
+//! - [`render`]: resources as SCIM shows them (`meta`, `$ref`s, entity tags);
 //! - [`messages`]: ListResponse, PatchOp, SearchRequest, Error and Bulk messages;
 //! - [`resource`]: typed User, Enterprise User and Group structs.
 //!
@@ -24,6 +27,7 @@
 //! It deliberately does not store, authenticate or route anything: those are the
 //! `scim-store` and `scim-http` crates' jobs.
 
+pub mod attr;
 pub mod compat;
 pub mod error;
 pub mod filter;
@@ -32,6 +36,7 @@ pub mod normalize;
 pub mod patch;
 pub mod path;
 pub mod project;
+pub mod render;
 pub mod resource;
 pub mod schema;
 

@@ -562,9 +562,7 @@ pub(crate) fn normalize_simple(
 /// Checks that required attributes are present and non-empty.
 pub fn check_required(resource: &Value, rt: &ResourceType) -> Result<()> {
     for def in rt.schema.attributes.iter().filter(|d| d.required) {
-        let present = resource
-            .get(def.name)
-            .is_some_and(crate::filter::is_present);
+        let present = resource.get(def.name).is_some_and(crate::attr::is_present);
         if !present {
             return Err(Error::InvalidValue(format!(
                 "'{}' is required for a {} resource",

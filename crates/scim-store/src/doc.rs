@@ -14,9 +14,9 @@
 //! - `<key>` is the attribute's name, or `<extension urn>:<name>`, ASCII-lowercased
 //!   (names are matched ASCII-case-insensitively) and percent-encoded outside
 //!   `[a-z0-9:._$-]`, so it can sit inside a SQLite JSON path.
-//! - The elements are the attribute's values flattened exactly like the evaluator
-//!   does (an array gives its items, a single value itself).
-//! - Strings are folded in Rust (`scim_proto::filter::fold_case`, the evaluator's fold)
+//! - Keys are found, values flattened and presence decided by `scim_proto::attr`,
+//!   the evaluator's own lookup (an array gives its items, a single value itself).
+//! - Strings are folded in Rust (`scim_proto::attr::fold_case`, the evaluator's fold)
 //!   unless the schema says `caseExact`, so SQL never folds case.
 //! - Numbers become `{"i": <i64>, "f": <f64>}` (integers) or `{"f": <f64>}`, so both
 //!   backends compare them as the evaluator does (integer or float comparison).
@@ -34,6 +34,7 @@
 
 use std::collections::HashSet;
 
+use scim_proto::attr::{flatten, fold_case, get, is_present};
 use scim_proto::schema::{AttributeDef, AttributeType, ResourceType, is_urn};
 use serde_json::{Map, Value, json};
 
@@ -41,10 +42,10 @@ use crate::check::check_json;
 use crate::error::StoreError;
 use crate::kind::Kind;
 
-/// The evaluator's case fold (`scim_proto::filter::fold_case`), so folded
-/// documents and indexes agree with the in-memory evaluator.
+/// The evaluator's case fold ([`fold_case`]), owned, so folded documents and
+/// indexes agree with the in-memory evaluator.
 pub(crate) fn fold(s: &str) -> String {
-    scim_proto::filter::fold_case(s).into_owned()
+    fold_case(s).into_owned()
 }
 
 /// A body ready to be stored.
@@ -62,34 +63,6 @@ pub(crate) struct Prepared {
     pub(crate) emails: Vec<String>,
     pub(crate) doc: String,
     pub(crate) exact: bool,
-}
-
-/// The evaluator's attribute lookup: exact key first, else the first key equal
-/// ignoring ASCII case.
-fn get_ci<'v>(map: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
-    map.get(key).or_else(|| {
-        map.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    })
-}
-
-fn flatten(value: &Value) -> &[Value] {
-    match value {
-        Value::Array(items) => items,
-        Value::Null => &[],
-        other => std::slice::from_ref(other),
-    }
-}
-
-fn is_present(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::String(s) => !s.is_empty(),
-        Value::Array(items) => items.iter().any(is_present),
-        Value::Object(map) => map.values().any(is_present),
-        Value::Bool(_) | Value::Number(_) => true,
-    }
 }
 
 /// Whether some keys of the object are equal ignoring ASCII case.
@@ -147,7 +120,7 @@ pub(crate) fn prepare(kind: Kind, resource: &Value) -> Result<Prepared, StoreErr
         .collect();
 
     let mut exact = !has_case_collision(&body);
-    let name = match get_ci(&body, name_attr) {
+    let name = match get(&body, name_attr) {
         Some(Value::String(s)) => s.clone(),
         _ => {
             return Err(StoreError::invalid(format!(
@@ -155,7 +128,7 @@ pub(crate) fn prepare(kind: Kind, resource: &Value) -> Result<Prepared, StoreErr
             )));
         }
     };
-    let mut text = |attr: &str| match get_ci(&body, attr) {
+    let mut text = |attr: &str| match get(&body, attr) {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => {
@@ -169,7 +142,7 @@ pub(crate) fn prepare(kind: Kind, resource: &Value) -> Result<Prepared, StoreErr
         Kind::Group => None,
     };
     let active = match kind {
-        Kind::User => match get_ci(&body, "active") {
+        Kind::User => match get(&body, "active") {
             None | Some(Value::Null) => None,
             Some(Value::Bool(b)) => Some(*b),
             Some(_) => {
@@ -209,13 +182,13 @@ pub(crate) fn prepare(kind: Kind, resource: &Value) -> Result<Prepared, StoreErr
 
 /// The folded string values of `emails.value`, for the indexed side table.
 pub(crate) fn email_values(body: &Map<String, Value>) -> Vec<String> {
-    let Some(emails) = get_ci(body, "emails") else {
+    let Some(emails) = get(body, "emails") else {
         return Vec::new();
     };
     flatten(emails)
         .iter()
         .filter_map(Value::as_object)
-        .filter_map(|e| get_ci(e, "value"))
+        .filter_map(|e| get(e, "value"))
         .flat_map(flatten)
         .filter_map(Value::as_str)
         .map(fold)

@@ -29,8 +29,3 @@ pub(crate) fn from_db(t: NaiveDateTime) -> DateTime<Utc> {
 pub(crate) fn opt_from_db(t: Option<NaiveDateTime>) -> Option<DateTime<Utc>> {
     t.map(from_db)
 }
-
-/// The form `meta.created` / `meta.lastModified` are rendered in.
-pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}

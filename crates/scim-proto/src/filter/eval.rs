@@ -20,9 +20,11 @@
 //!   `not (title eq "x")` and `title ne "x"` match users without a title.
 //! - A multi-valued attribute matches if any of its values matches; `ne` is the
 //!   negation of that (`emails.value ne "x"`: no address is `x`).
-//! - Strings compare by Unicode code point, after [`fold_case`] unless the
+//! - Strings compare by Unicode code point, after [`fold_case`](crate::attr::fold_case) unless the
 //!   attribute is `caseExact`. `pr` means "has a value that is not null, not an
 //!   empty string, not an empty array and not an object without such values".
+//!   How attributes are found in a resource (names, extension URNs, flattening,
+//!   presence) is [`crate::attr`]'s.
 //! - `dateTime` attributes compare as instants, whatever their UTC offsets; stored
 //!   values that do not parse never match.
 //! - Operators by type: strings, references and binaries take all operators
@@ -45,6 +47,7 @@ use chrono::{DateTime, FixedOffset};
 use serde_json::Value;
 
 use super::{AttrPath, CompValue, CompareOp, Condition, Filter};
+use crate::attr::{self, flatten, fold_case, is_present};
 use crate::compat::{CompatReport, CompatRule};
 use crate::error::{Error, Result};
 use crate::schema::{AttributeDef, AttributeType, Container, Resolution, ResourceType};
@@ -471,40 +474,15 @@ fn relative(parent: &Located, path: &AttrPath) -> Result<Located> {
 // ---------------------------------------------------------------------------
 // Evaluation
 
-/// A key of a JSON object. Attribute names resolved from a schema are looked up
-/// exactly (resources are in canonical form); extension URNs and attributes of
-/// unknown extensions, which keep the spelling a client sent, ignore ASCII case.
-fn get_key<'v>(object: &'v Value, key: &str, exact: bool) -> Option<&'v Value> {
-    let map = object.as_object()?;
-    map.get(key).or_else(|| {
-        if exact {
-            return None;
-        }
-        map.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    })
-}
-
-fn flatten(value: &Value) -> &[Value] {
-    match value {
-        Value::Array(items) => items,
-        Value::Null => &[],
-        other => std::slice::from_ref(other),
-    }
-}
-
 /// The top-level attribute's value(s): the elements of a multi-valued attribute,
 /// or the single value.
 fn attribute_values<'v>(resource: &'v Value, at: &Located) -> &'v [Value] {
-    let container = match &at.extension {
-        Some(key) => match get_key(resource, key, false) {
-            Some(c) => c,
-            None => return &[],
-        },
-        None => resource,
-    };
-    get_key(container, &at.attr, at.attr_def.is_some()).map_or(&[], flatten)
+    attr::values(
+        resource,
+        at.extension.as_deref(),
+        &at.attr,
+        at.attr_def.is_some(),
+    )
 }
 
 /// Calls `f` on every value addressed by `at`; stops at the first `true`.
@@ -518,11 +496,11 @@ fn any_value(
     let exact = at.attr_def.is_some();
     match (&at.sub, element) {
         (Some(sub), Some(element)) => {
-            get_key(element, sub, exact).is_some_and(|v| flatten(v).iter().any(f))
+            attr::get_in(element, sub, exact).is_some_and(|v| flatten(v).iter().any(f))
         }
         (Some(sub), None) => attribute_values(resource, at)
             .iter()
-            .filter_map(|e| get_key(e, sub, exact))
+            .filter_map(|e| attr::get_in(e, sub, exact))
             .any(|v| flatten(v).iter().any(&mut f)),
         (None, _) => attribute_values(resource, at).iter().any(f),
     }
@@ -545,80 +523,6 @@ fn eval(node: &Node, resource: &Value, element: Option<&Value>) -> bool {
             .iter()
             .any(|e| eval(inner, resource, Some(e))),
     }
-}
-
-/// Whether a value counts as present for `pr`.
-pub(crate) fn is_present(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::String(s) => !s.is_empty(),
-        Value::Array(items) => items.iter().any(is_present),
-        Value::Object(map) => map.values().any(is_present),
-        Value::Bool(_) | Value::Number(_) => true,
-    }
-}
-
-/// Folds letter case for case-insensitive comparison, as every non-`caseExact`
-/// comparison of [`CompiledFilter::matches`] does on both sides.
-///
-/// Each character is replaced by its Unicode lowercase mapping, character by
-/// character (so, unlike [`str::to_lowercase`], without the word-final sigma
-/// rule), and the few lowercase letters that Unicode case folding maps further
-/// (final sigma, long s, micro sign, the Greek symbol variants) by their folded
-/// form: `"ΟΔΟΣ"`, `"οδος"` and `"οδοσ"` all fold to `"οδοσ"`. A storage layer that
-/// indexes folded text must use this function to agree with the evaluator.
-///
-/// ```
-/// use scim_proto::filter::fold_case;
-///
-/// assert_eq!(fold_case("Alice@Contoso.COM"), "alice@contoso.com");
-/// assert_eq!(fold_case("ǅemal"), fold_case("ǆemal"));
-/// assert_eq!(fold_case("Straße"), "straße");
-/// ```
-pub fn fold_case(s: &str) -> Cow<'_, str> {
-    if s.is_ascii() {
-        return if s.bytes().any(|b| b.is_ascii_uppercase()) {
-            Cow::Owned(s.to_ascii_lowercase())
-        } else {
-            Cow::Borrowed(s)
-        };
-    }
-    if s.chars().all(folds_to_itself) {
-        return Cow::Borrowed(s);
-    }
-    let mut folded = String::with_capacity(s.len());
-    for c in s.chars() {
-        match special_fold(c) {
-            Some(f) => folded.push(f),
-            None => folded.extend(c.to_lowercase()),
-        }
-    }
-    Cow::Owned(folded)
-}
-
-fn folds_to_itself(c: char) -> bool {
-    special_fold(c).is_none() && c.to_lowercase().eq(std::iter::once(c))
-}
-
-/// Lowercase letters whose case folding differs from themselves
-/// (the `C` entries of Unicode's CaseFolding.txt whose source is lowercase).
-fn special_fold(c: char) -> Option<char> {
-    Some(match c {
-        '\u{b5}' => '\u{3bc}', // micro sign -> mu
-        '\u{17f}' => 's',      // long s
-        // combining ypogegrammeni, prosgegrammeni -> iota
-        '\u{345}' | '\u{1fbe}' => '\u{3b9}',
-        '\u{3c2}' => '\u{3c3}',   // final sigma -> sigma
-        '\u{3d0}' => '\u{3b2}',   // beta symbol
-        '\u{3d1}' => '\u{3b8}',   // theta symbol
-        '\u{3d5}' => '\u{3c6}',   // phi symbol
-        '\u{3d6}' => '\u{3c0}',   // pi symbol
-        '\u{3f0}' => '\u{3ba}',   // kappa symbol
-        '\u{3f1}' => '\u{3c1}',   // rho symbol
-        '\u{3f5}' => '\u{3b5}',   // lunate epsilon
-        '\u{1e9b}' => '\u{1e61}', // long s with dot above
-        _ => return None,
-    })
 }
 
 fn ordered(ordering: Option<Ordering>, op: CompareOp) -> bool {
@@ -733,3 +637,6 @@ impl ElementFilter {
         eval(&self.node, &Value::Null, Some(element))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -19,11 +19,13 @@ mod lexer;
 pub(crate) mod parser;
 mod print;
 
+pub(crate) use eval::parse_bool_str;
 pub use eval::{
-    Check, CompiledFilter, ElementFilter, Located, Node, Operand, compile, compile_with, fold_case,
-    locate,
+    Check, CompiledFilter, ElementFilter, Located, Node, Operand, compile, compile_with, locate,
 };
-pub(crate) use eval::{is_present, parse_bool_str};
+
+/// The case fold of every case-insensitive comparison; see [`crate::attr::fold_case`].
+pub use crate::attr::fold_case;
 
 use crate::compat::CompatReport;
 use crate::error::Result;
@@ -268,7 +270,5 @@ impl Filter {
     }
 }
 
-#[cfg(test)]
-mod eval_tests;
 #[cfg(test)]
 mod tests;

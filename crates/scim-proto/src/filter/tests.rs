@@ -1,6 +1,6 @@
 //! Parser and printer tests: the examples of RFC 7644 section 3.4.2.2, every rule
 //! of its grammar, the leniencies real clients need, errors with their byte
-//! positions, and hostile input. Evaluation is tested in `eval_tests.rs`.
+//! positions, and hostile input. Evaluation is tested in `eval/tests.rs`.
 //!
 //! Each concern has one helper: [`check`] (input -> tree, and the printed tree
 //! parses back), [`check_printed`] (canonical printing), [`check_value`]

@@ -413,6 +413,3 @@ pub fn find(attributes: &'static [AttributeDef], name: &str) -> Option<&'static 
         .iter()
         .find(|a| a.name.eq_ignore_ascii_case(name))
 }
-
-#[cfg(test)]
-mod tests;

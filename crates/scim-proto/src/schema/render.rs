@@ -166,3 +166,6 @@ impl ServiceProviderConfig {
         doc
     }
 }
+
+#[cfg(test)]
+mod tests;
