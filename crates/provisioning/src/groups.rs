@@ -45,7 +45,7 @@ fn split_members(mut resource: Value) -> (Value, Option<Vec<String>>) {
     (resource, members)
 }
 
-fn live_group(tx: &mut WriteTx<'_>, tenant: &TenantContext, id: &str) -> Result<Group> {
+fn live_group(tx: &mut ReadTx<'_>, tenant: &TenantContext, id: &str) -> Result<Group> {
     tx.tenant(&tenant.id)
         .groups()
         .by_id(id)?
@@ -214,14 +214,7 @@ impl Provisioning {
         with_members: bool,
     ) -> Result<ScimResource> {
         self.read(|tx| {
-            let group =
-                tx.tenant(&tenant.id)
-                    .groups()
-                    .by_id(id)?
-                    .ok_or_else(|| Error::NotFound {
-                        resource: "Group",
-                        id: id.to_owned(),
-                    })?;
+            let group = live_group(tx, tenant, id)?;
             let members = if with_members {
                 Some(all_members(tx, tenant, id)?)
             } else {
