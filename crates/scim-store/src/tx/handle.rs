@@ -22,8 +22,8 @@ pub enum Read {}
 #[derive(Debug)]
 pub enum Write {}
 
-/// A read transaction, opened by [`Store::read`](crate::Store::read): one
-/// consistent snapshot.
+/// A transaction's reads: opened by [`Store::read`](crate::Store::read) (one
+/// consistent snapshot), and what a [`WriteTx`] reads through.
 #[derive(Debug)]
 pub struct ReadTx<'c> {
     tx: Tx<'c>,
