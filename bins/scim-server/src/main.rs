@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
-use provisioning::{Actor, Options, Provisioning, RequestContext};
+use provisioning::{Actor, Options, Provisioning, RequestContext, time_format};
 use scim_store::{Store, StoreOptions};
 
 use crate::cli::{Cli, Command, RulesCommand, TenantCommand, TokenCommand};
@@ -117,9 +117,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let provisioning = open(&cli)?;
             let tenant = provisioning.tenant(&slug)?;
             for t in provisioning.list_tokens(&tenant)? {
-                let state = match (&t.revoked_at, &t.expires_at) {
-                    (Some(at), _) => format!("revoked {at}"),
-                    (None, Some(at)) => format!("expires {at}"),
+                let state = match (t.revoked_at, t.expires_at) {
+                    (Some(at), _) => format!("revoked {}", time_format::format(at)),
+                    (None, Some(at)) => format!("expires {}", time_format::format(at)),
                     (None, None) => "active".to_owned(),
                 };
                 println!(
@@ -127,7 +127,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     t.prefix,
                     t.id,
                     state,
-                    t.last_used.as_deref().unwrap_or("never")
+                    t.last_used
+                        .map_or_else(|| "never".to_owned(), time_format::format)
                 );
             }
         }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use actix_web::{App, HttpServer};
 use anyhow::Context;
-use provisioning::{Provisioning, token};
+use provisioning::Provisioning;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use scim_http::extract::BodyLimit;
@@ -56,11 +56,11 @@ pub(crate) fn serve(cli: &Cli, args: &ServeArgs, provisioning: Provisioning) -> 
     bootstrap(cli, &provisioning)?;
     let config = HttpConfig {
         body_limit: BodyLimit(args.body_limit),
-        admin_token_hash: args.admin_token.as_deref().map(token::hash),
+        admin_token: args.admin_token.clone(),
         public_url: cli.public_url.clone(),
         ..HttpConfig::default()
     };
-    if config.admin_token_hash.is_none() {
+    if config.admin_token.is_none() {
         tracing::info!(
             "admin API disabled: set SCIM_ADMIN_TOKEN (or --admin-token) to enable /admin/v1"
         );

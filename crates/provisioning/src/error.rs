@@ -1,10 +1,53 @@
 //! The provisioning layer's errors: what went wrong in terms a caller can act on.
 //!
-//! The HTTP layer maps each variant to a status and `scimType` in one place;
-//! [`Error::Internal`] carries storage failures that are never the client's fault
-//! and whose details must only be logged.
+//! The HTTP layer maps each variant to a status and `scimType` in one place.
+//! Failures that are never the client's fault ([`Error::Storage`],
+//! [`Error::Unavailable`] and the stored-data variants) keep the error that
+//! caused them as their `source`, for logs only.
 
 use scim_store::StoreError;
+
+/// What kind of resource an [`Error::NotFound`] names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResourceKind {
+    /// A SCIM user.
+    User,
+    /// A SCIM group.
+    Group,
+    /// A tenant.
+    Tenant,
+    /// A bearer token.
+    Token,
+}
+
+impl ResourceKind {
+    /// The name messages use: `User`, `Group`, `Tenant`, `Token`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::User => "User",
+            ResourceKind::Group => "Group",
+            ResourceKind::Tenant => "Tenant",
+            ResourceKind::Token => "Token",
+        }
+    }
+}
+
+impl std::fmt::Display for ResourceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<scim_store::ResourceKind> for ResourceKind {
+    fn from(kind: scim_store::ResourceKind) -> ResourceKind {
+        match kind {
+            scim_store::ResourceKind::User => ResourceKind::User,
+            scim_store::ResourceKind::Group => ResourceKind::Group,
+            scim_store::ResourceKind::Tenant => ResourceKind::Tenant,
+            scim_store::ResourceKind::Token => ResourceKind::Token,
+        }
+    }
+}
 
 /// Everything a use case can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -15,14 +58,17 @@ pub enum Error {
     /// The resource does not exist in this tenant (or was deleted).
     #[error("{resource} '{id}' not found")]
     NotFound {
-        /// `User`, `Group`, `Tenant`, `Token`.
-        resource: &'static str,
+        /// What was asked for.
+        resource: ResourceKind,
         /// The id asked for.
         id: String,
     },
     /// A uniqueness rule was violated (409, `scimType: uniqueness`).
-    #[error("{0}")]
-    Conflict(String),
+    #[error("a resource with the same {attribute} already exists in this tenant")]
+    Conflict {
+        /// The attribute whose value collides (`userName`, `displayName`, `slug`...).
+        attribute: &'static str,
+    },
     /// The resource's version is not the one the client expected (412).
     #[error("the resource was modified: expected version {expected}, current version {actual}")]
     PreconditionFailed {
@@ -35,18 +81,45 @@ pub enum Error {
     /// carries no detail, so callers cannot tell which.
     #[error("authentication failed")]
     Unauthorized,
-    /// An admin request is invalid (rules that do not validate, an unknown role...).
+    /// An admin request is invalid (an unknown role, a bad slug or status...).
     #[error("{0}")]
     Invalid(String),
-    /// The change would break a safety rule (the last-admin guard) and was refused.
-    #[error("{0}")]
-    Refused(String),
+    /// A rule set or catalogue the role engine rejects.
+    #[error(transparent)]
+    Rules(#[from] role_engine::Error),
+    /// The change would leave the guarded role without an active holder (the
+    /// last-admin guard) and was refused.
+    #[error(transparent)]
+    Refused(#[from] role_engine::GuardViolation),
     /// The storage is busy or unreachable; retrying may succeed.
-    #[error("storage unavailable: {0}")]
-    Unavailable(String),
-    /// Anything else: a bug or a broken database. The detail is for logs only.
+    #[error("{0}")]
+    Unavailable(#[source] StoreError),
+    /// The storage failed otherwise: a bug or a broken database.
     #[error("internal error: {0}")]
-    Internal(String),
+    Storage(#[source] StoreError),
+    /// Data stored in the tenant row (`what`) no longer reads: a bug or a broken
+    /// database.
+    #[error("internal error: {what}: {source}")]
+    StoredData {
+        /// Which data: `stored tenant settings`, `stored rule set`...
+        what: &'static str,
+        /// Why it does not read.
+        source: serde_json::Error,
+    },
+    /// A tenant's stored rules no longer compile (a bug: they were checked when saved).
+    #[error("internal error: stored rules of {tenant}: {source}")]
+    StoredRules {
+        /// The tenant's slug.
+        tenant: String,
+        /// What the role engine objected to.
+        source: role_engine::Error,
+    },
+    /// A value could not be turned into JSON (a bug).
+    #[error("internal error: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The operating system gave no randomness for a new token.
+    #[error("internal error: no randomness: {0}")]
+    Randomness(#[from] getrandom::Error),
 }
 
 /// Shorthand.
@@ -56,21 +129,15 @@ impl From<StoreError> for Error {
     fn from(e: StoreError) -> Error {
         match e {
             StoreError::NotFound { kind, id } => Error::NotFound {
-                resource: match kind {
-                    "user" => "User",
-                    "group" => "Group",
-                    "tenant" => "Tenant",
-                    "token" => "Token",
-                    _ => "Resource",
-                },
+                resource: kind.into(),
                 id,
             },
-            StoreError::Conflict { attribute } => Error::Conflict(format!(
-                "a resource with the same {attribute} already exists in this tenant"
-            )),
+            StoreError::Conflict { attribute } => Error::Conflict { attribute },
             StoreError::PreconditionFailed { expected, actual } => {
                 Error::PreconditionFailed { expected, actual }
             }
+            // Input the client chose (members, sort key, cursor, filter, values)
+            // that the store refused: a SCIM error for the client.
             StoreError::UnknownMembers(ids) => {
                 Error::Scim(scim_proto::Error::InvalidValue(format!(
                     "no user with id {} exists in this tenant",
@@ -91,14 +158,11 @@ impl From<StoreError> for Error {
                 message: what,
             }),
             StoreError::InvalidData(what) => Error::Scim(scim_proto::Error::InvalidValue(what)),
-            StoreError::Unavailable { message, .. } => Error::Unavailable(message),
-            other => Error::Internal(other.to_string()),
+            e @ StoreError::Unavailable { .. } => Error::Unavailable(e),
+            other => Error::Storage(other),
         }
     }
 }
 
-impl From<role_engine::Error> for Error {
-    fn from(e: role_engine::Error) -> Error {
-        Error::Invalid(e.to_string())
-    }
-}
+#[cfg(test)]
+mod tests;

@@ -17,7 +17,7 @@ use scim_store::{
 use serde_json::{Value, json};
 
 use crate::context::RequestContext;
-use crate::error::{Error, Result};
+use crate::error::{Error, ResourceKind, Result};
 use crate::events::{Event, Recorder};
 use crate::query::{ListRequest, ListResult, parse};
 use crate::render::{self, ScimResource};
@@ -50,7 +50,7 @@ fn live_group(tx: &mut ReadTx<'_>, tenant: &TenantContext, id: &str) -> Result<G
         .groups()
         .by_id(id)?
         .ok_or_else(|| Error::NotFound {
-            resource: "Group",
+            resource: ResourceKind::Group,
             id: id.to_owned(),
         })
 }

@@ -22,16 +22,20 @@ pub mod render;
 mod roles;
 mod service;
 pub mod tenant;
+pub mod time_format;
 pub mod token;
 mod users;
 
 pub use admin::*;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use context::{Actor, RequestContext};
-pub use error::{Error, Result};
+pub use error::{Error, ResourceKind, Result};
 pub use holdings::{Holdings, HoldingsProvider, UnknownHoldings};
 pub use query::{ListRequest, ListResult};
 pub use render::ScimResource;
 pub use roles::RoleChange;
+/// What an event records ([`EventInfo::kind`]), as the store keeps it.
+pub use scim_store::EventKind;
+pub use scim_store::{Store, StoreError, StoreOptions};
 pub use service::{Options, Provisioning};
 pub use tenant::{TenantContext, TenantSettings, UserDeleteMode};

@@ -167,7 +167,7 @@ pub(crate) fn apply(
             let holders = active_holders(tx, tenant, &guard_def.role)?;
             if let Err(violation) = tenant.engine.check_guard(holders, pairs) {
                 match guard {
-                    GuardPolicy::Enforce => return Err(Error::Refused(violation.to_string())),
+                    GuardPolicy::Enforce => return Err(Error::Refused(violation)),
                     GuardPolicy::Flag => {
                         tracing::warn!(tenant = %tenant.slug, "{violation}");
                         guard_note = Some(violation.to_string());
@@ -181,8 +181,7 @@ pub(crate) fn apply(
     let mut updates = Vec::new();
     let mut events = Vec::new();
     for (user, decision) in planned {
-        let reason =
-            serde_json::to_value(&decision.reason).map_err(|e| Error::Internal(e.to_string()))?;
+        let reason = serde_json::to_value(&decision.reason)?;
         let unchanged = user.role.as_deref() == Some(decision.role.as_str())
             && user.role_reason.as_ref() == Some(&reason);
         if unchanged {
@@ -227,7 +226,6 @@ pub(crate) fn new_user_decision(
     let decision = tenant
         .engine
         .decide(&UserSnapshot::new(with_id(resource, id)));
-    let reason =
-        serde_json::to_value(&decision.reason).map_err(|e| Error::Internal(e.to_string()))?;
+    let reason = serde_json::to_value(&decision.reason)?;
     Ok((decision, reason))
 }

@@ -12,7 +12,7 @@ use scim_store::{ReadTx, Store, StoreError, Tenant, Token, WriteTx};
 
 use crate::clock::{Clock, SystemClock};
 use crate::context::Actor;
-use crate::error::{Error, Result};
+use crate::error::{Error, ResourceKind, Result};
 use crate::holdings::{HoldingsProvider, UnknownHoldings};
 use crate::tenant::{TenantContext, parse_catalogue, parse_rules, parse_settings};
 use crate::token;
@@ -251,7 +251,7 @@ impl Provisioning {
         let tenant = self
             .read(|tx| Ok(tx.tenant_by_slug(slug)?))?
             .ok_or_else(|| Error::NotFound {
-                resource: "Tenant",
+                resource: ResourceKind::Tenant,
                 id: slug.to_owned(),
             })?;
         self.context_of(&tenant)
@@ -320,10 +320,10 @@ pub(crate) fn compile_context(tenant: &Tenant) -> Result<Arc<TenantContext>> {
         display_name: tenant.display_name.clone(),
         settings: parse_settings(&tenant.settings)?,
         catalogue: parse_catalogue(&tenant.role_catalogue)?,
-        engine: Arc::new(
-            Engine::new(rules)
-                .map_err(|e| Error::Internal(format!("stored rules of {}: {e}", tenant.slug)))?,
-        ),
+        engine: Arc::new(Engine::new(rules).map_err(|source| Error::StoredRules {
+            tenant: tenant.slug.clone(),
+            source,
+        })?),
     }))
 }
 

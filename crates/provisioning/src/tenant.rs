@@ -74,22 +74,28 @@ pub(crate) fn parse_settings(value: &serde_json::Value) -> Result<TenantSettings
     if value.is_null() {
         return Ok(TenantSettings::default());
     }
-    serde_json::from_value(value.clone())
-        .map_err(|e| Error::Internal(format!("stored tenant settings: {e}")))
+    serde_json::from_value(value.clone()).map_err(|source| Error::StoredData {
+        what: "stored tenant settings",
+        source,
+    })
 }
 
 pub(crate) fn parse_catalogue(value: &serde_json::Value) -> Result<Catalogue> {
     if value.is_null() {
         return Ok(default_catalogue());
     }
-    serde_json::from_value(value.clone())
-        .map_err(|e| Error::Internal(format!("stored role catalogue: {e}")))
+    serde_json::from_value(value.clone()).map_err(|source| Error::StoredData {
+        what: "stored role catalogue",
+        source,
+    })
 }
 
 pub(crate) fn parse_rules(value: &serde_json::Value) -> Result<RuleSet> {
     if value.is_null() {
         return Ok(default_rules());
     }
-    serde_json::from_value(value.clone())
-        .map_err(|e| Error::Internal(format!("stored rule set: {e}")))
+    serde_json::from_value(value.clone()).map_err(|source| Error::StoredData {
+        what: "stored rule set",
+        source,
+    })
 }

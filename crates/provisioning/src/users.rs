@@ -9,7 +9,7 @@ use scim_store::{NewEvent, NewUser, ReadTx, User, UserUpdate, Visibility, WriteT
 use serde_json::Value;
 
 use crate::context::RequestContext;
-use crate::error::{Error, Result};
+use crate::error::{Error, ResourceKind, Result};
 use crate::events::{Event, Recorder};
 use crate::query::{ListRequest, ListResult, parse};
 use crate::render::{self, ScimResource};
@@ -68,7 +68,7 @@ pub(crate) fn locked_user(
 
 fn user_or_404(found: Option<User>, id: &str) -> Result<User> {
     found.ok_or_else(|| Error::NotFound {
-        resource: "User",
+        resource: ResourceKind::User,
         id: id.to_owned(),
     })
 }

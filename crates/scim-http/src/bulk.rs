@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use provisioning::{Provisioning, RequestContext, TenantContext};
 use scim_proto::ScimType;
 use scim_proto::messages::{
@@ -17,7 +17,7 @@ use crate::convert::api_error;
 use crate::error::ApiError;
 use crate::etag::{Precondition, etag};
 use crate::extract::ScimJson;
-use crate::request::Call;
+use crate::request::TenantCall;
 use crate::scim::json_response;
 use crate::state::ScimState;
 
@@ -158,12 +158,13 @@ fn execute(
     })
 }
 
+/// The body is read as JSON first, then the credentials, then the JSON is
+/// read as a `BulkRequest`.
 pub(crate) async fn bulk(
-    req: HttpRequest,
-    state: web::Data<ScimState>,
     body: ScimJson,
+    call: TenantCall,
+    state: web::Data<ScimState>,
 ) -> Result<HttpResponse, ApiError> {
-    let call = Call::read(&req, &state)?;
     let request: BulkRequest = serde_json::from_value(body.0).map_err(|e| {
         ApiError::new(StatusCode::BAD_REQUEST, format!("Not a BulkRequest: {e}"))
             .with_type(ScimType::InvalidSyntax)
@@ -180,7 +181,7 @@ pub(crate) async fn bulk(
     }
     let fail_on_errors = request.fail_on_errors;
     let results = call
-        .run(&state, move |p, tenant, ctx| {
+        .run(move |p, tenant, ctx| {
             let mut ids = HashMap::new();
             let mut results = Vec::new();
             let mut errors = 0u32;

@@ -28,11 +28,9 @@ pub(crate) async fn run_blocking<T: Send + 'static>(
 pub(crate) fn api_error(error: Error, request_id: &str) -> ApiError {
     match error {
         Error::Scim(e) => ApiError::from(e),
-        Error::NotFound { resource, id } => {
-            ApiError::not_found(format!("{resource} '{id}' not found"))
-        }
-        Error::Conflict(detail) => {
-            ApiError::new(StatusCode::CONFLICT, detail).with_type(ScimType::Uniqueness)
+        e @ Error::NotFound { .. } => ApiError::not_found(e.to_string()),
+        e @ Error::Conflict { .. } => {
+            ApiError::new(StatusCode::CONFLICT, e.to_string()).with_type(ScimType::Uniqueness)
         }
         Error::PreconditionFailed { expected, actual } => ApiError::new(
             StatusCode::PRECONDITION_FAILED,
@@ -41,19 +39,23 @@ pub(crate) fn api_error(error: Error, request_id: &str) -> ApiError {
             ),
         ),
         Error::Unauthorized => ApiError::unauthorized(),
-        Error::Invalid(detail) => {
-            ApiError::new(StatusCode::BAD_REQUEST, detail).with_type(ScimType::InvalidValue)
+        e @ (Error::Invalid(_) | Error::Rules(_)) => {
+            ApiError::new(StatusCode::BAD_REQUEST, e.to_string()).with_type(ScimType::InvalidValue)
         }
-        Error::Refused(detail) => ApiError::new(StatusCode::CONFLICT, detail),
-        Error::Unavailable(detail) => {
-            tracing::warn!(request_id, error = %detail, "storage unavailable");
+        Error::Refused(violation) => ApiError::new(StatusCode::CONFLICT, violation.to_string()),
+        Error::Unavailable(e) => {
+            tracing::warn!(request_id, error = %e, "storage unavailable");
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 format!("The service is busy; retry later (request id {request_id})."),
             )
         }
-        Error::Internal(detail) => {
-            tracing::error!(request_id, error = %detail, "internal error");
+        e @ (Error::Storage(_)
+        | Error::StoredData { .. }
+        | Error::StoredRules { .. }
+        | Error::Json(_)
+        | Error::Randomness(_)) => {
+            tracing::error!(request_id, error = %e, "internal error");
             ApiError::internal(request_id)
         }
     }

@@ -1,17 +1,15 @@
 //! actix-web routes for SCIM 2.0 and the admin API, mountable with one call.
 //!
 //! ```no_run
-//! use std::sync::Arc;
-//!
 //! use actix_web::{App, HttpServer};
-//! use provisioning::Provisioning;
-//! use scim_http::{ScimState, configure};
-//! use scim_store::{Store, StoreOptions};
+//! use scim_http::{HttpConfig, ScimState, configure};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let store = Store::open("sqlite://data/scim.db", StoreOptions::default())?;
-//! store.migrate()?;
-//! let state = ScimState::new(Provisioning::new(Arc::new(store)));
+//! let config = HttpConfig {
+//!     admin_token: std::env::var("ADMIN_TOKEN").ok(),
+//!     ..HttpConfig::default()
+//! };
+//! let state = ScimState::open("sqlite://data/scim.db", config)?;
 //! HttpServer::new(move || App::new().configure(configure(state.clone())))
 //!     .bind(("127.0.0.1", 8080))?
 //!     .run()
@@ -19,6 +17,10 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! An embedding application needs this crate and actix-web only: what it may
+//! name of the layers below (the service, the store, the holdings callback) is
+//! re-exported here.
 //!
 //! [`configure`] mounts, under the configured prefixes (default `/scim/v2` and
 //! `/admin/v1`):
@@ -38,6 +40,7 @@
 mod admin;
 mod bulk;
 mod convert;
+mod discovery;
 pub mod error;
 pub mod etag;
 pub mod extract;
@@ -49,7 +52,11 @@ mod state;
 use actix_web::web;
 
 pub use error::ApiError;
-pub use state::{HttpConfig, ScimState};
+pub use provisioning::{
+    Actor, Holdings, HoldingsProvider, Provisioning, RequestContext, Store, StoreError,
+    StoreOptions,
+};
+pub use state::{HttpConfig, OpenError, ScimState};
 
 /// Mounts the SCIM and admin routes, the shared state, the body limit and the
 /// access log. Routes no endpoint serves answer a SCIM 404.
@@ -58,6 +65,7 @@ pub fn configure(state: ScimState) -> impl FnOnce(&mut web::ServiceConfig) {
         let scim_path = format!("{}/{{tenant}}", state.config.scim_prefix);
         let admin_path = state.config.admin_prefix.clone();
         let limit = state.config.body_limit;
+        let admin_key = admin::AdminKey::new(state.config.admin_token.as_deref());
         cfg.app_data(web::Data::new(state))
             .app_data(limit)
             .service(
@@ -68,6 +76,8 @@ pub fn configure(state: ScimState) -> impl FnOnce(&mut web::ServiceConfig) {
             )
             .service(
                 web::scope(&admin_path)
+                    .app_data(admin_key)
+                    .app_data(admin::query_config())
                     .wrap(actix_web::middleware::from_fn(middleware::access_log))
                     .configure(admin::routes)
                     .default_service(web::to(scim::not_found)),

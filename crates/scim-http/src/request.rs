@@ -1,15 +1,24 @@
-//! What every SCIM handler reads from a request: the bearer token, the request
-//! id, the tenant's base URL and the query parameters.
+//! What SCIM handlers read from a request, as extractors: the tenant call
+//! (tenant from the path, bearer token, request id, base URL), the query
+//! parameters, the `If-Match` / `If-None-Match` preconditions and the resource
+//! id. A handler names what it needs in its signature; extractors run in the
+//! order of its arguments, so that order is the order of the checks.
 
-use actix_web::HttpRequest;
+use std::convert::Infallible;
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
-use actix_web::web::Query;
-use provisioning::{Provisioning, RequestContext};
+use actix_web::web::{self, Query};
+use actix_web::{FromRequest, HttpRequest};
+use provisioning::{Provisioning, RequestContext, TenantContext};
 use scim_proto::ScimType;
+use serde::Deserialize;
 
 use crate::convert::run_blocking;
 use crate::error::ApiError;
+use crate::etag::{Precondition, if_match, if_none_match};
 use crate::middleware::request_id;
 use crate::state::ScimState;
 
@@ -31,18 +40,36 @@ pub(crate) fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     Ok(token.to_owned())
 }
 
-/// Per-request facts the use cases need.
-#[derive(Debug, Clone)]
-pub(crate) struct Call {
-    pub(crate) slug: String,
-    pub(crate) token: String,
-    pub(crate) request_id: String,
-    pub(crate) base_url: String,
+/// The routes' shared state; a 500 if the app was not built with `configure`.
+pub(crate) fn state(req: &HttpRequest) -> Result<&ScimState, ApiError> {
+    req.app_data::<web::Data<ScimState>>()
+        .map(web::Data::get_ref)
+        .ok_or_else(|| {
+            let id = request_id(req);
+            tracing::error!(request_id = %id, "ScimState is not registered; mount the routes with scim_http::configure");
+            ApiError::internal(&id)
+        })
 }
 
-impl Call {
-    /// Reads the call; fails with 401 before anything else when the token is missing.
-    pub(crate) fn read(req: &HttpRequest, state: &ScimState) -> Result<Call, ApiError> {
+/// A call to one tenant's SCIM routes: who calls (the bearer token, checked
+/// against the tenant when the call runs) and where (the tenant from the path
+/// and the base URL its resources' locations are built from).
+///
+/// Extracting it fails with 401 when there is no bearer token; a wrong token
+/// or an unknown tenant fails the same way in [`TenantCall::run`], on the
+/// blocking thread, so a request costs one hop.
+#[derive(Debug, Clone)]
+pub(crate) struct TenantCall {
+    slug: String,
+    token: String,
+    request_id: String,
+    base_url: String,
+    provisioning: Provisioning,
+}
+
+impl TenantCall {
+    fn read(req: &HttpRequest) -> Result<TenantCall, ApiError> {
+        let state = state(req)?;
         let slug = req
             .match_info()
             .get("tenant")
@@ -56,27 +83,28 @@ impl Call {
                 format!("{}://{}", info.scheme(), info.host())
             }
         };
-        Ok(Call {
+        Ok(TenantCall {
             base_url: format!("{origin}{}/{slug}", state.config.scim_prefix),
             slug,
             token,
             request_id: request_id(req),
+            provisioning: state.provisioning.clone(),
         })
+    }
+
+    /// The tenant's base URL (`https://host/scim/v2/acme`).
+    pub(crate) fn base_url(&self) -> &str {
+        &self.base_url
     }
 
     /// Authenticates and runs `f` on a blocking thread (the store is synchronous).
     pub(crate) async fn run<T: Send + 'static>(
         self,
-        state: &ScimState,
-        f: impl FnOnce(
-            &Provisioning,
-            &provisioning::TenantContext,
-            &mut RequestContext,
-        ) -> provisioning::Result<T>
+        f: impl FnOnce(&Provisioning, &TenantContext, &mut RequestContext) -> provisioning::Result<T>
         + Send
         + 'static,
     ) -> Result<T, ApiError> {
-        let provisioning = state.provisioning.clone();
+        let provisioning = self.provisioning;
         run_blocking(self.request_id.clone(), move || {
             let (tenant, actor) = provisioning.authenticate(&self.slug, &self.token)?;
             let mut ctx = RequestContext::new(self.request_id, self.base_url, actor);
@@ -86,8 +114,53 @@ impl Call {
     }
 }
 
+impl FromRequest for TenantCall {
+    type Error = ApiError;
+    type Future = Ready<Result<TenantCall, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(TenantCall::read(req))
+    }
+}
+
+/// The `{id}` of a resource route (`/Users/{id}`, `/Schemas/{id}`).
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct ResourceId {
+    pub(crate) id: String,
+}
+
+/// The versions `If-Match` requires (`None`: no condition, or `*`); tags that
+/// are not ours require a version that never exists, hence a 412.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct IfMatch(pub(crate) Option<Vec<i64>>);
+
+impl FromRequest for IfMatch {
+    type Error = Infallible;
+    type Future = Ready<Result<IfMatch, Infallible>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(IfMatch(
+            if_match(req).and_then(Precondition::expected_versions),
+        )))
+    }
+}
+
+/// The request's `If-None-Match`, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct IfNoneMatch(pub(crate) Option<Precondition>);
+
+impl FromRequest for IfNoneMatch {
+    type Error = Infallible;
+    type Future = Ready<Result<IfNoneMatch, Infallible>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(IfNoneMatch(if_none_match(req))))
+    }
+}
+
 /// The SCIM query parameters (RFC 7644 section 3.4.2), matched case-insensitively;
-/// unknown ones (such as Entra's `aadOptscim062020`) are ignored.
+/// unknown ones (such as Entra's `aadOptscim062020`) are ignored. A malformed
+/// query string or a non-integer `startIndex` / `count` is a 400.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct QueryParams {
     pub(crate) attributes: Option<String>,
@@ -121,7 +194,7 @@ fn append(slot: &mut Option<String>, value: String) {
 }
 
 impl QueryParams {
-    pub(crate) fn read(req: &HttpRequest) -> Result<QueryParams, ApiError> {
+    fn read(req: &HttpRequest) -> Result<QueryParams, ApiError> {
         let pairs =
             Query::<Vec<(String, String)>>::from_query(req.query_string()).map_err(|e| {
                 ApiError::new(
@@ -149,5 +222,14 @@ impl QueryParams {
 
     pub(crate) fn asks_projection(&self) -> bool {
         self.attributes.is_some() || self.excluded_attributes.is_some()
+    }
+}
+
+impl FromRequest for QueryParams {
+    type Error = ApiError;
+    type Future = Ready<Result<QueryParams, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(QueryParams::read(req))
     }
 }

@@ -1,23 +1,29 @@
-//! The SCIM endpoints of one tenant: `/Users`, `/Groups`, `.search`, and the
-//! discovery documents (RFC 7644 section 3).
+//! The SCIM endpoints of one tenant: `/Users`, `/Groups`, `.search` (RFC 7644
+//! section 3), and the routes of all of them (discovery in `discovery.rs`,
+//! `/Bulk` in `bulk.rs`).
+//!
+//! One generic handler serves both resource types (`create::<Users>`). Its
+//! arguments are extracted in order, which is the order of the checks: the
+//! body (read as JSON), then the call (the bearer header), then the query
+//! parameters; the token itself is verified when the use case runs.
 
+use actix_web::dev::Payload;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
+use futures_util::future::LocalBoxFuture;
 use provisioning::{ListRequest, ListResult, ScimResource};
 use scim_proto::ScimType;
 use scim_proto::messages::{ListResponse, SearchRequest};
 use scim_proto::project::Projection;
-use scim_proto::schema::{
-    ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE, GROUP_SCHEMA, ResourceType, USER_RESOURCE, USER_SCHEMA,
-    resource_type_document, schema_document,
-};
+use scim_proto::schema::{GROUP_RESOURCE, ResourceType, USER_RESOURCE};
 use serde_json::Value;
 
+use crate::discovery;
 use crate::error::{ApiError, SCIM_JSON};
-use crate::etag::{Precondition, etag, if_match, if_none_match};
+use crate::etag::etag;
 use crate::extract::ScimJson;
-use crate::request::{Call, QueryParams};
+use crate::request::{IfMatch, IfNoneMatch, QueryParams, ResourceId, TenantCall};
 use crate::state::ScimState;
 
 type Reply = Result<HttpResponse, ApiError>;
@@ -66,11 +72,6 @@ fn resource_response(
     response
 }
 
-/// The expected versions of `If-Match` (`None`: no condition or `*`).
-fn expected_versions(req: &HttpRequest) -> Option<Vec<i64>> {
-    if_match(req).and_then(Precondition::expected_versions)
-}
-
 fn list_response(result: ListResult, projection: &Projection, rt: &ResourceType) -> HttpResponse {
     let resources: Vec<Value> = result
         .resources
@@ -111,14 +112,30 @@ impl Kind {
     }
 }
 
-async fn list(
+/// The resource type a route serves, as a type, so that one generic handler
+/// serves `/Users` and `/Groups` (`list::<Users>`).
+trait Served {
+    const KIND: Kind;
+}
+
+/// `/Users` routes.
+enum Users {}
+/// `/Groups` routes.
+enum Groups {}
+
+impl Served for Users {
+    const KIND: Kind = Kind::Users;
+}
+impl Served for Groups {
+    const KIND: Kind = Kind::Groups;
+}
+
+async fn list_with(
     kind: Kind,
-    req: HttpRequest,
-    state: web::Data<ScimState>,
+    call: TenantCall,
+    params: QueryParams,
     search: Option<SearchRequest>,
 ) -> Reply {
-    let call = Call::read(&req, &state)?;
-    let params = QueryParams::read(&req)?;
     let search = search.unwrap_or_default();
     let rt = kind.rt();
     let attributes = search.attributes.or(params.attributes);
@@ -134,7 +151,7 @@ async fn list(
         with_memberships: projection.returns(rt, None, membership_attribute(rt)),
     };
     let result = call
-        .run(&state, move |p, tenant, ctx| match kind {
+        .run(move |p, tenant, ctx| match kind {
             Kind::Users => p.list_users(tenant, ctx, &request),
             Kind::Groups => p.list_groups(tenant, ctx, &request),
         })
@@ -142,30 +159,52 @@ async fn list(
     Ok(list_response(result, &projection, rt))
 }
 
-fn search_body(body: Value) -> Result<SearchRequest, ApiError> {
-    serde_json::from_value(body).map_err(|e| {
-        ApiError::new(StatusCode::BAD_REQUEST, format!("Not a SearchRequest: {e}"))
-            .with_type(ScimType::InvalidSyntax)
-    })
+/// A `SearchRequest` body (`POST .../.search`).
+#[derive(Debug, Clone)]
+struct SearchBody(SearchRequest);
+
+impl FromRequest for SearchBody {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<SearchBody, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = ScimJson::from_request(req, payload);
+        Box::pin(async move {
+            serde_json::from_value(body.await?.0)
+                .map(SearchBody)
+                .map_err(|e| {
+                    ApiError::new(StatusCode::BAD_REQUEST, format!("Not a SearchRequest: {e}"))
+                        .with_type(ScimType::InvalidSyntax)
+                })
+        })
+    }
 }
 
-async fn get_one(kind: Kind, req: HttpRequest, state: web::Data<ScimState>, id: String) -> Reply {
-    let call = Call::read(&req, &state)?;
-    let params = QueryParams::read(&req)?;
-    let rt = kind.rt();
-    let projection = Projection::parse(
+fn projection(params: &QueryParams, rt: &ResourceType) -> Result<Projection, ApiError> {
+    Ok(Projection::parse(
         params.attributes.as_deref(),
         params.excluded_attributes.as_deref(),
         rt,
-    )?;
+    )?)
+}
+
+async fn get_one<K: Served>(
+    call: TenantCall,
+    params: QueryParams,
+    path: web::Path<ResourceId>,
+    if_none_match: IfNoneMatch,
+) -> Reply {
+    let (kind, id) = (K::KIND, path.into_inner().id);
+    let rt = kind.rt();
+    let projection = projection(&params, rt)?;
     let with = projection.returns(rt, None, membership_attribute(rt));
     let resource = call
-        .run(&state, move |p, tenant, ctx| match kind {
+        .run(move |p, tenant, ctx| match kind {
             Kind::Users => p.get_user(tenant, ctx, &id, with),
             Kind::Groups => p.get_group(tenant, ctx, &id, with),
         })
         .await?;
-    if if_none_match(&req).is_some_and(|p| p.matches(resource.version)) {
+    if if_none_match.0.is_some_and(|p| p.matches(resource.version)) {
         let mut response = HttpResponse::NotModified().finish();
         if let Ok(value) = HeaderValue::from_str(&etag(resource.version)) {
             response.headers_mut().insert(header::ETAG, value);
@@ -180,17 +219,12 @@ async fn get_one(kind: Kind, req: HttpRequest, state: web::Data<ScimState>, id: 
     ))
 }
 
-async fn create(kind: Kind, req: HttpRequest, state: web::Data<ScimState>, body: Value) -> Reply {
-    let call = Call::read(&req, &state)?;
-    let params = QueryParams::read(&req)?;
+async fn create<K: Served>(body: ScimJson, call: TenantCall, params: QueryParams) -> Reply {
+    let (kind, body) = (K::KIND, body.0);
     let rt = kind.rt();
-    let projection = Projection::parse(
-        params.attributes.as_deref(),
-        params.excluded_attributes.as_deref(),
-        rt,
-    )?;
+    let projection = projection(&params, rt)?;
     let resource = call
-        .run(&state, move |p, tenant, ctx| match kind {
+        .run(move |p, tenant, ctx| match kind {
             Kind::Users => p.create_user(tenant, ctx, &body),
             Kind::Groups => p.create_group(tenant, ctx, &body),
         })
@@ -203,24 +237,40 @@ async fn create(kind: Kind, req: HttpRequest, state: web::Data<ScimState>, body:
     ))
 }
 
-async fn replace(
-    kind: Kind,
-    req: HttpRequest,
-    state: web::Data<ScimState>,
+/// What a PUT or PATCH names: the resource (path), its new content (body) and
+/// the versions `If-Match` requires.
+struct Change {
     id: String,
     body: Value,
-) -> Reply {
-    let call = Call::read(&req, &state)?;
-    let params = QueryParams::read(&req)?;
+    expected: IfMatch,
+}
+
+impl FromRequest for Change {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Change, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = ScimJson::from_request(req, payload);
+        let path = web::Path::<ResourceId>::extract(req);
+        let expected = IfMatch::extract(req);
+        Box::pin(async move {
+            Ok(Change {
+                body: body.await?.0,
+                id: path.await?.into_inner().id,
+                expected: expected.await?,
+            })
+        })
+    }
+}
+
+async fn replace<K: Served>(change: Change, call: TenantCall, params: QueryParams) -> Reply {
+    let kind = K::KIND;
     let rt = kind.rt();
-    let projection = Projection::parse(
-        params.attributes.as_deref(),
-        params.excluded_attributes.as_deref(),
-        rt,
-    )?;
-    let expected = expected_versions(&req);
+    let projection = projection(&params, rt)?;
+    let Change { id, body, expected } = change;
+    let expected = expected.0;
     let resource = call
-        .run(&state, move |p, tenant, ctx| match kind {
+        .run(move |p, tenant, ctx| match kind {
             Kind::Users => p.replace_user(tenant, ctx, &id, &body, expected.as_deref()),
             Kind::Groups => p.replace_group(tenant, ctx, &id, &body, expected.as_deref()),
         })
@@ -233,26 +283,16 @@ async fn replace(
     ))
 }
 
-async fn patch(
-    kind: Kind,
-    req: HttpRequest,
-    state: web::Data<ScimState>,
-    id: String,
-    body: Value,
-) -> Reply {
-    let call = Call::read(&req, &state)?;
-    let params = QueryParams::read(&req)?;
+async fn patch<K: Served>(change: Change, call: TenantCall, params: QueryParams) -> Reply {
+    let kind = K::KIND;
     let rt = kind.rt();
-    let projection = Projection::parse(
-        params.attributes.as_deref(),
-        params.excluded_attributes.as_deref(),
-        rt,
-    )?;
-    let expected = expected_versions(&req);
+    let projection = projection(&params, rt)?;
+    let Change { id, body, expected } = change;
+    let expected = expected.0;
     match kind {
         Kind::Users => {
             let resource = call
-                .run(&state, move |p, tenant, ctx| {
+                .run(move |p, tenant, ctx| {
                     p.patch_user(tenant, ctx, &id, &body, expected.as_deref())
                 })
                 .await?;
@@ -269,7 +309,7 @@ async fn patch(
             let render = params.asks_projection();
             let with = projection.returns(rt, None, "members");
             let outcome = call
-                .run(&state, move |p, tenant, ctx| {
+                .run(move |p, tenant, ctx| {
                     let version = p.patch_group(tenant, ctx, &id, &body, expected.as_deref())?;
                     if render {
                         p.get_group(tenant, ctx, &id, with).map(Ok)
@@ -297,10 +337,13 @@ async fn patch(
     }
 }
 
-async fn delete(kind: Kind, req: HttpRequest, state: web::Data<ScimState>, id: String) -> Reply {
-    let call = Call::read(&req, &state)?;
-    let expected = expected_versions(&req);
-    call.run(&state, move |p, tenant, ctx| match kind {
+async fn delete<K: Served>(
+    call: TenantCall,
+    path: web::Path<ResourceId>,
+    expected: IfMatch,
+) -> Reply {
+    let (kind, id, expected) = (K::KIND, path.into_inner().id, expected.0);
+    call.run(move |p, tenant, ctx| match kind {
         Kind::Users => p.delete_user(tenant, ctx, &id, expected.as_deref()),
         Kind::Groups => p.delete_group(tenant, ctx, &id, expected.as_deref()),
     })
@@ -308,69 +351,19 @@ async fn delete(kind: Kind, req: HttpRequest, state: web::Data<ScimState>, id: S
     Ok(HttpResponse::NoContent().finish())
 }
 
-fn id_of(req: &HttpRequest) -> String {
-    req.match_info().get("id").unwrap_or_default().to_owned()
+async fn list<K: Served>(call: TenantCall, params: QueryParams) -> Reply {
+    list_with(K::KIND, call, params, None).await
 }
 
-async fn list_users(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    list(Kind::Users, req, state, None).await
-}
-async fn list_groups(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    list(Kind::Groups, req, state, None).await
-}
-async fn search_users(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
-    let search = search_body(body.0)?;
-    list(Kind::Users, req, state, Some(search)).await
-}
-async fn search_groups(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
-    let search = search_body(body.0)?;
-    list(Kind::Groups, req, state, Some(search)).await
-}
-async fn get_user(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let id = id_of(&req);
-    get_one(Kind::Users, req, state, id).await
-}
-async fn get_group(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let id = id_of(&req);
-    get_one(Kind::Groups, req, state, id).await
-}
-async fn create_user(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
-    create(Kind::Users, req, state, body.0).await
-}
-async fn create_group(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
-    create(Kind::Groups, req, state, body.0).await
-}
-async fn replace_user(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
-    let id = id_of(&req);
-    replace(Kind::Users, req, state, id, body.0).await
-}
-async fn replace_group(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
-    let id = id_of(&req);
-    replace(Kind::Groups, req, state, id, body.0).await
-}
-async fn patch_user(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
-    let id = id_of(&req);
-    patch(Kind::Users, req, state, id, body.0).await
-}
-async fn patch_group(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
-    let id = id_of(&req);
-    patch(Kind::Groups, req, state, id, body.0).await
-}
-async fn delete_user(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let id = id_of(&req);
-    delete(Kind::Users, req, state, id).await
-}
-async fn delete_group(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let id = id_of(&req);
-    delete(Kind::Groups, req, state, id).await
+async fn search<K: Served>(search: SearchBody, call: TenantCall, params: QueryParams) -> Reply {
+    list_with(K::KIND, call, params, Some(search.0)).await
 }
 
 /// `POST /.search` at the root: users and groups the filter applies to, users
 /// first. The page is cut from that concatenation in the store: users from
 /// `startIndex`, then groups from where the users ran out.
-async fn search_root(req: HttpRequest, state: web::Data<ScimState>, body: ScimJson) -> Reply {
-    let search = search_body(body.0)?;
-    let call = Call::read(&req, &state)?;
+async fn search_root(search: SearchBody, call: TenantCall, state: web::Data<ScimState>) -> Reply {
+    let search = search.0;
     let options = state.provisioning.options();
     let start = u64::try_from(search.start_index.unwrap_or(1).max(1)).unwrap_or(1);
     let count = search
@@ -389,7 +382,7 @@ async fn search_root(req: HttpRequest, state: web::Data<ScimState>, body: ScimJs
         other => other,
     };
     let (users, groups) = call
-        .run(&state, move |p, tenant, ctx| {
+        .run(move |p, tenant, ctx| {
             let users = or_empty(p.list_users(tenant, ctx, &request(start, count)))?;
             let group_start = (start - 1).saturating_sub(users.total) + 1;
             let room = count.saturating_sub(users.resources.len() as u64);
@@ -434,87 +427,6 @@ fn empty() -> ListResult {
     }
 }
 
-// --- Discovery -------------------------------------------------------------------
-
-/// Discovery needs only the caller's tenant and token checked; answers the
-/// base URL the documents' `meta.location`s are built from.
-async fn authenticated_base(req: &HttpRequest, state: &ScimState) -> Result<String, ApiError> {
-    let call = Call::read(req, state)?;
-    let base = call.base_url.clone();
-    call.run(state, |_, _, _| Ok(())).await?;
-    Ok(base)
-}
-
-fn discovery_list(docs: Vec<Value>) -> HttpResponse {
-    json_response(
-        StatusCode::OK,
-        &ListResponse::page(docs.len() as u64, 1, docs),
-    )
-}
-
-async fn service_provider_config(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let base = authenticated_base(&req, &state).await?;
-    Ok(json_response(
-        StatusCode::OK,
-        &state.service_provider_config().document(&base),
-    ))
-}
-
-const SCHEMAS: [&scim_proto::schema::Schema; 3] =
-    [&USER_SCHEMA, &ENTERPRISE_USER_SCHEMA, &GROUP_SCHEMA];
-const RESOURCE_TYPES: [&ResourceType; 2] = [&USER_RESOURCE, &GROUP_RESOURCE];
-
-async fn schemas(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let base = authenticated_base(&req, &state).await?;
-    Ok(discovery_list(
-        SCHEMAS.iter().map(|s| schema_document(s, &base)).collect(),
-    ))
-}
-
-async fn schema(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let base = authenticated_base(&req, &state).await?;
-    let id = id_of(&req);
-    let schema = SCHEMAS
-        .iter()
-        .find(|s| s.id.eq_ignore_ascii_case(&id))
-        .ok_or_else(|| ApiError::not_found(format!("Schema '{id}' not found")))?;
-    Ok(json_response(
-        StatusCode::OK,
-        &schema_document(schema, &base),
-    ))
-}
-
-async fn resource_types(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let base = authenticated_base(&req, &state).await?;
-    Ok(discovery_list(
-        RESOURCE_TYPES
-            .iter()
-            .map(|r| resource_type_document(r, &base))
-            .collect(),
-    ))
-}
-
-async fn resource_type(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    let base = authenticated_base(&req, &state).await?;
-    let id = id_of(&req);
-    let rt = RESOURCE_TYPES
-        .iter()
-        .find(|r| r.name.eq_ignore_ascii_case(&id))
-        .ok_or_else(|| ApiError::not_found(format!("ResourceType '{id}' not found")))?;
-    Ok(json_response(
-        StatusCode::OK,
-        &resource_type_document(rt, &base),
-    ))
-}
-
-async fn me(req: HttpRequest, state: web::Data<ScimState>) -> Reply {
-    authenticated_base(&req, &state).await?;
-    Err(ApiError::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "/Me is not supported: tokens authenticate identity providers, not users.",
-    ))
-}
-
 /// 405 with the methods the resource does support.
 pub(crate) fn not_allowed(
     allowed: &'static str,
@@ -550,40 +462,40 @@ pub(crate) async fn not_found(req: HttpRequest) -> HttpResponse {
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/Users")
-            .route(web::get().to(list_users))
-            .route(web::post().to(create_user))
+            .route(web::get().to(list::<Users>))
+            .route(web::post().to(create::<Users>))
             .default_service(web::to(not_allowed("GET, POST"))),
     )
     .service(
         web::resource("/Users/.search")
-            .route(web::post().to(search_users))
+            .route(web::post().to(search::<Users>))
             .default_service(web::to(not_allowed("POST"))),
     )
     .service(
         web::resource("/Users/{id}")
-            .route(web::get().to(get_user))
-            .route(web::put().to(replace_user))
-            .route(web::patch().to(patch_user))
-            .route(web::delete().to(delete_user))
+            .route(web::get().to(get_one::<Users>))
+            .route(web::put().to(replace::<Users>))
+            .route(web::patch().to(patch::<Users>))
+            .route(web::delete().to(delete::<Users>))
             .default_service(web::to(not_allowed("GET, PUT, PATCH, DELETE"))),
     )
     .service(
         web::resource("/Groups")
-            .route(web::get().to(list_groups))
-            .route(web::post().to(create_group))
+            .route(web::get().to(list::<Groups>))
+            .route(web::post().to(create::<Groups>))
             .default_service(web::to(not_allowed("GET, POST"))),
     )
     .service(
         web::resource("/Groups/.search")
-            .route(web::post().to(search_groups))
+            .route(web::post().to(search::<Groups>))
             .default_service(web::to(not_allowed("POST"))),
     )
     .service(
         web::resource("/Groups/{id}")
-            .route(web::get().to(get_group))
-            .route(web::put().to(replace_group))
-            .route(web::patch().to(patch_group))
-            .route(web::delete().to(delete_group))
+            .route(web::get().to(get_one::<Groups>))
+            .route(web::put().to(replace::<Groups>))
+            .route(web::patch().to(patch::<Groups>))
+            .route(web::delete().to(delete::<Groups>))
             .default_service(web::to(not_allowed("GET, PUT, PATCH, DELETE"))),
     )
     .service(
@@ -598,32 +510,32 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::resource("/Me")
-            .route(web::get().to(me))
+            .route(web::get().to(discovery::me))
             .default_service(web::to(not_allowed("GET"))),
     )
     .service(
         web::resource("/ServiceProviderConfig")
-            .route(web::get().to(service_provider_config))
+            .route(web::get().to(discovery::service_provider_config))
             .default_service(web::to(not_allowed("GET"))),
     )
     .service(
         web::resource("/Schemas")
-            .route(web::get().to(schemas))
+            .route(web::get().to(discovery::schemas))
             .default_service(web::to(not_allowed("GET"))),
     )
     .service(
         web::resource("/Schemas/{id}")
-            .route(web::get().to(schema))
+            .route(web::get().to(discovery::schema))
             .default_service(web::to(not_allowed("GET"))),
     )
     .service(
         web::resource("/ResourceTypes")
-            .route(web::get().to(resource_types))
+            .route(web::get().to(discovery::resource_types))
             .default_service(web::to(not_allowed("GET"))),
     )
     .service(
         web::resource("/ResourceTypes/{id}")
-            .route(web::get().to(resource_type))
+            .route(web::get().to(discovery::resource_type))
             .default_service(web::to(not_allowed("GET"))),
     );
 }

@@ -1,18 +1,22 @@
-//! What the routes share: the provisioning service and the HTTP settings.
+//! What the routes share: the provisioning service and the HTTP settings, and
+//! the one call that opens a store and builds them.
 
-use provisioning::Provisioning;
+use std::sync::Arc;
+
+use provisioning::{HoldingsProvider, Provisioning, Store, StoreError, StoreOptions};
 use scim_proto::schema::ServiceProviderConfig;
 
 use crate::extract::BodyLimit;
 
 /// Settings of the HTTP surface.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HttpConfig {
     /// Largest request body accepted.
     pub body_limit: BodyLimit,
-    /// SHA-256 (hex) of the operator token that protects `/admin/v1`; `None`
-    /// disables the admin API (every admin request gets 401).
-    pub admin_token_hash: Option<String>,
+    /// The operator token that protects `/admin/v1` (hashed when the routes are
+    /// mounted, compared in constant time); `None` disables the admin API
+    /// (every admin request gets 401).
+    pub admin_token: Option<String>,
     /// Link shown in `/ServiceProviderConfig`.
     pub documentation_uri: Option<String>,
     /// Where the SCIM routes are mounted; the Tenant URL is `{prefix}/{tenant}`.
@@ -29,13 +33,41 @@ impl Default for HttpConfig {
     fn default() -> HttpConfig {
         HttpConfig {
             body_limit: BodyLimit::DEFAULT,
-            admin_token_hash: None,
+            admin_token: None,
             documentation_uri: None,
             scim_prefix: "/scim/v2".to_owned(),
             admin_prefix: "/admin/v1".to_owned(),
             public_url: None,
         }
     }
+}
+
+/// The operator token never reaches a log.
+impl std::fmt::Debug for HttpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpConfig")
+            .field("body_limit", &self.body_limit)
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("documentation_uri", &self.documentation_uri)
+            .field("scim_prefix", &self.scim_prefix)
+            .field("admin_prefix", &self.admin_prefix)
+            .field("public_url", &self.public_url)
+            .finish()
+    }
+}
+
+/// Why [`ScimState::open`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The database could not be opened (bad URL, unreachable server).
+    #[error("opening the store")]
+    Open(#[source] StoreError),
+    /// The schema could not be brought up to date.
+    #[error("applying the store's migrations")]
+    Migrate(#[source] StoreError),
 }
 
 /// Shared state of the SCIM and admin routes.
@@ -54,6 +86,27 @@ impl ScimState {
             provisioning,
             config: HttpConfig::default(),
         }
+    }
+
+    /// Opens the store at `database_url` (`sqlite://path` or `postgres://...`)
+    /// with default pool settings, applies its migrations (idempotent), and
+    /// serves it with `config`. For other store or provisioning options, build
+    /// the [`Provisioning`] yourself and use [`ScimState::new`].
+    pub fn open(database_url: &str, config: HttpConfig) -> Result<ScimState, OpenError> {
+        let store = Store::open(database_url, StoreOptions::default()).map_err(OpenError::Open)?;
+        store.migrate().map_err(OpenError::Migrate)?;
+        Ok(ScimState {
+            provisioning: Provisioning::new(Arc::new(store)),
+            config,
+        })
+    }
+
+    /// Lets the disabled-users report show what the host application says
+    /// each user still holds.
+    #[must_use]
+    pub fn with_holdings(mut self, holdings: Arc<dyn HoldingsProvider>) -> ScimState {
+        self.provisioning = self.provisioning.with_holdings(holdings);
+        self
     }
 
     /// The `/ServiceProviderConfig` this deployment can honour.

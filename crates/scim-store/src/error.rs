@@ -9,6 +9,37 @@ use std::error::Error as StdError;
 /// Result alias of this crate.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// What kind of row a [`StoreError::NotFound`] was looking for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResourceKind {
+    /// A tenant (by id or slug).
+    Tenant,
+    /// A bearer token.
+    Token,
+    /// A user.
+    User,
+    /// A group.
+    Group,
+}
+
+impl ResourceKind {
+    /// The lowercase name of the kind, as the store's messages write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::Tenant => "tenant",
+            ResourceKind::Token => "token",
+            ResourceKind::User => "user",
+            ResourceKind::Group => "group",
+        }
+    }
+}
+
+impl std::fmt::Display for ResourceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Everything a store operation can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -16,8 +47,8 @@ pub enum StoreError {
     /// live rows count).
     #[error("{kind} '{id}' not found")]
     NotFound {
-        /// What was looked for: `tenant`, `token`, `user`, `group`.
-        kind: &'static str,
+        /// What was looked for.
+        kind: ResourceKind,
         /// The id (or slug) that was looked for.
         id: String,
     },
@@ -81,7 +112,7 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    pub(crate) fn not_found(kind: &'static str, id: &str) -> StoreError {
+    pub(crate) fn not_found(kind: ResourceKind, id: &str) -> StoreError {
         StoreError::NotFound {
             kind,
             id: id.to_owned(),

@@ -175,7 +175,7 @@ mod ticker;
 mod time;
 mod tx;
 
-pub use error::{Result, StoreError};
+pub use error::{ResourceKind, Result, StoreError};
 pub use model::{
     AdminUserQuery, Event, EventKind, Group, GroupRef, GroupUpdate, ListQuery, MemberPage,
     MemberRef, MembershipChange, NewEvent, NewGroup, NewTenant, NewToken, NewUser, Page, Paging,

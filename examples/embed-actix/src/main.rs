@@ -1,9 +1,10 @@
 //! An existing actix-web application that embeds the SCIM server.
 //!
 //! The host here is a toy asset manager: it lends equipment to its users and has
-//! its own routes (`/api/...`). It mounts the SCIM and admin routes with one
-//! `configure` call, and tells the disabled-users report what each user still
-//! holds by implementing `HoldingsProvider` over its own inventory.
+//! its own routes (`/api/...`). It depends on `scim-http` and actix-web only:
+//! `ScimState::open` opens and migrates the store, one `configure` call mounts
+//! the SCIM and admin routes, and the disabled-users report learns what each
+//! user still holds from the host's `HoldingsProvider` over its own inventory.
 //!
 //! ```sh
 //! cargo run -p embed-actix            # serves on 127.0.0.1:8081, SQLite in ./data-embed
@@ -15,9 +16,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
-use provisioning::{Actor, Holdings, HoldingsProvider, Provisioning, RequestContext};
-use scim_http::{HttpConfig, ScimState, configure};
-use scim_store::{Store, StoreOptions};
+use scim_http::{
+    Actor, Holdings, HoldingsProvider, HttpConfig, RequestContext, ScimState, configure,
+};
 use serde_json::json;
 
 /// The host application's own data: which user holds which items.
@@ -65,24 +66,20 @@ async fn lend(
     HttpResponse::Ok().json(json!({"user": user_id, "item": item}))
 }
 
-/// Wires the store, the provisioning service (with the host's holdings) and the
-/// SCIM state. `admin_token` protects `/admin/v1`.
+/// Opens the store and builds the SCIM state with the host's holdings.
+/// `admin_token` protects `/admin/v1`.
 fn scim_state(
     database_url: &str,
     inventory: Arc<Inventory>,
     admin_token: &str,
 ) -> std::io::Result<ScimState> {
-    let store =
-        Store::open(database_url, StoreOptions::default()).map_err(std::io::Error::other)?;
-    store.migrate().map_err(std::io::Error::other)?;
-    let provisioning = Provisioning::new(Arc::new(store)).with_holdings(inventory);
-    Ok(ScimState {
-        provisioning,
-        config: HttpConfig {
-            admin_token_hash: Some(provisioning::token::hash(admin_token)),
-            ..HttpConfig::default()
-        },
-    })
+    let config = HttpConfig {
+        admin_token: Some(admin_token.to_owned()),
+        ..HttpConfig::default()
+    };
+    Ok(ScimState::open(database_url, config)
+        .map_err(std::io::Error::other)?
+        .with_holdings(inventory))
 }
 
 /// The host's `App`: its own routes next to the SCIM ones.

@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};
-use provisioning::{Actor, Provisioning, RequestContext, token};
+use provisioning::{Actor, Provisioning, RequestContext};
 use scim_http::{HttpConfig, ScimState, configure};
 use scim_store::StoreOptions;
 pub(crate) use scim_store::testing::Backend;
@@ -77,7 +77,7 @@ fn serve(
     let state = ScimState {
         provisioning: provisioning.clone(),
         config: HttpConfig {
-            admin_token_hash: Some(token::hash(ADMIN_TOKEN)),
+            admin_token: Some(ADMIN_TOKEN.to_owned()),
             ..config
         },
     };

@@ -21,9 +21,8 @@ impl Provisioning {
         catalogue: Catalogue,
     ) -> Result<Catalogue> {
         let now = self.now();
-        let value = serde_json::to_value(&catalogue).map_err(|e| Error::Internal(e.to_string()))?;
-        let before =
-            serde_json::to_value(&tenant.catalogue).map_err(|e| Error::Internal(e.to_string()))?;
+        let value = serde_json::to_value(&catalogue)?;
+        let before = serde_json::to_value(&tenant.catalogue)?;
         self.write(|tx| {
             let update = TenantUpdate {
                 role_catalogue: Some(value.clone()),

@@ -1,11 +1,12 @@
 //! The event log as the admin API reads it.
 
-use scim_store::Event;
+use chrono::{DateTime, Utc};
+use scim_store::{Event, EventKind};
 use serde::Serialize;
+use serde::Serializer;
 use serde_json::Value;
 
 use crate::error::Result;
-use crate::render::timestamp;
 use crate::service::Provisioning;
 use crate::tenant::TenantContext;
 
@@ -15,9 +16,11 @@ pub struct EventInfo {
     /// Sequence number in the tenant's log.
     pub seq: i64,
     /// When.
-    pub time: String,
-    /// What, e.g. `role.changed`.
-    pub kind: String,
+    #[serde(serialize_with = "crate::time_format::serialize")]
+    pub time: DateTime<Utc>,
+    /// What, e.g. [`EventKind::RoleChanged`] (`role.changed` in JSON).
+    #[serde(serialize_with = "kind_name")]
+    pub kind: EventKind,
     /// `User`, `Group`, ...
     pub resource_type: Option<String>,
     /// Which one.
@@ -32,12 +35,17 @@ pub struct EventInfo {
     pub request_id: Option<String>,
 }
 
+/// An event kind in JSON: its stable string form.
+fn kind_name<S: Serializer>(kind: &EventKind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(kind.as_str())
+}
+
 impl EventInfo {
     fn from_row(e: Event) -> EventInfo {
         EventInfo {
             seq: e.seq,
-            time: timestamp(e.time),
-            kind: e.kind.as_str().to_owned(),
+            time: e.time,
+            kind: e.kind,
             resource_type: e.resource_type,
             resource_id: e.resource_id,
             before: e.before,
@@ -56,3 +64,6 @@ impl Provisioning {
         Ok(events.into_iter().map(EventInfo::from_row).collect())
     }
 }
+
+#[cfg(test)]
+mod tests;

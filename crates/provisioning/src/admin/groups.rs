@@ -4,7 +4,7 @@ use role_engine::Change;
 use scim_store::Visibility;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ResourceKind, Result};
 use crate::roles::snapshot;
 use crate::service::Provisioning;
 use crate::tenant::TenantContext;
@@ -77,7 +77,7 @@ impl Provisioning {
         let users = self.read(|tx| {
             if tx.tenant(&tenant.id).groups().by_id(group_id)?.is_none() {
                 return Err(Error::NotFound {
-                    resource: "Group",
+                    resource: ResourceKind::Group,
                     id: group_id.to_owned(),
                 });
             }

@@ -9,7 +9,6 @@ use serde::Serialize;
 use crate::context::RequestContext;
 use crate::error::{Error, Result};
 use crate::events::{Event, Recorder};
-use crate::render::timestamp;
 use crate::roles::{GuardPolicy, recompute};
 use crate::service::Provisioning;
 use crate::tenant::TenantContext;
@@ -25,7 +24,8 @@ pub struct LockInfo {
     /// Who set it.
     pub by: String,
     /// When.
-    pub at: String,
+    #[serde(serialize_with = "crate::time_format::serialize")]
+    pub at: DateTime<Utc>,
     /// Why.
     pub reason: Option<String>,
 }
@@ -34,7 +34,7 @@ pub(super) fn lock_info(lock: &RoleLock) -> LockInfo {
     LockInfo {
         role: lock.role.clone(),
         by: lock.by.clone(),
-        at: timestamp(lock.at),
+        at: lock.at,
         reason: lock.reason.clone(),
     }
 }

@@ -1,11 +1,11 @@
 //! The disabled-users report.
 
+use chrono::{DateTime, Utc};
 use scim_store::{AdminUserQuery, EventKind, UserStatus};
 use serde::Serialize;
 
 use crate::error::Result;
 use crate::holdings::Holdings;
-use crate::render::timestamp;
 use crate::service::Provisioning;
 use crate::tenant::TenantContext;
 
@@ -23,7 +23,8 @@ pub struct DisabledUser {
     /// `inactive` (deactivated) or `deleted`.
     pub status: &'static str,
     /// When provisioning disabled the user.
-    pub disabled_at: String,
+    #[serde(serialize_with = "crate::time_format::serialize")]
+    pub disabled_at: DateTime<Utc>,
     /// What the host application says the user still holds.
     pub holdings: Holdings,
     /// Whether a lock kept another role although the user is deactivated (a
@@ -71,7 +72,7 @@ impl Provisioning {
                 id: user.id,
                 user_name: user.user_name,
                 display_name: user.display_name,
-                disabled_at: timestamp(at),
+                disabled_at: at,
             })
             .collect();
         report.sort_by(|a, b| {

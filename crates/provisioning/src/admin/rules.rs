@@ -6,7 +6,7 @@ use scim_store::{ReadTx, TenantUpdate, User, Visibility};
 use serde::Serialize;
 
 use crate::context::RequestContext;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::roles::{GuardPolicy, apply, snapshot};
 use crate::service::{Provisioning, compile_context};
 use crate::tenant::TenantContext;
@@ -74,9 +74,8 @@ impl Provisioning {
             });
         }
         let now = self.now();
-        let value = serde_json::to_value(&rules).map_err(|e| Error::Internal(e.to_string()))?;
-        let before = serde_json::to_value(tenant.engine.rules())
-            .map_err(|e| Error::Internal(e.to_string()))?;
+        let value = serde_json::to_value(&rules)?;
+        let before = serde_json::to_value(tenant.engine.rules())?;
         self.write(|tx| {
             let update = TenantUpdate {
                 rule_set: Some(value.clone()),

@@ -3,7 +3,7 @@
 use scim_store::TenantUpdate;
 
 use crate::context::RequestContext;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::service::Provisioning;
 use crate::tenant::{TenantContext, TenantSettings};
 
@@ -19,9 +19,8 @@ impl Provisioning {
         settings: TenantSettings,
     ) -> Result<TenantSettings> {
         let now = self.now();
-        let value = serde_json::to_value(&settings).map_err(|e| Error::Internal(e.to_string()))?;
-        let before =
-            serde_json::to_value(&tenant.settings).map_err(|e| Error::Internal(e.to_string()))?;
+        let value = serde_json::to_value(&settings)?;
+        let before = serde_json::to_value(&tenant.settings)?;
         self.write(|tx| {
             let update = TenantUpdate {
                 settings: Some(value.clone()),

@@ -1,6 +1,7 @@
 //! Tenants: creation (with the default catalogue, rules and a first token) and
 //! the list, and the one way a change to the tenant row is stored.
 
+use chrono::{DateTime, Utc};
 use scim_store::{NewTenant, Tenant, TenantUpdate, WriteTx};
 use serde::Serialize;
 use serde_json::Value;
@@ -8,7 +9,6 @@ use serde_json::Value;
 use crate::context::RequestContext;
 use crate::error::{Error, Result};
 use crate::events::{Event, Recorder, TenantPart};
-use crate::render::timestamp;
 use crate::service::Provisioning;
 use crate::tenant::{TenantSettings, default_catalogue, default_rules};
 use crate::users::new_id;
@@ -27,7 +27,8 @@ pub struct TenantInfo {
     /// Settings.
     pub settings: TenantSettings,
     /// Creation time.
-    pub created: String,
+    #[serde(serialize_with = "crate::time_format::serialize")]
+    pub created: DateTime<Utc>,
 }
 
 /// The outcome of creating a tenant.
@@ -90,11 +91,9 @@ impl Provisioning {
     ) -> Result<CreatedTenant> {
         check_slug(slug)?;
         let now = self.now();
-        let to_json =
-            |v: Result<Value, serde_json::Error>| v.map_err(|e| Error::Internal(e.to_string()));
-        let settings = to_json(serde_json::to_value(TenantSettings::default()))?;
-        let catalogue = to_json(serde_json::to_value(default_catalogue()))?;
-        let rules = to_json(serde_json::to_value(default_rules()))?;
+        let settings = serde_json::to_value(TenantSettings::default())?;
+        let catalogue = serde_json::to_value(default_catalogue())?;
+        let rules = serde_json::to_value(default_rules())?;
         let result = self.write(|tx| {
             let tenant = tx.insert_tenant(&NewTenant {
                 id: new_id(),
@@ -125,7 +124,7 @@ impl Provisioning {
                     slug: tenant.slug.clone(),
                     display_name: tenant.display_name.clone(),
                     settings: TenantSettings::default(),
-                    created: timestamp(tenant.created),
+                    created: tenant.created,
                 },
                 token,
             })
@@ -146,7 +145,7 @@ impl Provisioning {
                     slug: t.slug.clone(),
                     display_name: t.display_name.clone(),
                     settings: ctx.settings.clone(),
-                    created: timestamp(t.created),
+                    created: t.created,
                 })
             })
             .collect()

@@ -5,9 +5,8 @@ use scim_store::{NewToken, Token, WriteTx};
 use serde::Serialize;
 
 use crate::context::RequestContext;
-use crate::error::{Error, Result};
+use crate::error::{Error, ResourceKind, Result};
 use crate::events::{Event, Recorder};
-use crate::render::timestamp;
 use crate::service::Provisioning;
 use crate::tenant::TenantContext;
 use crate::token;
@@ -23,13 +22,17 @@ pub struct TokenInfo {
     /// Label.
     pub label: String,
     /// Issue time.
-    pub created: String,
+    #[serde(serialize_with = "crate::time_format::serialize")]
+    pub created: DateTime<Utc>,
     /// Last use (updated at most once a minute).
-    pub last_used: Option<String>,
+    #[serde(serialize_with = "crate::time_format::serialize_option")]
+    pub last_used: Option<DateTime<Utc>>,
     /// When it stops working, if scheduled (rotation overlap).
-    pub expires_at: Option<String>,
+    #[serde(serialize_with = "crate::time_format::serialize_option")]
+    pub expires_at: Option<DateTime<Utc>>,
     /// When it was revoked, if it was.
-    pub revoked_at: Option<String>,
+    #[serde(serialize_with = "crate::time_format::serialize_option")]
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 impl TokenInfo {
@@ -38,10 +41,10 @@ impl TokenInfo {
             id: t.id.clone(),
             prefix: t.prefix.clone(),
             label: t.label.clone(),
-            created: timestamp(t.created),
-            last_used: t.last_used.map(timestamp),
-            expires_at: t.expires_at.map(timestamp),
-            revoked_at: t.revoked_at.map(timestamp),
+            created: t.created,
+            last_used: t.last_used,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
         }
     }
 }
@@ -61,7 +64,7 @@ pub(super) fn issue_token(
     label: &str,
     now: DateTime<Utc>,
 ) -> Result<IssuedTokenInfo> {
-    let issued = token::issue().map_err(|e| Error::Internal(format!("no randomness: {e}")))?;
+    let issued = token::issue()?;
     let row = tx.tenant(tenant_id).tokens().insert(&NewToken {
         id: new_id(),
         tenant_id: tenant_id.to_owned(),
@@ -135,7 +138,7 @@ impl Provisioning {
                 .into_iter()
                 .find(|t| t.id == id_or_prefix || t.prefix == id_or_prefix)
                 .ok_or_else(|| Error::NotFound {
-                    resource: "Token",
+                    resource: ResourceKind::Token,
                     id: id_or_prefix.to_owned(),
                 })?;
             let row = tx.tenant(&tenant.id).tokens().revoke(&token.id, now)?;

@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use role_engine::{Decision, Reason};
 use scim_store::{AdminUserQuery, User, UserStatus, Visibility};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::render::timestamp;
 use crate::roles::snapshot;
 use crate::service::Provisioning;
 use crate::tenant::TenantContext;
@@ -37,9 +37,11 @@ pub struct SubAccount {
     /// The lock, if any.
     pub lock: Option<LockInfo>,
     /// Last SCIM change.
-    pub last_modified: String,
+    #[serde(serialize_with = "crate::time_format::serialize")]
+    pub last_modified: DateTime<Utc>,
     /// When the identity provider deleted it (soft delete).
-    pub deleted_at: Option<String>,
+    #[serde(serialize_with = "crate::time_format::serialize_option")]
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 /// One page of the sub-accounts list.
@@ -91,8 +93,8 @@ pub(super) fn sub_account(user: &User) -> SubAccount {
         reason: reason_line(user),
         reason_detail: user.role_reason.clone(),
         lock: user.lock.as_ref().map(lock_info),
-        last_modified: timestamp(user.last_modified),
-        deleted_at: user.deleted_at.map(timestamp),
+        last_modified: user.last_modified,
+        deleted_at: user.deleted_at,
     }
 }
 
@@ -110,8 +112,7 @@ impl Provisioning {
             .collect();
         let snap = snapshot(&user, groups.into_iter().map(|g| g.group_id).collect());
         let explanation = tenant.engine.explain(&snap, &names);
-        let mut value =
-            serde_json::to_value(&explanation).map_err(|e| Error::Internal(e.to_string()))?;
+        let mut value = serde_json::to_value(&explanation)?;
         value["text"] = Value::String(explanation.to_string());
         Ok(value)
     }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::Tx;
 use super::tenants;
 use crate::dialect::{self, Gate};
-use crate::error::StoreError;
+use crate::error::{ResourceKind, StoreError};
 use crate::model::Tenant;
 
 /// Tenant rows as write transactions of one store last read them, by id. Entering
@@ -86,13 +86,13 @@ impl Tx<'_> {
     /// until this transaction ends): from the cache when the stamp is unchanged.
     fn committed_tenant(&mut self, tenant_id: &str) -> Result<Arc<Tenant>, StoreError> {
         let stamp = tenants::stamp(self, tenant_id)?
-            .ok_or_else(|| StoreError::not_found("tenant", tenant_id))?;
+            .ok_or_else(|| StoreError::not_found(ResourceKind::Tenant, tenant_id))?;
         if let Some(cached) = self.tenant_cache.get(tenant_id).filter(|t| stamp.is_of(t)) {
             return Ok(cached);
         }
         let tenant = Arc::new(
             tenants::by_id(self, tenant_id)?
-                .ok_or_else(|| StoreError::not_found("tenant", tenant_id))?,
+                .ok_or_else(|| StoreError::not_found(ResourceKind::Tenant, tenant_id))?,
         );
         self.tenant_cache.put(Arc::clone(&tenant));
         Ok(tenant)
@@ -145,7 +145,7 @@ impl Tx<'_> {
             return Ok(Tenant::clone(&tenant));
         }
         let tenant = tenants::by_id(self, tenant_id)?
-            .ok_or_else(|| StoreError::not_found("tenant", tenant_id))?;
+            .ok_or_else(|| StoreError::not_found(ResourceKind::Tenant, tenant_id))?;
         self.mark_entered(tenant_id, Gate::Shared, Some(Arc::new(tenant.clone())));
         Ok(tenant)
     }

@@ -15,7 +15,7 @@ use super::{CHUNK, Tx, check_version, lock_rows, sorted_unique};
 use crate::check::check_id;
 use crate::dialect;
 use crate::doc::{self, fold};
-use crate::error::StoreError;
+use crate::error::{ResourceKind, StoreError};
 use crate::kind::Kind;
 use crate::model::{
     Group, GroupRef, GroupUpdate, ListQuery, MemberPage, MemberRef, MembershipChange, NewGroup,
@@ -107,7 +107,7 @@ impl<M> Scoped<'_, '_, M, Groups> {
         total.text(tenant_id).push(" AND g.id = ").text(group_id);
         let total = tx
             .first::<CountRow>(total)?
-            .ok_or_else(|| StoreError::not_found("group", group_id))?
+            .ok_or_else(|| StoreError::not_found(ResourceKind::Group, group_id))?
             .n;
         let total = u64::try_from(total).unwrap_or(0);
         // The offset is skipped in the membership index alone; only the page's
@@ -211,7 +211,7 @@ fn require_group(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<(), Store
     sql.text(tenant_id).push(" AND g.id = ").text(id);
     match tx.first::<IdRow>(sql)? {
         Some(_) => Ok(()),
-        None => Err(StoreError::not_found("group", id)),
+        None => Err(StoreError::not_found(ResourceKind::Group, id)),
     }
 }
 
@@ -534,7 +534,7 @@ impl Scoped<'_, '_, Write, Groups> {
         let mut sql = Sql::from("SELECT u.id FROM users u WHERE u.tenant_id = ");
         sql.text(tenant_id).push(" AND u.id = ").text(user_id);
         if tx.first::<IdRow>(sql)?.is_none() {
-            return Err(StoreError::not_found("user", user_id));
+            return Err(StoreError::not_found(ResourceKind::User, user_id));
         }
         leave_groups(tx, tenant_id, user_id, now)
     }
@@ -550,7 +550,7 @@ fn current(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<GroupStateRow, 
     sql.text(tenant_id).push(" AND g.id = ").text(id);
     dialect::lock_rows(tx.dialect(), &mut sql);
     tx.first::<GroupStateRow>(sql)?
-        .ok_or_else(|| StoreError::not_found("group", id))
+        .ok_or_else(|| StoreError::not_found(ResourceKind::Group, id))
 }
 
 fn current_version(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<i64, StoreError> {

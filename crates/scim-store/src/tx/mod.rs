@@ -28,7 +28,7 @@ pub use handle::{
 
 use crate::db::{DbConnection, MultiBackend};
 use crate::dialect::{self, Dialect};
-use crate::error::StoreError;
+use crate::error::{ResourceKind, StoreError};
 use crate::kind::Kind;
 use crate::query::page::Load;
 use crate::rows::IdRow;
@@ -207,7 +207,7 @@ pub(super) fn lock_rows(
 pub(crate) fn update_row(
     tx: &mut Tx<'_>,
     table: &str,
-    what: &'static str,
+    what: ResourceKind,
     tenant_id: &str,
     id: &str,
     set: Sql,

@@ -9,7 +9,7 @@ use super::Tx;
 use super::handle::{ReadTx, TenantScope, Write, WriteTx};
 use crate::check::{check_id, check_json, check_text, to_json_text};
 use crate::dialect::Gate;
-use crate::error::StoreError;
+use crate::error::{ResourceKind, StoreError};
 use crate::model::{NewTenant, Tenant, TenantUpdate};
 use crate::rows::{IdRow, TENANT_COLUMNS, TenantRow, TenantStampRow};
 use crate::sql::Sql;
@@ -185,7 +185,8 @@ impl TenantScope<'_, '_, Write> {
             .text(id)
             .push(" RETURNING ")
             .push(TENANT_COLUMNS);
-        let updated = one(tx, sql)?.ok_or_else(|| StoreError::not_found("tenant", id))?;
+        let updated =
+            one(tx, sql)?.ok_or_else(|| StoreError::not_found(ResourceKind::Tenant, id))?;
         // What this transaction now sees of the row, until it commits.
         tx.mark_entered(id, Gate::Exclusive, Some(Arc::new(updated.clone())));
         Ok(updated)

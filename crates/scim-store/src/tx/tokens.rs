@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::handle::{Scoped, Tokens, Write};
 use super::{Tx, update_row};
 use crate::check::{check_id, check_text};
-use crate::error::StoreError;
+use crate::error::{ResourceKind, StoreError};
 use crate::model::{NewToken, Token};
 use crate::rows::{IdRow, TOKEN_COLUMNS, TokenRow};
 use crate::sql::Sql;
@@ -85,7 +85,7 @@ impl Scoped<'_, '_, Write, Tokens> {
             .push(TOKEN_COLUMNS);
         tx.first::<TokenRow>(sql)?
             .map(TokenRow::into_model)
-            .ok_or_else(|| StoreError::not_found("token", &token.id))
+            .ok_or_else(|| StoreError::not_found(ResourceKind::Token, &token.id))
     }
 
     /// Revokes a token (idempotent: an earlier revocation time is kept).
@@ -101,7 +101,7 @@ impl Scoped<'_, '_, Write, Tokens> {
         let (tx, tenant_id) = self.parts();
         let mut set = Sql::from("last_used = ");
         set.time(to_db(now));
-        update_row(tx, "tokens", "token", tenant_id, id, set)
+        update_row(tx, "tokens", ResourceKind::Token, tenant_id, id, set)
     }
 
     /// Sets or clears a token's expiry (rotation overlap).
@@ -130,5 +130,5 @@ fn update_token(tx: &mut Tx<'_>, tenant_id: &str, id: &str, set: Sql) -> Result<
         .push(TOKEN_COLUMNS);
     tx.first::<TokenRow>(sql)?
         .map(TokenRow::into_model)
-        .ok_or_else(|| StoreError::not_found("token", id))
+        .ok_or_else(|| StoreError::not_found(ResourceKind::Token, id))
 }

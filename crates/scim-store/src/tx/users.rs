@@ -13,7 +13,7 @@ use super::{CHUNK, Tx, check_version, lock_rows, sorted_unique, update_row};
 use crate::check::{check_id, check_json, check_text, to_json_text};
 use crate::dialect;
 use crate::doc::{self, Prepared, fold};
-use crate::error::StoreError;
+use crate::error::{ResourceKind, StoreError};
 use crate::kind::Kind;
 use crate::model::{
     AdminUserQuery, GroupRef, ListQuery, NewUser, Page, RoleLock, RoleUpdate, User, UserStatus,
@@ -358,7 +358,7 @@ impl Scoped<'_, '_, Write, Users> {
         set.opt_text(role)
             .push(", role_reason = ")
             .opt_text(reason.map(to_json_text).as_deref());
-        update_row(tx, "users", "user", tenant_id, id, set)
+        update_row(tx, "users", ResourceKind::User, tenant_id, id, set)
     }
 
     /// [`Scoped::set_role`] for many users (distinct ids), in one statement per
@@ -418,7 +418,7 @@ impl Scoped<'_, '_, Write, Users> {
                     .iter()
                     .find(|id| !found.contains(id))
                     .map_or("?", String::as_str);
-                return Err(StoreError::not_found("user", missing));
+                return Err(StoreError::not_found(ResourceKind::User, missing));
             }
         }
         Ok(())
@@ -442,7 +442,7 @@ impl Scoped<'_, '_, Write, Users> {
             .opt_time(lock.map(|l| to_db(l.at)))
             .push(", lock_reason = ")
             .opt_text(lock.and_then(|l| l.reason.as_deref()));
-        update_row(tx, "users", "user", tenant_id, id, set)
+        update_row(tx, "users", ResourceKind::User, tenant_id, id, set)
     }
 
     /// Soft-deletes a live user: it leaves SCIM views and all groups, and keeps its
@@ -594,7 +594,7 @@ fn locked(
     dialect::lock_rows(tx.dialect(), &mut sql);
     let row = tx
         .first::<LockedUserRow>(sql)?
-        .ok_or_else(|| StoreError::not_found("user", id))?;
+        .ok_or_else(|| StoreError::not_found(ResourceKind::User, id))?;
     Ok((row.user.into_model()?, row.folded, row.exact))
 }
 
@@ -637,7 +637,7 @@ fn current(
     }
     dialect::lock_rows(tx.dialect(), &mut sql);
     tx.first::<VersionRow>(sql)?
-        .ok_or_else(|| StoreError::not_found("user", id))
+        .ok_or_else(|| StoreError::not_found(ResourceKind::User, id))
 }
 
 /// Role rows per UPDATE statement (three binds each).

@@ -1,6 +1,6 @@
 //! Groups and memberships.
 
-use scim_store::{GroupUpdate, MemberRef, StoreError, Visibility};
+use scim_store::{GroupUpdate, MemberRef, ResourceKind, StoreError, Visibility};
 use serde_json::json;
 
 use crate::contract;
@@ -138,7 +138,13 @@ fn group_create_rename_delete(backend: Backend) {
         .write(|tx| tx.tenant(&t.id).groups().delete("g1", None))
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "group", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::Group,
+                ..
+            }
+        ),
         "{err:?}"
     );
 }
@@ -264,7 +270,13 @@ fn membership_changes_are_idempotent_and_versioned(backend: Backend) {
         })
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "group", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::Group,
+                ..
+            }
+        ),
         "{err:?}"
     );
     let err = db
@@ -276,7 +288,13 @@ fn membership_changes_are_idempotent_and_versioned(backend: Backend) {
         })
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "group", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::Group,
+                ..
+            }
+        ),
         "{err:?}"
     );
 }
@@ -322,7 +340,13 @@ fn members_are_read_in_pages(backend: Backend) {
         .read(|tx| tx.tenant(&t.id).groups().members("nope", 0, 10))
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "group", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::Group,
+                ..
+            }
+        ),
         "{err:?}"
     );
 }
@@ -388,7 +412,13 @@ fn groups_of_users_both_directions(backend: Backend) {
         .write(|tx| tx.tenant(&t.id).groups().remove_user_from_all("zz", at(3)))
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "user", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::User,
+                ..
+            }
+        ),
         "{err:?}"
     );
     // Users are untouched by membership changes.

@@ -1,6 +1,8 @@
 //! Tenants, tokens and the event log.
 
-use scim_store::{EventKind, NewEvent, NewTenant, NewToken, Store, StoreError, TenantUpdate};
+use scim_store::{
+    EventKind, NewEvent, NewTenant, NewToken, ResourceKind, Store, StoreError, TenantUpdate,
+};
 use serde_json::json;
 
 use crate::contract;
@@ -107,7 +109,13 @@ fn tenant_update_and_delete(backend: Backend) {
         })
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "tenant", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::Tenant,
+                ..
+            }
+        ),
         "{err:?}"
     );
     db.store.write(|tx| tx.tenant(&t.id).delete()).unwrap();
@@ -254,7 +262,13 @@ fn tokens_rotate_and_revoke(backend: Backend) {
         .write(|tx| tx.tenant(&t.id).tokens().revoke("tok3", at(70)))
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "token", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::Token,
+                ..
+            }
+        ),
         "{err:?}"
     );
     let err = db
@@ -458,7 +472,13 @@ fn events_are_gapless_and_ordered(backend: Backend) {
         })
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "tenant", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::Tenant,
+                ..
+            }
+        ),
         "{err:?}"
     );
 }

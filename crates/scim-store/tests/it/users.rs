@@ -2,7 +2,8 @@
 
 use chrono::Timelike;
 use scim_store::{
-    AdminUserQuery, NewUser, RoleLock, RoleUpdate, StoreError, UserStatus, UserUpdate, Visibility,
+    AdminUserQuery, NewUser, ResourceKind, RoleLock, RoleUpdate, StoreError, UserStatus,
+    UserUpdate, Visibility,
 };
 use serde_json::json;
 
@@ -176,7 +177,13 @@ fn invalid_input_is_refused(backend: Backend) {
         })
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "tenant", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::Tenant,
+                ..
+            }
+        ),
         "{err:?}"
     );
 }
@@ -264,7 +271,13 @@ fn updates_check_versions(backend: Backend) {
         })
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "user", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::User,
+                ..
+            }
+        ),
         "{err:?}"
     );
     // Renaming frees the old name.
@@ -412,7 +425,7 @@ fn roles_set_in_batches(backend: Backend) {
         })
         .unwrap_err();
     assert!(
-        matches!(&err, StoreError::NotFound { kind: "user", id } if id == "nobody"),
+        matches!(&err, StoreError::NotFound { kind: ResourceKind::User, id } if id == "nobody"),
         "{err:?}"
     );
     let err = db
@@ -476,7 +489,13 @@ fn role_state_does_not_change_the_version(backend: Backend) {
         .write(|tx| tx.tenant(&t.id).users().set_role("nobody", None, None))
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::NotFound { kind: "user", .. }),
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: ResourceKind::User,
+                ..
+            }
+        ),
         "{err:?}"
     );
 }

@@ -1,0 +1,114 @@
+//! The order of the checks a request goes through, pinned: a request with
+//! two faults gets the error of the check that comes first.
+//!
+//! SCIM: the body is read as JSON, then the bearer header must be there, then
+//! the query parameters are read, then the token is verified with the tenant.
+//! Admin: the body and query are read, then the operator token is checked.
+
+use actix_web::http::Method;
+use serde_json::json;
+
+use crate::both_backends;
+use crate::harness::{ADMIN_TOKEN, Backend, TestApp, request};
+
+async fn scim_check_order(backend: Backend) {
+    let app = TestApp::new(backend);
+    let no_token = |method: Method, path: &str, body: Option<&str>| {
+        let req = request(method, &format!("/scim/v2/acme{path}"), None);
+        match body {
+            Some(text) => req.set_payload(text.to_owned()),
+            None => req,
+        }
+    };
+    // Invalid JSON and no token: the body is read first.
+    app.send(no_token(Method::POST, "/Users", Some("{\"schemas\": [")))
+        .await
+        .assert_error(400, Some("invalidSyntax"));
+    // A JSON body that is no BulkRequest, without a token: 401 before reading it as one.
+    app.send(no_token(Method::POST, "/Bulk", Some("{\"Operations\": 3}")))
+        .await
+        .assert_error(401, None);
+    // A bad startIndex and no token: the header is checked first...
+    app.send(no_token(Method::GET, "/Users?startIndex=abc", None))
+        .await
+        .assert_error(401, None);
+    // ...and the token itself after the query parameters.
+    app.send(
+        no_token(Method::GET, "/Users?startIndex=abc", None)
+            .insert_header(("authorization", "Bearer wrong")),
+    )
+    .await
+    .assert_error(400, Some("invalidValue"));
+    // A body over the limit is refused from its declared length.
+    app.send(
+        no_token(Method::POST, "/Users", Some("{}")).insert_header(("content-length", "2000000")),
+    )
+    .await
+    .assert_error(413, None);
+    // Every way of failing authentication is the same 401.
+    let reference = app.send(no_token(Method::GET, "/Users", None)).await;
+    for (path, auth) in [
+        ("/scim/v2/acme/Users", "Basic dXNlcjpwYXNz"),
+        ("/scim/v2/acme/Users", "Bearer "),
+        ("/scim/v2/acme/Users", "Bearer wrong"),
+        ("/scim/v2/elsewhere/Users", "Bearer wrong"),
+    ] {
+        let other = app
+            .send(request(Method::GET, path, None).insert_header(("authorization", auth)))
+            .await;
+        other.assert_error(401, None);
+        assert_eq!(other.body, reference.body);
+        assert_eq!(other.headers, reference.headers);
+    }
+    let elsewhere = app
+        .send(
+            request(Method::GET, "/scim/v2/elsewhere/Users", None)
+                .insert_header(("authorization", format!("Bearer {}", app.token))),
+        )
+        .await;
+    assert_eq!(
+        elsewhere.body, reference.body,
+        "a token is good for its tenant only"
+    );
+}
+
+async fn admin_check_order(backend: Backend) {
+    let app = TestApp::new(backend);
+    let wrong = |method: Method, path: &str| {
+        request(method, &format!("/admin/v1{path}"), None)
+            .insert_header(("authorization", "Bearer not-the-operator"))
+    };
+    app.send(wrong(Method::GET, "/tenants"))
+        .await
+        .assert_error(401, None);
+    // The body is parsed before the operator token is checked.
+    app.send(wrong(Method::POST, "/tenants").set_payload("not json"))
+        .await
+        .assert_error(400, Some("invalidSyntax"));
+    app.send(
+        wrong(Method::POST, "/tenants/acme/tokens/rotate").set_payload("{\"overlap_hours\": -1}"),
+    )
+    .await
+    .assert_error(400, Some("invalidValue"));
+    app.send(wrong(Method::GET, "/tenants/acme/events?after=x"))
+        .await
+        .assert_error(400, Some("invalidValue"));
+    app.send(wrong(Method::PUT, "/tenants/acme/users/x/lock"))
+        .await
+        .assert_error(401, None);
+    // With no operator token configured, the admin API is closed.
+    let closed = app.without_admin_token();
+    closed
+        .send(
+            request(Method::GET, "/admin/v1/tenants", None)
+                .insert_header(("authorization", format!("Bearer {ADMIN_TOKEN}"))),
+        )
+        .await
+        .assert_error(401, None);
+    let open = app
+        .admin(Method::POST, "/tenants", Some(json!({"slug": "initech"})))
+        .await;
+    assert_eq!(open.status, 201, "{:?}", open.body);
+}
+
+both_backends!(scim_check_order, admin_check_order);
