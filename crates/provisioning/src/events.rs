@@ -139,11 +139,11 @@ impl<'a> Recorder<'a> {
     }
 
     /// Appends one event.
-    pub(crate) fn append(&self, tx: &mut dyn WriteTx, event: Event<'_>) -> Result<(), StoreError> {
-        tx.append_event(&self.row(event))
+    pub(crate) fn append(&self, tx: &mut WriteTx<'_>, event: Event<'_>) -> Result<(), StoreError> {
+        tx.tenant(self.tenant_id).events().append(&self.row(event))
     }
 
-    /// The store's row for `event`, for [`WriteTx::append_events`] when there are
+    /// The store's row for `event`, for [`Scoped::append_all`](scim_store::Scoped::append_all) when there are
     /// many.
     pub(crate) fn row(&self, event: Event<'_>) -> NewEvent {
         let mut why = None;

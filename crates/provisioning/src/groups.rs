@@ -45,11 +45,14 @@ fn split_members(mut resource: Value) -> (Value, Option<Vec<String>>) {
     (resource, members)
 }
 
-fn live_group(tx: &mut dyn WriteTx, tenant: &TenantContext, id: &str) -> Result<Group> {
-    tx.group(&tenant.id, id)?.ok_or_else(|| Error::NotFound {
-        resource: ResourceKind::Group,
-        id: id.to_owned(),
-    })
+fn live_group(tx: &mut ReadTx<'_>, tenant: &TenantContext, id: &str) -> Result<Group> {
+    tx.tenant(&tenant.id)
+        .groups()
+        .by_id(id)?
+        .ok_or_else(|| Error::NotFound {
+            resource: ResourceKind::Group,
+            id: id.to_owned(),
+        })
 }
 
 fn check_version(group: &Group, expected: Option<&[i64]>) -> Result<()> {
@@ -59,7 +62,7 @@ fn check_version(group: &Group, expected: Option<&[i64]>) -> Result<()> {
 /// Writes member events for a membership change and collects the users whose
 /// role may have moved.
 fn record_membership(
-    tx: &mut dyn WriteTx,
+    tx: &mut WriteTx<'_>,
     tenant: &TenantContext,
     ctx: &RequestContext,
     now: DateTime<Utc>,
@@ -78,7 +81,7 @@ fn record_membership(
         .iter()
         .map(|user| recorder.row(Event::MemberRemoved { group, user }));
     let events: Vec<NewEvent> = added.chain(removed).collect();
-    tx.append_events(&events)?;
+    tx.tenant(&tenant.id).events().append_all(&events)?;
     affected.extend(change.added.iter().chain(&change.removed).cloned());
     Ok(())
 }
@@ -86,7 +89,7 @@ fn record_membership(
 /// Stores the group's new body, if it differs from `current`'s, with its event:
 /// a rename or another update.
 fn update_body(
-    tx: &mut dyn WriteTx,
+    tx: &mut WriteTx<'_>,
     tenant: &TenantContext,
     ctx: &RequestContext,
     now: DateTime<Utc>,
@@ -96,7 +99,7 @@ fn update_body(
     if *resource == current.resource {
         return Ok(());
     }
-    tx.update_group(&GroupUpdate {
+    tx.tenant(&tenant.id).groups().update(&GroupUpdate {
         tenant_id: tenant.id.clone(),
         id: current.id.clone(),
         expected_version: Some(current.version),
@@ -117,11 +120,11 @@ fn update_body(
 /// Membership writes that skip ids naming no user of the tenant: the rest of the
 /// change applies, and the leniency is recorded with the request.
 fn known_members(
-    tx: &mut dyn WriteTx,
+    tx: &mut WriteTx<'_>,
     tenant: &TenantContext,
     ctx: &mut RequestContext,
     ids: &[String],
-    write: impl Fn(&mut dyn WriteTx, &[String]) -> Result<MembershipChange, StoreError>,
+    write: impl Fn(&mut WriteTx<'_>, &[String]) -> Result<MembershipChange, StoreError>,
 ) -> Result<MembershipChange> {
     match write(tx, ids) {
         Err(StoreError::UnknownMembers(unknown)) => {
@@ -139,12 +142,14 @@ fn known_members(
 }
 
 fn all_members(
-    tx: &mut dyn ReadTx,
+    tx: &mut ReadTx<'_>,
     tenant: &TenantContext,
     group_id: &str,
 ) -> Result<Vec<MemberRef>> {
     Ok(tx
-        .members_of_groups(&tenant.id, &[group_id.to_owned()])?
+        .tenant(&tenant.id)
+        .groups()
+        .members_of(&[group_id.to_owned()])?
         .remove(group_id)
         .unwrap_or_default())
 }
@@ -171,7 +176,7 @@ impl Provisioning {
             // Each run starts from the request as it came (see `Provisioning::write`).
             let mut attempt = incoming.clone();
             let ctx = &mut attempt;
-            tx.insert_group(&NewGroup {
+            tx.tenant(&tenant.id).groups().insert(&NewGroup {
                 id: id.clone(),
                 tenant_id: tenant.id.clone(),
                 resource: resource.clone(),
@@ -187,7 +192,7 @@ impl Provisioning {
             let mut affected = BTreeSet::new();
             if let Some(members) = members.as_deref().filter(|m| !m.is_empty()) {
                 let change = known_members(tx, tenant, ctx, members, |tx, ids| {
-                    tx.add_members(&tenant.id, &id, ids, now)
+                    tx.tenant(&tenant.id).groups().add_members(&id, ids, now)
                 })?;
                 record_membership(tx, tenant, ctx, now, &id, &change, &mut affected)?;
             }
@@ -209,10 +214,7 @@ impl Provisioning {
         with_members: bool,
     ) -> Result<ScimResource> {
         self.read(|tx| {
-            let group = tx.group(&tenant.id, id)?.ok_or_else(|| Error::NotFound {
-                resource: ResourceKind::Group,
-                id: id.to_owned(),
-            })?;
+            let group = live_group(tx, tenant, id)?;
             let members = if with_members {
                 Some(all_members(tx, tenant, id)?)
             } else {
@@ -232,12 +234,15 @@ impl Provisioning {
         let parsed = parse(request, &GROUP_RESOURCE, &self.options, ctx)?;
         let ctx: &RequestContext = ctx;
         self.read(|tx| {
-            let page = tx.groups(&tenant.id, &parsed.store_query(&ctx.base_url))?;
+            let page = tx
+                .tenant(&tenant.id)
+                .groups()
+                .list(&parsed.store_query(&ctx.base_url))?;
             let resources = render::page(
                 &page.items,
                 request.with_memberships,
                 |g| &g.id,
-                |ids| Ok(tx.members_of_groups(&tenant.id, ids)?),
+                |ids| Ok(tx.tenant(&tenant.id).groups().members_of(ids)?),
                 |g, members| render::group(g, members, &ctx.base_url),
             )?;
             Ok(parsed.result(page, resources))
@@ -268,12 +273,12 @@ impl Provisioning {
             let ctx = &mut attempt;
             // Locked before it is read, so a concurrent change is waited for rather
             // than refused as a version mismatch.
-            tx.lock_groups(&tenant.id, &[id.to_owned()])?;
+            tx.tenant(&tenant.id).groups().lock(&[id.to_owned()])?;
             let current = live_group(tx, tenant, id)?;
             check_version(&current, expected_version)?;
             update_body(tx, tenant, ctx, now, &current, &resource)?;
             let change = known_members(tx, tenant, ctx, &members, |tx, ids| {
-                tx.replace_members(&tenant.id, id, ids, now)
+                tx.tenant(&tenant.id).groups().replace_members(id, ids, now)
             })?;
             let mut affected = BTreeSet::new();
             record_membership(tx, tenant, ctx, now, id, &change, &mut affected)?;
@@ -317,11 +322,11 @@ impl Provisioning {
         let (version, compat) = self.write(|tx| {
             let mut attempt = incoming.clone();
             let ctx = &mut attempt;
-            tx.lock_groups(&tenant.id, &[id.to_owned()])?;
+            tx.tenant(&tenant.id).groups().lock(&[id.to_owned()])?;
             let current = live_group(tx, tenant, id)?;
             check_version(&current, expected_version)?;
             if !named.is_empty() {
-                tx.lock_users(&tenant.id, &named)?;
+                tx.tenant(&tenant.id).users().lock(&named)?;
             }
             if !rest.operations.is_empty() {
                 let resource = apply(
@@ -337,17 +342,22 @@ impl Provisioning {
             for change in &changes {
                 let applied = match change {
                     MemberChange::Add(ids) => known_members(tx, tenant, ctx, ids, |tx, ids| {
-                        tx.add_members(&tenant.id, id, ids, now)
+                        tx.tenant(&tenant.id).groups().add_members(id, ids, now)
                     })?,
-                    MemberChange::Remove(ids) => tx.remove_members(&tenant.id, id, ids, now)?,
+                    MemberChange::Remove(ids) => tx
+                        .tenant(&tenant.id)
+                        .groups()
+                        .remove_members(id, ids, now)?,
                     MemberChange::Replace(ids) => {
                         known_members(tx, tenant, ctx, ids, |tx, ids| {
-                            tx.replace_members(&tenant.id, id, ids, now)
+                            tx.tenant(&tenant.id).groups().replace_members(id, ids, now)
                         })?
                     }
                     MemberChange::RemoveAll => {
-                        let ids = tx.member_ids(&tenant.id, id)?;
-                        tx.remove_members(&tenant.id, id, &ids, now)?
+                        let ids = tx.tenant(&tenant.id).groups().member_ids(id)?;
+                        tx.tenant(&tenant.id)
+                            .groups()
+                            .remove_members(id, &ids, now)?
                     }
                     MemberChange::RemoveWhere(filter) => {
                         let members_at =
@@ -379,7 +389,9 @@ impl Provisioning {
                             })
                             .map(|m| m.user_id)
                             .collect();
-                        tx.remove_members(&tenant.id, id, &doomed, now)?
+                        tx.tenant(&tenant.id)
+                            .groups()
+                            .remove_members(id, &doomed, now)?
                     }
                 };
                 record_membership(tx, tenant, ctx, now, id, &applied, &mut affected)?;
@@ -402,10 +414,13 @@ impl Provisioning {
     ) -> Result<()> {
         let now = self.now();
         self.write(|tx| {
-            tx.lock_groups(&tenant.id, &[id.to_owned()])?;
+            tx.tenant(&tenant.id).groups().lock(&[id.to_owned()])?;
             let current = live_group(tx, tenant, id)?;
             check_version(&current, expected_version)?;
-            let members = tx.delete_group(&tenant.id, id, Some(current.version))?;
+            let members = tx
+                .tenant(&tenant.id)
+                .groups()
+                .delete(id, Some(current.version))?;
             let recorder = Recorder::new(&tenant.id, ctx, now);
             recorder.append(
                 tx,
@@ -418,7 +433,9 @@ impl Provisioning {
                 .iter()
                 .map(|user| recorder.row(Event::MemberRemoved { group: id, user }))
                 .collect();
-            tx.append_events(&removals)?;
+            tx.tenant(recorder.tenant_id)
+                .events()
+                .append_all(&removals)?;
             let former = members.into_iter().collect();
             self.recompute_affected(tx, &tenant.id, ctx, former, now)?;
             Ok(())
@@ -430,7 +447,7 @@ impl Provisioning {
     /// refused (the identity provider's change stands).
     fn recompute_affected(
         &self,
-        tx: &mut dyn WriteTx,
+        tx: &mut WriteTx<'_>,
         tenant_id: &str,
         ctx: &RequestContext,
         users: BTreeSet<String>,

@@ -71,17 +71,14 @@ pub(crate) fn stored_decision(user: &User) -> Option<Decision> {
     Some(Decision { role, reason })
 }
 
-fn active_holders(tx: &mut dyn WriteTx, tenant: &TenantContext, role: &str) -> Result<usize> {
-    let page = tx.admin_users(
-        &tenant.id,
-        &AdminUserQuery {
-            role: Some(role.to_owned()),
-            status: Some(UserStatus::Active),
-            locked: None,
-            offset: 0,
-            count: 0,
-        },
-    )?;
+fn active_holders(tx: &mut WriteTx<'_>, tenant: &TenantContext, role: &str) -> Result<usize> {
+    let page = tx.tenant(&tenant.id).users().admin_list(&AdminUserQuery {
+        role: Some(role.to_owned()),
+        status: Some(UserStatus::Active),
+        locked: None,
+        offset: 0,
+        count: 0,
+    })?;
     Ok(usize::try_from(page.total).unwrap_or(usize::MAX))
 }
 
@@ -91,7 +88,7 @@ fn active_holders(tx: &mut dyn WriteTx, tenant: &TenantContext, role: &str) -> R
 /// ([`crate::service::Provisioning::current_context`]), so that a rule edit
 /// committed a moment ago (in this process or another) is the one applied.
 pub(crate) fn recompute(
-    tx: &mut dyn WriteTx,
+    tx: &mut WriteTx<'_>,
     tenant: &TenantContext,
     ctx: &RequestContext,
     user_ids: BTreeSet<String>,
@@ -101,13 +98,19 @@ pub(crate) fn recompute(
     let ids: Vec<String> = user_ids.into_iter().collect();
     let mut planned = Vec::new();
     for chunk in ids.chunks(BATCH) {
-        tx.lock_users(&tenant.id, chunk)?;
+        tx.tenant(&tenant.id).users().lock(chunk)?;
         let mut groups: HashMap<String, Vec<String>> = tx
-            .groups_of_users(&tenant.id, chunk)?
+            .tenant(&tenant.id)
+            .groups()
+            .of_users(chunk)?
             .into_iter()
             .map(|(user, refs)| (user, refs.into_iter().map(|g| g.group_id).collect()))
             .collect();
-        for user in tx.users_by_ids(&tenant.id, chunk, Visibility::IncludeDeleted)? {
+        for user in tx
+            .tenant(&tenant.id)
+            .users()
+            .by_ids(chunk, Visibility::IncludeDeleted)?
+        {
             let snap = snapshot(&user, groups.remove(&user.id).unwrap_or_default());
             let decision = tenant.engine.decide(&snap);
             planned.push((user, decision));
@@ -119,7 +122,7 @@ pub(crate) fn recompute(
 /// [`recompute`] for one user already loaded and locked, with its group ids;
 /// `fresh` is the context read inside this transaction.
 pub(crate) fn recompute_loaded(
-    tx: &mut dyn WriteTx,
+    tx: &mut WriteTx<'_>,
     fresh: &TenantContext,
     ctx: &RequestContext,
     user: User,
@@ -139,7 +142,7 @@ pub(crate) fn recompute_loaded(
 
 /// Stores decisions for users already loaded, checking the guard first.
 pub(crate) fn apply(
-    tx: &mut dyn WriteTx,
+    tx: &mut WriteTx<'_>,
     tenant: &TenantContext,
     ctx: &RequestContext,
     planned: Vec<(User, Decision)>,
@@ -207,8 +210,8 @@ pub(crate) fn apply(
         changes.push(change);
     }
     // The users are distinct (one decision each): one statement per few hundred.
-    tx.set_user_roles(&tenant.id, &updates)?;
-    tx.append_events(&events)?;
+    tx.tenant(&tenant.id).users().set_roles(&updates)?;
+    tx.tenant(&tenant.id).events().append_all(&events)?;
     Ok(changes)
 }
 

@@ -146,14 +146,14 @@ impl Provisioning {
         self.clock.now()
     }
 
-    pub(crate) fn read<T>(&self, f: impl FnOnce(&mut dyn ReadTx) -> Result<T>) -> Result<T> {
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&mut ReadTx<'_>) -> Result<T>) -> Result<T> {
         self.store.read(f)
     }
 
     /// Runs `f` in a write transaction. `f` may run more than once (the store
     /// re-runs a transaction that lost a deadlock on PostgreSQL): it must start from
     /// its captured inputs each time and report what it noted through its result.
-    pub(crate) fn write<T>(&self, f: impl FnMut(&mut dyn WriteTx) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(&self, f: impl FnMut(&mut WriteTx<'_>) -> Result<T>) -> Result<T> {
         self.store.write(f)
     }
 
@@ -203,10 +203,10 @@ impl Provisioning {
     /// be. After its own change a transaction uses [`compile_context`].
     pub(crate) fn current_context(
         &self,
-        tx: &mut dyn WriteTx,
+        tx: &mut WriteTx<'_>,
         tenant_id: &str,
     ) -> Result<Arc<TenantContext>> {
-        let tenant = tx.tenant_for_write(tenant_id)?;
+        let tenant = tx.tenant(tenant_id).for_write()?;
         self.context_of(&tenant)
     }
 
@@ -229,7 +229,7 @@ impl Provisioning {
             let Some(tenant) = tx.tenant_by_slug(slug)? else {
                 return Ok(None);
             };
-            let tokens = tx.usable_tokens(&tenant.id, now)?;
+            let tokens = tx.tenant(&tenant.id).tokens().usable(now)?;
             Ok(Some(Arc::new((tenant, tokens))))
         })?;
         let mut cache = self.auth.lock().unwrap_or_else(PoisonError::into_inner);
@@ -303,7 +303,7 @@ impl Provisioning {
         }
         let result: Result<(), StoreError> = self
             .store
-            .write(|tx| tx.touch_token(tenant_id, token_id, now));
+            .write(|tx| tx.tenant(tenant_id).tokens().touch(token_id, now));
         if let Err(e) = result {
             tracing::warn!(error = %e, "could not record a token's last use");
         }
@@ -365,7 +365,7 @@ mod tests {
                     rule_set: Some(json!({"default_role": "Loanee"})),
                     ..TenantUpdate::default()
                 };
-                tx.update_tenant("t1", &update, now)
+                tx.tenant("t1").update(&update, now)
             })
             .unwrap();
         assert_eq!((v2.version, v2.updated), (2, v1.updated), "same time");

@@ -48,22 +48,22 @@ pub(crate) fn check_version(version: i64, expected: Option<&[i64]>) -> Result<()
 
 /// The user `id` as `visibility` shows it, or the SCIM 404.
 pub(crate) fn find_user(
-    tx: &mut dyn ReadTx,
+    tx: &mut ReadTx<'_>,
     tenant_id: &str,
     id: &str,
     visibility: Visibility,
 ) -> Result<User> {
-    user_or_404(tx.user(tenant_id, id, visibility)?, id)
+    user_or_404(tx.tenant(tenant_id).users().by_id(id, visibility)?, id)
 }
 
 /// The user `id`, its row locked until this transaction ends, or the SCIM 404.
 pub(crate) fn locked_user(
-    tx: &mut dyn WriteTx,
+    tx: &mut WriteTx<'_>,
     tenant_id: &str,
     id: &str,
     visibility: Visibility,
 ) -> Result<User> {
-    user_or_404(tx.user_for_update(tenant_id, id, visibility)?, id)
+    user_or_404(tx.tenant(tenant_id).users().for_update(id, visibility)?, id)
 }
 
 fn user_or_404(found: Option<User>, id: &str) -> Result<User> {
@@ -95,7 +95,7 @@ impl Provisioning {
             // before the insert, so the row is written once, role included.
             let fresh = self.current_context(tx, &tenant.id)?;
             let (decision, reason) = new_user_decision(&fresh, &id, &resource)?;
-            let user = tx.insert_user(&NewUser {
+            let user = tx.tenant(&tenant.id).users().insert(&NewUser {
                 id: id.clone(),
                 tenant_id: tenant.id.clone(),
                 resource: resource.clone(),
@@ -141,7 +141,7 @@ impl Provisioning {
         self.read(|tx| {
             let user = find_user(tx, &tenant.id, id, Visibility::Live)?;
             let groups = if with_groups {
-                Some(tx.groups_of_user(&tenant.id, id)?)
+                Some(tx.tenant(&tenant.id).groups().of_user(id)?)
             } else {
                 None
             };
@@ -159,12 +159,15 @@ impl Provisioning {
         let parsed = parse(request, &USER_RESOURCE, &self.options, ctx)?;
         let ctx: &RequestContext = ctx;
         self.read(|tx| {
-            let page = tx.users(&tenant.id, &parsed.store_query(&ctx.base_url))?;
+            let page = tx
+                .tenant(&tenant.id)
+                .users()
+                .list(&parsed.store_query(&ctx.base_url))?;
             let resources = render::page(
                 &page.items,
                 request.with_memberships,
                 |u| &u.id,
-                |ids| Ok(tx.groups_of_users(&tenant.id, ids)?),
+                |ids| Ok(tx.tenant(&tenant.id).groups().of_users(ids)?),
                 |u, groups| render::user(u, groups, &ctx.base_url),
             )?;
             Ok(parsed.result(page, resources))
@@ -233,11 +236,11 @@ impl Provisioning {
             check_version(current.version, expected_version)?;
             let new_resource = change(&current.resource, &mut ctx.compat)?;
             let ctx: &RequestContext = ctx;
-            let groups = tx.groups_of_user(&tenant.id, id)?;
+            let groups = tx.tenant(&tenant.id).groups().of_user(id)?;
             if new_resource == current.resource {
                 return Ok((current, groups, attempt.compat));
             }
-            let updated = tx.update_user(&UserUpdate {
+            let updated = tx.tenant(&tenant.id).users().update(&UserUpdate {
                 tenant_id: tenant.id.clone(),
                 id: id.to_owned(),
                 expected_version: Some(current.version),
@@ -277,18 +280,22 @@ impl Provisioning {
             let user_delete = fresh.settings.user_delete;
             // Groups before users (the lock order): leaving its groups updates them.
             let groups: Vec<String> = tx
-                .groups_of_user(&tenant.id, id)?
+                .tenant(&tenant.id)
+                .groups()
+                .of_user(id)?
                 .into_iter()
                 .map(|g| g.group_id)
                 .collect();
-            tx.lock_groups(&tenant.id, &groups)?;
+            tx.tenant(&tenant.id).groups().lock(&groups)?;
             let current = locked_user(tx, &tenant.id, id, Visibility::Live)?;
             check_version(current.version, expected_version)?;
             let left = match user_delete {
                 UserDeleteMode::Soft => {
-                    tx.soft_delete_user(&tenant.id, id, Some(current.version), now)?
+                    tx.tenant(&tenant.id)
+                        .users()
+                        .soft_delete(id, Some(current.version), now)?
                 }
-                UserDeleteMode::Hard => tx.hard_delete_user(&tenant.id, id, now)?,
+                UserDeleteMode::Hard => tx.tenant(&tenant.id).users().hard_delete(id, now)?,
             };
             let recorder = Recorder::new(&tenant.id, ctx, now);
             recorder.append(
@@ -303,7 +310,9 @@ impl Provisioning {
                 .iter()
                 .map(|group| recorder.row(Event::MemberRemoved { group, user: id }))
                 .collect();
-            tx.append_events(&removals)?;
+            tx.tenant(recorder.tenant_id)
+                .events()
+                .append_all(&removals)?;
             if user_delete == UserDeleteMode::Soft {
                 recompute(
                     tx,

@@ -140,12 +140,16 @@ fn populate(backend: &str, users: usize) -> Fixture {
     store.migrate().unwrap();
     let name = format!("{backend}-{}k", users / 1000);
     let filled = store
-        .read(|tx| tx.user_by_user_name(TENANT, &user_name(users - 1), Visibility::Live))
+        .read(|tx| {
+            tx.tenant(TENANT)
+                .users()
+                .by_user_name(&user_name(users - 1), Visibility::Live)
+        })
         .is_ok_and(|u| u.is_some());
     if filled {
         eprintln!("setup {backend}: reusing the {users} users already in SCIM_BENCH_SQLITE_FILE");
         store
-            .write(|tx| tx.update_tenant(TENANT, &tenant_config(), Utc::now()))
+            .write(|tx| tx.tenant(TENANT).update(&tenant_config(), Utc::now()))
             .unwrap();
         return Fixture {
             name,
@@ -167,7 +171,7 @@ fn populate(backend: &str, users: usize) -> Fixture {
                 rule_set: json!([]),
                 now,
             })?;
-            tx.update_tenant(TENANT, &tenant_config(), now)
+            tx.tenant(TENANT).update(&tenant_config(), now)
         })
         .unwrap();
     // Batched commits for the set-up only.
@@ -175,7 +179,7 @@ fn populate(backend: &str, users: usize) -> Fixture {
         store
             .write(|tx| {
                 for i in start..(start + 5_000).min(users) {
-                    tx.insert_user(&NewUser {
+                    tx.tenant(TENANT).users().insert(&NewUser {
                         id: id(i),
                         tenant_id: TENANT.into(),
                         resource: body(i),
@@ -191,7 +195,7 @@ fn populate(backend: &str, users: usize) -> Fixture {
     let users_done = started.elapsed();
     store
         .write(|tx| {
-            tx.insert_group(&NewGroup {
+            tx.tenant(TENANT).groups().insert(&NewGroup {
                 id: GROUP.into(),
                 tenant_id: TENANT.into(),
                 resource: json!({"displayName": "Everyone"}),
@@ -202,7 +206,7 @@ fn populate(backend: &str, users: usize) -> Fixture {
     let members: Vec<String> = (0..GROUP_SIZE.min(users)).map(id).collect();
     for chunk in members.chunks(10_000) {
         store
-            .write(|tx| tx.add_members(TENANT, GROUP, chunk, now))
+            .write(|tx| tx.tenant(TENANT).groups().add_members(GROUP, chunk, now))
             .unwrap();
     }
     if let Some(db) = database.as_ref().filter(|d| d.backend == Backend::Postgres) {
@@ -232,7 +236,7 @@ fn populate(backend: &str, users: usize) -> Fixture {
 fn create(store: &Store, id: String, i: usize, with_event: bool) {
     store
         .write(|tx| {
-            let user = tx.insert_user(&NewUser {
+            let user = tx.tenant(TENANT).users().insert(&NewUser {
                 id: id.clone(),
                 tenant_id: TENANT.into(),
                 resource: body(i),
@@ -241,7 +245,7 @@ fn create(store: &Store, id: String, i: usize, with_event: bool) {
                 now: Utc::now(),
             })?;
             if with_event {
-                tx.append_event(&NewEvent {
+                tx.tenant(TENANT).events().append(&NewEvent {
                     tenant_id: TENANT.into(),
                     time: Utc::now(),
                     kind: EventKind::UserCreated,
@@ -282,7 +286,10 @@ fn bench(c: &mut Criterion, f: &Fixture) {
                 paging: &paging,
                 base_url: None,
             };
-            let page = f.store.read(|tx| tx.users(TENANT, &query)).unwrap();
+            let page = f
+                .store
+                .read(|tx| tx.tenant(TENANT).users().list(&query))
+                .unwrap();
             assert_eq!(page.total, 1);
             black_box(page);
         });
@@ -292,7 +299,11 @@ fn bench(c: &mut Criterion, f: &Fixture) {
             let i = next(f.users);
             let user = f
                 .store
-                .read(|tx| tx.user_by_user_name(TENANT, &user_name(i), Visibility::Live))
+                .read(|tx| {
+                    tx.tenant(TENANT)
+                        .users()
+                        .by_user_name(&user_name(i), Visibility::Live)
+                })
                 .unwrap();
             black_box(user.unwrap());
         });
@@ -348,10 +359,14 @@ fn bench(c: &mut Criterion, f: &Fixture) {
             let i = next(f.users);
             f.store
                 .write(|tx| {
-                    let user = tx.user(TENANT, &id(i), Visibility::Live)?.unwrap();
+                    let user = tx
+                        .tenant(TENANT)
+                        .users()
+                        .by_id(&id(i), Visibility::Live)?
+                        .unwrap();
                     let mut resource = user.resource;
                     resource["title"] = json!(format!("Title {}", user.version));
-                    tx.update_user(&UserUpdate {
+                    tx.tenant(TENANT).users().update(&UserUpdate {
                         tenant_id: TENANT.into(),
                         id: user.id,
                         expected_version: Some(user.version),
@@ -375,7 +390,11 @@ fn bench(c: &mut Criterion, f: &Fixture) {
                 let batch: Vec<String> = (start..start + BATCH).map(id).collect();
                 let change = f
                     .store
-                    .write(|tx| tx.remove_members(TENANT, GROUP, &batch, Utc::now()))
+                    .write(|tx| {
+                        tx.tenant(TENANT)
+                            .groups()
+                            .remove_members(GROUP, &batch, Utc::now())
+                    })
                     .unwrap();
                 assert_eq!(change.removed.len(), BATCH);
                 batch
@@ -383,7 +402,11 @@ fn bench(c: &mut Criterion, f: &Fixture) {
             |batch| {
                 let change = f
                     .store
-                    .write(|tx| tx.add_members(TENANT, GROUP, &batch, Utc::now()))
+                    .write(|tx| {
+                        tx.tenant(TENANT)
+                            .groups()
+                            .add_members(GROUP, &batch, Utc::now())
+                    })
                     .unwrap();
                 assert_eq!(change.added.len(), BATCH);
             },
@@ -400,7 +423,7 @@ fn bench(c: &mut Criterion, f: &Fixture) {
             b.iter(|| {
                 let page = f
                     .store
-                    .read(|tx| tx.members(TENANT, GROUP, offset, 100))
+                    .read(|tx| tx.tenant(TENANT).groups().members(GROUP, offset, 100))
                     .unwrap();
                 assert_eq!(page.members.len(), 100);
                 black_box(page);

@@ -1,4 +1,4 @@
-//! Connections: the two-backend connection enum, URL parsing and the r2d2 manager.
+//! Opening connections: URL parsing, the r2d2 manager and its pools.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -6,15 +6,9 @@ use std::time::Duration;
 use diesel::Connection;
 use diesel::r2d2::R2D2Connection;
 
-use crate::dialect;
+use crate::db::DbConnection;
+use crate::dialect::{self, Role};
 use crate::error::StoreError;
-
-/// One connection type for both backends, so that queries are written once.
-#[derive(diesel::MultiConnection)]
-pub(crate) enum DbConnection {
-    Sqlite(diesel::SqliteConnection),
-    Pg(diesel::PgConnection),
-}
 
 /// Where the data lives, from the database URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,13 +43,6 @@ impl Target {
         }
         Ok(Target::Sqlite(PathBuf::from(path)))
     }
-}
-
-/// What a pooled SQLite connection is for: readers are opened `query_only`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Role {
-    Reader,
-    Writer,
 }
 
 /// Opens connections of one backend and prepares them (SQLite pragmas).
@@ -102,5 +89,16 @@ impl r2d2::ManageConnection for Manager {
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         // An open transaction here means a closure panicked: never reuse that.
         conn.is_broken()
+    }
+}
+
+/// A pool of connections to one database.
+pub(crate) type Pool = r2d2::Pool<Manager>;
+
+/// A connection that could not be opened, as the store reports it.
+pub(crate) fn unavailable(error: diesel::r2d2::Error) -> StoreError {
+    StoreError::Unavailable {
+        message: error.to_string(),
+        source: Some(Box::new(error)),
     }
 }

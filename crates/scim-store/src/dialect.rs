@@ -13,7 +13,7 @@ use diesel::{Connection, QueryResult, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use scim_proto::filter::{CompareOp, Operand};
 
-use crate::conn::{DbConnection, Role};
+use crate::db::DbConnection;
 use crate::error::StoreError;
 use crate::sql::Sql;
 
@@ -37,6 +37,13 @@ impl Dialect {
             DbConnection::Pg(_) => Dialect::Postgres,
         }
     }
+}
+
+/// What a pooled SQLite connection is for: readers are opened `query_only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Reader,
+    Writer,
 }
 
 /// Per-connection SQLite settings. WAL with `synchronous=NORMAL` survives a killed

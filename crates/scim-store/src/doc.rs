@@ -38,9 +38,9 @@ use scim_proto::attr::{flatten, fold_case, get, is_present};
 use scim_proto::schema::{AttributeDef, AttributeType, ResourceType, is_urn};
 use serde_json::{Map, Value, json};
 
+use crate::check::check_json;
 use crate::error::StoreError;
-use crate::query::Kind;
-use crate::tx::check_json;
+use crate::kind::Kind;
 
 /// The evaluator's case fold ([`fold_case`]), owned, so folded documents and
 /// indexes agree with the in-memory evaluator.

@@ -18,7 +18,12 @@
 //! [`Store::migrate`] applies the embedded migrations (idempotent, safe when
 //! several processes start at once). Work happens in transactions given as
 //! closures, so a use case (apply a PATCH, recompute the roles it affects, append
-//! the events) is one atomic unit with errors of the caller's own type:
+//! the events) is one atomic unit with errors of the caller's own type. A
+//! transaction ([`ReadTx`], [`WriteTx`]) lists, finds and creates tenants; all
+//! else belongs to one tenant and goes through its scope, `tx.tenant(id)`, whose
+//! handles (`users()`, `groups()`, `tokens()`, `events()`) hold the queries, so
+//! no query can leave out the tenant, and only a write transaction's scope can
+//! write:
 //!
 //! ```
 //! use scim_store::{NewTenant, NewUser, Store, StoreError, StoreOptions, Visibility};
@@ -34,13 +39,15 @@
 //!         id: "t1".into(), slug: "acme".into(), display_name: "Acme".into(),
 //!         settings: json!({}), role_catalogue: json!([]), rule_set: json!([]), now,
 //!     })?;
-//!     tx.insert_user(&NewUser {
+//!     tx.tenant("t1").users().insert(&NewUser {
 //!         id: "2819c223-7f76-453a-919d-413861904646".into(), tenant_id: "t1".into(),
 //!         resource: json!({"userName": "Barbara@Example.com", "active": true}),
 //!         role: None, role_reason: None, now,
 //!     })
 //! })?;
-//! let user = store.read(|tx| tx.user_by_user_name("t1", "barbara@example.COM", Visibility::Live))?;
+//! let user = store.read(|tx| {
+//!     tx.tenant("t1").users().by_user_name("barbara@example.COM", Visibility::Live)
+//! })?;
 //! assert!(user.is_some());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -82,7 +89,7 @@
 //!     the writes in flight, and writes that arrive meanwhile queue behind it (the
 //!     lock manager is fair; share locks on the tenant *row* would let a stream of
 //!     writers starve the edit). A write reads the rules it decides with through
-//!     [`WriteTx::tenant_for_write`], after taking the gate, so no rule edit can
+//!     [`TenantScope::for_write`], after taking the gate, so no rule edit can
 //!     commit between that read and its commit: no role is decided with rules
 //!     that were replaced before it committed.
 //!   - **Row locks** where rows change, `FOR NO KEY UPDATE` (it does not conflict
@@ -146,18 +153,25 @@
 //! folding, the same comparison as `eq` in filters, so a 409 is always findable
 //! with the filter a client tries next; soft-deleted users do not hold their name.
 
+mod check;
+mod checkpoint;
 mod conn;
+mod db;
 mod dialect;
 mod doc;
 mod error;
+mod kind;
 mod model;
 mod query;
 pub mod render;
+mod rows;
 mod schema;
+mod sequencer;
 mod sql;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod ticker;
 mod time;
 mod tx;
 
@@ -168,4 +182,5 @@ pub use model::{
     RoleLock, RoleUpdate, SortBy, Tenant, TenantUpdate, Token, User, UserStatus, UserUpdate,
     UserWithGroups, Visibility,
 };
-pub use store::{ReadTx, Store, StoreOptions, WriteTx};
+pub use store::{Store, StoreOptions};
+pub use tx::{Events, Groups, Read, ReadTx, Scoped, TenantScope, Tokens, Users, Write, WriteTx};

@@ -117,7 +117,7 @@ pub struct NewToken {
 }
 
 /// A user's app-side role and its explanation, to store with
-/// [`WriteTx::set_user_roles`](crate::WriteTx::set_user_roles).
+/// [`Scoped::set_roles`](crate::Scoped::set_roles).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoleUpdate {
     /// The user.
@@ -206,7 +206,7 @@ pub struct UserUpdate {
     pub now: DateTime<Utc>,
 }
 
-/// A stored group (without members; see [`crate::ReadTx::members`]).
+/// A stored group (without members; see [`Scoped::members`](crate::Scoped::members)).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
     /// Server-assigned id.

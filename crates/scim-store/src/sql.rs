@@ -9,7 +9,7 @@ use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool, Double, Text, Timestamp, Untyped};
 use diesel::{QueryResult, RunQueryDsl};
 
-use crate::conn::MultiBackend;
+use crate::db::MultiBackend;
 
 /// A bind value.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +30,7 @@ enum Part {
     Bind(Bind),
 }
 
-/// SQL text with binds, executable on a [`crate::conn::DbConnection`].
+/// SQL text with binds, executable on a [`crate::db::DbConnection`].
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Sql {
     parts: Vec<Part>,

@@ -311,7 +311,7 @@ fn overlapping_group_and_user_patches_never_fail(backend: Backend) {
     let tenant = server.provisioning.tenant("acme").unwrap();
     for user in doomed.iter() {
         let left = store
-            .read(|tx| tx.groups_of_user(&tenant.id, user))
+            .read(|tx| tx.tenant(&tenant.id).groups().of_user(user))
             .unwrap();
         assert!(left.is_empty(), "deleted user {user} is still in {left:?}");
     }
@@ -320,7 +320,7 @@ fn overlapping_group_and_user_patches_never_fail(backend: Backend) {
             .as_array()
             .map_or(0, Vec::len);
         let counted = store
-            .read(|tx| tx.members(&tenant.id, group, 0, 0))
+            .read(|tx| tx.tenant(&tenant.id).groups().members(group, 0, 0))
             .unwrap()
             .total;
         assert_eq!(listed as u64, counted, "member count of {group}");

@@ -48,14 +48,11 @@ impl Provisioning {
                     "role '{missing}' is still used by the rule set; change the rules before removing it"
                 )));
             }
-            let locked = tx.admin_users(
-                &tenant.id,
-                &AdminUserQuery {
+            let locked = tx.tenant(&tenant.id).users().admin_list(&AdminUserQuery {
                     locked: Some(true),
                     count: u64::MAX,
                     ..AdminUserQuery::default()
-                },
-            )?;
+                })?;
             if let Some(user) = locked.items.iter().find(|u| {
                 u.lock
                     .as_ref()

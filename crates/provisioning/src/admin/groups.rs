@@ -38,15 +38,15 @@ impl Provisioning {
                 start_index: offset + 1,
                 count: count.min(self.options.max_page_size),
             };
-            let page = tx.groups(
-                &tenant.id,
-                &scim_store::ListQuery {
+            let page = tx
+                .tenant(&tenant.id)
+                .groups()
+                .list(&scim_store::ListQuery {
                     filter: None,
                     sort: None,
                     paging: &paging,
                     base_url: None,
-                },
-            )?;
+                })?;
             let mut out = Vec::with_capacity(page.items.len());
             for group in page.items {
                 let members = group.member_count;
@@ -75,16 +75,20 @@ impl Provisioning {
         group_id: &str,
     ) -> Result<Vec<Change>> {
         let users = self.read(|tx| {
-            if tx.group(&tenant.id, group_id)?.is_none() {
+            if tx.tenant(&tenant.id).groups().by_id(group_id)?.is_none() {
                 return Err(Error::NotFound {
                     resource: ResourceKind::Group,
                     id: group_id.to_owned(),
                 });
             }
-            let members = tx.member_ids(&tenant.id, group_id)?;
-            let mut groups = tx.groups_of_users(&tenant.id, &members)?;
+            let members = tx.tenant(&tenant.id).groups().member_ids(group_id)?;
+            let mut groups = tx.tenant(&tenant.id).groups().of_users(&members)?;
             let mut snaps = Vec::new();
-            for user in tx.users_by_ids(&tenant.id, &members, Visibility::IncludeDeleted)? {
+            for user in tx
+                .tenant(&tenant.id)
+                .users()
+                .by_ids(&members, Visibility::IncludeDeleted)?
+            {
                 let g = groups
                     .remove(&user.id)
                     .unwrap_or_default()

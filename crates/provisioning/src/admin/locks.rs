@@ -118,14 +118,16 @@ impl Provisioning {
     /// role, in the caller's transaction; `tenant` is the context read in it.
     fn change_lock(
         &self,
-        tx: &mut dyn WriteTx,
+        tx: &mut WriteTx<'_>,
         tenant: &TenantContext,
         ctx: &RequestContext,
         user_id: &str,
         change: LockChange<'_>,
         now: DateTime<Utc>,
     ) -> Result<SubAccount> {
-        tx.set_user_lock(&tenant.id, user_id, change.lock)?;
+        tx.tenant(&tenant.id)
+            .users()
+            .set_lock(user_id, change.lock)?;
         Recorder::new(&tenant.id, ctx, now).append(tx, change.event)?;
         recompute(
             tx,

@@ -42,17 +42,13 @@ impl Provisioning {
         let rows = self.read(|tx| {
             let mut rows = Vec::new();
             for status in [UserStatus::Inactive, UserStatus::Deleted] {
-                let page = tx.admin_users(
-                    &tenant.id,
-                    &AdminUserQuery {
-                        status: Some(status),
-                        count: u64::MAX,
-                        ..AdminUserQuery::default()
-                    },
-                )?;
+                let page = tx.tenant(&tenant.id).users().admin_list(&AdminUserQuery {
+                    status: Some(status),
+                    count: u64::MAX,
+                    ..AdminUserQuery::default()
+                })?;
                 let ids: Vec<String> = page.items.iter().map(|u| u.id.clone()).collect();
-                let mut disabled = tx.latest_events_of_resources(
-                    &tenant.id,
+                let mut disabled = tx.tenant(&tenant.id).events().latest_of_resources(
                     &ids,
                     &[EventKind::UserDeactivated, EventKind::UserDeleted],
                 )?;

@@ -28,12 +28,11 @@ pub struct RulesOutcome {
     pub changes: Vec<Change>,
 }
 
-fn stream_users(tx: &mut dyn ReadTx, tenant_id: &str) -> Result<Vec<(User, UserSnapshot)>> {
+fn stream_users(tx: &mut ReadTx<'_>, tenant_id: &str) -> Result<Vec<(User, UserSnapshot)>> {
     let mut out = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let batch = tx.user_batch(
-            tenant_id,
+        let batch = tx.tenant(tenant_id).users().batch(
             after.as_deref(),
             STREAM_BATCH,
             Visibility::IncludeDeleted,

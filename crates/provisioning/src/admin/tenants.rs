@@ -62,14 +62,14 @@ fn check_slug(slug: &str) -> Result<()> {
 /// Stores a change to the tenant row with the event recording it (`before` and
 /// `after` are the changed part); returns the row as stored.
 pub(super) fn change_tenant(
-    tx: &mut dyn WriteTx,
+    tx: &mut WriteTx<'_>,
     recorder: &Recorder<'_>,
     update: &TenantUpdate,
     part: TenantPart,
     before: &Value,
     after: &Value,
 ) -> Result<Tenant> {
-    let stored = tx.update_tenant(recorder.tenant_id, update, recorder.now)?;
+    let stored = tx.tenant(recorder.tenant_id).update(update, recorder.now)?;
     recorder.append(
         tx,
         Event::TenantChanged {

@@ -59,13 +59,13 @@ pub struct IssuedTokenInfo {
 }
 
 pub(super) fn issue_token(
-    tx: &mut dyn WriteTx,
+    tx: &mut WriteTx<'_>,
     tenant_id: &str,
     label: &str,
     now: DateTime<Utc>,
 ) -> Result<IssuedTokenInfo> {
     let issued = token::issue()?;
-    let row = tx.insert_token(&NewToken {
+    let row = tx.tenant(tenant_id).tokens().insert(&NewToken {
         id: new_id(),
         tenant_id: tenant_id.to_owned(),
         prefix: issued.identifier.clone(),
@@ -83,7 +83,7 @@ pub(super) fn issue_token(
 impl Provisioning {
     /// The tenant's tokens, newest first.
     pub fn list_tokens(&self, tenant: &TenantContext) -> Result<Vec<TokenInfo>> {
-        let rows = self.read(|tx| Ok(tx.tokens(&tenant.id)?))?;
+        let rows = self.read(|tx| Ok(tx.tenant(&tenant.id).tokens().all()?))?;
         Ok(rows.iter().map(TokenInfo::from_row).collect())
     }
 
@@ -99,11 +99,13 @@ impl Provisioning {
         let now = self.now();
         let until = now + overlap.unwrap_or(self.options.token_overlap);
         let result = self.write(|tx| {
-            let old = tx.usable_tokens(&tenant.id, now)?;
+            let old = tx.tenant(&tenant.id).tokens().usable(now)?;
             let issued = issue_token(tx, &tenant.id, "rotated", now)?;
             for token in old {
                 if token.expires_at.is_none_or(|at| at > until) {
-                    tx.set_token_expiry(&tenant.id, &token.id, Some(until))?;
+                    tx.tenant(&tenant.id)
+                        .tokens()
+                        .set_expiry(&token.id, Some(until))?;
                 }
             }
             Recorder::new(&tenant.id, ctx, now).append(
@@ -130,14 +132,16 @@ impl Provisioning {
         let now = self.now();
         let result = self.write(|tx| {
             let token = tx
-                .tokens(&tenant.id)?
+                .tenant(&tenant.id)
+                .tokens()
+                .all()?
                 .into_iter()
                 .find(|t| t.id == id_or_prefix || t.prefix == id_or_prefix)
                 .ok_or_else(|| Error::NotFound {
                     resource: ResourceKind::Token,
                     id: id_or_prefix.to_owned(),
                 })?;
-            let row = tx.revoke_token(&tenant.id, &token.id, now)?;
+            let row = tx.tenant(&tenant.id).tokens().revoke(&token.id, now)?;
             Recorder::new(&tenant.id, ctx, now).append(
                 tx,
                 Event::TokenRevoked {

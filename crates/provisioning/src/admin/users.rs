@@ -103,7 +103,7 @@ impl Provisioning {
     pub fn explain_user(&self, tenant: &TenantContext, user_id: &str) -> Result<Value> {
         let (user, groups) = self.read(|tx| {
             let user = find_user(tx, &tenant.id, user_id, Visibility::IncludeDeleted)?;
-            let groups = tx.groups_of_user(&tenant.id, user_id)?;
+            let groups = tx.tenant(&tenant.id).groups().of_user(user_id)?;
             Ok((user, groups))
         })?;
         let names: HashMap<String, String> = groups
@@ -136,16 +136,13 @@ impl Provisioning {
             }
         };
         let page = self.read(|tx| {
-            Ok(tx.admin_users(
-                &tenant.id,
-                &AdminUserQuery {
-                    role: query.role.clone(),
-                    status,
-                    locked: query.locked,
-                    offset: query.offset,
-                    count: query.count.min(self.options.max_page_size),
-                },
-            )?)
+            Ok(tx.tenant(&tenant.id).users().admin_list(&AdminUserQuery {
+                role: query.role.clone(),
+                status,
+                locked: query.locked,
+                offset: query.offset,
+                count: query.count.min(self.options.max_page_size),
+            })?)
         })?;
         Ok(SubAccountPage {
             total: page.total,
@@ -165,7 +162,9 @@ impl Provisioning {
         let snap = self.read(|tx| {
             let user = find_user(tx, &tenant.id, user_id, Visibility::IncludeDeleted)?;
             let groups = tx
-                .groups_of_user(&tenant.id, user_id)?
+                .tenant(&tenant.id)
+                .groups()
+                .of_user(user_id)?
                 .into_iter()
                 .map(|g| g.group_id)
                 .collect();

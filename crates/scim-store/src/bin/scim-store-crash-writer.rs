@@ -22,7 +22,7 @@ fn main() -> ExitCode {
     for n in 0_u64.. {
         let id = format!("crash-{n}");
         let created = store.write(|tx| {
-            tx.insert_user(&NewUser {
+            tx.tenant(tenant).users().insert(&NewUser {
                 id: id.clone(),
                 tenant_id: tenant.clone(),
                 resource: serde_json::json!({"userName": id}),

@@ -34,11 +34,13 @@
 
 use std::collections::HashMap;
 
-use super::rows::{CountRow, EVENT_COLUMNS, EventRow};
-use super::{CHUNK, Tx, check_json, check_text, sorted_unique, to_json_text};
+use super::handle::{Events, Scoped, Write};
+use super::{CHUNK, Tx, sorted_unique};
+use crate::check::{check_json, check_text, to_json_text};
 use crate::dialect;
 use crate::error::StoreError;
 use crate::model::{Event, EventKind, NewEvent};
+use crate::rows::{CountRow, EVENT_COLUMNS, EventRow};
 use crate::sql::Sql;
 use crate::time::to_db;
 
@@ -65,23 +67,36 @@ fn check_event(event: &NewEvent) -> Result<(), StoreError> {
     check_text("event kind", event.kind.as_str())
 }
 
-/// Appends `events` in order: one INSERT per run of up to [`EVENT_ROWS`] events of
-/// one tenant. All are checked before any is written.
-pub(super) fn append(tx: &mut Tx<'_>, events: &[NewEvent]) -> Result<(), StoreError> {
-    for event in events {
-        check_event(event)?;
+impl Scoped<'_, '_, Write, Events> {
+    /// Appends an event to the tenant's log. Its sequence number is given when it is
+    /// inserted (SQLite) or by the sequencer after commit (PostgreSQL; see
+    /// [`Store::number_events`](crate::Store::number_events)); either way it follows
+    /// commit order.
+    pub fn append(&mut self, event: &NewEvent) -> Result<(), StoreError> {
+        self.append_all(std::slice::from_ref(event))
     }
-    for run in events.chunk_by(|a, b| a.tenant_id == b.tenant_id) {
-        let tenant_id = &run[0].tenant_id;
+
+    /// Appends events in order, as [`Scoped::append`] one by one would, in one
+    /// statement per few hundred (a group change with many members, a rule change
+    /// with many role changes). None is written unless all are valid.
+    pub fn append_all(&mut self, events: &[NewEvent]) -> Result<(), StoreError> {
+        for event in events {
+            self.check_tenant("event", &event.tenant_id)?;
+            check_event(event)?;
+        }
+        let (tx, tenant_id) = self.parts();
+        if events.is_empty() {
+            return Ok(());
+        }
         tx.enter(tenant_id)?;
-        for rows in run.chunks(EVENT_ROWS) {
+        for rows in events.chunks(EVENT_ROWS) {
             insert_rows(tx, tenant_id, rows)?;
         }
         if !dialect::numbers_events_on_insert(tx.dialect()) {
             tx.note_appended(tenant_id);
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// One INSERT of `rows`, all of `tenant_id`. Where events are numbered on insert
@@ -176,67 +191,70 @@ pub(crate) fn number_pending(tx: &mut Tx<'_>, tenant_id: &str) -> Result<u64, St
     }
 }
 
-pub(super) fn after(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    after: i64,
-    count: u64,
-) -> Result<Vec<Event>, StoreError> {
-    let mut sql = Sql::select(EVENT_COLUMNS, " FROM events WHERE tenant_id = ");
-    sql.text(tenant_id)
-        .push(" AND seq > ")
-        .int(after)
-        .push(" ORDER BY seq")
-        .limit(count, 0);
-    tx.load::<EventRow>(sql)?
-        .into_iter()
-        .map(EventRow::into_model)
-        .collect()
-}
-
-pub(super) fn of_resource(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    resource_id: &str,
-    count: u64,
-) -> Result<Vec<Event>, StoreError> {
-    let mut sql = Sql::select(EVENT_COLUMNS, " FROM events WHERE tenant_id = ");
-    sql.text(tenant_id)
-        .push(" AND resource_id = ")
-        .text(resource_id)
-        .push(" AND seq IS NOT NULL ORDER BY seq DESC")
-        .limit(count, 0);
-    tx.load::<EventRow>(sql)?
-        .into_iter()
-        .map(EventRow::into_model)
-        .collect()
-}
-
-/// The latest numbered event of one of `kinds` about each resource, one query per
-/// chunk of resources.
-pub(super) fn latest_of_resources(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    resource_ids: &[String],
-    kinds: &[EventKind],
-) -> Result<HashMap<String, Event>, StoreError> {
-    let kinds: Vec<&str> = kinds.iter().map(EventKind::as_str).collect();
-    let mut out = HashMap::new();
-    for chunk in sorted_unique(resource_ids).chunks(CHUNK) {
+impl<M> Scoped<'_, '_, M, Events> {
+    /// Up to `limit` events with sequence numbers greater than `after`, in order.
+    ///
+    /// Only numbered events are read. On PostgreSQL events are numbered by the
+    /// sequencer after their transaction commits, so this can lag behind the
+    /// commits; [`Store::events`](crate::Store::events) numbers everything committed first. Either way a
+    /// consumer that has read up to N and asks for "after N" never misses an event:
+    /// numbers are handed out gaplessly and in commit order, never below one already
+    /// visible.
+    pub fn after(&mut self, after: i64, count: u64) -> Result<Vec<Event>, StoreError> {
+        let (tx, tenant_id) = self.parts();
         let mut sql = Sql::select(EVENT_COLUMNS, " FROM events WHERE tenant_id = ");
         sql.text(tenant_id)
-            .push(" AND resource_id IN ")
-            .text_list(chunk)
-            .push(" AND kind IN ")
-            .text_list(&kinds)
-            .push(" AND seq IS NOT NULL ORDER BY resource_id, seq DESC");
-        for row in tx.load::<EventRow>(sql)? {
-            let event = row.into_model()?;
-            if let Some(id) = event.resource_id.clone() {
-                // Newest first within a resource: keep the first seen.
-                out.entry(id).or_insert(event);
+            .push(" AND seq > ")
+            .int(after)
+            .push(" ORDER BY seq")
+            .limit(count, 0);
+        tx.load::<EventRow>(sql)?
+            .into_iter()
+            .map(EventRow::into_model)
+            .collect()
+    }
+
+    /// The latest `limit` numbered events about one resource, newest first.
+    pub fn of_resource(&mut self, resource_id: &str, count: u64) -> Result<Vec<Event>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        let mut sql = Sql::select(EVENT_COLUMNS, " FROM events WHERE tenant_id = ");
+        sql.text(tenant_id)
+            .push(" AND resource_id = ")
+            .text(resource_id)
+            .push(" AND seq IS NOT NULL ORDER BY seq DESC")
+            .limit(count, 0);
+        tx.load::<EventRow>(sql)?
+            .into_iter()
+            .map(EventRow::into_model)
+            .collect()
+    }
+
+    /// The latest numbered event of one of `kinds` about each of `resource_ids`,
+    /// keyed by resource id (resources without one are absent).
+    pub fn latest_of_resources(
+        &mut self,
+        resource_ids: &[String],
+        kinds: &[EventKind],
+    ) -> Result<HashMap<String, Event>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        let kinds: Vec<&str> = kinds.iter().map(EventKind::as_str).collect();
+        let mut out = HashMap::new();
+        for chunk in sorted_unique(resource_ids).chunks(CHUNK) {
+            let mut sql = Sql::select(EVENT_COLUMNS, " FROM events WHERE tenant_id = ");
+            sql.text(tenant_id)
+                .push(" AND resource_id IN ")
+                .text_list(chunk)
+                .push(" AND kind IN ")
+                .text_list(&kinds)
+                .push(" AND seq IS NOT NULL ORDER BY resource_id, seq DESC");
+            for row in tx.load::<EventRow>(sql)? {
+                let event = row.into_model()?;
+                if let Some(id) = event.resource_id.clone() {
+                    // Newest first within a resource: keep the first seen.
+                    out.entry(id).or_insert(event);
+                }
             }
         }
+        Ok(out)
     }
-    Ok(out)
 }

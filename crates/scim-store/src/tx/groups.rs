@@ -9,16 +9,20 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::rows::{CountRow, GROUP_COLUMNS, GroupRow, GroupStateRow, IdRow, TextOptRow};
-use super::{CHUNK, Listed, Tx, check_id, check_version, record_exactness, sorted_unique};
+use super::handle::{Groups, Read, Scoped, Write};
+use super::list::{Listed, list, record_exactness};
+use super::{CHUNK, Tx, check_version, lock_rows, sorted_unique};
+use crate::check::check_id;
 use crate::dialect;
 use crate::doc::{self, fold};
 use crate::error::{ResourceKind, StoreError};
+use crate::kind::Kind;
 use crate::model::{
-    Group, GroupRef, GroupUpdate, MemberPage, MemberRef, MembershipChange, NewGroup,
+    Group, GroupRef, GroupUpdate, ListQuery, MemberPage, MemberRef, MembershipChange, NewGroup,
+    Page,
 };
-use crate::query::Kind;
 use crate::render;
+use crate::rows::{CountRow, GROUP_COLUMNS, GroupRow, GroupStateRow, IdRow, TextOptRow};
 use crate::sql::Sql;
 use crate::time::{from_db, to_db};
 
@@ -30,34 +34,144 @@ fn rows_to_groups(rows: Vec<GroupRow>) -> Result<Vec<Group>, StoreError> {
     rows.into_iter().map(GroupRow::into_model).collect()
 }
 
-pub(super) fn by_id(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    id: &str,
-) -> Result<Option<Group>, StoreError> {
-    let mut sql = select();
-    sql.push("g.tenant_id = ")
-        .text(tenant_id)
-        .push(" AND g.id = ")
-        .text(id);
-    tx.first::<GroupRow>(sql)?
-        .map(GroupRow::into_model)
-        .transpose()
-}
+impl<M> Scoped<'_, '_, M, Groups> {
+    /// Groups matching a SCIM query (members are not loaded).
+    pub fn list(&mut self, query: &ListQuery<'_>) -> Result<Page<Group>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        list::<GroupRow>(tx, tenant_id, query)
+    }
 
-pub(super) fn by_display_name(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    display_name: &str,
-) -> Result<Option<Group>, StoreError> {
-    let mut sql = select();
-    sql.push("g.tenant_id = ")
-        .text(tenant_id)
-        .push(" AND g.display_name_folded = ")
-        .text(fold(display_name));
-    tx.first::<GroupRow>(sql)?
-        .map(GroupRow::into_model)
-        .transpose()
+    /// The groups of a user, by group id.
+    pub fn of_user(&mut self, user_id: &str) -> Result<Vec<GroupRef>, StoreError> {
+        let mut map = self.of_users(&[user_id.to_owned()])?;
+        Ok(map.remove(user_id).unwrap_or_default())
+    }
+
+    /// The group with this id.
+    pub fn by_id(&mut self, id: &str) -> Result<Option<Group>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        let mut sql = select();
+        sql.push("g.tenant_id = ")
+            .text(tenant_id)
+            .push(" AND g.id = ")
+            .text(id);
+        tx.first::<GroupRow>(sql)?
+            .map(GroupRow::into_model)
+            .transpose()
+    }
+
+    /// The group whose `displayName` equals `display_name` case-insensitively.
+    pub fn by_display_name(&mut self, display_name: &str) -> Result<Option<Group>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        let mut sql = select();
+        sql.push("g.tenant_id = ")
+            .text(tenant_id)
+            .push(" AND g.display_name_folded = ")
+            .text(fold(display_name));
+        tx.first::<GroupRow>(sql)?
+            .map(GroupRow::into_model)
+            .transpose()
+    }
+
+    /// All members of several groups at once, keyed by group id, each in user-id
+    /// order (groups without members, or unknown, are absent).
+    pub fn members_of(
+        &mut self,
+        group_ids: &[String],
+    ) -> Result<HashMap<String, Vec<MemberRef>>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        related(
+            tx,
+            tenant_id,
+            group_ids,
+            "SELECT m.group_id AS a, m.user_id AS b, u.display_name AS c FROM memberships m \
+             JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id WHERE m.tenant_id = ",
+            " AND m.group_id IN ",
+            " ORDER BY m.group_id, m.user_id",
+            |user_id, display_name| MemberRef {
+                user_id,
+                display_name,
+            },
+        )
+    }
+
+    /// A page of a group's members in user-id order: `offset` is 0-based.
+    pub fn members(
+        &mut self,
+        group_id: &str,
+        offset: u64,
+        count: u64,
+    ) -> Result<MemberPage, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        let mut total = Sql::from("SELECT g.member_count AS n FROM groups g WHERE g.tenant_id = ");
+        total.text(tenant_id).push(" AND g.id = ").text(group_id);
+        let total = tx
+            .first::<CountRow>(total)?
+            .ok_or_else(|| StoreError::not_found(ResourceKind::Group, group_id))?
+            .n;
+        let total = u64::try_from(total).unwrap_or(0);
+        // The offset is skipped in the membership index alone; only the page's
+        // members are joined with their users.
+        let mut sql = Sql::from(
+            "SELECT m.user_id AS a, u.display_name AS b FROM (SELECT tenant_id, user_id \
+             FROM memberships WHERE tenant_id = ",
+        );
+        sql.text(tenant_id)
+            .push(" AND group_id = ")
+            .text(group_id)
+            .push(" ORDER BY user_id")
+            .limit(count, offset)
+            .push(
+                ") m JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id \
+                 ORDER BY m.user_id",
+            );
+        Ok(MemberPage {
+            members: to_members(tx.load::<TextOptRow>(sql)?),
+            total,
+        })
+    }
+
+    /// Ids of all members of a group (sorted): the users whose role may depend on it.
+    pub fn member_ids(&mut self, group_id: &str) -> Result<Vec<String>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        require_group(tx, tenant_id, group_id)?;
+        member_id_list(tx, tenant_id, group_id)
+    }
+
+    /// Whether the user is a member of the group.
+    pub fn is_member(&mut self, group_id: &str, user_id: &str) -> Result<bool, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        let mut sql = Sql::from("SELECT m.user_id AS id FROM memberships m WHERE m.tenant_id = ");
+        sql.text(tenant_id)
+            .push(" AND m.group_id = ")
+            .text(group_id)
+            .push(" AND m.user_id = ")
+            .text(user_id);
+        Ok(tx.first::<IdRow>(sql)?.is_some())
+    }
+
+    /// The groups of several users at once, keyed by user id (users without groups
+    /// are absent).
+    pub fn of_users(
+        &mut self,
+        user_ids: &[String],
+    ) -> Result<HashMap<String, Vec<GroupRef>>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        related(
+            tx,
+            tenant_id,
+            user_ids,
+            "SELECT m.user_id AS a, g.id AS b, g.display_name AS c FROM memberships m \
+             JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id WHERE m.tenant_id = ",
+            " AND m.user_id IN ",
+            " ORDER BY m.user_id, g.id",
+            // A group's display name is never NULL.
+            |group_id, display_name| GroupRef {
+                group_id,
+                display_name: display_name.unwrap_or_default(),
+            },
+        )
+    }
 }
 
 impl Listed for GroupRow {
@@ -84,7 +198,7 @@ impl Listed for GroupRow {
         tenant_id: &str,
         ids: &[String],
     ) -> Result<HashMap<String, Vec<MemberRef>>, StoreError> {
-        members_of_groups(tx, tenant_id, ids)
+        Scoped::<Read, Groups>::new(tx, tenant_id).members_of(ids)
     }
 
     fn render(group: &Group, members: &[MemberRef], base_url: Option<&str>) -> Value {
@@ -99,28 +213,6 @@ fn require_group(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<(), Store
         Some(_) => Ok(()),
         None => Err(StoreError::not_found(ResourceKind::Group, id)),
     }
-}
-
-/// All members of each of `group_ids`, keyed by group id (groups without members
-/// are absent), in user-id order; one query per chunk of groups.
-pub(crate) fn members_of_groups(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    group_ids: &[String],
-) -> Result<HashMap<String, Vec<MemberRef>>, StoreError> {
-    related(
-        tx,
-        tenant_id,
-        group_ids,
-        "SELECT m.group_id AS a, m.user_id AS b, u.display_name AS c FROM memberships m \
-         JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id WHERE m.tenant_id = ",
-        " AND m.group_id IN ",
-        " ORDER BY m.group_id, m.user_id",
-        |user_id, display_name| MemberRef {
-            user_id,
-            display_name,
-        },
-    )
 }
 
 /// The rows `(a, b, c)` of `head {tenant_id}{key_in}(ids){order}` for all of `ids`,
@@ -168,50 +260,6 @@ fn to_members(rows: Vec<TextOptRow>) -> Vec<MemberRef> {
         .collect()
 }
 
-pub(super) fn members(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    group_id: &str,
-    offset: u64,
-    count: u64,
-) -> Result<MemberPage, StoreError> {
-    let mut total = Sql::from("SELECT g.member_count AS n FROM groups g WHERE g.tenant_id = ");
-    total.text(tenant_id).push(" AND g.id = ").text(group_id);
-    let total = tx
-        .first::<CountRow>(total)?
-        .ok_or_else(|| StoreError::not_found(ResourceKind::Group, group_id))?
-        .n;
-    let total = u64::try_from(total).unwrap_or(0);
-    // The offset is skipped in the membership index alone; only the page's
-    // members are joined with their users.
-    let mut sql = Sql::from(
-        "SELECT m.user_id AS a, u.display_name AS b FROM (SELECT tenant_id, user_id \
-         FROM memberships WHERE tenant_id = ",
-    );
-    sql.text(tenant_id)
-        .push(" AND group_id = ")
-        .text(group_id)
-        .push(" ORDER BY user_id")
-        .limit(count, offset)
-        .push(
-            ") m JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id \
-             ORDER BY m.user_id",
-        );
-    Ok(MemberPage {
-        members: to_members(tx.load::<TextOptRow>(sql)?),
-        total,
-    })
-}
-
-pub(super) fn member_ids(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    group_id: &str,
-) -> Result<Vec<String>, StoreError> {
-    require_group(tx, tenant_id, group_id)?;
-    member_id_list(tx, tenant_id, group_id)
-}
-
 /// [`member_ids`] of a group known to exist.
 fn member_id_list(
     tx: &mut Tx<'_>,
@@ -224,44 +272,6 @@ fn member_id_list(
         .text(group_id)
         .push(" ORDER BY m.user_id");
     Ok(tx.load::<IdRow>(sql)?.into_iter().map(|r| r.id).collect())
-}
-
-pub(super) fn is_member(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    group_id: &str,
-    user_id: &str,
-) -> Result<bool, StoreError> {
-    let mut sql = Sql::from("SELECT m.user_id AS id FROM memberships m WHERE m.tenant_id = ");
-    sql.text(tenant_id)
-        .push(" AND m.group_id = ")
-        .text(group_id)
-        .push(" AND m.user_id = ")
-        .text(user_id);
-    Ok(tx.first::<IdRow>(sql)?.is_some())
-}
-
-/// The groups of each of `user_ids`, keyed by user id (users in no group are
-/// absent), in group-id order; one query per chunk of users.
-pub(crate) fn groups_of_users(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    user_ids: &[String],
-) -> Result<HashMap<String, Vec<GroupRef>>, StoreError> {
-    related(
-        tx,
-        tenant_id,
-        user_ids,
-        "SELECT m.user_id AS a, g.id AS b, g.display_name AS c FROM memberships m \
-         JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id WHERE m.tenant_id = ",
-        " AND m.user_id IN ",
-        " ORDER BY m.user_id, g.id",
-        // A group's display name is never NULL.
-        |group_id, display_name| GroupRef {
-            group_id,
-            display_name: display_name.unwrap_or_default(),
-        },
-    )
 }
 
 fn display_name_taken(
@@ -296,48 +306,238 @@ fn push_scim_values(sql: &mut Sql, p: &doc::Prepared, folded: &str) {
         .boolean(p.exact);
 }
 
-pub(super) fn insert(tx: &mut Tx<'_>, new: &NewGroup) -> Result<Group, StoreError> {
-    check_id("group", &new.id)?;
-    tx.enter(&new.tenant_id)?;
-    let p = doc::prepare(Kind::Group, &new.resource)?;
-    let folded = fold(&p.name);
-    let now = to_db(new.now);
-    let mut sql = Sql::from(
-        "INSERT INTO groups (id, tenant_id, display_name, display_name_folded, external_id, \
-         resource, filter_doc, filter_exact, version, created, last_modified) VALUES (",
-    );
-    sql.text(&new.id).push(", ").text(&new.tenant_id).push(", ");
-    push_scim_values(&mut sql, &p, &folded);
-    sql.push(", 1, ")
-        .time(now)
-        .push(", ")
-        .time(now)
-        // A group with the same folded name: nothing is inserted.
-        .push(") ON CONFLICT (tenant_id, display_name_folded) DO NOTHING");
-    if tx.execute_unique(sql, "id")? == 0 {
-        return Err(StoreError::Conflict {
-            attribute: "displayName",
-        });
+impl Scoped<'_, '_, Write, Groups> {
+    /// Locks the groups' rows until commit, like [`Scoped::lock`] of users.
+    pub fn lock(&mut self, ids: &[String]) -> Result<(), StoreError> {
+        let (tx, tenant_id) = self.parts();
+        lock_rows(tx, Kind::Group, tenant_id, ids)
     }
-    record_exactness(
-        tx,
-        Kind::Group,
-        &new.tenant_id,
-        &new.id,
-        None,
-        Some(p.exact),
-    )?;
-    Ok(Group {
-        id: new.id.clone(),
-        tenant_id: new.tenant_id.clone(),
-        display_name: p.name,
-        external_id: p.external_id,
-        resource: p.body,
-        version: 1,
-        member_count: 0,
-        created: from_db(now),
-        last_modified: from_db(now),
-    })
+
+    /// Creates a group. [`StoreError::Conflict`] on a duplicate `displayName`
+    /// (case-insensitively) or id.
+    pub fn insert(&mut self, new: &NewGroup) -> Result<Group, StoreError> {
+        self.check_tenant("group", &new.tenant_id)?;
+        let (tx, _) = self.parts();
+        check_id("group", &new.id)?;
+        tx.enter(&new.tenant_id)?;
+        let p = doc::prepare(Kind::Group, &new.resource)?;
+        let folded = fold(&p.name);
+        let now = to_db(new.now);
+        let mut sql = Sql::from(
+            "INSERT INTO groups (id, tenant_id, display_name, display_name_folded, external_id, \
+             resource, filter_doc, filter_exact, version, created, last_modified) VALUES (",
+        );
+        sql.text(&new.id).push(", ").text(&new.tenant_id).push(", ");
+        push_scim_values(&mut sql, &p, &folded);
+        sql.push(", 1, ")
+            .time(now)
+            .push(", ")
+            .time(now)
+            // A group with the same folded name: nothing is inserted.
+            .push(") ON CONFLICT (tenant_id, display_name_folded) DO NOTHING");
+        if tx.execute_unique(sql, "id")? == 0 {
+            return Err(StoreError::Conflict {
+                attribute: "displayName",
+            });
+        }
+        record_exactness(
+            tx,
+            Kind::Group,
+            &new.tenant_id,
+            &new.id,
+            None,
+            Some(p.exact),
+        )?;
+        Ok(Group {
+            id: new.id.clone(),
+            tenant_id: new.tenant_id.clone(),
+            display_name: p.name,
+            external_id: p.external_id,
+            resource: p.body,
+            version: 1,
+            member_count: 0,
+            created: from_db(now),
+            last_modified: from_db(now),
+        })
+    }
+
+    /// Replaces a group's SCIM body (not its members), incrementing its version.
+    pub fn update(&mut self, update: &GroupUpdate) -> Result<Group, StoreError> {
+        self.check_tenant("group", &update.tenant_id)?;
+        let (tx, _) = self.parts();
+        tx.enter(&update.tenant_id)?;
+        let state = current(tx, &update.tenant_id, &update.id)?;
+        let cur = &state.base;
+        check_version(update.expected_version, cur.version)?;
+        let p = doc::prepare(Kind::Group, &update.resource)?;
+        let folded = fold(&p.name);
+        if folded != cur.folded
+            && display_name_taken(tx, &update.tenant_id, &folded, Some(&update.id))?
+        {
+            return Err(StoreError::Conflict {
+                attribute: "displayName",
+            });
+        }
+        let mut sql = Sql::from(
+            "UPDATE groups SET (display_name, display_name_folded, external_id, resource, filter_doc, \
+             filter_exact) = (",
+        );
+        push_scim_values(&mut sql, &p, &folded);
+        let now = to_db(update.now);
+        sql.push("), version = version + 1, last_modified = ")
+            .time(now)
+            .push(" WHERE tenant_id = ")
+            .text(&update.tenant_id)
+            .push(" AND id = ")
+            .text(&update.id);
+        tx.execute_unique(sql, "displayName")?;
+        record_exactness(
+            tx,
+            Kind::Group,
+            &update.tenant_id,
+            &update.id,
+            Some(cur.exact),
+            Some(p.exact),
+        )?;
+        // The row as written: the locked row (or the single writer) keeps the member
+        // count and creation time read above.
+        Ok(Group {
+            id: update.id.clone(),
+            tenant_id: update.tenant_id.clone(),
+            display_name: p.name,
+            external_id: p.external_id,
+            resource: p.body,
+            version: cur.version + 1,
+            member_count: u64::try_from(state.member_count).unwrap_or(0),
+            created: from_db(state.created),
+            last_modified: from_db(now),
+        })
+    }
+
+    /// Deletes a group and its memberships. Returns the former member ids.
+    pub fn delete(
+        &mut self,
+        id: &str,
+        expected_version: Option<i64>,
+    ) -> Result<Vec<String>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        tx.enter(tenant_id)?;
+        let cur = current(tx, tenant_id, id)?.base;
+        check_version(expected_version, cur.version)?;
+        record_exactness(tx, Kind::Group, tenant_id, id, Some(cur.exact), None)?;
+        let mut members = Sql::from("DELETE FROM memberships WHERE tenant_id = ");
+        members
+            .text(tenant_id)
+            .push(" AND group_id = ")
+            .text(id)
+            .push(" RETURNING user_id AS id");
+        let mut former: Vec<String> = tx
+            .load::<IdRow>(members)?
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        former.sort_unstable();
+        let mut sql = Sql::from("DELETE FROM groups WHERE tenant_id = ");
+        sql.text(tenant_id).push(" AND id = ").text(id);
+        tx.execute(sql)?;
+        Ok(former)
+    }
+
+    /// Adds members (idempotent). All ids must be live users of the tenant, else
+    /// [`StoreError::UnknownMembers`] and nothing changes. Bumps the group's version
+    /// when something was added. Locks the group, then the users (they stay live
+    /// until commit).
+    pub fn add_members(
+        &mut self,
+        group_id: &str,
+        user_ids: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<MembershipChange, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        tx.enter(tenant_id)?;
+        let version = current_version(tx, tenant_id, group_id)?;
+        let ids = sorted_unique(user_ids);
+        lock_live_users(tx, tenant_id, &ids)?;
+        let added = insert_members(tx, tenant_id, group_id, &ids)?;
+        let version = bump_one(tx, tenant_id, group_id, version, (&added, &[]), now)?;
+        Ok(MembershipChange {
+            added,
+            removed: Vec::new(),
+            version,
+        })
+    }
+
+    /// Removes members (idempotent; ids that are not members are ignored).
+    pub fn remove_members(
+        &mut self,
+        group_id: &str,
+        user_ids: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<MembershipChange, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        tx.enter(tenant_id)?;
+        let version = current_version(tx, tenant_id, group_id)?;
+        let removed = delete_members(tx, tenant_id, group_id, &sorted_unique(user_ids))?;
+        let version = bump_one(tx, tenant_id, group_id, version, (&[], &removed), now)?;
+        Ok(MembershipChange {
+            added: Vec::new(),
+            removed,
+            version,
+        })
+    }
+
+    /// Makes `user_ids` the exact member set.
+    pub fn replace_members(
+        &mut self,
+        group_id: &str,
+        user_ids: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<MembershipChange, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        tx.enter(tenant_id)?;
+        let version = current_version(tx, tenant_id, group_id)?;
+        let wanted = sorted_unique(user_ids);
+        lock_live_users(tx, tenant_id, &wanted)?;
+        // The group exists: `current_version` found (and locked) it.
+        let current: BTreeSet<String> = member_id_list(tx, tenant_id, group_id)?
+            .into_iter()
+            .collect();
+        let wanted_set: BTreeSet<&String> = wanted.iter().collect();
+        let to_remove: Vec<String> = current
+            .iter()
+            .filter(|id| !wanted_set.contains(id))
+            .cloned()
+            .collect();
+        let to_add: Vec<String> = wanted
+            .iter()
+            .filter(|id| !current.contains(*id))
+            .cloned()
+            .collect();
+        let removed = delete_members(tx, tenant_id, group_id, &to_remove)?;
+        let added = insert_members(tx, tenant_id, group_id, &to_add)?;
+        let version = bump_one(tx, tenant_id, group_id, version, (&added, &removed), now)?;
+        Ok(MembershipChange {
+            added,
+            removed,
+            version,
+        })
+    }
+
+    /// Removes a user from every group. Returns the ids of the groups it left.
+    pub fn remove_user_from_all(
+        &mut self,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        tx.enter(tenant_id)?;
+        let mut sql = Sql::from("SELECT u.id FROM users u WHERE u.tenant_id = ");
+        sql.text(tenant_id).push(" AND u.id = ").text(user_id);
+        if tx.first::<IdRow>(sql)?.is_none() {
+            return Err(StoreError::not_found(ResourceKind::User, user_id));
+        }
+        leave_groups(tx, tenant_id, user_id, now)
+    }
 }
 
 /// The version, folded name, exactness, member count and creation time of a group
@@ -357,86 +557,9 @@ fn current_version(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<i64, St
     Ok(current(tx, tenant_id, id)?.base.version)
 }
 
-pub(super) fn update(tx: &mut Tx<'_>, update: &GroupUpdate) -> Result<Group, StoreError> {
-    tx.enter(&update.tenant_id)?;
-    let state = current(tx, &update.tenant_id, &update.id)?;
-    let cur = &state.base;
-    check_version(update.expected_version, cur.version)?;
-    let p = doc::prepare(Kind::Group, &update.resource)?;
-    let folded = fold(&p.name);
-    if folded != cur.folded && display_name_taken(tx, &update.tenant_id, &folded, Some(&update.id))?
-    {
-        return Err(StoreError::Conflict {
-            attribute: "displayName",
-        });
-    }
-    let mut sql = Sql::from(
-        "UPDATE groups SET (display_name, display_name_folded, external_id, resource, filter_doc, \
-         filter_exact) = (",
-    );
-    push_scim_values(&mut sql, &p, &folded);
-    let now = to_db(update.now);
-    sql.push("), version = version + 1, last_modified = ")
-        .time(now)
-        .push(" WHERE tenant_id = ")
-        .text(&update.tenant_id)
-        .push(" AND id = ")
-        .text(&update.id);
-    tx.execute_unique(sql, "displayName")?;
-    record_exactness(
-        tx,
-        Kind::Group,
-        &update.tenant_id,
-        &update.id,
-        Some(cur.exact),
-        Some(p.exact),
-    )?;
-    // The row as written: the locked row (or the single writer) keeps the member
-    // count and creation time read above.
-    Ok(Group {
-        id: update.id.clone(),
-        tenant_id: update.tenant_id.clone(),
-        display_name: p.name,
-        external_id: p.external_id,
-        resource: p.body,
-        version: cur.version + 1,
-        member_count: u64::try_from(state.member_count).unwrap_or(0),
-        created: from_db(state.created),
-        last_modified: from_db(now),
-    })
-}
-
-pub(super) fn delete(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    id: &str,
-    expected_version: Option<i64>,
-) -> Result<Vec<String>, StoreError> {
-    tx.enter(tenant_id)?;
-    let cur = current(tx, tenant_id, id)?.base;
-    check_version(expected_version, cur.version)?;
-    record_exactness(tx, Kind::Group, tenant_id, id, Some(cur.exact), None)?;
-    let mut members = Sql::from("DELETE FROM memberships WHERE tenant_id = ");
-    members
-        .text(tenant_id)
-        .push(" AND group_id = ")
-        .text(id)
-        .push(" RETURNING user_id AS id");
-    let mut former: Vec<String> = tx
-        .load::<IdRow>(members)?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
-    former.sort_unstable();
-    let mut sql = Sql::from("DELETE FROM groups WHERE tenant_id = ");
-    sql.text(tenant_id).push(" AND id = ").text(id);
-    tx.execute(sql)?;
-    Ok(former)
-}
-
 /// Increments the version, sets `lastModified` and adds `delta` to the member
 /// count of groups whose membership changed.
-pub(super) fn bump_groups(
+fn bump_groups(
     tx: &mut Tx<'_>,
     tenant_id: &str,
     ids: &[String],
@@ -555,91 +678,20 @@ fn delete_members(
     Ok(removed)
 }
 
-pub(super) fn add_members(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    group_id: &str,
-    user_ids: &[String],
-    now: DateTime<Utc>,
-) -> Result<MembershipChange, StoreError> {
-    tx.enter(tenant_id)?;
-    let version = current_version(tx, tenant_id, group_id)?;
-    let ids = sorted_unique(user_ids);
-    lock_live_users(tx, tenant_id, &ids)?;
-    let added = insert_members(tx, tenant_id, group_id, &ids)?;
-    let version = bump_one(tx, tenant_id, group_id, version, (&added, &[]), now)?;
-    Ok(MembershipChange {
-        added,
-        removed: Vec::new(),
-        version,
-    })
-}
-
-pub(super) fn remove_members(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    group_id: &str,
-    user_ids: &[String],
-    now: DateTime<Utc>,
-) -> Result<MembershipChange, StoreError> {
-    tx.enter(tenant_id)?;
-    let version = current_version(tx, tenant_id, group_id)?;
-    let removed = delete_members(tx, tenant_id, group_id, &sorted_unique(user_ids))?;
-    let version = bump_one(tx, tenant_id, group_id, version, (&[], &removed), now)?;
-    Ok(MembershipChange {
-        added: Vec::new(),
-        removed,
-        version,
-    })
-}
-
-pub(super) fn replace_members(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    group_id: &str,
-    user_ids: &[String],
-    now: DateTime<Utc>,
-) -> Result<MembershipChange, StoreError> {
-    tx.enter(tenant_id)?;
-    let version = current_version(tx, tenant_id, group_id)?;
-    let wanted = sorted_unique(user_ids);
-    lock_live_users(tx, tenant_id, &wanted)?;
-    // The group exists: `current_version` found (and locked) it.
-    let current: BTreeSet<String> = member_id_list(tx, tenant_id, group_id)?
-        .into_iter()
-        .collect();
-    let wanted_set: BTreeSet<&String> = wanted.iter().collect();
-    let to_remove: Vec<String> = current
-        .iter()
-        .filter(|id| !wanted_set.contains(id))
-        .cloned()
-        .collect();
-    let to_add: Vec<String> = wanted
-        .iter()
-        .filter(|id| !current.contains(*id))
-        .cloned()
-        .collect();
-    let removed = delete_members(tx, tenant_id, group_id, &to_remove)?;
-    let added = insert_members(tx, tenant_id, group_id, &to_add)?;
-    let version = bump_one(tx, tenant_id, group_id, version, (&added, &removed), now)?;
-    Ok(MembershipChange {
-        added,
-        removed,
-        version,
-    })
-}
-
-pub(super) fn remove_user_from_groups(
+/// Ends all memberships of a user; returns the groups' ids (sorted).
+pub(super) fn leave_groups(
     tx: &mut Tx<'_>,
     tenant_id: &str,
     user_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, StoreError> {
-    tx.enter(tenant_id)?;
-    let mut sql = Sql::from("SELECT u.id FROM users u WHERE u.tenant_id = ");
-    sql.text(tenant_id).push(" AND u.id = ").text(user_id);
-    if tx.first::<IdRow>(sql)?.is_none() {
-        return Err(StoreError::not_found(ResourceKind::User, user_id));
-    }
-    super::users::leave_groups(tx, tenant_id, user_id, now)
+    let mut sql = Sql::from("DELETE FROM memberships WHERE tenant_id = ");
+    sql.text(tenant_id)
+        .push(" AND user_id = ")
+        .text(user_id)
+        .push(" RETURNING group_id AS id");
+    let mut ids: Vec<String> = tx.load::<IdRow>(sql)?.into_iter().map(|r| r.id).collect();
+    ids.sort_unstable();
+    bump_groups(tx, tenant_id, &ids, -1, now)?;
+    Ok(ids)
 }

@@ -1,16 +1,19 @@
-//! Tenants and their tokens.
+//! Tenants: the tenant-independent operations of a transaction (list, find by
+//! slug, create) and a scope's own row (read, read for write, change, delete).
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::rows::{IdRow, TENANT_COLUMNS, TOKEN_COLUMNS, TenantRow, TenantStampRow, TokenRow};
-use super::{Tx, check_id, check_json, check_text, to_json_text, update_row};
+use super::Tx;
+use super::handle::{ReadTx, TenantScope, Write, WriteTx};
+use crate::check::{check_id, check_json, check_text, to_json_text};
 use crate::dialect::Gate;
 use crate::error::{ResourceKind, StoreError};
-use crate::model::{NewTenant, NewToken, Tenant, TenantUpdate, Token};
+use crate::model::{NewTenant, Tenant, TenantUpdate};
+use crate::rows::{IdRow, TENANT_COLUMNS, TenantRow, TenantStampRow};
 use crate::sql::Sql;
-use crate::time::{from_db, opt_to_db, to_db};
+use crate::time::{from_db, to_db};
 
 fn select() -> Sql {
     Sql::select(TENANT_COLUMNS, " FROM tenants ")
@@ -28,32 +31,40 @@ pub(crate) fn by_id(tx: &mut Tx<'_>, id: &str) -> Result<Option<Tenant>, StoreEr
     one(tx, sql)
 }
 
-/// What tells one state of a tenant row from another (see [`super::TenantCache`]).
+/// What tells one state of a tenant row from another (see [`super::gate::TenantCache`]).
 pub(super) fn stamp(tx: &mut Tx<'_>, id: &str) -> Result<Option<TenantStampRow>, StoreError> {
     let mut sql = Sql::from("SELECT version, created, updated FROM tenants WHERE id = ");
     sql.text(id);
     tx.first::<TenantStampRow>(sql)
 }
 
-pub(super) fn by_slug(tx: &mut Tx<'_>, slug: &str) -> Result<Option<Tenant>, StoreError> {
-    let mut sql = select();
-    sql.push("WHERE slug = ").text(slug);
-    one(tx, sql)
+impl ReadTx<'_> {
+    /// The tenant with this slug.
+    pub fn tenant_by_slug(&mut self, slug: &str) -> Result<Option<Tenant>, StoreError> {
+        let mut sql = select();
+        sql.push("WHERE slug = ").text(slug);
+        one(self.raw(), sql)
+    }
+
+    /// All tenants, by slug.
+    pub fn tenants(&mut self) -> Result<Vec<Tenant>, StoreError> {
+        let mut sql = select();
+        sql.push("ORDER BY slug");
+        self.raw()
+            .load::<TenantRow>(sql)?
+            .into_iter()
+            .map(TenantRow::into_model)
+            .collect()
+    }
 }
 
-pub(super) fn all(tx: &mut Tx<'_>) -> Result<Vec<Tenant>, StoreError> {
-    let mut sql = select();
-    sql.push("ORDER BY slug");
-    tx.load::<TenantRow>(sql)?
-        .into_iter()
-        .map(TenantRow::into_model)
-        .collect()
-}
-
-/// The tenant as a write transaction must decide with: read after taking the
-/// tenant's write gate, so no change to it can commit before this transaction does.
-pub(super) fn for_write(tx: &mut Tx<'_>, id: &str) -> Result<Tenant, StoreError> {
-    tx.entered_tenant(id)
+impl<M> TenantScope<'_, '_, M> {
+    /// The tenant's row, if the tenant exists. In a write transaction, read the
+    /// rules a write decides with through [`TenantScope::for_write`] instead.
+    pub fn get(&mut self) -> Result<Option<Tenant>, StoreError> {
+        let (tx, id) = self.parts();
+        by_id(tx, id)
+    }
 }
 
 fn slug_taken(tx: &mut Tx<'_>, slug: &str, except: Option<&str>) -> Result<bool, StoreError> {
@@ -65,218 +76,131 @@ fn slug_taken(tx: &mut Tx<'_>, slug: &str, except: Option<&str>) -> Result<bool,
     Ok(tx.first::<IdRow>(sql)?.is_some())
 }
 
-pub(super) fn insert(tx: &mut Tx<'_>, tenant: &NewTenant) -> Result<Tenant, StoreError> {
-    check_id("tenant", &tenant.id)?;
-    check_text("slug", &tenant.slug)?;
-    check_text("display name", &tenant.display_name)?;
-    for (field, value) in [
-        ("settings", &tenant.settings),
-        ("role catalogue", &tenant.role_catalogue),
-        ("rule set", &tenant.rule_set),
-    ] {
-        check_json(field, value)?;
-    }
-    if slug_taken(tx, &tenant.slug, None)? {
-        return Err(StoreError::Conflict { attribute: "slug" });
-    }
-    if by_id(tx, &tenant.id)?.is_some() {
-        return Err(StoreError::Conflict { attribute: "id" });
-    }
-    let now = to_db(tenant.now);
-    let mut sql = Sql::from(
-        "INSERT INTO tenants (id, slug, display_name, settings, role_catalogue, rule_set, \
-         created, updated) VALUES (",
-    );
-    sql.text(&tenant.id)
-        .push(", ")
-        .text(&tenant.slug)
-        .push(", ")
-        .text(&tenant.display_name)
-        .push(", ")
-        .text(to_json_text(&tenant.settings))
-        .push(", ")
-        .text(to_json_text(&tenant.role_catalogue))
-        .push(", ")
-        .text(to_json_text(&tenant.rule_set))
-        .push(", ")
-        .time(now)
-        .push(", ")
-        .time(now)
-        .push(")");
-    tx.execute(sql)?;
-    let created = Tenant {
-        id: tenant.id.clone(),
-        slug: tenant.slug.clone(),
-        display_name: tenant.display_name.clone(),
-        settings: tenant.settings.clone(),
-        role_catalogue: tenant.role_catalogue.clone(),
-        rule_set: tenant.rule_set.clone(),
-        created: from_db(now),
-        updated: from_db(now),
-        version: 1,
-    };
-    // The row is invisible to other transactions until commit: nobody else can
-    // write to this tenant before then.
-    tx.mark_entered(&tenant.id, Gate::Exclusive, Some(Arc::new(created.clone())));
-    Ok(created)
-}
-
-pub(super) fn update(
-    tx: &mut Tx<'_>,
-    id: &str,
-    update: &TenantUpdate,
-    now: DateTime<Utc>,
-) -> Result<Tenant, StoreError> {
-    tx.enter_exclusive(id)?;
-    let mut sql = Sql::from("UPDATE tenants SET version = version + 1, updated = ");
-    sql.time(to_db(now));
-    if let Some(slug) = &update.slug {
-        check_text("slug", slug)?;
-        if slug_taken(tx, slug, Some(id))? {
+impl WriteTx<'_> {
+    /// Creates a tenant (with an empty event log).
+    pub fn insert_tenant(&mut self, tenant: &NewTenant) -> Result<Tenant, StoreError> {
+        let tx = self.raw();
+        check_id("tenant", &tenant.id)?;
+        check_text("slug", &tenant.slug)?;
+        check_text("display name", &tenant.display_name)?;
+        for (field, value) in [
+            ("settings", &tenant.settings),
+            ("role catalogue", &tenant.role_catalogue),
+            ("rule set", &tenant.rule_set),
+        ] {
+            check_json(field, value)?;
+        }
+        if slug_taken(tx, &tenant.slug, None)? {
             return Err(StoreError::Conflict { attribute: "slug" });
         }
-        sql.push(", slug = ").text(slug);
-    }
-    if let Some(name) = &update.display_name {
-        check_text("display name", name)?;
-        sql.push(", display_name = ").text(name);
-    }
-    for (column, value) in [
-        ("settings", &update.settings),
-        ("role_catalogue", &update.role_catalogue),
-        ("rule_set", &update.rule_set),
-    ] {
-        if let Some(value) = value {
-            check_json(column, value)?;
-            sql.push(", ")
-                .push(column)
-                .push(" = ")
-                .text(to_json_text(value));
+        if by_id(tx, &tenant.id)?.is_some() {
+            return Err(StoreError::Conflict { attribute: "id" });
         }
-    }
-    sql.push(" WHERE id = ")
-        .text(id)
-        .push(" RETURNING ")
-        .push(TENANT_COLUMNS);
-    let updated = one(tx, sql)?.ok_or_else(|| StoreError::not_found(ResourceKind::Tenant, id))?;
-    // What this transaction now sees of the row, until it commits.
-    tx.mark_entered(id, Gate::Exclusive, Some(Arc::new(updated.clone())));
-    Ok(updated)
-}
-
-pub(super) fn delete(tx: &mut Tx<'_>, id: &str) -> Result<(), StoreError> {
-    tx.enter_exclusive(id)?;
-    // Memberships go with users and groups (ON DELETE CASCADE), they with the tenant.
-    let mut sql = Sql::from("DELETE FROM tenants WHERE id = ");
-    sql.text(id);
-    tx.execute(sql)?;
-    tx.forget_tenant(id);
-    Ok(())
-}
-
-pub(super) fn tokens(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    usable_at: Option<DateTime<Utc>>,
-) -> Result<Vec<Token>, StoreError> {
-    let mut sql = Sql::select(TOKEN_COLUMNS, " FROM tokens WHERE tenant_id = ");
-    sql.text(tenant_id);
-    if let Some(now) = usable_at {
-        sql.push(" AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ")
-            .time(to_db(now))
+        let now = to_db(tenant.now);
+        let mut sql = Sql::from(
+            "INSERT INTO tenants (id, slug, display_name, settings, role_catalogue, rule_set, \
+             created, updated) VALUES (",
+        );
+        sql.text(&tenant.id)
+            .push(", ")
+            .text(&tenant.slug)
+            .push(", ")
+            .text(&tenant.display_name)
+            .push(", ")
+            .text(to_json_text(&tenant.settings))
+            .push(", ")
+            .text(to_json_text(&tenant.role_catalogue))
+            .push(", ")
+            .text(to_json_text(&tenant.rule_set))
+            .push(", ")
+            .time(now)
+            .push(", ")
+            .time(now)
             .push(")");
+        tx.execute(sql)?;
+        let created = Tenant {
+            id: tenant.id.clone(),
+            slug: tenant.slug.clone(),
+            display_name: tenant.display_name.clone(),
+            settings: tenant.settings.clone(),
+            role_catalogue: tenant.role_catalogue.clone(),
+            rule_set: tenant.rule_set.clone(),
+            created: from_db(now),
+            updated: from_db(now),
+            version: 1,
+        };
+        // The row is invisible to other transactions until commit: nobody else can
+        // write to this tenant before then.
+        tx.mark_entered(&tenant.id, Gate::Exclusive, Some(Arc::new(created.clone())));
+        Ok(created)
     }
-    sql.push(" ORDER BY created DESC, id");
-    Ok(tx
-        .load::<TokenRow>(sql)?
-        .into_iter()
-        .map(TokenRow::into_model)
-        .collect())
 }
 
-pub(super) fn insert_token(tx: &mut Tx<'_>, token: &NewToken) -> Result<Token, StoreError> {
-    check_id("token", &token.id)?;
-    for (field, value) in [
-        ("prefix", &token.prefix),
-        ("hash", &token.hash),
-        ("label", &token.label),
-    ] {
-        check_text(field, value)?;
+impl TenantScope<'_, '_, Write> {
+    /// The tenant, read after taking its write gate in shared mode: no change to the
+    /// tenant (rules, settings, catalogue) can commit between this read and this
+    /// transaction's commit, so what is decided with it stays valid. Read the rules
+    /// a write decides with through this, never through [`TenantScope::get`].
+    pub fn for_write(&mut self) -> Result<Tenant, StoreError> {
+        let (tx, id) = self.parts();
+        tx.entered_tenant(id)
     }
-    tx.enter(&token.tenant_id)?;
-    let mut exists = Sql::from("SELECT id FROM tokens WHERE id = ");
-    exists.text(&token.id);
-    if tx.first::<IdRow>(exists)?.is_some() {
-        return Err(StoreError::Conflict { attribute: "id" });
+
+    /// Changes the tenant. Takes the tenant's write gate exclusively: waits for the
+    /// tenant's write transactions in flight and holds back new ones until commit.
+    pub fn update(
+        &mut self,
+        update: &TenantUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<Tenant, StoreError> {
+        let (tx, id) = self.parts();
+        tx.enter_exclusive(id)?;
+        let mut sql = Sql::from("UPDATE tenants SET version = version + 1, updated = ");
+        sql.time(to_db(now));
+        if let Some(slug) = &update.slug {
+            check_text("slug", slug)?;
+            if slug_taken(tx, slug, Some(id))? {
+                return Err(StoreError::Conflict { attribute: "slug" });
+            }
+            sql.push(", slug = ").text(slug);
+        }
+        if let Some(name) = &update.display_name {
+            check_text("display name", name)?;
+            sql.push(", display_name = ").text(name);
+        }
+        for (column, value) in [
+            ("settings", &update.settings),
+            ("role_catalogue", &update.role_catalogue),
+            ("rule_set", &update.rule_set),
+        ] {
+            if let Some(value) = value {
+                check_json(column, value)?;
+                sql.push(", ")
+                    .push(column)
+                    .push(" = ")
+                    .text(to_json_text(value));
+            }
+        }
+        sql.push(" WHERE id = ")
+            .text(id)
+            .push(" RETURNING ")
+            .push(TENANT_COLUMNS);
+        let updated =
+            one(tx, sql)?.ok_or_else(|| StoreError::not_found(ResourceKind::Tenant, id))?;
+        // What this transaction now sees of the row, until it commits.
+        tx.mark_entered(id, Gate::Exclusive, Some(Arc::new(updated.clone())));
+        Ok(updated)
     }
-    let mut sql = Sql::from(
-        "INSERT INTO tokens (id, tenant_id, prefix, hash, label, created, expires_at) VALUES (",
-    );
-    sql.text(&token.id)
-        .push(", ")
-        .text(&token.tenant_id)
-        .push(", ")
-        .text(&token.prefix)
-        .push(", ")
-        .text(&token.hash)
-        .push(", ")
-        .text(&token.label)
-        .push(", ")
-        .time(to_db(token.now))
-        .push(", ")
-        .opt_time(opt_to_db(token.expires_at))
-        .push(") RETURNING ")
-        .push(TOKEN_COLUMNS);
-    tx.first::<TokenRow>(sql)?
-        .map(TokenRow::into_model)
-        .ok_or_else(|| StoreError::not_found(ResourceKind::Token, &token.id))
-}
 
-/// Changes a token's row (`set`: `column = value, ...`) and returns it as written.
-fn update_token(tx: &mut Tx<'_>, tenant_id: &str, id: &str, set: Sql) -> Result<Token, StoreError> {
-    tx.enter(tenant_id)?;
-    let mut sql = Sql::from("UPDATE tokens SET ");
-    sql.append(set)
-        .push(" WHERE tenant_id = ")
-        .text(tenant_id)
-        .push(" AND id = ")
-        .text(id)
-        .push(" RETURNING ")
-        .push(TOKEN_COLUMNS);
-    tx.first::<TokenRow>(sql)?
-        .map(TokenRow::into_model)
-        .ok_or_else(|| StoreError::not_found(ResourceKind::Token, id))
-}
-
-pub(super) fn revoke_token(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    id: &str,
-    now: DateTime<Utc>,
-) -> Result<Token, StoreError> {
-    let mut set = Sql::from("revoked_at = COALESCE(revoked_at, ");
-    set.time(to_db(now)).push(")");
-    update_token(tx, tenant_id, id, set)
-}
-
-pub(super) fn touch_token(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    id: &str,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let mut set = Sql::from("last_used = ");
-    set.time(to_db(now));
-    update_row(tx, "tokens", ResourceKind::Token, tenant_id, id, set)
-}
-
-pub(super) fn set_token_expiry(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    id: &str,
-    expires_at: Option<DateTime<Utc>>,
-) -> Result<Token, StoreError> {
-    let mut set = Sql::from("expires_at = ");
-    set.opt_time(opt_to_db(expires_at));
-    update_token(tx, tenant_id, id, set)
+    /// Deletes the tenant and everything it owns (taking the gate exclusively).
+    pub fn delete(&mut self) -> Result<(), StoreError> {
+        let (tx, id) = self.parts();
+        tx.enter_exclusive(id)?;
+        // Memberships go with users and groups (ON DELETE CASCADE), they with the tenant.
+        let mut sql = Sql::from("DELETE FROM tenants WHERE id = ");
+        sql.text(id);
+        tx.execute(sql)?;
+        tx.forget_tenant(id);
+        Ok(())
+    }
 }

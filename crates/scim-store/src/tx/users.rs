@@ -5,21 +5,22 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::groups::{bump_groups, groups_of_users};
-use super::rows::{CountRow, IdRow, LockedUserRow, PairRow, USER_COLUMNS, UserRow, VersionRow};
-use super::{
-    CHUNK, Listed, Tx, check_id, check_json, check_text, check_version, record_exactness,
-    sorted_unique, to_json_text, update_row,
-};
+use super::emails::{delete_emails, emails_of, insert_emails};
+use super::groups::leave_groups;
+use super::handle::{Groups, Read, Scoped, Users, Write};
+use super::list::{Listed, list, record_exactness};
+use super::{CHUNK, Tx, check_version, lock_rows, sorted_unique, update_row};
+use crate::check::{check_id, check_json, check_text, to_json_text};
 use crate::dialect;
 use crate::doc::{self, Prepared, fold};
 use crate::error::{ResourceKind, StoreError};
+use crate::kind::Kind;
 use crate::model::{
-    AdminUserQuery, GroupRef, NewUser, Page, RoleLock, RoleUpdate, User, UserStatus, UserUpdate,
-    UserWithGroups, Visibility,
+    AdminUserQuery, GroupRef, ListQuery, NewUser, Page, RoleLock, RoleUpdate, User, UserStatus,
+    UserUpdate, UserWithGroups, Visibility,
 };
-use crate::query::Kind;
 use crate::render;
+use crate::rows::{CountRow, IdRow, LockedUserRow, PairRow, USER_COLUMNS, UserRow, VersionRow};
 use crate::sql::Sql;
 use crate::time::{from_db, to_db};
 
@@ -31,25 +32,460 @@ fn rows_to_users(rows: Vec<UserRow>) -> Result<Vec<User>, StoreError> {
     rows.into_iter().map(UserRow::into_model).collect()
 }
 
-pub(super) fn by_id(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    id: &str,
-    visibility: Visibility,
-) -> Result<Option<User>, StoreError> {
-    one(tx, tenant_id, id, visibility, false)
+impl<M> Scoped<'_, '_, M, Users> {
+    /// Live users matching a SCIM query.
+    pub fn list(&mut self, query: &ListQuery<'_>) -> Result<Page<User>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        list::<UserRow>(tx, tenant_id, query)
+    }
+
+    /// The user with this id.
+    pub fn by_id(&mut self, id: &str, visibility: Visibility) -> Result<Option<User>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        one(tx, tenant_id, id, visibility, false)
+    }
+
+    /// The users with these ids, in id order (unknown ids are skipped).
+    pub fn by_ids(
+        &mut self,
+        ids: &[String],
+        visibility: Visibility,
+    ) -> Result<Vec<User>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in sorted_unique(ids).chunks(CHUNK) {
+            let mut sql = select();
+            sql.push("u.tenant_id = ")
+                .text(tenant_id)
+                .push(" AND u.id IN ")
+                .text_list(chunk);
+            if visibility == Visibility::Live {
+                sql.push(" AND u.deleted_at IS NULL");
+            }
+            sql.push(" ORDER BY u.id");
+            out.extend(rows_to_users(tx.load::<UserRow>(sql)?)?);
+        }
+        Ok(out)
+    }
+
+    /// The user whose `userName` equals `user_name` case-insensitively (the same
+    /// comparison as the filter `userName eq`). With [`Visibility::IncludeDeleted`]
+    /// a live user wins over soft-deleted ones, then the newest.
+    pub fn by_user_name(
+        &mut self,
+        user_name: &str,
+        visibility: Visibility,
+    ) -> Result<Option<User>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        let mut sql = select();
+        sql.push("u.tenant_id = ")
+            .text(tenant_id)
+            .push(" AND u.user_name_folded = ")
+            .text(fold(user_name));
+        match visibility {
+            Visibility::Live => sql.push(" AND u.deleted_at IS NULL"),
+            Visibility::IncludeDeleted => sql.push(
+                " ORDER BY (CASE WHEN u.deleted_at IS NULL THEN 0 ELSE 1 END), u.deleted_at DESC, u.id \
+                 LIMIT 1",
+            ),
+        };
+        tx.first::<UserRow>(sql)?
+            .map(UserRow::into_model)
+            .transpose()
+    }
+
+    /// Users for the admin list, including soft-deleted ones unless filtered out;
+    /// ordered by folded `userName`, then id.
+    pub fn admin_list(&mut self, q: &AdminUserQuery) -> Result<Page<User>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        let mut condition = Sql::from("u.tenant_id = ");
+        condition.text(tenant_id);
+        if let Some(role) = &q.role {
+            condition.push(" AND u.role = ").text(role);
+        }
+        match q.status {
+            Some(UserStatus::Active) => {
+                condition
+                    .push(" AND u.deleted_at IS NULL AND u.active = ")
+                    .boolean(true);
+            }
+            Some(UserStatus::Inactive) => {
+                condition
+                    .push(" AND u.deleted_at IS NULL AND (u.active IS NULL OR u.active = ")
+                    .boolean(false)
+                    .push(")");
+            }
+            Some(UserStatus::Deleted) => {
+                condition.push(" AND u.deleted_at IS NOT NULL");
+            }
+            None => {}
+        }
+        match q.locked {
+            Some(true) => condition.push(" AND u.lock_role IS NOT NULL"),
+            Some(false) => condition.push(" AND u.lock_role IS NULL"),
+            None => &mut condition,
+        };
+        let mut count = Sql::from("SELECT COUNT(*) AS n FROM users u WHERE ");
+        count.append(condition.clone());
+        let total = tx
+            .first::<CountRow>(count)?
+            .map_or(0, |r| u64::try_from(r.n).unwrap_or(0));
+        let mut sql = select();
+        sql.append(condition)
+            .push(" ORDER BY u.user_name_folded, u.id")
+            .limit(q.count, q.offset);
+        Ok(Page {
+            items: rows_to_users(tx.load::<UserRow>(sql)?)?,
+            total,
+            next_cursor: None,
+            previous_cursor: None,
+        })
+    }
+
+    /// Up to `limit` users with ids greater than `after`, in id order, with their
+    /// group ids: call repeatedly with the last id to stream a whole tenant.
+    pub fn batch(
+        &mut self,
+        after: Option<&str>,
+        limit: u64,
+        visibility: Visibility,
+    ) -> Result<Vec<UserWithGroups>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        let mut sql = select();
+        sql.push("u.tenant_id = ").text(tenant_id);
+        if let Some(after) = after {
+            sql.push(" AND u.id > ").text(after);
+        }
+        if visibility == Visibility::Live {
+            sql.push(" AND u.deleted_at IS NULL");
+        }
+        sql.push(" ORDER BY u.id").limit(limit, 0);
+        let users = rows_to_users(tx.load::<UserRow>(sql)?)?;
+        let (Some(first), Some(last)) = (users.first(), users.last()) else {
+            return Ok(Vec::new());
+        };
+        // One range scan of the (tenant, user, group) index instead of an IN list.
+        let mut m = Sql::from(
+            "SELECT m.user_id AS a, m.group_id AS b FROM memberships m WHERE m.tenant_id = ",
+        );
+        m.text(tenant_id)
+            .push(" AND m.user_id >= ")
+            .text(first.id.as_str())
+            .push(" AND m.user_id <= ")
+            .text(last.id.as_str())
+            .push(" ORDER BY m.user_id, m.group_id");
+        let mut pairs = tx.load::<PairRow>(m)?.into_iter().peekable();
+        let mut out = Vec::with_capacity(users.len());
+        for user in users {
+            let mut group_ids = Vec::new();
+            while let Some(pair) = pairs.next_if(|p| p.a <= user.id) {
+                if pair.a == user.id {
+                    group_ids.push(pair.b);
+                }
+            }
+            out.push(UserWithGroups { user, group_ids });
+        }
+        Ok(out)
+    }
 }
 
-/// [`by_id`] in a write transaction, the row locked until commit (PostgreSQL; the
-/// single writer on SQLite): [`Tx::enter`], lock and read in one statement.
-pub(super) fn for_update(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    id: &str,
-    visibility: Visibility,
-) -> Result<Option<User>, StoreError> {
-    tx.enter(tenant_id)?;
-    one(tx, tenant_id, id, visibility, true)
+impl Scoped<'_, '_, Write, Users> {
+    /// Locks the users' rows until commit (PostgreSQL `FOR NO KEY UPDATE`, in id
+    /// order; a no-op on SQLite, whose single writer already serialises writes).
+    /// Ids that name no user of the tenant are ignored.
+    ///
+    /// Lock order, to keep concurrent transactions from deadlocking: groups before
+    /// users, each set in id order and in as few calls as possible. Anything else
+    /// stays correct, but may be resolved by a deadlock and a re-run.
+    pub fn lock(&mut self, ids: &[String]) -> Result<(), StoreError> {
+        let (tx, tenant_id) = self.parts();
+        lock_rows(tx, Kind::User, tenant_id, ids)
+    }
+
+    /// The user with this id, its row locked until commit: what
+    /// [`Scoped::lock`] and [`Scoped::by_id`] do for one user, in one statement.
+    pub fn for_update(
+        &mut self,
+        id: &str,
+        visibility: Visibility,
+    ) -> Result<Option<User>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        tx.enter(tenant_id)?;
+        one(tx, tenant_id, id, visibility, true)
+    }
+
+    /// Creates a user. [`StoreError::Conflict`] if a live user of the tenant has the
+    /// same `userName` (case-insensitively) or the id exists.
+    pub fn insert(&mut self, new: &NewUser) -> Result<User, StoreError> {
+        self.check_tenant("user", &new.tenant_id)?;
+        let (tx, _) = self.parts();
+        check_id("user", &new.id)?;
+        check_role(new.role.as_deref(), new.role_reason.as_ref())?;
+        tx.enter(&new.tenant_id)?;
+        let p = doc::prepare(Kind::User, &new.resource)?;
+        let folded = fold(&p.name);
+        let now = to_db(new.now);
+        let mut sql = Sql::from(
+            "INSERT INTO users (id, tenant_id, user_name, user_name_folded, external_id, display_name, \
+             display_name_folded, active, resource, filter_doc, filter_exact, version, created, \
+             last_modified, role, role_reason) VALUES (",
+        );
+        sql.text(&new.id).push(", ").text(&new.tenant_id).push(", ");
+        push_scim_values(&mut sql, &p, &folded);
+        sql.push(", 1, ")
+            .time(now)
+            .push(", ")
+            .time(now)
+            .push(", ")
+            .opt_text(new.role.as_deref())
+            .push(", ")
+            .opt_text(new.role_reason.as_ref().map(to_json_text).as_deref())
+            // A live user with the same folded name: nothing is inserted.
+            .push(") ON CONFLICT (tenant_id, user_name_folded, deletion_key) DO NOTHING");
+        if tx.execute_unique(sql, "id")? == 0 {
+            return Err(StoreError::Conflict {
+                attribute: "userName",
+            });
+        }
+        insert_emails(tx, &new.tenant_id, &new.id, &p.emails)?;
+        record_exactness(tx, Kind::User, &new.tenant_id, &new.id, None, Some(p.exact))?;
+        Ok(User {
+            id: new.id.clone(),
+            tenant_id: new.tenant_id.clone(),
+            user_name: p.name,
+            external_id: p.external_id,
+            display_name: p.display_name,
+            active: p.active,
+            resource: p.body,
+            version: 1,
+            created: from_db(now),
+            last_modified: from_db(now),
+            deleted_at: None,
+            role: new.role.clone(),
+            role_reason: new.role_reason.clone(),
+            lock: None,
+        })
+    }
+
+    /// Replaces a live user's SCIM body, incrementing its version.
+    pub fn update(&mut self, update: &UserUpdate) -> Result<User, StoreError> {
+        self.check_tenant("user", &update.tenant_id)?;
+        let (tx, _) = self.parts();
+        tx.enter(&update.tenant_id)?;
+        let (old, old_folded, old_exact) = locked(tx, &update.tenant_id, &update.id, true)?;
+        check_version(update.expected_version, old.version)?;
+        let p = doc::prepare(Kind::User, &update.resource)?;
+        let folded = fold(&p.name);
+        if folded != old_folded
+            && user_name_taken(tx, &update.tenant_id, &folded, Some(&update.id))?
+        {
+            return Err(StoreError::Conflict {
+                attribute: "userName",
+            });
+        }
+        let now = to_db(update.now);
+        // Indexed columns are written only when they change, so that a PATCH of, say,
+        // the title rewrites the row and the lastModified index entry, nothing else.
+        let mut sql = Sql::from("UPDATE users SET resource = ");
+        sql.text(p.body.to_string())
+            .push(", filter_doc = ")
+            .text(p.doc.as_str())
+            .push(", filter_exact = ")
+            .boolean(p.exact);
+        if p.name != old.user_name {
+            sql.push(", user_name = ")
+                .text(p.name.as_str())
+                .push(", user_name_folded = ")
+                .text(folded.as_str());
+        }
+        if p.external_id != old.external_id {
+            sql.push(", external_id = ")
+                .opt_text(p.external_id.as_deref());
+        }
+        if p.display_name != old.display_name {
+            sql.push(", display_name = ")
+                .opt_text(p.display_name.as_deref())
+                .push(", display_name_folded = ")
+                .opt_text(p.display_name.as_deref().map(fold).as_deref());
+        }
+        if p.active != old.active {
+            sql.push(", active = ").opt_bool(p.active);
+        }
+        sql.push(", version = version + 1, last_modified = ")
+            .time(now)
+            .push(" WHERE tenant_id = ")
+            .text(&update.tenant_id)
+            .push(" AND id = ")
+            .text(&update.id);
+        tx.execute(sql)?;
+        // Most changes (a title, a department, active) leave the e-mails alone.
+        let old_emails = emails_of(&old);
+        // Stored as a set: a reordering or a repeated value changes no row.
+        if sorted_unique(&old_emails) != sorted_unique(&p.emails) {
+            delete_emails(tx, &update.tenant_id, &update.id, &old_emails)?;
+            insert_emails(tx, &update.tenant_id, &update.id, &p.emails)?;
+        }
+        record_exactness(
+            tx,
+            Kind::User,
+            &update.tenant_id,
+            &update.id,
+            Some(old_exact),
+            Some(p.exact),
+        )?;
+        Ok(User {
+            user_name: p.name,
+            external_id: p.external_id,
+            display_name: p.display_name,
+            active: p.active,
+            resource: p.body,
+            version: old.version + 1,
+            last_modified: from_db(now),
+            ..old
+        })
+    }
+
+    /// Sets the app-side role and its explanation; the SCIM version does not change.
+    pub fn set_role(
+        &mut self,
+        id: &str,
+        role: Option<&str>,
+        reason: Option<&Value>,
+    ) -> Result<(), StoreError> {
+        let (tx, tenant_id) = self.parts();
+        check_role(role, reason)?;
+        let mut set = Sql::from("role = ");
+        set.opt_text(role)
+            .push(", role_reason = ")
+            .opt_text(reason.map(to_json_text).as_deref());
+        update_row(tx, "users", ResourceKind::User, tenant_id, id, set)
+    }
+
+    /// [`Scoped::set_role`] for many users (distinct ids), in one statement per
+    /// few hundred: what a rule change or a large group change stores. Fails with
+    /// `NotFound` if one of the users does not exist (abandon the transaction then).
+    pub fn set_roles(&mut self, roles: &[RoleUpdate]) -> Result<(), StoreError> {
+        let (tx, tenant_id) = self.parts();
+        for update in roles {
+            check_role(update.role.as_deref(), update.reason.as_ref())?;
+        }
+        let mut ids: Vec<&str> = roles.iter().map(|r| r.user_id.as_str()).collect();
+        ids.sort_unstable();
+        if let Some(twice) = ids.windows(2).find(|w| w[0] == w[1]) {
+            return Err(StoreError::invalid(format!(
+                "user {} appears twice in one role update",
+                twice[0]
+            )));
+        }
+        for chunk in roles.chunks(ROLE_ROWS) {
+            if let [one] = chunk {
+                Scoped::<Write, Users>::new(tx, tenant_id).set_role(
+                    &one.user_id,
+                    one.role.as_deref(),
+                    one.reason.as_ref(),
+                )?;
+                continue;
+            }
+            tx.enter(tenant_id)?;
+            // VALUES columns are column1, column2, ... on both backends.
+            let mut sql = Sql::from(
+                "UPDATE users SET role = v.column2, role_reason = v.column3 FROM (VALUES ",
+            );
+            for (i, update) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.push("(")
+                    .text(&update.user_id)
+                    .push(", ")
+                    .opt_text(update.role.as_deref())
+                    .push(", ")
+                    .opt_text(update.reason.as_ref().map(to_json_text).as_deref())
+                    .push(")");
+            }
+            sql.push(") AS v WHERE users.tenant_id = ")
+                .text(tenant_id)
+                .push(" AND users.id = v.column1");
+            sql.no_cache();
+            if tx.execute(sql)? < chunk.len() {
+                let wanted: Vec<String> = chunk.iter().map(|r| r.user_id.clone()).collect();
+                let found: Vec<String> = tx
+                    .load::<IdRow>(by_ids_sql(tenant_id, &wanted))?
+                    .into_iter()
+                    .map(|r| r.id)
+                    .collect();
+                let missing = wanted
+                    .iter()
+                    .find(|id| !found.contains(id))
+                    .map_or("?", String::as_str);
+                return Err(StoreError::not_found(ResourceKind::User, missing));
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets or clears the role lock; the SCIM version does not change.
+    pub fn set_lock(&mut self, id: &str, lock: Option<&RoleLock>) -> Result<(), StoreError> {
+        let (tx, tenant_id) = self.parts();
+        if let Some(lock) = lock {
+            check_text("lock role", &lock.role)?;
+            check_text("lock owner", &lock.by)?;
+            if let Some(reason) = &lock.reason {
+                check_text("lock reason", reason)?;
+            }
+        }
+        let mut set = Sql::from("lock_role = ");
+        set.opt_text(lock.map(|l| l.role.as_str()))
+            .push(", lock_by = ")
+            .opt_text(lock.map(|l| l.by.as_str()))
+            .push(", lock_at = ")
+            .opt_time(lock.map(|l| to_db(l.at)))
+            .push(", lock_reason = ")
+            .opt_text(lock.and_then(|l| l.reason.as_deref()));
+        update_row(tx, "users", ResourceKind::User, tenant_id, id, set)
+    }
+
+    /// Soft-deletes a live user: it leaves SCIM views and all groups, and keeps its
+    /// row, role state and history. Returns the ids of the groups it left.
+    pub fn soft_delete(
+        &mut self,
+        id: &str,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        tx.enter(tenant_id)?;
+        let cur = current(tx, tenant_id, id, true)?;
+        check_version(expected_version, cur.version)?;
+        let groups = leave_groups(tx, tenant_id, id, now)?;
+        // Freeing the name: the unique index covers (tenant, name, deletion_key).
+        let mut sql = Sql::from("UPDATE users SET deletion_key = id, deleted_at = ");
+        let now = to_db(now);
+        sql.time(now)
+            .push(", last_modified = ")
+            .time(now)
+            .push(", version = version + 1 WHERE tenant_id = ")
+            .text(tenant_id)
+            .push(" AND id = ")
+            .text(id);
+        tx.execute(sql)?;
+        Ok(groups)
+    }
+
+    /// Removes a user (live or soft-deleted) for good. Returns the ids of the groups
+    /// it left.
+    pub fn hard_delete(&mut self, id: &str, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        tx.enter(tenant_id)?;
+        let (user, _, exact) = locked(tx, tenant_id, id, false)?;
+        let groups = leave_groups(tx, tenant_id, id, now)?;
+        record_exactness(tx, Kind::User, tenant_id, id, Some(exact), None)?;
+        delete_emails(tx, tenant_id, id, &emails_of(&user))?;
+        let mut sql = Sql::from("DELETE FROM users WHERE tenant_id = ");
+        sql.text(tenant_id).push(" AND id = ").text(id);
+        tx.execute(sql)?;
+        Ok(groups)
+    }
 }
 
 fn one(
@@ -70,53 +506,6 @@ fn one(
     if lock {
         dialect::lock_rows(tx.dialect(), &mut sql);
     }
-    tx.first::<UserRow>(sql)?
-        .map(UserRow::into_model)
-        .transpose()
-}
-
-/// The users among `ids` (in id order; unknown ids are skipped), one query per
-/// chunk.
-pub(super) fn by_ids(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    ids: &[String],
-    visibility: Visibility,
-) -> Result<Vec<User>, StoreError> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in sorted_unique(ids).chunks(CHUNK) {
-        let mut sql = select();
-        sql.push("u.tenant_id = ")
-            .text(tenant_id)
-            .push(" AND u.id IN ")
-            .text_list(chunk);
-        if visibility == Visibility::Live {
-            sql.push(" AND u.deleted_at IS NULL");
-        }
-        sql.push(" ORDER BY u.id");
-        out.extend(rows_to_users(tx.load::<UserRow>(sql)?)?);
-    }
-    Ok(out)
-}
-
-pub(super) fn by_user_name(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    user_name: &str,
-    visibility: Visibility,
-) -> Result<Option<User>, StoreError> {
-    let mut sql = select();
-    sql.push("u.tenant_id = ")
-        .text(tenant_id)
-        .push(" AND u.user_name_folded = ")
-        .text(fold(user_name));
-    match visibility {
-        Visibility::Live => sql.push(" AND u.deleted_at IS NULL"),
-        Visibility::IncludeDeleted => sql.push(
-            " ORDER BY (CASE WHEN u.deleted_at IS NULL THEN 0 ELSE 1 END), u.deleted_at DESC, u.id \
-             LIMIT 1",
-        ),
-    };
     tx.first::<UserRow>(sql)?
         .map(UserRow::into_model)
         .transpose()
@@ -146,7 +535,7 @@ impl Listed for UserRow {
         tenant_id: &str,
         ids: &[String],
     ) -> Result<HashMap<String, Vec<GroupRef>>, StoreError> {
-        groups_of_users(tx, tenant_id, ids)
+        Scoped::<Read, Groups>::new(tx, tenant_id).of_users(ids)
     }
 
     fn render(user: &User, groups: &[GroupRef], base_url: Option<&str>) -> Value {
@@ -156,98 +545,6 @@ impl Listed for UserRow {
 
 pub(crate) fn check_base_url(base_url: Option<&str>) -> Result<(), StoreError> {
     base_url.map_or(Ok(()), |b| check_text("base URL", b))
-}
-
-pub(super) fn admin_list(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    q: &AdminUserQuery,
-) -> Result<Page<User>, StoreError> {
-    let mut condition = Sql::from("u.tenant_id = ");
-    condition.text(tenant_id);
-    if let Some(role) = &q.role {
-        condition.push(" AND u.role = ").text(role);
-    }
-    match q.status {
-        Some(UserStatus::Active) => {
-            condition
-                .push(" AND u.deleted_at IS NULL AND u.active = ")
-                .boolean(true);
-        }
-        Some(UserStatus::Inactive) => {
-            condition
-                .push(" AND u.deleted_at IS NULL AND (u.active IS NULL OR u.active = ")
-                .boolean(false)
-                .push(")");
-        }
-        Some(UserStatus::Deleted) => {
-            condition.push(" AND u.deleted_at IS NOT NULL");
-        }
-        None => {}
-    }
-    match q.locked {
-        Some(true) => condition.push(" AND u.lock_role IS NOT NULL"),
-        Some(false) => condition.push(" AND u.lock_role IS NULL"),
-        None => &mut condition,
-    };
-    let mut count = Sql::from("SELECT COUNT(*) AS n FROM users u WHERE ");
-    count.append(condition.clone());
-    let total = tx
-        .first::<CountRow>(count)?
-        .map_or(0, |r| u64::try_from(r.n).unwrap_or(0));
-    let mut sql = select();
-    sql.append(condition)
-        .push(" ORDER BY u.user_name_folded, u.id")
-        .limit(q.count, q.offset);
-    Ok(Page {
-        items: rows_to_users(tx.load::<UserRow>(sql)?)?,
-        total,
-        next_cursor: None,
-        previous_cursor: None,
-    })
-}
-
-pub(super) fn batch(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    after: Option<&str>,
-    limit: u64,
-    visibility: Visibility,
-) -> Result<Vec<UserWithGroups>, StoreError> {
-    let mut sql = select();
-    sql.push("u.tenant_id = ").text(tenant_id);
-    if let Some(after) = after {
-        sql.push(" AND u.id > ").text(after);
-    }
-    if visibility == Visibility::Live {
-        sql.push(" AND u.deleted_at IS NULL");
-    }
-    sql.push(" ORDER BY u.id").limit(limit, 0);
-    let users = rows_to_users(tx.load::<UserRow>(sql)?)?;
-    let (Some(first), Some(last)) = (users.first(), users.last()) else {
-        return Ok(Vec::new());
-    };
-    // One range scan of the (tenant, user, group) index instead of an IN list.
-    let mut m =
-        Sql::from("SELECT m.user_id AS a, m.group_id AS b FROM memberships m WHERE m.tenant_id = ");
-    m.text(tenant_id)
-        .push(" AND m.user_id >= ")
-        .text(first.id.as_str())
-        .push(" AND m.user_id <= ")
-        .text(last.id.as_str())
-        .push(" ORDER BY m.user_id, m.group_id");
-    let mut pairs = tx.load::<PairRow>(m)?.into_iter().peekable();
-    let mut out = Vec::with_capacity(users.len());
-    for user in users {
-        let mut group_ids = Vec::new();
-        while let Some(pair) = pairs.next_if(|p| p.a <= user.id) {
-            if pair.a == user.id {
-                group_ids.push(pair.b);
-            }
-        }
-        out.push(UserWithGroups { user, group_ids });
-    }
-    Ok(out)
 }
 
 fn check_role(role: Option<&str>, reason: Option<&Value>) -> Result<(), StoreError> {
@@ -277,63 +574,6 @@ fn user_name_taken(
     Ok(tx.first::<IdRow>(sql)?.is_some())
 }
 
-fn insert_emails(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    user_id: &str,
-    emails: &[String],
-) -> Result<(), StoreError> {
-    for chunk in sorted_unique(emails).chunks(CHUNK / 3) {
-        let mut sql =
-            Sql::from("INSERT INTO user_emails (tenant_id, value_folded, user_id) VALUES ");
-        for (i, email) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.push("(")
-                .text(tenant_id)
-                .push(", ")
-                .text(email.as_str())
-                .push(", ")
-                .text(user_id)
-                .push(")");
-        }
-        sql.push(" ON CONFLICT DO NOTHING");
-        // One statement text per row count: worth caching for the usual one or two.
-        if chunk.len() > 4 {
-            sql.no_cache();
-        }
-        tx.execute(sql)?;
-    }
-    Ok(())
-}
-
-/// Deletes a user's e-mail rows, found by their values (from the user's body).
-fn delete_emails(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    user_id: &str,
-    emails: &[String],
-) -> Result<(), StoreError> {
-    for chunk in sorted_unique(emails).chunks(CHUNK) {
-        let mut sql = Sql::from("DELETE FROM user_emails WHERE tenant_id = ");
-        sql.text(tenant_id)
-            .push(" AND value_folded IN ")
-            .text_list(chunk)
-            .push(" AND user_id = ")
-            .text(user_id);
-        tx.execute(sql)?;
-    }
-    Ok(())
-}
-
-fn emails_of(user: &User) -> Vec<String> {
-    user.resource
-        .as_object()
-        .map(doc::email_values)
-        .unwrap_or_default()
-}
-
 /// A user read for update (locked on PostgreSQL), with its folded name and
 /// exactness.
 fn locked(
@@ -356,55 +596,6 @@ fn locked(
         .first::<LockedUserRow>(sql)?
         .ok_or_else(|| StoreError::not_found(ResourceKind::User, id))?;
     Ok((row.user.into_model()?, row.folded, row.exact))
-}
-
-pub(super) fn insert(tx: &mut Tx<'_>, new: &NewUser) -> Result<User, StoreError> {
-    check_id("user", &new.id)?;
-    check_role(new.role.as_deref(), new.role_reason.as_ref())?;
-    tx.enter(&new.tenant_id)?;
-    let p = doc::prepare(Kind::User, &new.resource)?;
-    let folded = fold(&p.name);
-    let now = to_db(new.now);
-    let mut sql = Sql::from(
-        "INSERT INTO users (id, tenant_id, user_name, user_name_folded, external_id, display_name, \
-         display_name_folded, active, resource, filter_doc, filter_exact, version, created, \
-         last_modified, role, role_reason) VALUES (",
-    );
-    sql.text(&new.id).push(", ").text(&new.tenant_id).push(", ");
-    push_scim_values(&mut sql, &p, &folded);
-    sql.push(", 1, ")
-        .time(now)
-        .push(", ")
-        .time(now)
-        .push(", ")
-        .opt_text(new.role.as_deref())
-        .push(", ")
-        .opt_text(new.role_reason.as_ref().map(to_json_text).as_deref())
-        // A live user with the same folded name: nothing is inserted.
-        .push(") ON CONFLICT (tenant_id, user_name_folded, deletion_key) DO NOTHING");
-    if tx.execute_unique(sql, "id")? == 0 {
-        return Err(StoreError::Conflict {
-            attribute: "userName",
-        });
-    }
-    insert_emails(tx, &new.tenant_id, &new.id, &p.emails)?;
-    record_exactness(tx, Kind::User, &new.tenant_id, &new.id, None, Some(p.exact))?;
-    Ok(User {
-        id: new.id.clone(),
-        tenant_id: new.tenant_id.clone(),
-        user_name: p.name,
-        external_id: p.external_id,
-        display_name: p.display_name,
-        active: p.active,
-        resource: p.body,
-        version: 1,
-        created: from_db(now),
-        last_modified: from_db(now),
-        deleted_at: None,
-        role: new.role.clone(),
-        role_reason: new.role_reason.clone(),
-        lock: None,
-    })
 }
 
 /// `user_name, user_name_folded, external_id, display_name, display_name_folded,
@@ -449,248 +640,12 @@ fn current(
         .ok_or_else(|| StoreError::not_found(ResourceKind::User, id))
 }
 
-pub(super) fn update(tx: &mut Tx<'_>, update: &UserUpdate) -> Result<User, StoreError> {
-    tx.enter(&update.tenant_id)?;
-    let (old, old_folded, old_exact) = locked(tx, &update.tenant_id, &update.id, true)?;
-    check_version(update.expected_version, old.version)?;
-    let p = doc::prepare(Kind::User, &update.resource)?;
-    let folded = fold(&p.name);
-    if folded != old_folded && user_name_taken(tx, &update.tenant_id, &folded, Some(&update.id))? {
-        return Err(StoreError::Conflict {
-            attribute: "userName",
-        });
-    }
-    let now = to_db(update.now);
-    // Indexed columns are written only when they change, so that a PATCH of, say,
-    // the title rewrites the row and the lastModified index entry, nothing else.
-    let mut sql = Sql::from("UPDATE users SET resource = ");
-    sql.text(p.body.to_string())
-        .push(", filter_doc = ")
-        .text(p.doc.as_str())
-        .push(", filter_exact = ")
-        .boolean(p.exact);
-    if p.name != old.user_name {
-        sql.push(", user_name = ")
-            .text(p.name.as_str())
-            .push(", user_name_folded = ")
-            .text(folded.as_str());
-    }
-    if p.external_id != old.external_id {
-        sql.push(", external_id = ")
-            .opt_text(p.external_id.as_deref());
-    }
-    if p.display_name != old.display_name {
-        sql.push(", display_name = ")
-            .opt_text(p.display_name.as_deref())
-            .push(", display_name_folded = ")
-            .opt_text(p.display_name.as_deref().map(fold).as_deref());
-    }
-    if p.active != old.active {
-        sql.push(", active = ").opt_bool(p.active);
-    }
-    sql.push(", version = version + 1, last_modified = ")
-        .time(now)
-        .push(" WHERE tenant_id = ")
-        .text(&update.tenant_id)
-        .push(" AND id = ")
-        .text(&update.id);
-    tx.execute(sql)?;
-    // Most changes (a title, a department, active) leave the e-mails alone.
-    let old_emails = emails_of(&old);
-    // Stored as a set: a reordering or a repeated value changes no row.
-    if sorted_unique(&old_emails) != sorted_unique(&p.emails) {
-        delete_emails(tx, &update.tenant_id, &update.id, &old_emails)?;
-        insert_emails(tx, &update.tenant_id, &update.id, &p.emails)?;
-    }
-    record_exactness(
-        tx,
-        Kind::User,
-        &update.tenant_id,
-        &update.id,
-        Some(old_exact),
-        Some(p.exact),
-    )?;
-    Ok(User {
-        user_name: p.name,
-        external_id: p.external_id,
-        display_name: p.display_name,
-        active: p.active,
-        resource: p.body,
-        version: old.version + 1,
-        last_modified: from_db(now),
-        ..old
-    })
-}
-
-pub(super) fn set_role(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    id: &str,
-    role: Option<&str>,
-    reason: Option<&Value>,
-) -> Result<(), StoreError> {
-    check_role(role, reason)?;
-    let mut set = Sql::from("role = ");
-    set.opt_text(role)
-        .push(", role_reason = ")
-        .opt_text(reason.map(to_json_text).as_deref());
-    update_row(tx, "users", ResourceKind::User, tenant_id, id, set)
-}
-
 /// Role rows per UPDATE statement (three binds each).
 const ROLE_ROWS: usize = 500;
-
-pub(super) fn set_roles(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    roles: &[RoleUpdate],
-) -> Result<(), StoreError> {
-    for update in roles {
-        check_role(update.role.as_deref(), update.reason.as_ref())?;
-    }
-    let mut ids: Vec<&str> = roles.iter().map(|r| r.user_id.as_str()).collect();
-    ids.sort_unstable();
-    if let Some(twice) = ids.windows(2).find(|w| w[0] == w[1]) {
-        return Err(StoreError::invalid(format!(
-            "user {} appears twice in one role update",
-            twice[0]
-        )));
-    }
-    for chunk in roles.chunks(ROLE_ROWS) {
-        if let [one] = chunk {
-            set_role(
-                tx,
-                tenant_id,
-                &one.user_id,
-                one.role.as_deref(),
-                one.reason.as_ref(),
-            )?;
-            continue;
-        }
-        tx.enter(tenant_id)?;
-        // VALUES columns are column1, column2, ... on both backends.
-        let mut sql =
-            Sql::from("UPDATE users SET role = v.column2, role_reason = v.column3 FROM (VALUES ");
-        for (i, update) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.push("(")
-                .text(&update.user_id)
-                .push(", ")
-                .opt_text(update.role.as_deref())
-                .push(", ")
-                .opt_text(update.reason.as_ref().map(to_json_text).as_deref())
-                .push(")");
-        }
-        sql.push(") AS v WHERE users.tenant_id = ")
-            .text(tenant_id)
-            .push(" AND users.id = v.column1");
-        sql.no_cache();
-        if tx.execute(sql)? < chunk.len() {
-            let wanted: Vec<String> = chunk.iter().map(|r| r.user_id.clone()).collect();
-            let found: Vec<String> = tx
-                .load::<IdRow>(by_ids_sql(tenant_id, &wanted))?
-                .into_iter()
-                .map(|r| r.id)
-                .collect();
-            let missing = wanted
-                .iter()
-                .find(|id| !found.contains(id))
-                .map_or("?", String::as_str);
-            return Err(StoreError::not_found(ResourceKind::User, missing));
-        }
-    }
-    Ok(())
-}
 
 /// `SELECT id` of the tenant's users among `ids` (at most [`CHUNK`]).
 fn by_ids_sql(tenant_id: &str, ids: &[String]) -> Sql {
     let mut sql = Sql::from("SELECT u.id AS id FROM users u WHERE u.tenant_id = ");
     sql.text(tenant_id).push(" AND u.id IN ").text_list(ids);
     sql
-}
-
-pub(super) fn set_lock(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    id: &str,
-    lock: Option<&RoleLock>,
-) -> Result<(), StoreError> {
-    if let Some(lock) = lock {
-        check_text("lock role", &lock.role)?;
-        check_text("lock owner", &lock.by)?;
-        if let Some(reason) = &lock.reason {
-            check_text("lock reason", reason)?;
-        }
-    }
-    let mut set = Sql::from("lock_role = ");
-    set.opt_text(lock.map(|l| l.role.as_str()))
-        .push(", lock_by = ")
-        .opt_text(lock.map(|l| l.by.as_str()))
-        .push(", lock_at = ")
-        .opt_time(lock.map(|l| to_db(l.at)))
-        .push(", lock_reason = ")
-        .opt_text(lock.and_then(|l| l.reason.as_deref()));
-    update_row(tx, "users", ResourceKind::User, tenant_id, id, set)
-}
-
-/// Ends all memberships of a user; returns the groups' ids (sorted).
-pub(super) fn leave_groups(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    user_id: &str,
-    now: DateTime<Utc>,
-) -> Result<Vec<String>, StoreError> {
-    let mut sql = Sql::from("DELETE FROM memberships WHERE tenant_id = ");
-    sql.text(tenant_id)
-        .push(" AND user_id = ")
-        .text(user_id)
-        .push(" RETURNING group_id AS id");
-    let mut ids: Vec<String> = tx.load::<IdRow>(sql)?.into_iter().map(|r| r.id).collect();
-    ids.sort_unstable();
-    bump_groups(tx, tenant_id, &ids, -1, now)?;
-    Ok(ids)
-}
-
-pub(super) fn soft_delete(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    id: &str,
-    expected_version: Option<i64>,
-    now: DateTime<Utc>,
-) -> Result<Vec<String>, StoreError> {
-    tx.enter(tenant_id)?;
-    let cur = current(tx, tenant_id, id, true)?;
-    check_version(expected_version, cur.version)?;
-    let groups = leave_groups(tx, tenant_id, id, now)?;
-    // Freeing the name: the unique index covers (tenant, name, deletion_key).
-    let mut sql = Sql::from("UPDATE users SET deletion_key = id, deleted_at = ");
-    let now = to_db(now);
-    sql.time(now)
-        .push(", last_modified = ")
-        .time(now)
-        .push(", version = version + 1 WHERE tenant_id = ")
-        .text(tenant_id)
-        .push(" AND id = ")
-        .text(id);
-    tx.execute(sql)?;
-    Ok(groups)
-}
-
-pub(super) fn hard_delete(
-    tx: &mut Tx<'_>,
-    tenant_id: &str,
-    id: &str,
-    now: DateTime<Utc>,
-) -> Result<Vec<String>, StoreError> {
-    tx.enter(tenant_id)?;
-    let (user, _, exact) = locked(tx, tenant_id, id, false)?;
-    let groups = leave_groups(tx, tenant_id, id, now)?;
-    record_exactness(tx, Kind::User, tenant_id, id, Some(exact), None)?;
-    delete_emails(tx, tenant_id, id, &emails_of(&user))?;
-    let mut sql = Sql::from("DELETE FROM users WHERE tenant_id = ");
-    sql.text(tenant_id).push(" AND id = ").text(id);
-    tx.execute(sql)?;
-    Ok(groups)
 }

@@ -60,7 +60,7 @@ fn disjoint_member_sets_give_the_union(backend: Backend) {
     db.store
         .write(|tx| {
             for i in 0..THREADS * PER_THREAD {
-                tx.insert_user(&NewUser {
+                tx.tenant(&t).users().insert(&NewUser {
                     id: format!("u{i:04}"),
                     tenant_id: t.clone(),
                     resource: user_body(&format!("user{i}")),
@@ -81,7 +81,13 @@ fn disjoint_member_sets_give_the_union(backend: Backend) {
             .map(|u| format!("u{u:04}"))
             .collect();
         mine.chunks(5)
-            .map(|chunk| store.write(|tx| tx.add_members(&tenant_id, "g1", chunk, at(2))))
+            .map(|chunk| {
+                store.write(|tx| {
+                    tx.tenant(&tenant_id)
+                        .groups()
+                        .add_members("g1", chunk, at(2))
+                })
+            })
             .collect::<Result<Vec<_>, StoreError>>()
     });
     let mut added = 0;
@@ -90,12 +96,19 @@ fn disjoint_member_sets_give_the_union(backend: Backend) {
         added += changes.iter().map(|c| c.added.len()).sum::<usize>();
     }
     assert_eq!(added, THREADS * PER_THREAD);
-    let members = db.store.read(|tx| tx.member_ids(&t, "g1")).unwrap();
+    let members = db
+        .store
+        .read(|tx| tx.tenant(&t).groups().member_ids("g1"))
+        .unwrap();
     let expected: Vec<String> = (0..THREADS * PER_THREAD)
         .map(|u| format!("u{u:04}"))
         .collect();
     assert_eq!(members, expected);
-    let group = db.store.read(|tx| tx.group(&t, "g1")).unwrap().unwrap();
+    let group = db
+        .store
+        .read(|tx| tx.tenant(&t).groups().by_id("g1"))
+        .unwrap()
+        .unwrap();
     assert_eq!(
         group.version,
         1 + (THREADS * PER_THREAD / 5) as i64,
@@ -113,7 +126,7 @@ fn stale_versions_lose(backend: Backend) {
         let mut body = user_body("alice");
         body["title"] = json!(format!("writer {i}"));
         store.write(|tx| {
-            tx.update_user(&UserUpdate {
+            tx.tenant(&tenant_id).users().update(&UserUpdate {
                 tenant_id: tenant_id.clone(),
                 id: "u1".into(),
                 expected_version: Some(1),
@@ -141,7 +154,7 @@ fn stale_versions_lose(backend: Backend) {
     }
     let stored = db
         .store
-        .read(|tx| tx.user(&t, "u1", Visibility::Live))
+        .read(|tx| tx.tenant(&t).users().by_id("u1", Visibility::Live))
         .unwrap()
         .unwrap();
     assert_eq!(stored.version, 2);
@@ -161,7 +174,7 @@ fn one_create_per_user_name(backend: Backend) {
             "JÖRG@example.COM"
         };
         store.write(|tx| {
-            tx.insert_user(&NewUser {
+            tx.tenant(&tenant_id).users().insert(&NewUser {
                 id: format!("u{i:02}"),
                 tenant_id: tenant_id.clone(),
                 resource: user_body(name),
@@ -186,7 +199,11 @@ fn one_create_per_user_name(backend: Backend) {
     }
     let found = db
         .store
-        .read(|tx| tx.user_by_user_name(&t, "jörg@example.com", Visibility::Live))
+        .read(|tx| {
+            tx.tenant(&t)
+                .users()
+                .by_user_name("jörg@example.com", Visibility::Live)
+        })
         .unwrap();
     assert!(found.is_some());
 }
@@ -218,7 +235,7 @@ fn event_consumers_never_miss_an_event(backend: Backend) {
         for n in 0..PER_THREAD {
             let id = format!("u{i:02}-{n}");
             store.write(|tx| {
-                let user = tx.insert_user(&NewUser {
+                let user = tx.tenant(&tenant_id).users().insert(&NewUser {
                     id: id.clone(),
                     tenant_id: tenant_id.clone(),
                     resource: user_body(&id),
@@ -226,7 +243,7 @@ fn event_consumers_never_miss_an_event(backend: Backend) {
                     role_reason: None,
                     now: at(4),
                 })?;
-                tx.append_event(&NewEvent {
+                tx.tenant(&tenant_id).events().append(&NewEvent {
                     tenant_id: tenant_id.clone(),
                     time: at(4),
                     kind: EventKind::UserCreated,
@@ -239,7 +256,7 @@ fn event_consumers_never_miss_an_event(backend: Backend) {
                 })
             })?;
             // Reads in between, as a server would serve them.
-            store.read(|tx| tx.user(&tenant_id, &id, Visibility::Live))?;
+            store.read(|tx| tx.tenant(&tenant_id).users().by_id(&id, Visibility::Live))?;
         }
         Ok(Vec::new())
     });
@@ -306,7 +323,9 @@ fn concurrent_committers_and_consumers_agree_on_one_log(backend: Backend) {
         for n in 0..PER_WRITER {
             store.write(|tx| {
                 for k in 0..PER_TX {
-                    tx.append_event(&tagged_event(&tenant_id, format!("w{i:02}-t{n}-e{k}")))?;
+                    tx.tenant(&tenant_id)
+                        .events()
+                        .append(&tagged_event(&tenant_id, format!("w{i:02}-t{n}-e{k}")))?;
                     jitter(i + k, n);
                 }
                 Ok::<_, StoreError>(())
@@ -358,11 +377,11 @@ fn user_for_update_reads_and_locks(backend: Backend) {
     let created = add_user(&db.store, &t, "u1", user_body("alice"));
     add_user(&db.store, &t, "u2", user_body("bob"));
     db.store
-        .write(|tx| tx.soft_delete_user(&t, "u2", None, at(3)))
+        .write(|tx| tx.tenant(&t).users().soft_delete("u2", None, at(3)))
         .unwrap();
     let read = |id: &str, visibility| {
         db.store
-            .write(|tx| tx.user_for_update(&t, id, visibility))
+            .write(|tx| tx.tenant(&t).users().for_update(id, visibility))
             .unwrap()
     };
     assert_eq!(read("u1", Visibility::Live), Some(created));
@@ -377,12 +396,12 @@ fn user_for_update_reads_and_locks(backend: Backend) {
         thread::spawn(move || {
             store
                 .write(|tx| {
-                    let user = tx.user_for_update(&t, "u1", Visibility::Live)?;
+                    let user = tx.tenant(&t).users().for_update("u1", Visibility::Live)?;
                     locked.send(()).unwrap();
                     thread::sleep(Duration::from_millis(300));
                     let mut resource = user.map(|u| u.resource).unwrap_or_default();
                     resource["title"] = json!("first");
-                    tx.update_user(&UserUpdate {
+                    tx.tenant(&t).users().update(&UserUpdate {
                         tenant_id: t.clone(),
                         id: "u1".into(),
                         expected_version: Some(1),
@@ -396,7 +415,7 @@ fn user_for_update_reads_and_locks(backend: Backend) {
     on_locked.recv().unwrap();
     // Waits for the holder's commit, then sees its version.
     let after_holder = second.write(|tx| {
-        let user = tx.user_for_update(&t, "u1", Visibility::Live)?;
+        let user = tx.tenant(&t).users().for_update("u1", Visibility::Live)?;
         Ok::<_, StoreError>(user.map(|u| u.version))
     });
     assert_eq!(holder.join().unwrap().version, 2);
@@ -435,7 +454,9 @@ fn postgres_numbers_follow_commits_not_inserts() {
         let (store, t) = (Arc::clone(&store), t.clone());
         thread::spawn(move || {
             store.write(|tx| {
-                tx.append_event(&tagged_event(&t, "inserted first".into()))?;
+                tx.tenant(&t)
+                    .events()
+                    .append(&tagged_event(&t, "inserted first".into()))?;
                 inserted.send(()).unwrap();
                 on_go.recv().unwrap();
                 Ok::<_, StoreError>(())
@@ -444,7 +465,11 @@ fn postgres_numbers_follow_commits_not_inserts() {
     };
     on_inserted.recv().unwrap();
     db.store
-        .write(|tx| tx.append_event(&tagged_event(&t, "inserted second".into())))
+        .write(|tx| {
+            tx.tenant(&t)
+                .events()
+                .append(&tagged_event(&t, "inserted second".into()))
+        })
         .unwrap();
     let tags = |events: Vec<Event>| -> Vec<(i64, String)> {
         events
@@ -487,10 +512,10 @@ fn postgres_tenant_updates_wait_for_writers_and_go_before_later_ones() {
         let (store, t) = (Arc::clone(&store), t.clone());
         thread::spawn(move || {
             store.write(|tx| {
-                let tenant = tx.tenant_for_write(&t)?;
+                let tenant = tx.tenant(&t).for_write()?;
                 entered.send(()).unwrap();
                 on_go.recv().unwrap();
-                tx.insert_user(&NewUser {
+                tx.tenant(&t).users().insert(&NewUser {
                     id: "u1".into(),
                     tenant_id: t.clone(),
                     resource: user_body("alice"),
@@ -508,8 +533,7 @@ fn postgres_tenant_updates_wait_for_writers_and_go_before_later_ones() {
         let (store, t, updated) = (Arc::clone(&store), t.clone(), Arc::clone(&updated));
         thread::spawn(move || {
             let result = store.write(|tx| {
-                tx.update_tenant(
-                    &t,
+                tx.tenant(&t).update(
                     &TenantUpdate {
                         rule_set: Some(json!(["new rules"])),
                         ..TenantUpdate::default()
@@ -530,7 +554,7 @@ fn postgres_tenant_updates_wait_for_writers_and_go_before_later_ones() {
     let late = {
         let (store, t, late_read) = (Arc::clone(&store), t.clone(), Arc::clone(&late_read));
         thread::spawn(move || {
-            let rules = store.write(|tx| Ok::<_, StoreError>(tx.tenant_for_write(&t)?.rule_set));
+            let rules = store.write(|tx| Ok::<_, StoreError>(tx.tenant(&t).for_write()?.rule_set));
             late_read.store(true, Ordering::SeqCst);
             rules
         })
@@ -572,13 +596,13 @@ fn postgres_deadlock_victims_are_run_again() {
                 let mut first_run = true;
                 store.write(|tx| {
                     runs.fetch_add(1, Ordering::SeqCst);
-                    tx.lock_users(&t, &[first.to_owned()])?;
+                    tx.tenant(&t).users().lock(&[first.to_owned()])?;
                     if std::mem::take(&mut first_run) {
                         // Both hold their first row before either asks for its second.
                         barrier.wait();
                     }
-                    tx.lock_users(&t, &[second.to_owned()])?;
-                    tx.set_user_role(&t, second, Some(first), None)
+                    tx.tenant(&t).users().lock(&[second.to_owned()])?;
+                    tx.tenant(&t).users().set_role(second, Some(first), None)
                 })
             })
         })
@@ -600,7 +624,7 @@ fn postgres_other_errors_are_not_run_again() {
         .store
         .write(|tx| {
             runs.fetch_add(1, Ordering::SeqCst);
-            tx.insert_user(&NewUser {
+            tx.tenant(&t).users().insert(&NewUser {
                 id: "u2".into(),
                 tenant_id: t.clone(),
                 resource: user_body("ALICE"),

@@ -35,7 +35,7 @@ fn acknowledged_writes_survive_a_kill(backend: Backend) {
         .iter()
         .filter(|id| {
             reopened
-                .read(|tx| tx.user(&t, id, Visibility::Live))
+                .read(|tx| tx.tenant(&t).users().by_id(id, Visibility::Live))
                 .expect("read")
                 .is_none()
         })

@@ -118,7 +118,7 @@ fn load(backend: Backend) -> Data {
         let now = at(seconds).with_nanosecond(987_654_321).unwrap();
         db.store
             .write(|tx| {
-                tx.insert_user(&NewUser {
+                tx.tenant(&t.id).users().insert(&NewUser {
                     id: id.into(),
                     tenant_id: t.id.clone(),
                     resource: body.clone(),
@@ -134,9 +134,15 @@ fn load(backend: Backend) -> Data {
     add_group(&db.store, &t.id, "g3", "Empty");
     db.store
         .write(|tx| {
-            tx.add_members(&t.id, "g1", &ids(&["u01", "u02", "u05", "u09"]), at(2000))?;
-            tx.add_members(&t.id, "g2", &ids(&["u01", "u06"]), at(2001))?;
-            tx.soft_delete_user(&t.id, "u11", None, at(2002))
+            tx.tenant(&t.id).groups().add_members(
+                "g1",
+                &ids(&["u01", "u02", "u05", "u09"]),
+                at(2000),
+            )?;
+            tx.tenant(&t.id)
+                .groups()
+                .add_members("g2", &ids(&["u01", "u06"]), at(2001))?;
+            tx.tenant(&t.id).users().soft_delete("u11", None, at(2002))
         })
         .unwrap();
     Data { db, tenant: t.id }
@@ -161,7 +167,9 @@ fn store_users(store: &Store, tenant: &str, filter: &str, base: Option<&str>) ->
         paging: &paging,
         base_url,
     };
-    let page = store.read(|tx| tx.users(tenant, &query)).unwrap();
+    let page = store
+        .read(|tx| tx.tenant(tenant).users().list(&query))
+        .unwrap();
     let mut ids: Vec<String> = page.items.into_iter().map(|u| u.id).collect();
     assert_eq!(page.total, ids.len() as u64);
     ids.sort();
@@ -179,9 +187,9 @@ fn memory_users(store: &Store, tenant: &str, filter: &str, base: Option<&str>) -
     };
     store
         .read(|tx| {
-            let users = tx.users(tenant, &query)?.items;
+            let users = tx.tenant(tenant).users().list(&query)?.items;
             let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
-            let groups = tx.groups_of_users(tenant, &ids)?;
+            let groups = tx.tenant(tenant).groups().of_users(&ids)?;
             let mut matched: Vec<String> = users
                 .iter()
                 .filter(|u| {
@@ -411,15 +419,17 @@ fn group_ids(
     store
         .read(|tx| {
             let mut sql: Vec<String> = tx
-                .groups(tenant, &q(Some(&compiled)))?
+                .tenant(tenant)
+                .groups()
+                .list(&q(Some(&compiled)))?
                 .items
                 .into_iter()
                 .map(|g| g.id)
                 .collect();
             sql.sort();
             let mut memory = Vec::new();
-            for g in tx.groups(tenant, &q(None))?.items {
-                let members = tx.members(tenant, &g.id, 0, 1000)?.members;
+            for g in tx.tenant(tenant).groups().list(&q(None))?.items {
+                let members = tx.tenant(tenant).groups().members(&g.id, 0, 1000)?.members;
                 if compiled.matches(&render::group(&g, Some(&members), base)) {
                     memory.push(g.id);
                 }
@@ -466,7 +476,11 @@ fn soft_deleted_users_are_never_matched(backend: Backend) {
     let gone = data
         .db
         .store
-        .read(|tx| tx.user(&data.tenant, "u11", Visibility::IncludeDeleted))
+        .read(|tx| {
+            tx.tenant(&data.tenant)
+                .users()
+                .by_id("u11", Visibility::IncludeDeleted)
+        })
         .unwrap();
     assert!(gone.is_some());
 }

@@ -20,7 +20,7 @@ pub(crate) fn user_body(user_name: &str) -> Value {
 pub(crate) fn add_user(store: &Store, tenant_id: &str, id: &str, body: Value) -> User {
     store
         .write(|tx| {
-            tx.insert_user(&NewUser {
+            tx.tenant(tenant_id).users().insert(&NewUser {
                 id: id.into(),
                 tenant_id: tenant_id.into(),
                 resource: body.clone(),
@@ -35,7 +35,7 @@ pub(crate) fn add_user(store: &Store, tenant_id: &str, id: &str, body: Value) ->
 pub(crate) fn add_group(store: &Store, tenant_id: &str, id: &str, name: &str) -> Group {
     store
         .write(|tx| {
-            tx.insert_group(&NewGroup {
+            tx.tenant(tenant_id).groups().insert(&NewGroup {
                 id: id.into(),
                 tenant_id: tenant_id.into(),
                 resource: json!({
@@ -70,7 +70,7 @@ pub(crate) fn user_ids(store: &Store, tenant_id: &str, filter: &str) -> Vec<Stri
         base_url: None,
     };
     store
-        .read(|tx| tx.users(tenant_id, &query))
+        .read(|tx| tx.tenant(tenant_id).users().list(&query))
         .expect("query users")
         .items
         .into_iter()

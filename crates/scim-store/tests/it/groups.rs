@@ -14,13 +14,13 @@ fn group_create_rename_delete(backend: Backend) {
     assert_eq!(g.version, 1);
     let found = db
         .store
-        .read(|tx| tx.group_by_display_name(&t.id, "EMPLOYEES"))
+        .read(|tx| tx.tenant(&t.id).groups().by_display_name("EMPLOYEES"))
         .unwrap();
     assert_eq!(found, Some(g));
     let err = db
         .store
         .write(|tx| {
-            tx.insert_group(&scim_store::NewGroup {
+            tx.tenant(&t.id).groups().insert(&scim_store::NewGroup {
                 id: "g2".into(),
                 tenant_id: t.id.clone(),
                 resource: json!({"displayName": "employees"}),
@@ -47,7 +47,7 @@ fn group_create_rename_delete(backend: Backend) {
     };
     let renamed = db
         .store
-        .write(|tx| tx.update_group(&rename(Some(1), "Staff")))
+        .write(|tx| tx.tenant(&t.id).groups().update(&rename(Some(1), "Staff")))
         .unwrap();
     assert_eq!(
         (renamed.version, renamed.display_name.as_str()),
@@ -56,7 +56,7 @@ fn group_create_rename_delete(backend: Backend) {
     assert_eq!(renamed.external_id.as_deref(), Some("ext-1"));
     let err = db
         .store
-        .write(|tx| tx.update_group(&rename(Some(1), "Staff2")))
+        .write(|tx| tx.tenant(&t.id).groups().update(&rename(Some(1), "Staff2")))
         .unwrap_err();
     assert!(
         matches!(
@@ -70,7 +70,7 @@ fn group_create_rename_delete(backend: Backend) {
     );
     let err = db
         .store
-        .write(|tx| tx.update_group(&rename(None, "ADMINS")))
+        .write(|tx| tx.tenant(&t.id).groups().update(&rename(None, "ADMINS")))
         .unwrap_err();
     assert!(
         matches!(
@@ -83,17 +83,21 @@ fn group_create_rename_delete(backend: Backend) {
     );
     // Changing only the case of one's own name is fine.
     db.store
-        .write(|tx| tx.update_group(&rename(None, "STAFF")))
+        .write(|tx| tx.tenant(&t.id).groups().update(&rename(None, "STAFF")))
         .unwrap();
 
     add_user(&db.store, &t.id, "u1", user_body("alice"));
     add_user(&db.store, &t.id, "u2", user_body("bob"));
     db.store
-        .write(|tx| tx.add_members(&t.id, "g1", &ids(&["u2", "u1"]), at(6)))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .groups()
+                .add_members("g1", &ids(&["u2", "u1"]), at(6))
+        })
         .unwrap();
     let err = db
         .store
-        .write(|tx| tx.delete_group(&t.id, "g1", Some(1)))
+        .write(|tx| tx.tenant(&t.id).groups().delete("g1", Some(1)))
         .unwrap_err();
     assert!(
         matches!(err, StoreError::PreconditionFailed { .. }),
@@ -102,28 +106,36 @@ fn group_create_rename_delete(backend: Backend) {
     // What an update returns is the stored group, member count and times included.
     let updated = db
         .store
-        .write(|tx| tx.update_group(&rename(None, "Staff")))
+        .write(|tx| tx.tenant(&t.id).groups().update(&rename(None, "Staff")))
         .unwrap();
     assert_eq!((updated.member_count, updated.created), (2, at(1)));
     assert_eq!(
         Some(&updated),
-        db.store.read(|tx| tx.group(&t.id, "g1")).unwrap().as_ref()
+        db.store
+            .read(|tx| tx.tenant(&t.id).groups().by_id("g1"))
+            .unwrap()
+            .as_ref()
     );
     let former = db
         .store
-        .write(|tx| tx.delete_group(&t.id, "g1", None))
+        .write(|tx| tx.tenant(&t.id).groups().delete("g1", None))
         .unwrap();
     assert_eq!(former, ids(&["u1", "u2"]));
-    assert_eq!(db.store.read(|tx| tx.group(&t.id, "g1")).unwrap(), None);
+    assert_eq!(
+        db.store
+            .read(|tx| tx.tenant(&t.id).groups().by_id("g1"))
+            .unwrap(),
+        None
+    );
     assert!(
         db.store
-            .read(|tx| tx.groups_of_user(&t.id, "u1"))
+            .read(|tx| tx.tenant(&t.id).groups().of_user("u1"))
             .unwrap()
             .is_empty()
     );
     let err = db
         .store
-        .write(|tx| tx.delete_group(&t.id, "g1", None))
+        .write(|tx| tx.tenant(&t.id).groups().delete("g1", None))
         .unwrap_err();
     assert!(
         matches!(
@@ -154,62 +166,108 @@ fn membership_changes_are_idempotent_and_versioned(backend: Backend) {
 
     let change = db
         .store
-        .write(|tx| tx.add_members(&t.id, "g1", &ids(&["u3", "u1", "u1"]), at(2)))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .groups()
+                .add_members("g1", &ids(&["u3", "u1", "u1"]), at(2))
+        })
         .unwrap();
     assert_eq!((change.added, change.version), (ids(&["u1", "u3"]), 2));
     let change = db
         .store
-        .write(|tx| tx.add_members(&t.id, "g1", &ids(&["u1", "u2"]), at(3)))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .groups()
+                .add_members("g1", &ids(&["u1", "u2"]), at(3))
+        })
         .unwrap();
     assert_eq!((change.added, change.version), (ids(&["u2"]), 3));
     // Nothing new: no version bump.
     let change = db
         .store
-        .write(|tx| tx.add_members(&t.id, "g1", &ids(&["u2"]), at(4)))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .groups()
+                .add_members("g1", &ids(&["u2"]), at(4))
+        })
         .unwrap();
     assert_eq!((change.added.len(), change.version), (0, 3));
-    let group = db.store.read(|tx| tx.group(&t.id, "g1")).unwrap().unwrap();
+    let group = db
+        .store
+        .read(|tx| tx.tenant(&t.id).groups().by_id("g1"))
+        .unwrap()
+        .unwrap();
     assert_eq!((group.version, group.last_modified), (3, at(3)));
 
     // Unknown, foreign or repeated-with-unknown ids change nothing.
     let err = db
         .store
-        .write(|tx| tx.add_members(&t.id, "g1", &ids(&["u4", "nobody", "x1"]), at(5)))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .groups()
+                .add_members("g1", &ids(&["u4", "nobody", "x1"]), at(5))
+        })
         .unwrap_err();
     assert!(
         matches!(&err, StoreError::UnknownMembers(m) if m == &ids(&["nobody", "x1"])),
         "{err:?}"
     );
     assert_eq!(
-        db.store.read(|tx| tx.member_ids(&t.id, "g1")).unwrap(),
+        db.store
+            .read(|tx| tx.tenant(&t.id).groups().member_ids("g1"))
+            .unwrap(),
         ids(&["u1", "u2", "u3"])
     );
 
     let change = db
         .store
-        .write(|tx| tx.remove_members(&t.id, "g1", &ids(&["u2", "u5", "nobody"]), at(6)))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .groups()
+                .remove_members("g1", &ids(&["u2", "u5", "nobody"]), at(6))
+        })
         .unwrap();
     assert_eq!((change.removed, change.version), (ids(&["u2"]), 4));
     let change = db
         .store
-        .write(|tx| tx.replace_members(&t.id, "g1", &ids(&["u3", "u4", "u5"]), at(7)))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .groups()
+                .replace_members("g1", &ids(&["u3", "u4", "u5"]), at(7))
+        })
         .unwrap();
     assert_eq!(change.added, ids(&["u4", "u5"]));
     assert_eq!(change.removed, ids(&["u1"]));
     assert_eq!(change.version, 5);
-    let group = db.store.read(|tx| tx.group(&t.id, "g1")).unwrap().unwrap();
+    let group = db
+        .store
+        .read(|tx| tx.tenant(&t.id).groups().by_id("g1"))
+        .unwrap()
+        .unwrap();
     assert_eq!(group.member_count, 3);
-    assert!(db.store.read(|tx| tx.is_member(&t.id, "g1", "u4")).unwrap());
-    assert!(!db.store.read(|tx| tx.is_member(&t.id, "g1", "u1")).unwrap());
+    assert!(
+        db.store
+            .read(|tx| tx.tenant(&t.id).groups().is_member("g1", "u4"))
+            .unwrap()
+    );
     assert!(
         !db.store
-            .read(|tx| tx.is_member(&other.id, "g1", "u4"))
+            .read(|tx| tx.tenant(&t.id).groups().is_member("g1", "u1"))
+            .unwrap()
+    );
+    assert!(
+        !db.store
+            .read(|tx| tx.tenant(&other.id).groups().is_member("g1", "u4"))
             .unwrap()
     );
 
     let err = db
         .store
-        .write(|tx| tx.add_members(&t.id, "nope", &ids(&["u1"]), at(8)))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .groups()
+                .add_members("nope", &ids(&["u1"]), at(8))
+        })
         .unwrap_err();
     assert!(
         matches!(
@@ -223,7 +281,11 @@ fn membership_changes_are_idempotent_and_versioned(backend: Backend) {
     );
     let err = db
         .store
-        .write(|tx| tx.add_members(&other.id, "g1", &ids(&["x1"]), at(8)))
+        .write(|tx| {
+            tx.tenant(&other.id)
+                .groups()
+                .add_members("g1", &ids(&["x1"]), at(8))
+        })
         .unwrap_err();
     assert!(
         matches!(
@@ -252,13 +314,13 @@ fn members_are_read_in_pages(backend: Backend) {
     }
     add_group(&db.store, &t.id, "g1", "Big");
     db.store
-        .write(|tx| tx.add_members(&t.id, "g1", &all, at(2)))
+        .write(|tx| tx.tenant(&t.id).groups().add_members("g1", &all, at(2)))
         .unwrap();
     let mut paged = Vec::new();
     for offset in (0..25).step_by(10) {
         let page = db
             .store
-            .read(|tx| tx.members(&t.id, "g1", offset, 10))
+            .read(|tx| tx.tenant(&t.id).groups().members("g1", offset, 10))
             .unwrap();
         assert_eq!(page.total, 25);
         paged.extend(page.members);
@@ -275,7 +337,7 @@ fn members_are_read_in_pages(backend: Backend) {
     assert_eq!(paged[0].display_name, None);
     let err = db
         .store
-        .read(|tx| tx.members(&t.id, "nope", 0, 10))
+        .read(|tx| tx.tenant(&t.id).groups().members("nope", 0, 10))
         .unwrap_err();
     assert!(
         matches!(
@@ -299,11 +361,18 @@ fn groups_of_users_both_directions(backend: Backend) {
     add_group(&db.store, &t.id, "g2", "Two");
     db.store
         .write(|tx| {
-            tx.add_members(&t.id, "g1", &ids(&["u1", "u2"]), at(2))?;
-            tx.add_members(&t.id, "g2", &ids(&["u1"]), at(2))
+            tx.tenant(&t.id)
+                .groups()
+                .add_members("g1", &ids(&["u1", "u2"]), at(2))?;
+            tx.tenant(&t.id)
+                .groups()
+                .add_members("g2", &ids(&["u1"]), at(2))
         })
         .unwrap();
-    let groups = db.store.read(|tx| tx.groups_of_user(&t.id, "u1")).unwrap();
+    let groups = db
+        .store
+        .read(|tx| tx.tenant(&t.id).groups().of_user("u1"))
+        .unwrap();
     let names: Vec<(&str, &str)> = groups
         .iter()
         .map(|g| (g.group_id.as_str(), g.display_name.as_str()))
@@ -311,22 +380,28 @@ fn groups_of_users_both_directions(backend: Backend) {
     assert_eq!(names, [("g1", "One"), ("g2", "Two")]);
     let map = db
         .store
-        .read(|tx| tx.groups_of_users(&t.id, &ids(&["u1", "u2", "u3"])))
+        .read(|tx| {
+            tx.tenant(&t.id)
+                .groups()
+                .of_users(&ids(&["u1", "u2", "u3"]))
+        })
         .unwrap();
     assert_eq!(map.len(), 2);
     assert_eq!(map["u2"].len(), 1);
     let left = db
         .store
-        .write(|tx| tx.remove_user_from_groups(&t.id, "u1", at(3)))
+        .write(|tx| tx.tenant(&t.id).groups().remove_user_from_all("u1", at(3)))
         .unwrap();
     assert_eq!(left, ids(&["g1", "g2"]));
     assert_eq!(
-        db.store.read(|tx| tx.member_ids(&t.id, "g1")).unwrap(),
+        db.store
+            .read(|tx| tx.tenant(&t.id).groups().member_ids("g1"))
+            .unwrap(),
         ids(&["u2"])
     );
     assert_eq!(
         db.store
-            .read(|tx| tx.group(&t.id, "g2"))
+            .read(|tx| tx.tenant(&t.id).groups().by_id("g2"))
             .unwrap()
             .unwrap()
             .version,
@@ -334,7 +409,7 @@ fn groups_of_users_both_directions(backend: Backend) {
     );
     let err = db
         .store
-        .write(|tx| tx.remove_user_from_groups(&t.id, "zz", at(3)))
+        .write(|tx| tx.tenant(&t.id).groups().remove_user_from_all("zz", at(3)))
         .unwrap_err();
     assert!(
         matches!(
@@ -349,7 +424,7 @@ fn groups_of_users_both_directions(backend: Backend) {
     // Users are untouched by membership changes.
     let u1 = db
         .store
-        .read(|tx| tx.user(&t.id, "u1", Visibility::Live))
+        .read(|tx| tx.tenant(&t.id).users().by_id("u1", Visibility::Live))
         .unwrap()
         .unwrap();
     assert_eq!(u1.version, 1);
@@ -361,8 +436,10 @@ fn lock_users_is_harmless(backend: Backend) {
     add_user(&db.store, &t.id, "u1", user_body("alice"));
     db.store
         .write(|tx| {
-            tx.lock_users(&t.id, &ids(&["u1", "missing"]))?;
-            tx.set_user_role(&t.id, "u1", Some("Loanee"), None)
+            tx.tenant(&t.id).users().lock(&ids(&["u1", "missing"]))?;
+            tx.tenant(&t.id)
+                .users()
+                .set_role("u1", Some("Loanee"), None)
         })
         .unwrap();
 }

@@ -36,7 +36,7 @@ fn load(backend: Backend) -> (crate::harness::TestDb, String) {
     for i in 0..N {
         db.store
             .write(|tx| {
-                tx.insert_user(&NewUser {
+                tx.tenant(&t.id).users().insert(&NewUser {
                     id: format!("id-{:02}", (i * 11) % N),
                     tenant_id: t.id.clone(),
                     resource: body(i),
@@ -71,7 +71,7 @@ fn query_page(
         paging,
         base_url: None,
     };
-    store.read(|tx| tx.users(tenant, &query))
+    store.read(|tx| tx.tenant(tenant).users().list(&query))
 }
 
 fn ids_of(page: &Page<User>) -> Vec<String> {

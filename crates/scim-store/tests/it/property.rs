@@ -429,9 +429,9 @@ fn store_filters_equal_the_evaluator_for_users(backend: Backend) {
                             paging: &paging,
                             base_url: base,
                         };
-                        let users = tx.users(&t, &all)?.items;
+                        let users = tx.tenant(&t).users().list(&all)?.items;
                         let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
-                        let groups = tx.groups_of_users(&t, &ids)?;
+                        let groups = tx.tenant(&t).groups().of_users(&ids)?;
                         let memory: Vec<String> = users
                             .iter()
                             .filter(|u| {
@@ -445,7 +445,7 @@ fn store_filters_equal_the_evaluator_for_users(backend: Backend) {
                             filter: Some(&compiled),
                             ..all
                         };
-                        let page = tx.users(&t, &query)?;
+                        let page = tx.tenant(&t).users().list(&query)?;
                         assert_eq!(page.total, page.items.len() as u64);
                         let sql: Vec<String> = page.items.into_iter().map(|u| u.id).collect();
                         Ok::<_, StoreError>((sql, memory))
@@ -467,7 +467,7 @@ fn load_users(store: &Store, tenant: &str, case: usize, users: &[Value], members
                 let mut body = body.clone();
                 body["userName"] = json!(format!("{}#{i}", WORDS[i % WORDS.len()]));
                 let seconds = i64::try_from(i).unwrap_or(0);
-                tx.insert_user(&NewUser {
+                tx.tenant(tenant).users().insert(&NewUser {
                     id: format!("u{i}-c{case}"),
                     tenant_id: tenant.to_owned(),
                     resource: body,
@@ -477,7 +477,7 @@ fn load_users(store: &Store, tenant: &str, case: usize, users: &[Value], members
                 })?;
             }
             for (g, name) in [("g1", "Alice"), ("g2", "Straße")] {
-                tx.insert_group(&NewGroup {
+                tx.tenant(tenant).groups().insert(&NewGroup {
                     id: format!("{g}-c{case}"),
                     tenant_id: tenant.to_owned(),
                     resource: json!({"displayName": name}),
@@ -491,8 +491,12 @@ fn load_users(store: &Store, tenant: &str, case: usize, users: &[Value], members
                     .map(|i| format!("u{i}-c{case}"))
                     .collect::<Vec<_>>()
             };
-            tx.add_members(tenant, &format!("g1-c{case}"), &members(1), at(100))?;
-            tx.add_members(tenant, &format!("g2-c{case}"), &members(2), at(100))?;
+            tx.tenant(tenant)
+                .groups()
+                .add_members(&format!("g1-c{case}"), &members(1), at(100))?;
+            tx.tenant(tenant)
+                .groups()
+                .add_members(&format!("g2-c{case}"), &members(2), at(100))?;
             Ok::<_, StoreError>(())
         })
         .unwrap();
@@ -546,7 +550,7 @@ fn store_filters_equal_the_evaluator_for_groups(backend: Backend) {
                         if let Some(l) = level {
                             body["urn:example:ext:1.0:Group"] = json!({"level": l});
                         }
-                        tx.insert_group(&NewGroup {
+                        tx.tenant(&t).groups().insert(&NewGroup {
                             id: format!("h{i}-c{}", case.get()),
                             tenant_id: t.clone(),
                             resource: body,
@@ -556,7 +560,11 @@ fn store_filters_equal_the_evaluator_for_groups(backend: Backend) {
                             .filter(|u| bits & (1 << u) != 0)
                             .map(|u| format!("u{u}-c{}", case.get()))
                             .collect();
-                        tx.add_members(&t, &format!("h{i}-c{}", case.get()), &members, at(5))?;
+                        tx.tenant(&t).groups().add_members(
+                            &format!("h{i}-c{}", case.get()),
+                            &members,
+                            at(5),
+                        )?;
                     }
                     Ok::<_, StoreError>(())
                 })
@@ -576,10 +584,10 @@ fn store_filters_equal_the_evaluator_for_groups(backend: Backend) {
                             base_url: None,
                         };
                         let mut memory = Vec::new();
-                        let groups = tx.groups(&t, &all)?.items;
+                        let groups = tx.tenant(&t).groups().list(&all)?.items;
                         let total = groups.len();
                         for g in groups {
-                            let members = tx.members(&t, &g.id, 0, 1000)?.members;
+                            let members = tx.tenant(&t).groups().members(&g.id, 0, 1000)?.members;
                             if compiled.matches(&render::group(&g, Some(&members), None)) {
                                 memory.push(g.id);
                             }
@@ -590,7 +598,9 @@ fn store_filters_equal_the_evaluator_for_groups(backend: Backend) {
                             ..all
                         };
                         let sql: Vec<String> = tx
-                            .groups(&t, &query)?
+                            .tenant(&t)
+                            .groups()
+                            .list(&query)?
                             .items
                             .into_iter()
                             .map(|g| g.id)

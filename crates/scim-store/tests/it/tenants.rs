@@ -27,10 +27,16 @@ fn tenant_roundtrip(backend: Backend) {
     assert_eq!(created.created, at(0));
     let read = db.store.read(|tx| tx.tenant_by_slug("acme")).unwrap();
     assert_eq!(read, Some(created.clone()));
-    let by_id = db.store.read(|tx| tx.tenant(&created.id)).unwrap();
+    let by_id = db.store.read(|tx| tx.tenant(&created.id).get()).unwrap();
     assert_eq!(by_id, Some(created.clone()));
     tenant(&db.store, "beta");
-    let all = db.store.read(|tx| tx.tenants()).unwrap();
+    let all = db
+        .store
+        .read(|tx| {
+            let all = tx.tenants()?;
+            Ok::<_, StoreError>(all)
+        })
+        .unwrap();
     let slugs: Vec<&str> = all.iter().map(|t| t.slug.as_str()).collect();
     assert_eq!(slugs, ["acme", "beta"]);
 
@@ -64,8 +70,7 @@ fn tenant_update_and_delete(backend: Backend) {
     let updated = db
         .store
         .write(|tx| {
-            tx.update_tenant(
-                &t.id,
+            tx.tenant(&t.id).update(
                 &TenantUpdate {
                     display_name: Some("Acme Inc".into()),
                     rule_set: Some(rules.clone()),
@@ -83,8 +88,7 @@ fn tenant_update_and_delete(backend: Backend) {
     let err = db
         .store
         .write(|tx| {
-            tx.update_tenant(
-                &t.id,
+            tx.tenant(&t.id).update(
                 &TenantUpdate {
                     slug: Some("beta".into()),
                     ..TenantUpdate::default()
@@ -99,7 +103,10 @@ fn tenant_update_and_delete(backend: Backend) {
     );
     let err = db
         .store
-        .write(|tx| tx.update_tenant("t-missing", &TenantUpdate::default(), at(6)))
+        .write(|tx| {
+            tx.tenant("t-missing")
+                .update(&TenantUpdate::default(), at(6))
+        })
         .unwrap_err();
     assert!(
         matches!(
@@ -111,8 +118,8 @@ fn tenant_update_and_delete(backend: Backend) {
         ),
         "{err:?}"
     );
-    db.store.write(|tx| tx.delete_tenant(&t.id)).unwrap();
-    assert_eq!(db.store.read(|tx| tx.tenant(&t.id)).unwrap(), None);
+    db.store.write(|tx| tx.tenant(&t.id).delete()).unwrap();
+    assert_eq!(db.store.read(|tx| tx.tenant(&t.id).get()).unwrap(), None);
 }
 
 /// Write transactions reuse the tenant row they last read while its version is
@@ -124,7 +131,7 @@ fn tenant_versions_guard_the_write_cache(backend: Backend) {
     assert_eq!(t.version, 1);
     let for_write = |store: &scim_store::Store| {
         store
-            .write(|tx| tx.tenant_for_write(&t.id))
+            .write(|tx| tx.tenant(&t.id).for_write())
             .expect("tenant for write")
     };
     assert_eq!(for_write(&db.store), t);
@@ -135,9 +142,9 @@ fn tenant_versions_guard_the_write_cache(backend: Backend) {
     let err = db
         .store
         .write(|tx| {
-            let changed = tx.update_tenant(&t.id, &rules("rolled back"), at(5))?;
+            let changed = tx.tenant(&t.id).update(&rules("rolled back"), at(5))?;
             assert_eq!(changed.version, 2);
-            assert_eq!(tx.tenant_for_write(&t.id)?, changed);
+            assert_eq!(tx.tenant(&t.id).for_write()?, changed);
             Err::<(), _>(StoreError::InvalidData("roll back".into()))
         })
         .unwrap_err();
@@ -147,19 +154,19 @@ fn tenant_versions_guard_the_write_cache(backend: Backend) {
     // The same version and time as the rolled-back change, other content.
     let kept = db
         .store
-        .write(|tx| tx.update_tenant(&t.id, &rules("kept"), at(5)))
+        .write(|tx| tx.tenant(&t.id).update(&rules("kept"), at(5)))
         .unwrap();
     assert_eq!(kept.version, 2);
     assert_eq!(for_write(&db.store), kept);
 
     let other = Store::open(&db.database.url, options()).expect("second store");
     let by_other = other
-        .write(|tx| tx.update_tenant(&t.id, &rules("from elsewhere"), at(6)))
+        .write(|tx| tx.tenant(&t.id).update(&rules("from elsewhere"), at(6)))
         .unwrap();
     assert_eq!(by_other.version, 3);
     assert_eq!(for_write(&db.store), by_other);
     assert_eq!(
-        db.store.read(|tx| tx.tenant(&t.id)).unwrap(),
+        db.store.read(|tx| tx.tenant(&t.id).get()).unwrap(),
         Some(by_other)
     );
 }
@@ -182,27 +189,39 @@ fn tokens_rotate_and_revoke(backend: Backend) {
     let other = tenant(&db.store, "beta");
     let old = db
         .store
-        .write(|tx| tx.insert_token(&token(&t.id, "tok1", None)))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .tokens()
+                .insert(&token(&t.id, "tok1", None))
+        })
         .unwrap();
     assert_eq!(old.hash, "sha256:tok1");
     assert!(old.usable_at(at(11)));
     db.store
-        .write(|tx| tx.insert_token(&token(&t.id, "tok2", None)))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .tokens()
+                .insert(&token(&t.id, "tok2", None))
+        })
         .unwrap();
     db.store
-        .write(|tx| tx.insert_token(&token(&other.id, "tok3", None)))
+        .write(|tx| {
+            tx.tenant(&other.id)
+                .tokens()
+                .insert(&token(&other.id, "tok3", None))
+        })
         .unwrap();
 
     // Rotation overlap: the old token keeps working until it expires.
     let old = db
         .store
-        .write(|tx| tx.set_token_expiry(&t.id, "tok1", Some(at(100))))
+        .write(|tx| tx.tenant(&t.id).tokens().set_expiry("tok1", Some(at(100))))
         .unwrap();
     assert_eq!(old.expires_at, Some(at(100)));
     let usable = |now| {
         let mut ids: Vec<String> = db
             .store
-            .read(|tx| tx.usable_tokens(&t.id, at(now)))
+            .read(|tx| tx.tenant(&t.id).tokens().usable(at(now)))
             .unwrap()
             .into_iter()
             .map(|t| t.id)
@@ -214,27 +233,33 @@ fn tokens_rotate_and_revoke(backend: Backend) {
     assert_eq!(usable(100), ["tok2"]);
 
     db.store
-        .write(|tx| tx.touch_token(&t.id, "tok2", at(50)))
+        .write(|tx| tx.tenant(&t.id).tokens().touch("tok2", at(50)))
         .unwrap();
     let revoked = db
         .store
-        .write(|tx| tx.revoke_token(&t.id, "tok2", at(60)))
+        .write(|tx| tx.tenant(&t.id).tokens().revoke("tok2", at(60)))
         .unwrap();
     assert_eq!(revoked.revoked_at, Some(at(60)));
     assert_eq!(revoked.last_used, Some(at(50)));
     // Revoking again keeps the first revocation time.
     let again = db
         .store
-        .write(|tx| tx.revoke_token(&t.id, "tok2", at(70)))
+        .write(|tx| tx.tenant(&t.id).tokens().revoke("tok2", at(70)))
         .unwrap();
     assert_eq!(again.revoked_at, Some(at(60)));
     assert_eq!(usable(61), ["tok1"]);
-    assert_eq!(db.store.read(|tx| tx.tokens(&t.id)).unwrap().len(), 2);
+    assert_eq!(
+        db.store
+            .read(|tx| tx.tenant(&t.id).tokens().all())
+            .unwrap()
+            .len(),
+        2
+    );
 
     // Another tenant's token is not found.
     let err = db
         .store
-        .write(|tx| tx.revoke_token(&t.id, "tok3", at(70)))
+        .write(|tx| tx.tenant(&t.id).tokens().revoke("tok3", at(70)))
         .unwrap_err();
     assert!(
         matches!(
@@ -248,7 +273,11 @@ fn tokens_rotate_and_revoke(backend: Backend) {
     );
     let err = db
         .store
-        .write(|tx| tx.insert_token(&token(&t.id, "tok3", None)))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .tokens()
+                .insert(&token(&t.id, "tok3", None))
+        })
         .unwrap_err();
     assert!(
         matches!(err, StoreError::Conflict { attribute: "id" }),
@@ -277,16 +306,39 @@ fn events_appended_together(backend: Backend) {
     let t = tenant(&db.store, "acme");
     let other = tenant(&db.store, "beta");
     db.store
-        .write(|tx| tx.append_event(&event(&t.id, EventKind::UserCreated, "first")))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .events()
+                .append(&event(&t.id, EventKind::UserCreated, "first"))
+        })
         .unwrap();
-    let mut batch: Vec<NewEvent> = (0..700)
+    let batch: Vec<NewEvent> = (0..700)
         .map(|i| event(&t.id, EventKind::MemberAdded, &format!("m{i}")))
         .collect();
-    batch.insert(3, event(&other.id, EventKind::GroupCreated, "g"));
+    // A scope appends its own tenant's events only: a batch naming another is refused.
+    let mut mixed = batch.clone();
+    mixed.insert(3, event(&other.id, EventKind::GroupCreated, "g"));
+    let refused = db
+        .store
+        .write(|tx| Ok::<_, StoreError>(tx.tenant(&t.id).events().append_all(&mixed)))
+        .unwrap();
+    assert!(
+        matches!(refused, Err(StoreError::InvalidData(_))),
+        "{refused:?}"
+    );
+    let (first, rest) = batch.split_at(3);
     db.store
         .write(|tx| {
-            tx.append_events(&batch)?;
-            tx.append_event(&event(&t.id, EventKind::UserDeleted, "last"))
+            tx.tenant(&t.id).events().append_all(first)?;
+            tx.tenant(&other.id).events().append(&event(
+                &other.id,
+                EventKind::GroupCreated,
+                "g",
+            ))?;
+            tx.tenant(&t.id).events().append_all(rest)?;
+            tx.tenant(&t.id)
+                .events()
+                .append(&event(&t.id, EventKind::UserDeleted, "last"))
         })
         .unwrap();
     let events = db.store.events(&t.id, 0, 1000).unwrap();
@@ -307,7 +359,7 @@ fn events_appended_together(backend: Backend) {
         .store
         .write(|tx| {
             let ok = event(&t.id, EventKind::UserCreated, "ok");
-            Ok::<_, StoreError>(tx.append_events(&[ok, bad.clone()]))
+            Ok::<_, StoreError>(tx.tenant(&t.id).events().append_all(&[ok, bad.clone()]))
         })
         .unwrap();
     assert!(
@@ -327,13 +379,23 @@ fn events_are_gapless_and_ordered(backend: Backend) {
     };
     for i in 0..5 {
         db.store
-            .write(|tx| tx.append_event(&event(&t.id, EventKind::UserCreated, &format!("u{i}"))))
+            .write(|tx| {
+                tx.tenant(&t.id).events().append(&event(
+                    &t.id,
+                    EventKind::UserCreated,
+                    &format!("u{i}"),
+                ))
+            })
             .unwrap();
     }
     assert_eq!(seqs(&t.id, 0), [1, 2, 3, 4, 5]);
     // Each tenant has its own sequence.
     db.store
-        .write(|tx| tx.append_event(&event(&other.id, EventKind::RoleChanged, "x")))
+        .write(|tx| {
+            tx.tenant(&other.id)
+                .events()
+                .append(&event(&other.id, EventKind::RoleChanged, "x"))
+        })
         .unwrap();
     assert_eq!(seqs(&other.id, 0), [1]);
 
@@ -341,13 +403,19 @@ fn events_are_gapless_and_ordered(backend: Backend) {
     let err = db
         .store
         .write(|tx| -> Result<(), StoreError> {
-            tx.append_event(&event(&t.id, EventKind::UserDeleted, "u9"))?;
+            tx.tenant(&t.id)
+                .events()
+                .append(&event(&t.id, EventKind::UserDeleted, "u9"))?;
             Err(StoreError::InvalidData("abort".into()))
         })
         .unwrap_err();
     assert!(matches!(err, StoreError::InvalidData(_)));
     db.store
-        .write(|tx| tx.append_event(&event(&t.id, EventKind::LockSet, "u1")))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .events()
+                .append(&event(&t.id, EventKind::LockSet, "u1"))
+        })
         .unwrap();
     assert_eq!(seqs(&t.id, 5), [6]);
 
@@ -359,10 +427,15 @@ fn events_are_gapless_and_ordered(backend: Backend) {
     assert_eq!(page[0].time, at(20));
     assert_eq!(db.store.events(&t.id, 6, 10).unwrap(), []);
     // Everything is numbered now: reading inside a transaction sees the same.
-    assert_eq!(db.store.read(|tx| tx.events(&t.id, 2, 3)).unwrap(), page);
+    assert_eq!(
+        db.store
+            .read(|tx| tx.tenant(&t.id).events().after(2, 3))
+            .unwrap(),
+        page
+    );
     let history = db
         .store
-        .read(|tx| tx.events_of_resource(&t.id, "u1", 10))
+        .read(|tx| tx.tenant(&t.id).events().of_resource("u1", 10))
         .unwrap();
     let got: Vec<(i64, EventKind)> = history.into_iter().map(|e| (e.seq, e.kind)).collect();
     assert_eq!(got, [(6, EventKind::LockSet), (2, EventKind::UserCreated)]);
@@ -371,11 +444,9 @@ fn events_are_gapless_and_ordered(backend: Backend) {
     let latest = db
         .store
         .read(|tx| {
-            tx.latest_events_of_resources(
-                &t.id,
-                &ids,
-                &[EventKind::UserCreated, EventKind::LockSet],
-            )
+            tx.tenant(&t.id)
+                .events()
+                .latest_of_resources(&ids, &[EventKind::UserCreated, EventKind::LockSet])
         })
         .unwrap();
     let mut got: Vec<(String, i64)> = latest.into_iter().map(|(id, e)| (id, e.seq)).collect();
@@ -383,14 +454,22 @@ fn events_are_gapless_and_ordered(backend: Backend) {
     assert_eq!(got, [("u1".to_owned(), 6), ("u2".to_owned(), 3)]);
     let created = db
         .store
-        .read(|tx| tx.latest_events_of_resources(&t.id, &ids, &[EventKind::UserCreated]))
+        .read(|tx| {
+            tx.tenant(&t.id)
+                .events()
+                .latest_of_resources(&ids, &[EventKind::UserCreated])
+        })
         .unwrap();
     assert_eq!(created["u1"].seq, 2);
     assert_eq!(db.store.number_events(&t.id).unwrap(), 0, "nothing left");
 
     let err = db
         .store
-        .write(|tx| tx.append_event(&event("t-missing", EventKind::UserCreated, "u")))
+        .write(|tx| {
+            tx.tenant("t-missing")
+                .events()
+                .append(&event("t-missing", EventKind::UserCreated, "u"))
+        })
         .unwrap_err();
     assert!(
         matches!(

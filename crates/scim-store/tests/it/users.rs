@@ -23,7 +23,7 @@ fn create_and_read(backend: Backend) {
     let created = db
         .store
         .write(|tx| {
-            tx.insert_user(&NewUser {
+            tx.tenant(&t.id).users().insert(&NewUser {
                 id: "u1".into(),
                 tenant_id: t.id.clone(),
                 resource: body.clone(),
@@ -47,13 +47,17 @@ fn create_and_read(backend: Backend) {
     assert!(created.resource.get("groups").is_none());
     let read = db
         .store
-        .read(|tx| tx.user(&t.id, "u1", Visibility::Live))
+        .read(|tx| tx.tenant(&t.id).users().by_id("u1", Visibility::Live))
         .unwrap();
     assert_eq!(read.as_ref(), Some(&created));
     for spelling in ["alice", "ALICE", "aLiCe"] {
         let found = db
             .store
-            .read(|tx| tx.user_by_user_name(&t.id, spelling, Visibility::Live))
+            .read(|tx| {
+                tx.tenant(&t.id)
+                    .users()
+                    .by_user_name(spelling, Visibility::Live)
+            })
             .unwrap();
         assert_eq!(found.map(|u| u.id), Some("u1".to_owned()), "{spelling}");
     }
@@ -61,14 +65,14 @@ fn create_and_read(backend: Backend) {
     let other = tenant(&db.store, "beta");
     assert_eq!(
         db.store
-            .read(|tx| tx.user(&other.id, "u1", Visibility::Live))
+            .read(|tx| tx.tenant(&other.id).users().by_id("u1", Visibility::Live))
             .unwrap(),
         None
     );
     add_user(&db.store, &other.id, "u1", user_body("Alice"));
     let mine = db
         .store
-        .read(|tx| tx.user(&t.id, "u1", Visibility::Live))
+        .read(|tx| tx.tenant(&t.id).users().by_id("u1", Visibility::Live))
         .unwrap();
     assert_eq!(mine.map(|u| u.version), Some(1));
 }
@@ -89,7 +93,7 @@ fn user_name_is_unique_per_tenant_case_insensitively(backend: Backend) {
         let err = db
             .store
             .write(|tx| {
-                tx.insert_user(&NewUser {
+                tx.tenant(&t.id).users().insert(&NewUser {
                     id: id.into(),
                     tenant_id: t.id.clone(),
                     resource: user_body(name),
@@ -115,7 +119,7 @@ fn user_name_is_unique_per_tenant_case_insensitively(backend: Backend) {
     let err = db
         .store
         .write(|tx| {
-            tx.insert_user(&NewUser {
+            tx.tenant(&t.id).users().insert(&NewUser {
                 id: "u1".into(),
                 tenant_id: t.id.clone(),
                 resource: user_body("someone else"),
@@ -147,7 +151,7 @@ fn invalid_input_is_refused(backend: Backend) {
         let err = db
             .store
             .write(|tx| {
-                tx.insert_user(&NewUser {
+                tx.tenant(&t.id).users().insert(&NewUser {
                     id: id.into(),
                     tenant_id: t.id.clone(),
                     resource: body.clone(),
@@ -162,7 +166,7 @@ fn invalid_input_is_refused(backend: Backend) {
     let err = db
         .store
         .write(|tx| {
-            tx.insert_user(&NewUser {
+            tx.tenant("t-missing").users().insert(&NewUser {
                 id: "u1".into(),
                 tenant_id: "t-missing".into(),
                 resource: user_body("a"),
@@ -203,7 +207,11 @@ fn updates_check_versions(backend: Backend) {
     body["title"] = json!("Engineer");
     let updated = db
         .store
-        .write(|tx| tx.update_user(&update("u1", &t.id, Some(1), body.clone())))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .users()
+                .update(&update("u1", &t.id, Some(1), body.clone()))
+        })
         .unwrap();
     assert_eq!(updated.version, 2);
     assert_eq!(updated.last_modified, at(10));
@@ -211,7 +219,11 @@ fn updates_check_versions(backend: Backend) {
     assert_eq!(updated.resource["title"], "Engineer");
     let err = db
         .store
-        .write(|tx| tx.update_user(&update("u1", &t.id, Some(1), body.clone())))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .users()
+                .update(&update("u1", &t.id, Some(1), body.clone()))
+        })
         .unwrap_err();
     assert!(
         matches!(
@@ -226,12 +238,20 @@ fn updates_check_versions(backend: Backend) {
     // Without an expected version the update applies.
     let updated = db
         .store
-        .write(|tx| tx.update_user(&update("u1", &t.id, None, body.clone())))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .users()
+                .update(&update("u1", &t.id, None, body.clone()))
+        })
         .unwrap();
     assert_eq!(updated.version, 3);
     let err = db
         .store
-        .write(|tx| tx.update_user(&update("u1", &t.id, None, user_body("BOB"))))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .users()
+                .update(&update("u1", &t.id, None, user_body("BOB")))
+        })
         .unwrap_err();
     assert!(
         matches!(
@@ -244,7 +264,11 @@ fn updates_check_versions(backend: Backend) {
     );
     let err = db
         .store
-        .write(|tx| tx.update_user(&update("nobody", &t.id, None, user_body("x"))))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .users()
+                .update(&update("nobody", &t.id, None, user_body("x")))
+        })
         .unwrap_err();
     assert!(
         matches!(
@@ -258,7 +282,11 @@ fn updates_check_versions(backend: Backend) {
     );
     // Renaming frees the old name.
     db.store
-        .write(|tx| tx.update_user(&update("u2", &t.id, None, user_body("robert"))))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .users()
+                .update(&update("u2", &t.id, None, user_body("robert")))
+        })
         .unwrap();
     add_user(&db.store, &t.id, "u3", user_body("BOB"));
 }
@@ -282,7 +310,11 @@ fn updates_keep_filters_in_step(backend: Backend) {
         "emails": [{"value": "ALICIA@example.org"}],
     });
     db.store
-        .write(|tx| tx.update_user(&update("u1", &t.id, Some(1), changed.clone())))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .users()
+                .update(&update("u1", &t.id, Some(1), changed.clone()))
+        })
         .unwrap();
     for filter in before {
         assert!(user_ids(&db.store, &t.id, filter).is_empty(), "{filter}");
@@ -306,7 +338,11 @@ fn updates_keep_filters_in_step(backend: Backend) {
     title_only["title"] = json!("Chief");
     let user = db
         .store
-        .write(|tx| tx.update_user(&update("u1", &t.id, Some(2), title_only.clone())))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .users()
+                .update(&update("u1", &t.id, Some(2), title_only.clone()))
+        })
         .unwrap();
     assert_eq!(
         (user.version, user.external_id.as_deref()),
@@ -321,7 +357,7 @@ fn updates_keep_filters_in_step(backend: Backend) {
     );
     let read = db
         .store
-        .read(|tx| tx.user(&t.id, "u1", Visibility::Live))
+        .read(|tx| tx.tenant(&t.id).users().by_id("u1", Visibility::Live))
         .unwrap()
         .unwrap();
     assert_eq!(read, user);
@@ -336,7 +372,7 @@ fn roles_set_in_batches(backend: Backend) {
     db.store
         .write(|tx| {
             for id in &ids {
-                tx.insert_user(&NewUser {
+                tx.tenant(&t.id).users().insert(&NewUser {
                     id: id.clone(),
                     tenant_id: t.id.clone(),
                     resource: user_body(id),
@@ -361,11 +397,11 @@ fn roles_set_in_batches(backend: Backend) {
         .map(|(i, id)| update(id, i))
         .collect();
     db.store
-        .write(|tx| tx.set_user_roles(&t.id, &updates))
+        .write(|tx| tx.tenant(&t.id).users().set_roles(&updates))
         .unwrap();
     let users = db
         .store
-        .read(|tx| tx.users_by_ids(&t.id, &ids, Visibility::Live))
+        .read(|tx| tx.tenant(&t.id).users().by_ids(&ids, Visibility::Live))
         .unwrap();
     assert_eq!(users.len(), 520);
     for user in &users {
@@ -382,7 +418,11 @@ fn roles_set_in_batches(backend: Backend) {
 
     let err = db
         .store
-        .write(|tx| tx.set_user_roles(&t.id, &[update("u001", 1), update("nobody", 2)]))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .users()
+                .set_roles(&[update("u001", 1), update("nobody", 2)])
+        })
         .unwrap_err();
     assert!(
         matches!(&err, StoreError::NotFound { kind: ResourceKind::User, id } if id == "nobody"),
@@ -390,12 +430,16 @@ fn roles_set_in_batches(backend: Backend) {
     );
     let err = db
         .store
-        .write(|tx| tx.set_user_roles(&t.id, &[update("u001", 1), update("u001", 2)]))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .users()
+                .set_roles(&[update("u001", 1), update("u001", 2)])
+        })
         .unwrap_err();
     assert!(matches!(err, StoreError::InvalidData(_)), "{err:?}");
     let untouched = db
         .store
-        .read(|tx| tx.user(&t.id, "u001", Visibility::Live))
+        .read(|tx| tx.tenant(&t.id).users().by_id("u001", Visibility::Live))
         .unwrap()
         .unwrap();
     assert_eq!(untouched.role, update("u001", 1).role);
@@ -413,18 +457,17 @@ fn role_state_does_not_change_the_version(backend: Backend) {
     };
     db.store
         .write(|tx| {
-            tx.set_user_role(
-                &t.id,
+            tx.tenant(&t.id).users().set_role(
                 "u1",
                 Some("Technician"),
                 Some(&json!({"rule": "dept"})),
             )?;
-            tx.set_user_lock(&t.id, "u1", Some(&lock))
+            tx.tenant(&t.id).users().set_lock("u1", Some(&lock))
         })
         .unwrap();
     let user = db
         .store
-        .read(|tx| tx.user(&t.id, "u1", Visibility::Live))
+        .read(|tx| tx.tenant(&t.id).users().by_id("u1", Visibility::Live))
         .unwrap()
         .unwrap();
     assert_eq!(user.version, 1);
@@ -433,17 +476,17 @@ fn role_state_does_not_change_the_version(backend: Backend) {
     assert_eq!(user.role_reason, Some(json!({"rule": "dept"})));
     assert_eq!(user.lock, Some(lock));
     db.store
-        .write(|tx| tx.set_user_lock(&t.id, "u1", None))
+        .write(|tx| tx.tenant(&t.id).users().set_lock("u1", None))
         .unwrap();
     let user = db
         .store
-        .read(|tx| tx.user(&t.id, "u1", Visibility::Live))
+        .read(|tx| tx.tenant(&t.id).users().by_id("u1", Visibility::Live))
         .unwrap()
         .unwrap();
     assert_eq!(user.lock, None);
     let err = db
         .store
-        .write(|tx| tx.set_user_role(&t.id, "nobody", None, None))
+        .write(|tx| tx.tenant(&t.id).users().set_role("nobody", None, None))
         .unwrap_err();
     assert!(
         matches!(
@@ -465,13 +508,17 @@ fn soft_delete_hides_and_frees_the_user_name(backend: Backend) {
     add_group(&db.store, &t.id, "g2", "Admins");
     db.store
         .write(|tx| {
-            tx.add_members(&t.id, "g1", &ids(&["u1"]), at(2))?;
-            tx.add_members(&t.id, "g2", &ids(&["u1"]), at(2))
+            tx.tenant(&t.id)
+                .groups()
+                .add_members("g1", &ids(&["u1"]), at(2))?;
+            tx.tenant(&t.id)
+                .groups()
+                .add_members("g2", &ids(&["u1"]), at(2))
         })
         .unwrap();
     let err = db
         .store
-        .write(|tx| tx.soft_delete_user(&t.id, "u1", Some(7), at(5)))
+        .write(|tx| tx.tenant(&t.id).users().soft_delete("u1", Some(7), at(5)))
         .unwrap_err();
     assert!(
         matches!(err, StoreError::PreconditionFailed { .. }),
@@ -479,49 +526,69 @@ fn soft_delete_hides_and_frees_the_user_name(backend: Backend) {
     );
     let left = db
         .store
-        .write(|tx| tx.soft_delete_user(&t.id, "u1", Some(1), at(5)))
+        .write(|tx| tx.tenant(&t.id).users().soft_delete("u1", Some(1), at(5)))
         .unwrap();
     assert_eq!(left, ids(&["g1", "g2"]));
     assert_eq!(
         db.store
-            .read(|tx| tx.user(&t.id, "u1", Visibility::Live))
+            .read(|tx| tx.tenant(&t.id).users().by_id("u1", Visibility::Live))
             .unwrap(),
         None
     );
     let deleted = db
         .store
-        .read(|tx| tx.user(&t.id, "u1", Visibility::IncludeDeleted))
+        .read(|tx| {
+            tx.tenant(&t.id)
+                .users()
+                .by_id("u1", Visibility::IncludeDeleted)
+        })
         .unwrap()
         .unwrap();
     assert_eq!(deleted.deleted_at, Some(at(5)));
     assert!(user_ids(&db.store, &t.id, "userName eq \"alice\"").is_empty());
-    let group = db.store.read(|tx| tx.group(&t.id, "g1")).unwrap().unwrap();
+    let group = db
+        .store
+        .read(|tx| tx.tenant(&t.id).groups().by_id("g1"))
+        .unwrap()
+        .unwrap();
     assert_eq!(group.version, 3, "created, member added, member left");
     assert!(
         db.store
-            .read(|tx| tx.member_ids(&t.id, "g1"))
+            .read(|tx| tx.tenant(&t.id).groups().member_ids("g1"))
             .unwrap()
             .is_empty()
     );
     // Deleting twice finds nothing; the name is free again.
     let err = db
         .store
-        .write(|tx| tx.soft_delete_user(&t.id, "u1", None, at(6)))
+        .write(|tx| tx.tenant(&t.id).users().soft_delete("u1", None, at(6)))
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
     add_user(&db.store, &t.id, "u2", user_body("ALICE"));
     let live_first = db
         .store
-        .read(|tx| tx.user_by_user_name(&t.id, "alice", Visibility::IncludeDeleted))
+        .read(|tx| {
+            tx.tenant(&t.id)
+                .users()
+                .by_user_name("alice", Visibility::IncludeDeleted)
+        })
         .unwrap();
     assert_eq!(live_first.map(|u| u.id), Some("u2".to_owned()));
     // A soft-deleted user can still be given the Disabled role, and cannot join groups.
     db.store
-        .write(|tx| tx.set_user_role(&t.id, "u1", Some("Disabled"), None))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .users()
+                .set_role("u1", Some("Disabled"), None)
+        })
         .unwrap();
     let err = db
         .store
-        .write(|tx| tx.add_members(&t.id, "g1", &ids(&["u1", "u2"]), at(7)))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .groups()
+                .add_members("g1", &ids(&["u1", "u2"]), at(7))
+        })
         .unwrap_err();
     assert!(
         matches!(&err, StoreError::UnknownMembers(m) if m == &ids(&["u1"])),
@@ -535,22 +602,29 @@ fn hard_delete_removes_the_row(backend: Backend) {
     add_user(&db.store, &t.id, "u1", user_body("alice"));
     add_group(&db.store, &t.id, "g1", "Employees");
     db.store
-        .write(|tx| tx.add_members(&t.id, "g1", &ids(&["u1"]), at(2)))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .groups()
+                .add_members("g1", &ids(&["u1"]), at(2))
+        })
         .unwrap();
     let left = db
         .store
-        .write(|tx| tx.hard_delete_user(&t.id, "u1", at(3)))
+        .write(|tx| tx.tenant(&t.id).users().hard_delete("u1", at(3)))
         .unwrap();
     assert_eq!(left, ids(&["g1"]));
     assert_eq!(
         db.store
-            .read(|tx| tx.user(&t.id, "u1", Visibility::IncludeDeleted))
+            .read(|tx| tx
+                .tenant(&t.id)
+                .users()
+                .by_id("u1", Visibility::IncludeDeleted))
             .unwrap(),
         None
     );
     let err = db
         .store
-        .write(|tx| tx.hard_delete_user(&t.id, "u1", at(3)))
+        .write(|tx| tx.tenant(&t.id).users().hard_delete("u1", at(3)))
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
     // The id may be used again.
@@ -568,11 +642,16 @@ fn admin_list_filters_on_app_state(backend: Backend) {
     add_user(&db.store, &t.id, "u4", user_body("dave"));
     db.store
         .write(|tx| {
-            tx.set_user_role(&t.id, "u1", Some("Admin"), None)?;
-            tx.set_user_role(&t.id, "u2", Some("Loanee"), None)?;
-            tx.set_user_role(&t.id, "u3", Some("Disabled"), None)?;
-            tx.set_user_lock(
-                &t.id,
+            tx.tenant(&t.id)
+                .users()
+                .set_role("u1", Some("Admin"), None)?;
+            tx.tenant(&t.id)
+                .users()
+                .set_role("u2", Some("Loanee"), None)?;
+            tx.tenant(&t.id)
+                .users()
+                .set_role("u3", Some("Disabled"), None)?;
+            tx.tenant(&t.id).users().set_lock(
                 "u1",
                 Some(&RoleLock {
                     role: "Admin".into(),
@@ -581,11 +660,14 @@ fn admin_list_filters_on_app_state(backend: Backend) {
                     reason: None,
                 }),
             )?;
-            tx.soft_delete_user(&t.id, "u4", None, at(4))
+            tx.tenant(&t.id).users().soft_delete("u4", None, at(4))
         })
         .unwrap();
     let list = |q: AdminUserQuery| -> (Vec<String>, u64) {
-        let page = db.store.read(|tx| tx.admin_users(&t.id, &q)).unwrap();
+        let page = db
+            .store
+            .read(|tx| tx.tenant(&t.id).users().admin_list(&q))
+            .unwrap();
         (page.items.into_iter().map(|u| u.id).collect(), page.total)
     };
     let all = AdminUserQuery {
@@ -651,9 +733,13 @@ fn user_batches_stream_a_tenant(backend: Backend) {
     add_group(&db.store, &t.id, "g2", "Two");
     db.store
         .write(|tx| {
-            tx.add_members(&t.id, "g1", &ids(&["u1", "u3", "u6"]), at(2))?;
-            tx.add_members(&t.id, "g2", &ids(&["u3"]), at(2))?;
-            tx.soft_delete_user(&t.id, "u5", None, at(3))
+            tx.tenant(&t.id)
+                .groups()
+                .add_members("g1", &ids(&["u1", "u3", "u6"]), at(2))?;
+            tx.tenant(&t.id)
+                .groups()
+                .add_members("g2", &ids(&["u3"]), at(2))?;
+            tx.tenant(&t.id).users().soft_delete("u5", None, at(3))
         })
         .unwrap();
     let mut after: Option<String> = None;
@@ -661,7 +747,11 @@ fn user_batches_stream_a_tenant(backend: Backend) {
     loop {
         let batch = db
             .store
-            .read(|tx| tx.user_batch(&t.id, after.as_deref(), 3, Visibility::Live))
+            .read(|tx| {
+                tx.tenant(&t.id)
+                    .users()
+                    .batch(after.as_deref(), 3, Visibility::Live)
+            })
             .unwrap();
         let Some(last) = batch.last() else { break };
         after = Some(last.user.id.clone());

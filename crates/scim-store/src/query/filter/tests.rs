@@ -1,4 +1,4 @@
-//! Unit tests of the query helpers, and proof that core lookups use indexes.
+//! Unit tests of filter translation, and proof that core lookups use indexes.
 
 use std::time::Duration;
 
@@ -7,8 +7,9 @@ use scim_proto::filter::{Filter, compile};
 use scim_proto::schema::{GROUP_RESOURCE, USER_RESOURCE};
 
 use super::*;
-use crate::conn::{DbConnection, Manager, Role, Target};
-use crate::dialect::prefix_upper_bound;
+use crate::conn::{Manager, Target};
+use crate::db::DbConnection;
+use crate::dialect::{Role, prefix_upper_bound};
 
 #[test]
 fn prefix_upper_bounds_close_the_range() {
@@ -48,37 +49,6 @@ fn constant_strings_compare_like_the_evaluator() {
             "{hay} {op:?} {needle}"
         );
     }
-}
-
-#[test]
-fn cursors_round_trip_and_reject_other_orders() {
-    let order = |path: Option<&str>| {
-        let sort = path.map(|p| SortBy {
-            path: scim_proto::filter::AttrPath::parse(p).unwrap(),
-            descending: false,
-        });
-        super::order(Kind::User, Dialect::Sqlite, sort.as_ref()).unwrap()
-    };
-    let by_name = order(Some("userName"));
-    let cursor = Cursor {
-        backward: true,
-        position: Position {
-            key: Some(KeyValue::Text("ǅ\"x".into())),
-            id: "u1".into(),
-        },
-        order: by_name.fingerprint.clone(),
-    };
-    let text = cursor.encode();
-    assert!(text.bytes().all(|b| b.is_ascii_hexdigit()));
-    assert_eq!(Cursor::decode(&text, &by_name).unwrap(), cursor);
-    assert!(matches!(
-        Cursor::decode(&text, &order(None)),
-        Err(StoreError::InvalidCursor(_))
-    ));
-    assert!(matches!(
-        Cursor::decode(&text, &order(Some("meta.created"))),
-        Err(StoreError::InvalidCursor(_))
-    ));
 }
 
 #[derive(QueryableByName)]

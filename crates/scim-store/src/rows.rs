@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Nullable, Text};
 
-use super::parse_json;
+use crate::check::parse_json;
 use crate::error::StoreError;
 use crate::model::{Event, EventKind, Group, RoleLock, Tenant, Token, User};
 use crate::time::{from_db, opt_from_db};
