@@ -40,14 +40,13 @@ fn main() -> ExitCode {
 /// Opens (and migrates) the store named by the configuration.
 fn open(cli: &Cli) -> anyhow::Result<Provisioning> {
     let url = cli.database_url();
-    if let Some(path) = url.strip_prefix("sqlite://") {
-        if let Some(parent) = std::path::Path::new(path)
+    if let Some(path) = url.strip_prefix("sqlite://")
+        && let Some(parent) = std::path::Path::new(path)
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("creating {}", parent.display()))?;
-        }
+    {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
     }
     let store = Store::open(&url, StoreOptions::default())
         .with_context(|| format!("opening {}", cli::redact(&url)))?;

@@ -264,13 +264,13 @@ impl TestCase {
                 self.expect, actual.role
             ));
         }
-        if let Some(step) = self.expect_step {
-            if actual.reason.step() != step {
-                mismatches.push(format!(
-                    "expected step {step}, got {}",
-                    actual.reason.step()
-                ));
-            }
+        if let Some(step) = self.expect_step
+            && actual.reason.step() != step
+        {
+            mismatches.push(format!(
+                "expected step {step}, got {}",
+                actual.reason.step()
+            ));
         }
         if let Some(text) = &self.expect_reason {
             let reason = actual.reason.to_string();

@@ -172,40 +172,39 @@ pub fn validate(rules: &RuleSet, catalogue: &Catalogue, users: &[UserSnapshot]) 
     problems.sort_by_key(|p| (p.rule.unwrap_or(0), p.severity));
 
     for user in users {
-        if let Some(lock) = &user.lock {
-            if !catalogue.contains(&lock.role) {
-                problems.push(Problem::warning(
-                    None,
-                    ProblemKind::LockedToUnknownRole {
-                        user: user
-                            .user_name()
-                            .or(user.id())
-                            .unwrap_or("(unnamed)")
-                            .to_owned(),
-                        role: lock.role.clone(),
-                    },
-                ));
-            }
+        if let Some(lock) = &user.lock
+            && !catalogue.contains(&lock.role)
+        {
+            problems.push(Problem::warning(
+                None,
+                ProblemKind::LockedToUnknownRole {
+                    user: user
+                        .user_name()
+                        .or(user.id())
+                        .unwrap_or("(unnamed)")
+                        .to_owned(),
+                    role: lock.role.clone(),
+                },
+            ));
         }
     }
 
-    if let (Some(guard), false) = (&rules.guard, users.is_empty()) {
-        if guard.role != DISABLED {
-            if let Ok(engine) = Engine::new(rules.clone()) {
-                let holders = users
-                    .iter()
-                    .filter(|u| engine.decide(u).is_active_holder_of(&guard.role))
-                    .count();
-                if holders == 0 {
-                    problems.push(Problem::error(
-                        None,
-                        ProblemKind::GuardBroken {
-                            role: guard.role.clone(),
-                            users: users.len(),
-                        },
-                    ));
-                }
-            }
+    if let (Some(guard), false) = (&rules.guard, users.is_empty())
+        && guard.role != DISABLED
+        && let Ok(engine) = Engine::new(rules.clone())
+    {
+        let holders = users
+            .iter()
+            .filter(|u| engine.decide(u).is_active_holder_of(&guard.role))
+            .count();
+        if holders == 0 {
+            problems.push(Problem::error(
+                None,
+                ProblemKind::GuardBroken {
+                    role: guard.role.clone(),
+                    users: users.len(),
+                },
+            ));
         }
     }
     problems

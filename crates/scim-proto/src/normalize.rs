@@ -146,10 +146,8 @@ fn put_attribute(
     report: &mut CompatReport,
 ) -> Result<()> {
     let top_level_urn = urn.is_none() && is_urn(key);
-    if top_level_urn {
-        if let Some(schema) = rt.extension(key) {
-            return put_extension_object(out, rt, schema.id, key, value, options, report);
-        }
+    if top_level_urn && let Some(schema) = rt.extension(key) {
+        return put_extension_object(out, rt, schema.id, key, value, options, report);
     }
     let Ok(mut path) = AttrPath::parse(key) else {
         if top_level_urn && value.is_object() {

@@ -122,11 +122,11 @@ fn open(backend: &str) -> (Store, Option<TestDatabase>) {
         max_connections: 4,
         ..StoreOptions::default()
     };
-    if backend == "sqlite" {
-        if let Ok(kept) = std::env::var("SCIM_BENCH_SQLITE_FILE") {
-            let url = format!("sqlite://{kept}");
-            return (Store::open(&url, options).unwrap(), None);
-        }
+    if backend == "sqlite"
+        && let Ok(kept) = std::env::var("SCIM_BENCH_SQLITE_FILE")
+    {
+        let url = format!("sqlite://{kept}");
+        return (Store::open(&url, options).unwrap(), None);
     }
     let database = TestDatabase::create(match backend {
         "sqlite" => Backend::Sqlite,

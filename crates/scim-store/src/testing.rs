@@ -62,11 +62,11 @@ impl std::fmt::Debug for TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        if let Guard::Schema(schema) = &self.guard {
-            if let Ok(mut conn) = PgConnection::establish(&postgres_url()) {
-                let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                    .execute(&mut conn);
-            }
+        if let Guard::Schema(schema) = &self.guard
+            && let Ok(mut conn) = PgConnection::establish(&postgres_url())
+        {
+            let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                .execute(&mut conn);
         }
     }
 }

@@ -122,10 +122,9 @@ impl Reason {
         if let Reason::Rule {
             group: Some(group), ..
         } = &mut self
+            && let Some(name) = names.name_of(&group.id)
         {
-            if let Some(name) = names.name_of(&group.id) {
-                group.label = Some(name.to_owned());
-            }
+            group.label = Some(name.to_owned());
         }
         self
     }

@@ -292,12 +292,11 @@ impl<'a, 'r> Parser<'a, 'r> {
                 if word.eq_ignore_ascii_case("not") {
                     // `not` is an attribute name only when an operator follows.
                     let next_pos = self.lex.position()?;
-                    if let Some(Token::Word(next)) = self.lex.peek()? {
-                        if !next.eq_ignore_ascii_case("pr")
-                            && CompareOp::from_keyword(next).is_none()
-                        {
-                            return Err(self.lex.error(next_pos, "expected '(' after 'not'"));
-                        }
+                    if let Some(Token::Word(next)) = self.lex.peek()?
+                        && !next.eq_ignore_ascii_case("pr")
+                        && CompareOp::from_keyword(next).is_none()
+                    {
+                        return Err(self.lex.error(next_pos, "expected '(' after 'not'"));
                     }
                 }
                 self.parse_attr_expr(word, pos)
@@ -461,10 +460,8 @@ impl<'a, 'r> Parser<'a, 'r> {
 
     fn parse_number(&self, word: &str, pos: usize) -> Result<CompValue> {
         let integral = !word.contains(['.', 'e', 'E']);
-        if integral {
-            if let Ok(i) = word.parse::<i64>() {
-                return Ok(CompValue::Int(i));
-            }
+        if integral && let Ok(i) = word.parse::<i64>() {
+            return Ok(CompValue::Int(i));
         }
         match word.parse::<f64>() {
             Ok(f) if f.is_finite() => Ok(CompValue::Dec(f)),

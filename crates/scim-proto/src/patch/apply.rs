@@ -626,14 +626,13 @@ impl Patcher<'_> {
 
 /// Removes the extension object `ext` once an operation has left it empty.
 fn drop_empty_extension(res: &mut Map<String, Value>, ext: Option<&str>) {
-    if let Some(ext) = ext {
-        if res
+    if let Some(ext) = ext
+        && res
             .get(ext)
             .and_then(Value::as_object)
             .is_some_and(Map::is_empty)
-        {
-            res.remove(ext);
-        }
+    {
+        res.remove(ext);
     }
 }
 

@@ -256,12 +256,10 @@ impl<'a> Translator<'a> {
                     }
                 };
                 sql.push(" WHERE ").append(condition).push(")");
-                if emails {
-                    if let Some(narrow) = self.email_prefilter(at, check) {
-                        let mut both = paren(narrow);
-                        both.push(" AND ").append(sql);
-                        return Ok(both);
-                    }
+                if emails && let Some(narrow) = self.email_prefilter(at, check) {
+                    let mut both = paren(narrow);
+                    both.push(" AND ").append(sql);
+                    return Ok(both);
                 }
                 Ok(sql)
             }
@@ -480,7 +478,7 @@ fn time_compare(expr: &Sql, op: CompareOp, t: &DateTime<FixedOffset>) -> Sql {
     } else {
         (
             utc.with_nanosecond(nanos / 1_000 * 1_000).unwrap_or(utc),
-            nanos % 1_000 == 0,
+            nanos.is_multiple_of(1_000),
         )
     };
     let floor = floor.naive_utc();

@@ -36,7 +36,7 @@ impl Cursor {
 
     fn decode(text: &str, order: &Order) -> Result<Cursor, StoreError> {
         let bad = |why: &str| StoreError::InvalidCursor(why.to_owned());
-        if text.len() > MAX_CURSOR_LEN || text.len() % 2 != 0 {
+        if text.len() > MAX_CURSOR_LEN || !text.len().is_multiple_of(2) {
             return Err(bad("not a cursor of this server"));
         }
         let bytes = (0..text.len())

@@ -16,10 +16,10 @@ fn body(i: usize) -> Value {
     let family = ["smith", "Jones", "SMITH", "brown"][i % 4];
     let mut body = json!({
         "userName": format!("User{:02}", (i * 7) % N),
-        "active": i % 3 != 0,
+        "active": !i.is_multiple_of(3),
         "name": {"familyName": family},
         "emails": [
-            {"value": format!("a{:02}@x.org", N - i), "primary": i % 2 == 0},
+            {"value": format!("a{:02}@x.org", N - i), "primary": i.is_multiple_of(2)},
             {"value": format!("b{:02}@x.org", i), "primary": i % 2 == 1}
         ],
     });

@@ -386,8 +386,8 @@ fn roles_set_in_batches(backend: Backend) {
         .unwrap();
     let update = |id: &str, i: usize| RoleUpdate {
         user_id: id.to_owned(),
-        role: (i % 3 != 0).then(|| format!("Role{}", i % 7)),
-        reason: (i % 2 == 0).then(|| json!({"rule": i})),
+        role: (!i.is_multiple_of(3)).then(|| format!("Role{}", i % 7)),
+        reason: (i.is_multiple_of(2)).then(|| json!({"rule": i})),
     };
     // Not in id order, so that chunks do not follow the index.
     let updates: Vec<RoleUpdate> = ids
