@@ -288,7 +288,6 @@ impl<'a> Recorder<'a> {
             cause["guard_violation"] = json!(note);
         }
         NewEvent {
-            tenant_id: self.tenant_id.to_owned(),
             time: self.now,
             kind,
             resource_type: Some(resource.0.to_owned()),

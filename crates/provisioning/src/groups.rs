@@ -100,7 +100,6 @@ fn update_body(
         return Ok(());
     }
     tx.tenant(&tenant.id).groups().update(&GroupUpdate {
-        tenant_id: tenant.id.clone(),
         id: current.id.clone(),
         expected_version: Some(current.version),
         resource: resource.clone(),
@@ -178,7 +177,6 @@ impl Provisioning {
             let ctx = &mut attempt;
             tx.tenant(&tenant.id).groups().insert(&NewGroup {
                 id: id.clone(),
-                tenant_id: tenant.id.clone(),
                 resource: resource.clone(),
                 now,
             })?;

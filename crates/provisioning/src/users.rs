@@ -97,7 +97,6 @@ impl Provisioning {
             let (decision, reason) = new_user_decision(&fresh, &id, &resource)?;
             let user = tx.tenant(&tenant.id).users().insert(&NewUser {
                 id: id.clone(),
-                tenant_id: tenant.id.clone(),
                 resource: resource.clone(),
                 role: Some(decision.role.clone()),
                 role_reason: Some(reason.clone()),
@@ -241,7 +240,6 @@ impl Provisioning {
                 return Ok((current, groups, attempt.compat));
             }
             let updated = tx.tenant(&tenant.id).users().update(&UserUpdate {
-                tenant_id: tenant.id.clone(),
                 id: id.to_owned(),
                 expected_version: Some(current.version),
                 resource: new_resource.clone(),

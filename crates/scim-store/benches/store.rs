@@ -181,7 +181,6 @@ fn populate(backend: &str, users: usize) -> Fixture {
                 for i in start..(start + 5_000).min(users) {
                     tx.tenant(TENANT).users().insert(&NewUser {
                         id: id(i),
-                        tenant_id: TENANT.into(),
                         resource: body(i),
                         role: Some("Loanee".into()),
                         role_reason: None,
@@ -197,7 +196,6 @@ fn populate(backend: &str, users: usize) -> Fixture {
         .write(|tx| {
             tx.tenant(TENANT).groups().insert(&NewGroup {
                 id: GROUP.into(),
-                tenant_id: TENANT.into(),
                 resource: json!({"displayName": "Everyone"}),
                 now,
             })
@@ -238,7 +236,6 @@ fn create(store: &Store, id: String, i: usize, with_event: bool) {
         .write(|tx| {
             let user = tx.tenant(TENANT).users().insert(&NewUser {
                 id: id.clone(),
-                tenant_id: TENANT.into(),
                 resource: body(i),
                 role: None,
                 role_reason: None,
@@ -246,7 +243,6 @@ fn create(store: &Store, id: String, i: usize, with_event: bool) {
             })?;
             if with_event {
                 tx.tenant(TENANT).events().append(&NewEvent {
-                    tenant_id: TENANT.into(),
                     time: Utc::now(),
                     kind: EventKind::UserCreated,
                     resource_type: Some("User".into()),
@@ -367,7 +363,6 @@ fn bench(c: &mut Criterion, f: &Fixture) {
                     let mut resource = user.resource;
                     resource["title"] = json!(format!("Title {}", user.version));
                     tx.tenant(TENANT).users().update(&UserUpdate {
-                        tenant_id: TENANT.into(),
                         id: user.id,
                         expected_version: Some(user.version),
                         resource,

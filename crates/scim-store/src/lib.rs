@@ -40,7 +40,7 @@
 //!         settings: json!({}), role_catalogue: json!([]), rule_set: json!([]), now,
 //!     })?;
 //!     tx.tenant("t1").users().insert(&NewUser {
-//!         id: "2819c223-7f76-453a-919d-413861904646".into(), tenant_id: "t1".into(),
+//!         id: "2819c223-7f76-453a-919d-413861904646".into(),
 //!         resource: json!({"userName": "Barbara@Example.com", "active": true}),
 //!         role: None, role_reason: None, now,
 //!     })

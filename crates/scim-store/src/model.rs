@@ -102,8 +102,6 @@ impl Token {
 pub struct NewToken {
     /// Token id (lowercase).
     pub id: String,
-    /// Owning tenant.
-    pub tenant_id: String,
     /// Non-secret prefix.
     pub prefix: String,
     /// Hash of the secret.
@@ -179,8 +177,6 @@ pub struct User {
 pub struct NewUser {
     /// Id chosen by the caller (lowercase, unique in the tenant, e.g. a UUID).
     pub id: String,
-    /// Owning tenant.
-    pub tenant_id: String,
     /// Canonical SCIM body; `id`, `meta` and `groups` in it are ignored.
     pub resource: Value,
     /// Initial role.
@@ -194,8 +190,6 @@ pub struct NewUser {
 /// A replacement of a user's SCIM body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserUpdate {
-    /// Owning tenant.
-    pub tenant_id: String,
     /// The user.
     pub id: String,
     /// If given, the update applies only while this is the stored version.
@@ -234,8 +228,6 @@ pub struct Group {
 pub struct NewGroup {
     /// Id chosen by the caller (lowercase).
     pub id: String,
-    /// Owning tenant.
-    pub tenant_id: String,
     /// Canonical SCIM body; `id`, `meta` and `members` in it are ignored.
     pub resource: Value,
     /// Creation time.
@@ -245,8 +237,6 @@ pub struct NewGroup {
 /// A replacement of a group's SCIM body (members are separate).
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupUpdate {
-    /// Owning tenant.
-    pub tenant_id: String,
     /// The group.
     pub id: String,
     /// If given, the update applies only while this is the stored version.
@@ -542,8 +532,6 @@ pub struct Event {
 /// An event to append.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {
-    /// Owning tenant.
-    pub tenant_id: String,
     /// When it happened.
     pub time: DateTime<Utc>,
     /// What happened.

@@ -67,7 +67,6 @@ pub(super) fn issue_token(
     let issued = token::issue()?;
     let row = tx.tenant(tenant_id).tokens().insert(&NewToken {
         id: new_id(),
-        tenant_id: tenant_id.to_owned(),
         prefix: issued.identifier.clone(),
         hash: issued.hash.clone(),
         label: label.to_owned(),

@@ -49,7 +49,7 @@ fn a_new_display_name_is_a_rename() {
 }
 
 #[test]
-fn rows_carry_the_request_tenant_and_time() {
+fn rows_carry_the_request_time() {
     let ctx = ctx();
     let row = Recorder::new("t1", &ctx, at()).row(Event::MemberRemoved {
         group: "g1",
@@ -58,7 +58,6 @@ fn rows_carry_the_request_tenant_and_time() {
     assert_eq!(
         row,
         NewEvent {
-            tenant_id: "t1".into(),
             time: at(),
             kind: EventKind::MemberRemoved,
             resource_type: Some("Group".into()),

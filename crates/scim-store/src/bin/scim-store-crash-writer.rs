@@ -24,7 +24,6 @@ fn main() -> ExitCode {
         let created = store.write(|tx| {
             tx.tenant(tenant).users().insert(&NewUser {
                 id: id.clone(),
-                tenant_id: tenant.clone(),
                 resource: serde_json::json!({"userName": id}),
                 role: None,
                 role_reason: None,

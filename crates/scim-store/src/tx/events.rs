@@ -81,7 +81,6 @@ impl Scoped<'_, '_, Write, Events> {
     /// with many role changes). None is written unless all are valid.
     pub fn append_all(&mut self, events: &[NewEvent]) -> Result<(), StoreError> {
         for event in events {
-            self.check_tenant("event", &event.tenant_id)?;
             check_event(event)?;
         }
         let (tx, tenant_id) = self.parts();

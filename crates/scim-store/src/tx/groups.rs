@@ -316,10 +316,9 @@ impl Scoped<'_, '_, Write, Groups> {
     /// Creates a group. [`StoreError::Conflict`] on a duplicate `displayName`
     /// (case-insensitively) or id.
     pub fn insert(&mut self, new: &NewGroup) -> Result<Group, StoreError> {
-        self.check_tenant("group", &new.tenant_id)?;
-        let (tx, _) = self.parts();
+        let (tx, tenant_id) = self.parts();
         check_id("group", &new.id)?;
-        tx.enter(&new.tenant_id)?;
+        tx.enter(tenant_id)?;
         let p = doc::prepare(Kind::Group, &new.resource)?;
         let folded = fold(&p.name);
         let now = to_db(new.now);
@@ -327,7 +326,7 @@ impl Scoped<'_, '_, Write, Groups> {
             "INSERT INTO groups (id, tenant_id, display_name, display_name_folded, external_id, \
              resource, filter_doc, filter_exact, version, created, last_modified) VALUES (",
         );
-        sql.text(&new.id).push(", ").text(&new.tenant_id).push(", ");
+        sql.text(&new.id).push(", ").text(tenant_id).push(", ");
         push_scim_values(&mut sql, &p, &folded);
         sql.push(", 1, ")
             .time(now)
@@ -340,17 +339,10 @@ impl Scoped<'_, '_, Write, Groups> {
                 attribute: "displayName",
             });
         }
-        record_exactness(
-            tx,
-            Kind::Group,
-            &new.tenant_id,
-            &new.id,
-            None,
-            Some(p.exact),
-        )?;
+        record_exactness(tx, Kind::Group, tenant_id, &new.id, None, Some(p.exact))?;
         Ok(Group {
             id: new.id.clone(),
-            tenant_id: new.tenant_id.clone(),
+            tenant_id: tenant_id.to_owned(),
             display_name: p.name,
             external_id: p.external_id,
             resource: p.body,
@@ -363,17 +355,14 @@ impl Scoped<'_, '_, Write, Groups> {
 
     /// Replaces a group's SCIM body (not its members), incrementing its version.
     pub fn update(&mut self, update: &GroupUpdate) -> Result<Group, StoreError> {
-        self.check_tenant("group", &update.tenant_id)?;
-        let (tx, _) = self.parts();
-        tx.enter(&update.tenant_id)?;
-        let state = current(tx, &update.tenant_id, &update.id)?;
+        let (tx, tenant_id) = self.parts();
+        tx.enter(tenant_id)?;
+        let state = current(tx, tenant_id, &update.id)?;
         let cur = &state.base;
         check_version(update.expected_version, cur.version)?;
         let p = doc::prepare(Kind::Group, &update.resource)?;
         let folded = fold(&p.name);
-        if folded != cur.folded
-            && display_name_taken(tx, &update.tenant_id, &folded, Some(&update.id))?
-        {
+        if folded != cur.folded && display_name_taken(tx, tenant_id, &folded, Some(&update.id))? {
             return Err(StoreError::Conflict {
                 attribute: "displayName",
             });
@@ -387,14 +376,14 @@ impl Scoped<'_, '_, Write, Groups> {
         sql.push("), version = version + 1, last_modified = ")
             .time(now)
             .push(" WHERE tenant_id = ")
-            .text(&update.tenant_id)
+            .text(tenant_id)
             .push(" AND id = ")
             .text(&update.id);
         tx.execute_unique(sql, "displayName")?;
         record_exactness(
             tx,
             Kind::Group,
-            &update.tenant_id,
+            tenant_id,
             &update.id,
             Some(cur.exact),
             Some(p.exact),
@@ -403,7 +392,7 @@ impl Scoped<'_, '_, Write, Groups> {
         // count and creation time read above.
         Ok(Group {
             id: update.id.clone(),
-            tenant_id: update.tenant_id.clone(),
+            tenant_id: tenant_id.to_owned(),
             display_name: p.name,
             external_id: p.external_id,
             resource: p.body,

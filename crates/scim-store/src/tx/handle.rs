@@ -12,7 +12,6 @@ use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 
 use super::Tx;
-use crate::error::StoreError;
 
 /// The mode of a scope opened in a read transaction: reads only.
 #[derive(Debug)]
@@ -155,9 +154,8 @@ pub enum Events {}
 /// data inside a transaction, in mode `M` ([`Read`] or [`Write`]). Its methods
 /// are the store's queries, each written once (in `tx/users.rs`, ...).
 ///
-/// An argument that carries a tenant id (a [`NewUser`](crate::NewUser), a
-/// [`NewEvent`](crate::NewEvent), ...) must name this scope's tenant; otherwise
-/// the write fails with [`StoreError::InvalidData`] and changes nothing.
+/// What it writes belongs to this scope's tenant: the inputs ([`NewUser`](crate::NewUser),
+/// [`NewEvent`](crate::NewEvent), ...) carry no tenant id of their own.
 #[derive(Debug)]
 pub struct Scoped<'a, 'c, M, S> {
     tx: &'a mut Tx<'c>,
@@ -177,18 +175,5 @@ impl<'a, 'c, M, S> Scoped<'a, 'c, M, S> {
     /// The transaction and the tenant id, for the queries of this module's siblings.
     pub(super) fn parts(&mut self) -> (&mut Tx<'c>, &'a str) {
         (self.tx, self.tenant_id)
-    }
-
-    /// Fails unless `given` (the tenant id inside an argument) is this scope's
-    /// tenant: a row is written to the tenant it names, which must be this one.
-    pub(super) fn check_tenant(&self, what: &str, given: &str) -> Result<(), StoreError> {
-        if given == self.tenant_id {
-            Ok(())
-        } else {
-            Err(StoreError::invalid(format!(
-                "{what} of tenant '{given}' written through tenant '{}'",
-                self.tenant_id
-            )))
-        }
     }
 }

@@ -49,8 +49,7 @@ fn tokens(
 impl Scoped<'_, '_, Write, Tokens> {
     /// Stores a token.
     pub fn insert(&mut self, token: &NewToken) -> Result<Token, StoreError> {
-        self.check_tenant("token", &token.tenant_id)?;
-        let (tx, _) = self.parts();
+        let (tx, tenant_id) = self.parts();
         check_id("token", &token.id)?;
         for (field, value) in [
             ("prefix", &token.prefix),
@@ -59,7 +58,7 @@ impl Scoped<'_, '_, Write, Tokens> {
         ] {
             check_text(field, value)?;
         }
-        tx.enter(&token.tenant_id)?;
+        tx.enter(tenant_id)?;
         let mut exists = Sql::from("SELECT id FROM tokens WHERE id = ");
         exists.text(&token.id);
         if tx.first::<IdRow>(exists)?.is_some() {
@@ -70,7 +69,7 @@ impl Scoped<'_, '_, Write, Tokens> {
         );
         sql.text(&token.id)
             .push(", ")
-            .text(&token.tenant_id)
+            .text(tenant_id)
             .push(", ")
             .text(&token.prefix)
             .push(", ")

@@ -217,11 +217,10 @@ impl Scoped<'_, '_, Write, Users> {
     /// Creates a user. [`StoreError::Conflict`] if a live user of the tenant has the
     /// same `userName` (case-insensitively) or the id exists.
     pub fn insert(&mut self, new: &NewUser) -> Result<User, StoreError> {
-        self.check_tenant("user", &new.tenant_id)?;
-        let (tx, _) = self.parts();
+        let (tx, tenant_id) = self.parts();
         check_id("user", &new.id)?;
         check_role(new.role.as_deref(), new.role_reason.as_ref())?;
-        tx.enter(&new.tenant_id)?;
+        tx.enter(tenant_id)?;
         let p = doc::prepare(Kind::User, &new.resource)?;
         let folded = fold(&p.name);
         let now = to_db(new.now);
@@ -230,7 +229,7 @@ impl Scoped<'_, '_, Write, Users> {
              display_name_folded, active, resource, filter_doc, filter_exact, version, created, \
              last_modified, role, role_reason) VALUES (",
         );
-        sql.text(&new.id).push(", ").text(&new.tenant_id).push(", ");
+        sql.text(&new.id).push(", ").text(tenant_id).push(", ");
         push_scim_values(&mut sql, &p, &folded);
         sql.push(", 1, ")
             .time(now)
@@ -247,11 +246,11 @@ impl Scoped<'_, '_, Write, Users> {
                 attribute: "userName",
             });
         }
-        insert_emails(tx, &new.tenant_id, &new.id, &p.emails)?;
-        record_exactness(tx, Kind::User, &new.tenant_id, &new.id, None, Some(p.exact))?;
+        insert_emails(tx, tenant_id, &new.id, &p.emails)?;
+        record_exactness(tx, Kind::User, tenant_id, &new.id, None, Some(p.exact))?;
         Ok(User {
             id: new.id.clone(),
-            tenant_id: new.tenant_id.clone(),
+            tenant_id: tenant_id.to_owned(),
             user_name: p.name,
             external_id: p.external_id,
             display_name: p.display_name,
@@ -269,16 +268,13 @@ impl Scoped<'_, '_, Write, Users> {
 
     /// Replaces a live user's SCIM body, incrementing its version.
     pub fn update(&mut self, update: &UserUpdate) -> Result<User, StoreError> {
-        self.check_tenant("user", &update.tenant_id)?;
-        let (tx, _) = self.parts();
-        tx.enter(&update.tenant_id)?;
-        let (old, old_folded, old_exact) = locked(tx, &update.tenant_id, &update.id, true)?;
+        let (tx, tenant_id) = self.parts();
+        tx.enter(tenant_id)?;
+        let (old, old_folded, old_exact) = locked(tx, tenant_id, &update.id, true)?;
         check_version(update.expected_version, old.version)?;
         let p = doc::prepare(Kind::User, &update.resource)?;
         let folded = fold(&p.name);
-        if folded != old_folded
-            && user_name_taken(tx, &update.tenant_id, &folded, Some(&update.id))?
-        {
+        if folded != old_folded && user_name_taken(tx, tenant_id, &folded, Some(&update.id))? {
             return Err(StoreError::Conflict {
                 attribute: "userName",
             });
@@ -314,7 +310,7 @@ impl Scoped<'_, '_, Write, Users> {
         sql.push(", version = version + 1, last_modified = ")
             .time(now)
             .push(" WHERE tenant_id = ")
-            .text(&update.tenant_id)
+            .text(tenant_id)
             .push(" AND id = ")
             .text(&update.id);
         tx.execute(sql)?;
@@ -322,13 +318,13 @@ impl Scoped<'_, '_, Write, Users> {
         let old_emails = emails_of(&old);
         // Stored as a set: a reordering or a repeated value changes no row.
         if sorted_unique(&old_emails) != sorted_unique(&p.emails) {
-            delete_emails(tx, &update.tenant_id, &update.id, &old_emails)?;
-            insert_emails(tx, &update.tenant_id, &update.id, &p.emails)?;
+            delete_emails(tx, tenant_id, &update.id, &old_emails)?;
+            insert_emails(tx, tenant_id, &update.id, &p.emails)?;
         }
         record_exactness(
             tx,
             Kind::User,
-            &update.tenant_id,
+            tenant_id,
             &update.id,
             Some(old_exact),
             Some(p.exact),

@@ -62,7 +62,6 @@ fn disjoint_member_sets_give_the_union(backend: Backend) {
             for i in 0..THREADS * PER_THREAD {
                 tx.tenant(&t).users().insert(&NewUser {
                     id: format!("u{i:04}"),
-                    tenant_id: t.clone(),
                     resource: user_body(&format!("user{i}")),
                     role: None,
                     role_reason: None,
@@ -127,7 +126,6 @@ fn stale_versions_lose(backend: Backend) {
         body["title"] = json!(format!("writer {i}"));
         store.write(|tx| {
             tx.tenant(&tenant_id).users().update(&UserUpdate {
-                tenant_id: tenant_id.clone(),
                 id: "u1".into(),
                 expected_version: Some(1),
                 resource: body.clone(),
@@ -176,7 +174,6 @@ fn one_create_per_user_name(backend: Backend) {
         store.write(|tx| {
             tx.tenant(&tenant_id).users().insert(&NewUser {
                 id: format!("u{i:02}"),
-                tenant_id: tenant_id.clone(),
                 resource: user_body(name),
                 role: None,
                 role_reason: None,
@@ -237,14 +234,12 @@ fn event_consumers_never_miss_an_event(backend: Backend) {
             store.write(|tx| {
                 let user = tx.tenant(&tenant_id).users().insert(&NewUser {
                     id: id.clone(),
-                    tenant_id: tenant_id.clone(),
                     resource: user_body(&id),
                     role: None,
                     role_reason: None,
                     now: at(4),
                 })?;
                 tx.tenant(&tenant_id).events().append(&NewEvent {
-                    tenant_id: tenant_id.clone(),
                     time: at(4),
                     kind: EventKind::UserCreated,
                     resource_type: Some("User".into()),
@@ -269,9 +264,8 @@ fn event_consumers_never_miss_an_event(backend: Backend) {
     }
 }
 
-fn tagged_event(tenant_id: &str, tag: String) -> NewEvent {
+fn tagged_event(tag: String) -> NewEvent {
     NewEvent {
-        tenant_id: tenant_id.to_owned(),
         time: at(6),
         kind: EventKind::UserUpdated,
         resource_type: Some("User".into()),
@@ -325,7 +319,7 @@ fn concurrent_committers_and_consumers_agree_on_one_log(backend: Backend) {
                 for k in 0..PER_TX {
                     tx.tenant(&tenant_id)
                         .events()
-                        .append(&tagged_event(&tenant_id, format!("w{i:02}-t{n}-e{k}")))?;
+                        .append(&tagged_event(format!("w{i:02}-t{n}-e{k}")))?;
                     jitter(i + k, n);
                 }
                 Ok::<_, StoreError>(())
@@ -402,7 +396,6 @@ fn user_for_update_reads_and_locks(backend: Backend) {
                     let mut resource = user.map(|u| u.resource).unwrap_or_default();
                     resource["title"] = json!("first");
                     tx.tenant(&t).users().update(&UserUpdate {
-                        tenant_id: t.clone(),
                         id: "u1".into(),
                         expected_version: Some(1),
                         resource,
@@ -456,7 +449,7 @@ fn postgres_numbers_follow_commits_not_inserts() {
             store.write(|tx| {
                 tx.tenant(&t)
                     .events()
-                    .append(&tagged_event(&t, "inserted first".into()))?;
+                    .append(&tagged_event("inserted first".into()))?;
                 inserted.send(()).unwrap();
                 on_go.recv().unwrap();
                 Ok::<_, StoreError>(())
@@ -468,7 +461,7 @@ fn postgres_numbers_follow_commits_not_inserts() {
         .write(|tx| {
             tx.tenant(&t)
                 .events()
-                .append(&tagged_event(&t, "inserted second".into()))
+                .append(&tagged_event("inserted second".into()))
         })
         .unwrap();
     let tags = |events: Vec<Event>| -> Vec<(i64, String)> {
@@ -517,7 +510,6 @@ fn postgres_tenant_updates_wait_for_writers_and_go_before_later_ones() {
                 on_go.recv().unwrap();
                 tx.tenant(&t).users().insert(&NewUser {
                     id: "u1".into(),
-                    tenant_id: t.clone(),
                     resource: user_body("alice"),
                     role: Some("decided with the old rules".into()),
                     role_reason: None,
@@ -626,7 +618,6 @@ fn postgres_other_errors_are_not_run_again() {
             runs.fetch_add(1, Ordering::SeqCst);
             tx.tenant(&t).users().insert(&NewUser {
                 id: "u2".into(),
-                tenant_id: t.clone(),
                 resource: user_body("ALICE"),
                 role: None,
                 role_reason: None,

@@ -120,7 +120,6 @@ fn load(backend: Backend) -> Data {
             .write(|tx| {
                 tx.tenant(&t.id).users().insert(&NewUser {
                     id: id.into(),
-                    tenant_id: t.id.clone(),
                     resource: body.clone(),
                     role: None,
                     role_reason: None,

@@ -22,7 +22,6 @@ pub(crate) fn add_user(store: &Store, tenant_id: &str, id: &str, body: Value) ->
         .write(|tx| {
             tx.tenant(tenant_id).users().insert(&NewUser {
                 id: id.into(),
-                tenant_id: tenant_id.into(),
                 resource: body.clone(),
                 role: None,
                 role_reason: None,
@@ -37,7 +36,6 @@ pub(crate) fn add_group(store: &Store, tenant_id: &str, id: &str, name: &str) ->
         .write(|tx| {
             tx.tenant(tenant_id).groups().insert(&NewGroup {
                 id: id.into(),
-                tenant_id: tenant_id.into(),
                 resource: json!({
                     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
                     "displayName": name,

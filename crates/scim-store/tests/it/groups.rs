@@ -22,7 +22,6 @@ fn group_create_rename_delete(backend: Backend) {
         .write(|tx| {
             tx.tenant(&t.id).groups().insert(&scim_store::NewGroup {
                 id: "g2".into(),
-                tenant_id: t.id.clone(),
                 resource: json!({"displayName": "employees"}),
                 now: at(2),
             })
@@ -39,7 +38,6 @@ fn group_create_rename_delete(backend: Backend) {
     );
     add_group(&db.store, &t.id, "g2", "Admins");
     let rename = |expected, name: &str| GroupUpdate {
-        tenant_id: t.id.clone(),
         id: "g1".into(),
         expected_version: expected,
         resource: json!({"displayName": name, "externalId": "ext-1"}),

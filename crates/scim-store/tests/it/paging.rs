@@ -38,7 +38,6 @@ fn load(backend: Backend) -> (crate::harness::TestDb, String) {
             .write(|tx| {
                 tx.tenant(&t.id).users().insert(&NewUser {
                     id: format!("id-{:02}", (i * 11) % N),
-                    tenant_id: t.id.clone(),
                     resource: body(i),
                     role: None,
                     role_reason: None,

@@ -469,7 +469,6 @@ fn load_users(store: &Store, tenant: &str, case: usize, users: &[Value], members
                 let seconds = i64::try_from(i).unwrap_or(0);
                 tx.tenant(tenant).users().insert(&NewUser {
                     id: format!("u{i}-c{case}"),
-                    tenant_id: tenant.to_owned(),
                     resource: body,
                     role: None,
                     role_reason: None,
@@ -479,7 +478,6 @@ fn load_users(store: &Store, tenant: &str, case: usize, users: &[Value], members
             for (g, name) in [("g1", "Alice"), ("g2", "Straße")] {
                 tx.tenant(tenant).groups().insert(&NewGroup {
                     id: format!("{g}-c{case}"),
-                    tenant_id: tenant.to_owned(),
                     resource: json!({"displayName": name}),
                     now: at(0),
                 })?;
@@ -552,7 +550,6 @@ fn store_filters_equal_the_evaluator_for_groups(backend: Backend) {
                         }
                         tx.tenant(&t).groups().insert(&NewGroup {
                             id: format!("h{i}-c{}", case.get()),
-                            tenant_id: t.clone(),
                             resource: body,
                             now: at(i64::from(*bits % 4)),
                         })?;

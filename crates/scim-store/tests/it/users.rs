@@ -25,7 +25,6 @@ fn create_and_read(backend: Backend) {
         .write(|tx| {
             tx.tenant(&t.id).users().insert(&NewUser {
                 id: "u1".into(),
-                tenant_id: t.id.clone(),
                 resource: body.clone(),
                 role: Some("Loanee".into()),
                 role_reason: Some(json!({"rule": 1})),
@@ -95,7 +94,6 @@ fn user_name_is_unique_per_tenant_case_insensitively(backend: Backend) {
             .write(|tx| {
                 tx.tenant(&t.id).users().insert(&NewUser {
                     id: id.into(),
-                    tenant_id: t.id.clone(),
                     resource: user_body(name),
                     role: None,
                     role_reason: None,
@@ -121,7 +119,6 @@ fn user_name_is_unique_per_tenant_case_insensitively(backend: Backend) {
         .write(|tx| {
             tx.tenant(&t.id).users().insert(&NewUser {
                 id: "u1".into(),
-                tenant_id: t.id.clone(),
                 resource: user_body("someone else"),
                 role: None,
                 role_reason: None,
@@ -153,7 +150,6 @@ fn invalid_input_is_refused(backend: Backend) {
             .write(|tx| {
                 tx.tenant(&t.id).users().insert(&NewUser {
                     id: id.into(),
-                    tenant_id: t.id.clone(),
                     resource: body.clone(),
                     role: None,
                     role_reason: None,
@@ -168,7 +164,6 @@ fn invalid_input_is_refused(backend: Backend) {
         .write(|tx| {
             tx.tenant("t-missing").users().insert(&NewUser {
                 id: "u1".into(),
-                tenant_id: "t-missing".into(),
                 resource: user_body("a"),
                 role: None,
                 role_reason: None,
@@ -188,9 +183,8 @@ fn invalid_input_is_refused(backend: Backend) {
     );
 }
 
-fn update(id: &str, tenant_id: &str, expected: Option<i64>, body: serde_json::Value) -> UserUpdate {
+fn update(id: &str, expected: Option<i64>, body: serde_json::Value) -> UserUpdate {
     UserUpdate {
-        tenant_id: tenant_id.into(),
         id: id.into(),
         expected_version: expected,
         resource: body,
@@ -210,7 +204,7 @@ fn updates_check_versions(backend: Backend) {
         .write(|tx| {
             tx.tenant(&t.id)
                 .users()
-                .update(&update("u1", &t.id, Some(1), body.clone()))
+                .update(&update("u1", Some(1), body.clone()))
         })
         .unwrap();
     assert_eq!(updated.version, 2);
@@ -222,7 +216,7 @@ fn updates_check_versions(backend: Backend) {
         .write(|tx| {
             tx.tenant(&t.id)
                 .users()
-                .update(&update("u1", &t.id, Some(1), body.clone()))
+                .update(&update("u1", Some(1), body.clone()))
         })
         .unwrap_err();
     assert!(
@@ -241,7 +235,7 @@ fn updates_check_versions(backend: Backend) {
         .write(|tx| {
             tx.tenant(&t.id)
                 .users()
-                .update(&update("u1", &t.id, None, body.clone()))
+                .update(&update("u1", None, body.clone()))
         })
         .unwrap();
     assert_eq!(updated.version, 3);
@@ -250,7 +244,7 @@ fn updates_check_versions(backend: Backend) {
         .write(|tx| {
             tx.tenant(&t.id)
                 .users()
-                .update(&update("u1", &t.id, None, user_body("BOB")))
+                .update(&update("u1", None, user_body("BOB")))
         })
         .unwrap_err();
     assert!(
@@ -267,7 +261,7 @@ fn updates_check_versions(backend: Backend) {
         .write(|tx| {
             tx.tenant(&t.id)
                 .users()
-                .update(&update("nobody", &t.id, None, user_body("x")))
+                .update(&update("nobody", None, user_body("x")))
         })
         .unwrap_err();
     assert!(
@@ -285,7 +279,7 @@ fn updates_check_versions(backend: Backend) {
         .write(|tx| {
             tx.tenant(&t.id)
                 .users()
-                .update(&update("u2", &t.id, None, user_body("robert")))
+                .update(&update("u2", None, user_body("robert")))
         })
         .unwrap();
     add_user(&db.store, &t.id, "u3", user_body("BOB"));
@@ -313,7 +307,7 @@ fn updates_keep_filters_in_step(backend: Backend) {
         .write(|tx| {
             tx.tenant(&t.id)
                 .users()
-                .update(&update("u1", &t.id, Some(1), changed.clone()))
+                .update(&update("u1", Some(1), changed.clone()))
         })
         .unwrap();
     for filter in before {
@@ -341,7 +335,7 @@ fn updates_keep_filters_in_step(backend: Backend) {
         .write(|tx| {
             tx.tenant(&t.id)
                 .users()
-                .update(&update("u1", &t.id, Some(2), title_only.clone()))
+                .update(&update("u1", Some(2), title_only.clone()))
         })
         .unwrap();
     assert_eq!(
@@ -374,7 +368,6 @@ fn roles_set_in_batches(backend: Backend) {
             for id in &ids {
                 tx.tenant(&t.id).users().insert(&NewUser {
                     id: id.clone(),
-                    tenant_id: t.id.clone(),
                     resource: user_body(id),
                     role: Some("Viewer".into()),
                     role_reason: None,
