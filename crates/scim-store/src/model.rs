@@ -504,6 +504,13 @@ impl std::fmt::Display for EventKind {
     }
 }
 
+/// Serialised as its stable string form, like [`EventKind::as_str`].
+impl serde::Serialize for EventKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// An entry of a tenant's event log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {

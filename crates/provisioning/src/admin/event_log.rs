@@ -3,7 +3,6 @@
 use chrono::{DateTime, Utc};
 use scim_store::{Event, EventKind};
 use serde::Serialize;
-use serde::Serializer;
 use serde_json::Value;
 
 use crate::error::Result;
@@ -19,7 +18,6 @@ pub struct EventInfo {
     #[serde(serialize_with = "crate::time_format::serialize")]
     pub time: DateTime<Utc>,
     /// What, e.g. [`EventKind::RoleChanged`] (`role.changed` in JSON).
-    #[serde(serialize_with = "kind_name")]
     pub kind: EventKind,
     /// `User`, `Group`, ...
     pub resource_type: Option<String>,
@@ -33,11 +31,6 @@ pub struct EventInfo {
     pub cause: Option<Value>,
     /// Request id.
     pub request_id: Option<String>,
-}
-
-/// An event kind in JSON: its stable string form.
-fn kind_name<S: Serializer>(kind: &EventKind, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(kind.as_str())
 }
 
 impl EventInfo {
