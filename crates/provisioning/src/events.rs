@@ -3,7 +3,7 @@
 //! `before`, `after` and `cause`).
 
 use chrono::{DateTime, Utc};
-use role_engine::Decision;
+use role_engine::{Decision, GuardBreach};
 use scim_store::{EventKind, NewEvent, RoleLock, StoreError, WriteTx};
 use serde_json::{Value, json};
 
@@ -56,14 +56,17 @@ pub(crate) enum Event<'a> {
     MemberAdded { group: &'a str, user: &'a str },
     /// A user left a group (removed, or the group or user deleted).
     MemberRemoved { group: &'a str, user: &'a str },
-    /// A user's role changed: the decision (and a guard violation that was let
-    /// through) is the cause, `reason` the decision's reason as stored.
+    /// A user's role changed: the decision is the cause, `reason` the
+    /// decision's reason as stored.
     RoleChanged {
         change: &'a RoleChange,
         decision: &'a Decision,
         reason: Value,
-        guard_violation: Option<&'a str>,
     },
+    /// An identity-provider change was applied although it left the guarded
+    /// role without an active holder (the breach names the user and role; the
+    /// recorder's request is the change's).
+    GuardViolated { breach: &'a GuardBreach },
     /// A lock was set on a user, replacing one on `previous` if there was one.
     LockSet {
         user: &'a str,
@@ -147,7 +150,6 @@ impl<'a> Recorder<'a> {
     /// many.
     pub(crate) fn row(&self, event: Event<'_>) -> NewEvent {
         let mut why = None;
-        let mut guard_violation = None;
         let (kind, resource, before, after) = match event {
             Event::UserCreated { user, resource } => {
                 (EventKind::UserCreated, ("User", user), None, Some(resource))
@@ -212,15 +214,29 @@ impl<'a> Recorder<'a> {
                 change,
                 decision,
                 reason,
-                guard_violation: violation,
             } => {
                 why = Some(decision.to_string());
-                guard_violation = violation;
                 (
                     EventKind::RoleChanged,
                     ("User", change.user_id.as_str()),
                     Some(json!({"role": change.from})),
                     Some(json!({"role": change.to, "reason": reason})),
+                )
+            }
+            Event::GuardViolated { breach } => {
+                why = Some(breach.to_string());
+                (
+                    EventKind::GuardViolated,
+                    ("User", breach.user_id.as_str()),
+                    Some(json!({
+                        "role": breach.role,
+                        "active_holders": breach.active_holders_before,
+                    })),
+                    Some(json!({
+                        "role": breach.role,
+                        "active_holders": 0,
+                        "user_name": breach.user_name,
+                    })),
                 )
             }
             Event::LockSet {
@@ -283,10 +299,7 @@ impl<'a> Recorder<'a> {
                 Some(json!({"prefix": prefix})),
             ),
         };
-        let mut cause = self.ctx.cause(why.as_deref());
-        if let Some(note) = guard_violation {
-            cause["guard_violation"] = json!(note);
-        }
+        let cause = self.ctx.cause(why.as_deref());
         NewEvent {
             time: self.now,
             kind,

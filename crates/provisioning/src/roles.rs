@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use role_engine::{Decision, Lock, UserSnapshot};
+use role_engine::{Decision, Guard, GuardBreach, Lock, UserSnapshot};
 use scim_store::{AdminUserQuery, RoleUpdate, User, UserStatus, Visibility, WriteTx};
 use serde_json::Value;
 
@@ -71,7 +71,14 @@ pub(crate) fn stored_decision(user: &User) -> Option<Decision> {
     Some(Decision { role, reason })
 }
 
-fn active_holders(tx: &mut WriteTx<'_>, tenant: &TenantContext, role: &str) -> Result<usize> {
+/// How many users the store counts as active holders of `role` now (their
+/// stored role, live and `active`), which after a change was written but before
+/// its roles are stored mixes old roles with new statuses: see [`holders_before`].
+fn stored_active_holders(
+    tx: &mut WriteTx<'_>,
+    tenant: &TenantContext,
+    role: &str,
+) -> Result<usize> {
     let page = tx.tenant(&tenant.id).users().admin_list(&AdminUserQuery {
         role: Some(role.to_owned()),
         status: Some(UserStatus::Active),
@@ -80,6 +87,34 @@ fn active_holders(tx: &mut WriteTx<'_>, tenant: &TenantContext, role: &str) -> R
         count: 0,
     })?;
     Ok(usize::try_from(page.total).unwrap_or(usize::MAX))
+}
+
+/// Whether [`stored_active_holders`] counts this row (the same condition as the
+/// store's `UserStatus::Active` with a role).
+fn stored_as_active_holder(user: &User, role: &str) -> bool {
+    user.role.as_deref() == Some(role) && user.deleted_at.is_none() && user.active == Some(true)
+}
+
+/// The guarded role's active holders before this change. The planned users'
+/// rows may already carry the change (deactivated, deleted), so the store's
+/// count is taken without them and they are counted by their stored decision,
+/// which is still the one from before the change.
+fn holders_before(
+    tx: &mut WriteTx<'_>,
+    tenant: &TenantContext,
+    guard: &Guard,
+    planned: &[(User, Decision)],
+    befores: &[Option<Decision>],
+) -> Result<usize> {
+    let stored = stored_active_holders(tx, tenant, &guard.role)?;
+    let planned_in_store = planned
+        .iter()
+        .filter(|(user, _)| stored_as_active_holder(user, &guard.role))
+        .count();
+    let planned_before = guard.count(befores.iter().flatten());
+    Ok(stored
+        .saturating_sub(planned_in_store)
+        .saturating_add(planned_before))
 }
 
 /// Decides `user_ids` again and stores what changed. Returns the role changes.
@@ -149,7 +184,7 @@ pub(crate) fn apply(
     guard: GuardPolicy,
     now: DateTime<Utc>,
 ) -> Result<Vec<RoleChange>> {
-    let mut guard_note = None;
+    let mut breaches = Vec::new();
     if let Some(guard_def) = tenant.engine.rules().guard.clone() {
         let befores: Vec<Option<Decision>> =
             planned.iter().map(|(u, _)| stored_decision(u)).collect();
@@ -157,20 +192,31 @@ pub(crate) fn apply(
         // and only the users whose standing as holders changes count (a locked
         // admin deactivated keeps the role but stops holding it): with none, the
         // guard cannot object and the holders need not be counted.
-        let pairs: Vec<(&Decision, &Decision)> = planned
+        let pairs: Vec<(&User, &Decision, &Decision)> = planned
             .iter()
             .zip(&befores)
-            .filter_map(|((_, after), before)| before.as_ref().map(|b| (b, after)))
-            .filter(|(before, after)| guard_def.counts(before) != guard_def.counts(after))
+            .filter_map(|((user, after), before)| before.as_ref().map(|b| (user, b, after)))
+            .filter(|(_, before, after)| guard_def.counts(before) != guard_def.counts(after))
             .collect();
         if !pairs.is_empty() {
-            let holders = active_holders(tx, tenant, &guard_def.role)?;
-            if let Err(violation) = tenant.engine.check_guard(holders, pairs) {
+            let holders = holders_before(tx, tenant, &guard_def, &planned, &befores)?;
+            let checked = tenant
+                .engine
+                .check_guard(holders, pairs.iter().map(|(_, b, a)| (*b, *a)));
+            if let Err(violation) = checked {
                 match guard {
                     GuardPolicy::Enforce => return Err(Error::Refused(violation)),
                     GuardPolicy::Flag => {
-                        tracing::warn!(tenant = %tenant.slug, "{violation}");
-                        guard_note = Some(violation.to_string());
+                        breaches = pairs
+                            .iter()
+                            .filter(|(_, before, after)| guard_def.leaves(before, after))
+                            .map(|(user, _, _)| GuardBreach {
+                                role: guard_def.role.clone(),
+                                user_id: user.id.clone(),
+                                user_name: user.user_name.clone(),
+                                active_holders_before: holders,
+                            })
+                            .collect();
                     }
                 }
             }
@@ -205,14 +251,66 @@ pub(crate) fn apply(
             change: &change,
             decision: &decision,
             reason,
-            guard_violation: guard_note.as_deref(),
         }));
         changes.push(change);
+    }
+    for breach in &breaches {
+        warn_breach(tenant, ctx, breach);
+        events.push(recorder.row(Event::GuardViolated { breach }));
     }
     // The users are distinct (one decision each): one statement per few hundred.
     tx.tenant(&tenant.id).users().set_roles(&updates)?;
     tx.tenant(&tenant.id).events().append_all(&events)?;
     Ok(changes)
+}
+
+/// The guard's record of a user removed for good (a hard delete leaves no
+/// row to recompute): when the user was the guarded role's last active holder,
+/// a `guard.violated` event, as for the changes [`apply`] flags.
+pub(crate) fn flag_removal(
+    tx: &mut WriteTx<'_>,
+    tenant: &TenantContext,
+    ctx: &RequestContext,
+    removed: &User,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(guard) = &tenant.engine.rules().guard else {
+        return Ok(());
+    };
+    let held = stored_decision(removed).is_some_and(|d| guard.counts(&d));
+    if !held || stored_active_holders(tx, tenant, &guard.role)? > 0 {
+        return Ok(());
+    }
+    let breach = GuardBreach {
+        role: guard.role.clone(),
+        user_id: removed.id.clone(),
+        user_name: removed.user_name.clone(),
+        active_holders_before: 1,
+    };
+    record_breach(tx, tenant, ctx, &breach, now)
+}
+
+/// Logs a breach and appends its event.
+fn record_breach(
+    tx: &mut WriteTx<'_>,
+    tenant: &TenantContext,
+    ctx: &RequestContext,
+    breach: &GuardBreach,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    warn_breach(tenant, ctx, breach);
+    Recorder::new(&tenant.id, ctx, now).append(tx, Event::GuardViolated { breach })?;
+    Ok(())
+}
+
+fn warn_breach(tenant: &TenantContext, ctx: &RequestContext, breach: &GuardBreach) {
+    tracing::warn!(
+        tenant = %tenant.slug,
+        request_id = %ctx.request_id,
+        user = %breach.user_id,
+        role = %breach.role,
+        "guard violated: {breach}"
+    );
 }
 
 /// A new user's role, decided before its row is written (it is in no group and

@@ -13,7 +13,9 @@ use crate::error::{Error, ResourceKind, Result};
 use crate::events::{Event, Recorder};
 use crate::query::{ListRequest, ListResult, parse};
 use crate::render::{self, ScimResource};
-use crate::roles::{GuardPolicy, RoleChange, new_user_decision, recompute, recompute_loaded};
+use crate::roles::{
+    GuardPolicy, RoleChange, flag_removal, new_user_decision, recompute, recompute_loaded,
+};
 use crate::service::Provisioning;
 use crate::tenant::{TenantContext, UserDeleteMode};
 
@@ -121,7 +123,6 @@ impl Provisioning {
                     change: &change,
                     decision: &decision,
                     reason,
-                    guard_violation: None,
                 },
             )?;
             Ok(user)
@@ -320,6 +321,8 @@ impl Provisioning {
                     GuardPolicy::Flag,
                     now,
                 )?;
+            } else {
+                flag_removal(tx, &fresh, ctx, &current, now)?;
             }
             Ok(())
         })

@@ -17,7 +17,47 @@ pub struct GuardViolation {
     pub active_holders: usize,
 }
 
+/// A change that was applied although it left the guarded role without an
+/// active holder: what the provisioning layer records when the identity
+/// provider (the source of truth, so never refused) takes the last holder away.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GuardBreach {
+    /// The guarded role, now without an active holder.
+    pub role: String,
+    /// The id of a user who left it with this change.
+    pub user_id: String,
+    /// That user's `userName`.
+    pub user_name: String,
+    /// How many active holders there were before the change.
+    pub active_holders_before: usize,
+}
+
+impl std::fmt::Display for GuardBreach {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let GuardBreach {
+            role,
+            user_id,
+            user_name,
+            ..
+        } = self;
+        write!(
+            f,
+            "role {role} has no active holder any more: {user_name} ({user_id}) left it through \
+             an identity-provider change, which was applied (the identity provider is the source \
+             of truth). Until a user holds {role} again, rule saves that keep the guard are \
+             refused; the way out is to lock a user as {role}, or to save the rules without the \
+             guard"
+        )
+    }
+}
+
 impl Guard {
+    /// Whether a user with these decisions before and after a change leaves the
+    /// guarded role's active holders.
+    pub fn leaves(&self, before: &Decision, after: &Decision) -> bool {
+        self.counts(before) && !self.counts(after)
+    }
+
     /// Whether a user with this decision counts as an active holder of the
     /// guarded role: has the role, and is neither deleted nor deactivated (a
     /// lock that survives deactivation keeps the role but not the activity).

@@ -82,7 +82,7 @@ mod test_support;
 pub use engine::{Decision, Engine, Reason, Step, UnknownStep};
 pub use error::{Error, Result};
 pub use explain::{ConditionTrace, Explanation, RuleOutcome, RuleTrace, StepOutcome, StepTrace};
-pub use guard::GuardViolation;
+pub use guard::{GuardBreach, GuardViolation};
 pub use model::{
     Catalogue, DISABLED, GroupNames, GroupRef, Guard, Lock, RoleDef, Rule, RuleSet, UserSnapshot,
 };

@@ -339,7 +339,9 @@ impl fmt::Display for Problem {
             }
             ProblemKind::GuardBroken { role, users } => write!(
                 f,
-                "guard: with these rules none of the {users} users would be an active {role}"
+                "guard: with these rules none of the {users} users would be an active {role}; \
+                 to save, first lock an active user as {role} (PUT .../users/{{id}}/lock with \
+                 {{\"role\": \"{role}\"}}), or save the rules without the guard"
             ),
             ProblemKind::LockedToUnknownRole { user, role } => write!(
                 f,

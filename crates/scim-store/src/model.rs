@@ -417,6 +417,9 @@ pub enum EventKind {
     LockSet,
     /// `lock.cleared`
     LockCleared,
+    /// `guard.violated`: an identity-provider change left a guarded role
+    /// without an active holder (it was applied all the same).
+    GuardViolated,
     /// `rules.changed`
     RulesChanged,
     /// `catalogue.changed`
@@ -437,7 +440,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every known kind.
-    pub const KNOWN: [EventKind; 21] = [
+    pub const KNOWN: [EventKind; 22] = [
         EventKind::UserCreated,
         EventKind::UserUpdated,
         EventKind::UserDeactivated,
@@ -452,6 +455,7 @@ impl EventKind {
         EventKind::RoleChanged,
         EventKind::LockSet,
         EventKind::LockCleared,
+        EventKind::GuardViolated,
         EventKind::RulesChanged,
         EventKind::CatalogueChanged,
         EventKind::SettingsChanged,
@@ -478,6 +482,7 @@ impl EventKind {
             EventKind::RoleChanged => "role.changed",
             EventKind::LockSet => "lock.set",
             EventKind::LockCleared => "lock.cleared",
+            EventKind::GuardViolated => "guard.violated",
             EventKind::RulesChanged => "rules.changed",
             EventKind::CatalogueChanged => "catalogue.changed",
             EventKind::SettingsChanged => "settings.changed",

@@ -18,6 +18,7 @@ mod concurrency;
 mod discovery;
 mod entra;
 mod errors;
+mod guard;
 mod okta;
 mod roles;
 mod search;

@@ -86,7 +86,6 @@ fn a_role_change_is_caused_by_its_decision() {
         change: &change,
         decision: &decision,
         reason: json!("r"),
-        guard_violation: Some("last admin"),
     });
     assert_eq!(row.kind, EventKind::RoleChanged);
     assert_eq!(row.resource_type.as_deref(), Some("User"));
@@ -99,9 +98,46 @@ fn a_role_change_is_caused_by_its_decision() {
             "actor": {"kind": "operator"},
             "request_id": "req-1",
             "why": decision.to_string(),
-            "guard_violation": "last admin",
         }))
     );
+}
+
+#[test]
+fn a_guard_violation_names_the_user_the_role_and_the_way_out() {
+    let ctx = ctx();
+    let breach = GuardBreach {
+        role: "Admin".into(),
+        user_id: "u1".into(),
+        user_name: "ada@contoso.com".into(),
+        active_holders_before: 1,
+    };
+    let row = Recorder::new("t1", &ctx, at()).row(Event::GuardViolated { breach: &breach });
+    assert_eq!(row.kind, EventKind::GuardViolated);
+    assert_eq!(row.kind.as_str(), "guard.violated");
+    assert_eq!(row.resource_type.as_deref(), Some("User"));
+    assert_eq!(row.resource_id.as_deref(), Some("u1"));
+    assert_eq!(row.request_id.as_deref(), Some("req-1"));
+    assert_eq!(
+        row.before,
+        Some(json!({"role": "Admin", "active_holders": 1}))
+    );
+    assert_eq!(
+        row.after,
+        Some(json!({"role": "Admin", "active_holders": 0, "user_name": "ada@contoso.com"}))
+    );
+    let cause = row.cause.unwrap();
+    assert_eq!(cause["request_id"], "req-1");
+    let why = cause["why"].as_str().unwrap();
+    assert!(!why.contains("refused:"), "{why}");
+    for part in [
+        "ada@contoso.com",
+        "u1",
+        "Admin",
+        "was applied",
+        "lock a user as Admin",
+    ] {
+        assert!(why.contains(part), "{part}: {why}");
+    }
 }
 
 #[test]

@@ -128,7 +128,10 @@ fn the_guard_against_the_current_users() {
     let employee = ada().with_groups([EMPLOYEES]);
     check(&rules, &[admin.clone(), employee.clone()], &[]);
     check(&rules, &[], &[]);
-    let broken = ["error: guard: with these rules none of the 2 users would be an active Admin"];
+    let broken = [concat!(
+        "error: guard: with these rules none of the 2 users would be an active Admin",
+        "; to save, first lock an active user as Admin (PUT .../users/{id}/lock with {\"role\": \"Admin\"}), or save the rules without the guard"
+    )];
     check(
         &rules,
         &[admin.clone().with_active(false), employee.clone()],
@@ -146,7 +149,10 @@ fn the_guard_against_the_current_users() {
     check(
         &rules,
         &[employee.with_lock(lock("Admin")).with_active(false)],
-        &["error: guard: with these rules none of the 1 users would be an active Admin"],
+        &[concat!(
+            "error: guard: with these rules none of the 1 users would be an active Admin",
+            "; to save, first lock an active user as Admin (PUT .../users/{id}/lock with {\"role\": \"Admin\"}), or save the rules without the guard"
+        )],
     );
 }
 
