@@ -84,6 +84,9 @@ pub enum Error {
     /// An admin request is invalid (an unknown role, a bad slug or status...).
     #[error("{0}")]
     Invalid(String),
+    /// A lock request asks for something refused (see [`crate::LockRefused`]).
+    #[error(transparent)]
+    Lock(#[from] crate::admin::LockRefused),
     /// A rule set or catalogue the role engine rejects.
     #[error(transparent)]
     Rules(#[from] role_engine::Error),

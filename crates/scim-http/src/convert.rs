@@ -2,7 +2,7 @@
 //! to statuses and `scimType`s.
 
 use actix_web::http::StatusCode;
-use provisioning::Error;
+use provisioning::{Error, LockRefused};
 use scim_proto::ScimType;
 
 use crate::error::ApiError;
@@ -43,6 +43,13 @@ pub(crate) fn api_error(error: Error, request_id: &str) -> ApiError {
             ApiError::new(StatusCode::BAD_REQUEST, e.to_string()).with_type(ScimType::InvalidValue)
         }
         Error::Refused(violation) => ApiError::new(StatusCode::CONFLICT, violation.to_string()),
+        Error::Lock(refused) => {
+            let status = match refused {
+                LockRefused::DisabledNotAllowed => StatusCode::BAD_REQUEST,
+                LockRefused::UserDeleted { .. } => StatusCode::CONFLICT,
+            };
+            ApiError::new(status, refused.to_string())
+        }
         Error::Unavailable(e) => {
             tracing::warn!(request_id, error = %e, "storage unavailable");
             ApiError::new(

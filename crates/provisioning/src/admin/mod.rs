@@ -16,7 +16,7 @@ mod users;
 
 pub use event_log::EventInfo;
 pub use groups::GroupInfo;
-pub use locks::LockInfo;
+pub use locks::{LockInfo, LockRefused, LockRequest, lock_version};
 pub use reports::DisabledUser;
 pub use rules::RulesOutcome;
 pub use tenants::{CreatedTenant, TenantInfo};
