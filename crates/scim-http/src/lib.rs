@@ -29,7 +29,8 @@
 //!   `/Groups/{id}`, `.search` (root and per type), `/Bulk`,
 //!   `/ServiceProviderConfig`, `/Schemas[/{id}]`, `/ResourceTypes[/{id}]`;
 //! - the admin API (tenants, tokens, roles, rules, locks, reports), protected by
-//!   the operator token.
+//!   the operator token;
+//! - `/healthz` and `/readyz`, the probes (no credentials).
 //!
 //! It owns the HTTP concerns and nothing else: authentication headers, content
 //! types, ETags and preconditions, query parameters, projection, status codes
@@ -44,6 +45,7 @@ mod discovery;
 pub mod error;
 pub mod etag;
 pub mod extract;
+mod health;
 pub mod middleware;
 mod request;
 mod scim;
@@ -68,6 +70,7 @@ pub fn configure(state: ScimState) -> impl FnOnce(&mut web::ServiceConfig) {
         let admin_key = admin::AdminKey::new(state.config.admin_token.as_deref());
         cfg.app_data(web::Data::new(state))
             .app_data(limit)
+            .configure(health::routes)
             .service(
                 web::scope(&scim_path)
                     .wrap(actix_web::middleware::from_fn(middleware::access_log))

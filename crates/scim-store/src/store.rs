@@ -3,6 +3,8 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use diesel::connection::SimpleConnection;
+
 use crate::checkpoint::Checkpointer;
 use crate::conn::{Manager, Pool, Target, unavailable};
 use crate::db::DbConnection;
@@ -57,6 +59,9 @@ struct SqliteBackend {
     writer_manager: Manager,
     _checkpointer: Checkpointer,
 }
+
+/// How long [`Store::ping`] waits for a pooled connection.
+const PING_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The storage of users, groups, memberships, tenants, tokens and events, on SQLite
 /// or PostgreSQL. Cheap to share behind an `Arc`; all methods take `&self`.
@@ -133,6 +138,19 @@ impl Store {
             }
             Backend::Postgres(pg) => dialect::migrate(&mut *pg.pool.get()?),
         }
+    }
+
+    /// Whether the database answers, for readiness probes: one trivial statement
+    /// on a pooled (reader) connection, outside any transaction, waiting at most
+    /// `PING_TIMEOUT` for a connection. It reads the tenants table, so an
+    /// unmigrated or damaged database fails it too.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = match &self.backend {
+            Backend::Sqlite(sqlite) => sqlite.readers.get_timeout(PING_TIMEOUT)?,
+            Backend::Postgres(pg) => pg.pool.get_timeout(PING_TIMEOUT)?,
+        };
+        conn.batch_execute("SELECT 1 FROM tenants LIMIT 1")?;
+        Ok(())
     }
 
     /// Runs `f` in a read-only transaction that sees one consistent snapshot.

@@ -147,6 +147,24 @@ impl TestDatabase {
         }
     }
 
+    /// Runs `sql` on this database over a connection of its own (tests that
+    /// damage the database on purpose, e.g. readiness checks).
+    pub fn execute(&self, sql: &str) {
+        use diesel::connection::SimpleConnection;
+        match self.backend {
+            Backend::Sqlite => {
+                let path = self.url.trim_start_matches("sqlite://");
+                let mut conn =
+                    diesel::SqliteConnection::establish(path).expect("connect to SQLite");
+                conn.batch_execute(sql).expect("execute");
+            }
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.url).expect("connect to PostgreSQL");
+                conn.batch_execute(sql).expect("execute");
+            }
+        }
+    }
+
     /// Opens and migrates a store on it.
     pub fn open(&self, options: StoreOptions) -> Store {
         let store = Store::open(&self.url, options).expect("open store");

@@ -123,6 +123,11 @@ impl Drop for Server {
 }
 
 impl Server {
+    /// The database this server runs on.
+    pub(crate) fn database(&self) -> &TestDatabase {
+        &self._db
+    }
+
     /// A SCIM client of tenant `acme` with its token.
     pub(crate) fn scim(&self) -> Client {
         self.client("/scim/v2/acme", &self.token)

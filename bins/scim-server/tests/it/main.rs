@@ -19,6 +19,7 @@ mod discovery;
 mod entra;
 mod errors;
 mod guard;
+mod health;
 mod locks;
 mod okta;
 mod roles;
