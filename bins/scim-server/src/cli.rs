@@ -195,12 +195,16 @@ pub(crate) fn redact(url: &str) -> String {
     }
 }
 
-/// Sets up `tracing`: `RUST_LOG` filters (default `info`), text or JSON lines.
+/// Sets up `tracing`: `RUST_LOG` filters (default `info`), text or JSON lines,
+/// on stderr; colours only when stderr is a terminal (escape codes would end up
+/// verbatim in files and log collectors).
 pub(crate) fn init_logging(format: &LogFormat) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),

@@ -95,6 +95,12 @@ impl ResponseError for ApiError {
                 HeaderValue::from_static("Bearer realm=\"SCIM\""),
             ));
         }
-        response.body(serde_json::to_string(&self.body()).unwrap_or_default())
+        let mut response = response.body(serde_json::to_string(&self.body()).unwrap_or_default());
+        crate::middleware::note_error(
+            &mut response,
+            self.scim_type.map(|t| t.as_str()),
+            &self.detail,
+        );
+        response
     }
 }

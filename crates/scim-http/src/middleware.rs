@@ -1,5 +1,8 @@
 //! Request ids and the access log: one structured line per request with tenant,
-//! method, path, status, latency and request id.
+//! method, path, status, latency and request id. A line of a 4xx or 5xx answer
+//! also carries why (the error's `scimType` and detail, as the client got them),
+//! the client's address and its User-Agent, so a failed call (Entra ID's Test
+//! Connection, say) is explained by the log alone.
 
 use std::time::Instant;
 
@@ -7,7 +10,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpRequest};
+use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse};
 
 /// The request id header, read from the client when well-formed, else generated.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -22,6 +25,24 @@ fn valid_id(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+}
+
+/// What an error response told the client, kept in the response's extensions
+/// for the access log (error responders attach it with [`note_error`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorNote {
+    /// The SCIM `scimType` (or the problem type), if any.
+    pub scim_type: Option<String>,
+    /// The detail sent.
+    pub detail: String,
+}
+
+/// Attaches what an error response says to it, for the access log.
+pub fn note_error(response: &mut HttpResponse, scim_type: Option<&str>, detail: &str) {
+    response.extensions_mut().insert(ErrorNote {
+        scim_type: scim_type.map(str::to_owned),
+        detail: detail.to_owned(),
+    });
 }
 
 /// The id of `req` (set by [`access_log`]); `-` outside the middleware.
@@ -46,6 +67,17 @@ pub async fn access_log(
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().clone();
     let path = req.path().to_owned();
+    // The socket's peer: the proxy's address behind one (forwarded addresses
+    // are the client's to choose, so they are not what this field reports).
+    let client = req
+        .peer_addr()
+        .map_or_else(|| "-".to_owned(), |a| a.ip().to_string());
+    let user_agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
     let result = next.call(req).await;
     // Milliseconds with two decimals, as a number in JSON logs.
     let latency_ms = (started.elapsed().as_secs_f64() * 100_000.0).round() / 100.0;
@@ -61,20 +93,51 @@ pub async fn access_log(
                 response.headers_mut().insert(REQUEST_ID, value);
             }
             let status = response.status().as_u16();
-            tracing::info!(
-                target: "scim_http::access",
-                tenant = %tenant,
-                method = %method,
-                path = %path,
-                status,
-                latency_ms,
-                request_id = %id,
-                "request"
-            );
+            if status < 400 {
+                tracing::info!(
+                    target: "scim_http::access",
+                    tenant = %tenant,
+                    method = %method,
+                    path = %path,
+                    status,
+                    latency_ms,
+                    request_id = %id,
+                    "request"
+                );
+            } else {
+                let note = response.response().extensions().get::<ErrorNote>().cloned();
+                let (scim_type, detail) = note.map_or_else(
+                    || ("-".to_owned(), "-".to_owned()),
+                    |n| (n.scim_type.unwrap_or_else(|| "-".to_owned()), n.detail),
+                );
+                tracing::info!(
+                    target: "scim_http::access",
+                    tenant = %tenant,
+                    method = %method,
+                    path = %path,
+                    status,
+                    latency_ms,
+                    request_id = %id,
+                    scim_type = %scim_type,
+                    detail = %detail,
+                    client = %client,
+                    user_agent = %user_agent,
+                    "request failed"
+                );
+            }
             Ok(response)
         }
         Err(e) => {
-            tracing::info!(target: "scim_http::access", method = %method, path = %path, error = %e, request_id = %id, "request failed");
+            tracing::info!(
+                target: "scim_http::access",
+                method = %method,
+                path = %path,
+                error = %e,
+                request_id = %id,
+                client = %client,
+                user_agent = %user_agent,
+                "request failed"
+            );
             Err(e)
         }
     }

@@ -304,3 +304,111 @@ fn serves_https_with_a_certificate() {
         "{response}"
     );
 }
+
+/// Starts `serve` on a free port with the default tenant; returns the server,
+/// its Tenant URL and token, and its stderr lines as they come.
+fn start_serving(
+    dir: &Path,
+    log: &str,
+    extra: &[&str],
+) -> (Running, String, String, std::sync::mpsc::Receiver<String>) {
+    let port = free_port();
+    let child = scim_server(dir)
+        .env("RUST_LOG", log)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut server = Running(child);
+    let stderr = server.0.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = BufReader::new(server.0.stdout.take().unwrap()).lines();
+    let mut printed = String::new();
+    while !printed.contains("Secret Token") {
+        printed.push_str(&lines.next().expect("output").unwrap());
+        printed.push('\n');
+    }
+    let url = field(&printed, "Tenant URL:").to_owned();
+    let token = field(&printed, "Secret Token:").to_owned();
+    // Wait until it answers.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "no listener");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (server, url, token, rx)
+}
+
+/// The first stderr line containing `needle`, waiting for it.
+fn wait_for_line(
+    rx: &std::sync::mpsc::Receiver<String>,
+    needle: &str,
+    seen: &mut String,
+) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                seen.push_str(&line);
+                seen.push('\n');
+                if line.contains(needle) {
+                    return line;
+                }
+            }
+            Err(_) => panic!("no line with '{needle}' in:\n{seen}"),
+        }
+    }
+}
+
+/// Error lines of the access log explain the failure (scimType, detail, client
+/// address, User-Agent); no colour codes when stderr is not a terminal.
+#[test]
+fn error_log_lines_explain_the_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url, token, rx) = start_serving(dir.path(), "info", &[]);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let entra = "Microsoft.Identity.Provisioning/Test-Connection";
+    let r = agent
+        .get(&format!("{url}/Users"))
+        .header("Authorization", "Bearer wrong-token")
+        .header("User-Agent", entra)
+        .call()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let mut seen = String::new();
+    let line = wait_for_line(&rx, "status=401", &mut seen);
+    assert!(line.contains("Authentication failed"), "{line}");
+    assert!(line.contains("client=127.0.0.1"), "{line}");
+    assert!(line.contains(entra), "{line}");
+    assert!(line.contains("request_id="), "{line}");
+
+    let r = agent
+        .get(&format!("{url}/Users?filter=userName%20eq"))
+        .header("Authorization", format!("Bearer {token}"))
+        .header("User-Agent", entra)
+        .call()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let line = wait_for_line(&rx, "status=400", &mut seen);
+    assert!(line.contains("scim_type=invalidFilter"), "{line}");
+    assert!(line.contains("detail="), "{line}");
+    assert!(line.contains(entra), "{line}");
+    assert!(
+        !seen.contains('\u{1b}'),
+        "no ANSI escape codes in a log that is not a terminal:\n{seen}"
+    );
+}
