@@ -29,6 +29,7 @@ pub(crate) struct Cli {
         long,
         env = "SCIM_TOKEN_OVERLAP_HOURS",
         default_value_t = 24,
+        value_parser = overlap_hours(),
         global = true
     )]
     pub(crate) token_overlap_hours: i64,
@@ -127,8 +128,8 @@ pub(crate) enum TokenCommand {
     Rotate {
         /// The tenant.
         slug: String,
-        /// Overlap in hours (default: --token-overlap-hours).
-        #[arg(long)]
+        /// Overlap in hours, 0 to 8760 (default: --token-overlap-hours).
+        #[arg(long, value_parser = overlap_hours())]
         overlap_hours: Option<i64>,
     },
     /// Revoke a token now, by id or by its prefix (`scim_xxxxxxx`).
@@ -137,6 +138,10 @@ pub(crate) enum TokenCommand {
         slug: String,
         /// Token id or prefix.
         token: String,
+        /// Revoke it even when it is the tenant's last working token (the
+        /// identity provider then fails with 401 until it gets a new one).
+        #[arg(long)]
+        force: bool,
     },
     /// List a tenant's tokens (never the secrets).
     List {
@@ -154,6 +159,41 @@ pub(crate) enum RulesCommand {
     },
 }
 
+/// Token overlaps: whole hours from none to a year.
+fn overlap_hours() -> clap::builder::RangedI64ValueParser<i64> {
+    clap::value_parser!(i64).range(0..=24 * 365)
+}
+
+/// Where a printed Tenant URL's origin came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum OriginSource {
+    /// `--public-url` / `SCIM_PUBLIC_URL`.
+    PublicUrl,
+    /// The listen address (`--bind` / `SCIM_BIND`, or its default) and the
+    /// scheme its TLS settings give.
+    Bind {
+        /// Whether the address listens on every interface (`0.0.0.0`, `::`),
+        /// which no client can call by that name.
+        unspecified: bool,
+    },
+}
+
+impl std::fmt::Display for OriginSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OriginSource::PublicUrl => f.write_str("(Tenant URL from --public-url.)"),
+            OriginSource::Bind { unspecified: false } => f.write_str(
+                "(Tenant URL from the listen address, --bind / SCIM_BIND, and its TLS settings; \
+                 behind a proxy or another host name, pass --public-url.)",
+            ),
+            OriginSource::Bind { unspecified: true } => f.write_str(
+                "(Tenant URL from the listen address, which is every interface: clients cannot \
+                 use it as it is; pass --public-url with the name they reach the server by.)",
+            ),
+        }
+    }
+}
+
 impl Cli {
     pub(crate) fn database_url(&self) -> String {
         self.database_url
@@ -163,12 +203,34 @@ impl Cli {
 
     /// The Tenant URL an identity provider is given.
     pub(crate) fn tenant_url(&self, slug: &str) -> String {
-        let origin = match (&self.public_url, &self.command) {
-            (Some(url), _) => url.trim_end_matches('/').to_owned(),
-            (None, Some(Command::Serve(args))) => origin_of(args),
-            (None, _) => origin_of(&ServeArgs::parse_from(["serve"])),
+        self.tenant_url_and_source(slug).0
+    }
+
+    /// The Tenant URL and where its origin came from: `--public-url`, else the
+    /// server's configured listen address and TLS (the `serve` flags, or for
+    /// other commands the same settings from the environment).
+    pub(crate) fn tenant_url_and_source(&self, slug: &str) -> (String, OriginSource) {
+        let configured;
+        let serve = match &self.command {
+            Some(Command::Serve(args)) => args,
+            _ => {
+                configured = ServeArgs::parse_from(["serve"]);
+                &configured
+            }
         };
-        format!("{origin}/scim/v2/{slug}")
+        let (origin, source) = match &self.public_url {
+            Some(url) => (
+                url.trim_end_matches('/').to_owned(),
+                OriginSource::PublicUrl,
+            ),
+            None => (
+                origin_of(serve),
+                OriginSource::Bind {
+                    unspecified: serve.bind.ip().is_unspecified(),
+                },
+            ),
+        };
+        (format!("{origin}/scim/v2/{slug}"), source)
     }
 }
 
@@ -248,6 +310,62 @@ mod tests {
         assert_eq!(
             cli.tenant_url("acme"),
             "https://scim.example.com/scim/v2/acme"
+        );
+    }
+
+    #[test]
+    fn tenant_urls_follow_the_serve_settings_and_say_where_from() {
+        let cli = Cli::parse_from([
+            "scim-server",
+            "serve",
+            "--bind",
+            "10.0.0.5:9443",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+        ]);
+        assert_eq!(
+            cli.tenant_url_and_source("acme"),
+            (
+                "https://10.0.0.5:9443/scim/v2/acme".to_owned(),
+                OriginSource::Bind { unspecified: false }
+            )
+        );
+        let cli = Cli::parse_from(["scim-server", "serve", "--bind", "0.0.0.0:8080"]);
+        let (_, source) = cli.tenant_url_and_source("acme");
+        assert_eq!(source, OriginSource::Bind { unspecified: true });
+        assert!(source.to_string().contains("--public-url"));
+        let cli = Cli::parse_from(["scim-server", "--public-url", "https://x.example", "serve"]);
+        assert_eq!(cli.tenant_url_and_source("a").1, OriginSource::PublicUrl);
+    }
+
+    #[test]
+    fn overlaps_are_between_none_and_a_year() {
+        for bad in ["-3", "8761"] {
+            let parsed = Cli::try_parse_from([
+                "scim-server",
+                "token",
+                "rotate",
+                "acme",
+                &format!("--overlap-hours={bad}"),
+            ]);
+            assert!(parsed.is_err(), "{bad}");
+            assert!(
+                Cli::try_parse_from(["scim-server", &format!("--token-overlap-hours={bad}")])
+                    .is_err(),
+                "{bad}"
+            );
+        }
+        assert!(
+            Cli::try_parse_from([
+                "scim-server",
+                "token",
+                "rotate",
+                "acme",
+                "--overlap-hours=0"
+            ])
+            .is_ok()
         );
     }
 }

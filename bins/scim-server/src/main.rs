@@ -65,8 +65,10 @@ fn operator() -> RequestContext {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command.clone().unwrap_or_default() {
         Command::Serve(args) => {
+            // A bad certificate or key is reported before the database is touched.
+            let tls = serve::tls_config(&args)?;
             let provisioning = open(&cli)?;
-            serve::serve(&cli, &args, provisioning)?;
+            serve::serve(&cli, &args, provisioning, tls)?;
         }
         Command::Migrate => {
             open(&cli)?;
@@ -106,30 +108,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 overlap_hours.unwrap_or(cli.token_overlap_hours)
             );
         }
-        Command::Token(TokenCommand::Revoke { slug, token }) => {
+        Command::Token(TokenCommand::Revoke { slug, token, force }) => {
             let provisioning = open(&cli)?;
             let tenant = provisioning.tenant(&slug)?;
+            if !force {
+                refuse_revoking_the_last_token(&provisioning, &tenant, &slug, &token)?;
+            }
             let revoked = provisioning.revoke_token(&tenant, &operator(), &token)?;
             println!("revoked token {} ({})", revoked.prefix, revoked.id);
         }
         Command::Token(TokenCommand::List { slug }) => {
             let provisioning = open(&cli)?;
             let tenant = provisioning.tenant(&slug)?;
-            for t in provisioning.list_tokens(&tenant)? {
-                let state = match (t.revoked_at, t.expires_at) {
-                    (Some(at), _) => format!("revoked {}", time_format::format(at)),
-                    (None, Some(at)) => format!("expires {}", time_format::format(at)),
-                    (None, None) => "active".to_owned(),
-                };
-                println!(
-                    "{}\t{}\t{}\tlast used {}",
-                    t.prefix,
-                    t.id,
-                    state,
-                    t.last_used
-                        .map_or_else(|| "never".to_owned(), time_format::format)
-                );
-            }
+            print_tokens(&provisioning.list_tokens(&tenant)?, provisioning.now());
         }
         Command::Rules(RulesCommand::Test { file }) => {
             let text = std::fs::read_to_string(&file)
@@ -145,9 +136,58 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Prints a tenant's Tenant URL and a secret token, once.
+/// Prints a tenant's Tenant URL (and where its origin came from) and a secret
+/// token, once.
 pub(crate) fn print_credentials(cli: &Cli, slug: &str, secret: &str) {
-    println!("Tenant URL:   {}", cli.tenant_url(slug));
+    let (url, source) = cli.tenant_url_and_source(slug);
+    println!("Tenant URL:   {url}");
     println!("Secret Token: {secret}");
+    println!("{source}");
     println!("(The token is shown once; only its hash is stored.)");
+}
+
+/// Fails when `token` is the tenant's last working token: revoking it cuts the
+/// identity provider off until someone pastes a new one (`--force` does it).
+fn refuse_revoking_the_last_token(
+    provisioning: &Provisioning,
+    tenant: &provisioning::TenantContext,
+    slug: &str,
+    token: &str,
+) -> anyhow::Result<()> {
+    let now = provisioning.now();
+    let tokens = provisioning.list_tokens(tenant)?;
+    let target = tokens.iter().find(|t| t.id == token || t.prefix == token);
+    let others_work = tokens
+        .iter()
+        .any(|t| t.works_at(now) && target.is_none_or(|target| target.id != t.id));
+    match target {
+        Some(target) if target.works_at(now) && !others_work => anyhow::bail!(
+            "token {} is the last working token of tenant '{slug}': revoking it makes every \
+             request of the identity provider fail with 401 until it is given a new token. \
+             Rotate first (`scim-server token rotate {slug}`), or pass --force to revoke it anyway",
+            target.prefix
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// The token list: a header, then one line per token with its state now.
+fn print_tokens(tokens: &[provisioning::TokenInfo], now: chrono::DateTime<chrono::Utc>) {
+    println!("PREFIX\tID\tSTATE\tLAST USED");
+    for t in tokens {
+        let state = match (t.revoked_at, t.expires_at) {
+            (Some(at), _) => format!("revoked {}", time_format::format(at)),
+            (None, Some(at)) if at <= now => format!("expired {}", time_format::format(at)),
+            (None, Some(at)) => format!("active, expires {}", time_format::format(at)),
+            (None, None) => "active".to_owned(),
+        };
+        println!(
+            "{}\t{}\t{}\t{}",
+            t.prefix,
+            t.id,
+            state,
+            t.last_used
+                .map_or_else(|| "never".to_owned(), time_format::format)
+        );
+    }
 }

@@ -1,5 +1,7 @@
 //! `serve`: the HTTP server, with TLS when given a certificate, graceful shutdown
-//! on SIGINT/SIGTERM, and a first tenant created on an empty database.
+//! on SIGINT/SIGTERM, and a first tenant created on an empty database once the
+//! TLS settings have been read and the address bound (so a bad certificate or
+//! a busy port is reported before anything is written or printed).
 
 use std::fs::File;
 use std::io::BufReader;
@@ -28,7 +30,9 @@ fn bootstrap(cli: &Cli, provisioning: &Provisioning) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn tls_config(args: &ServeArgs) -> anyhow::Result<Option<rustls::ServerConfig>> {
+/// The TLS settings of `--tls-cert` / `--tls-key`, read and checked (`None`
+/// without them).
+pub(crate) fn tls_config(args: &ServeArgs) -> anyhow::Result<Option<rustls::ServerConfig>> {
     let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else {
         return Ok(None);
     };
@@ -52,8 +56,53 @@ fn tls_config(args: &ServeArgs) -> anyhow::Result<Option<rustls::ServerConfig>> 
     Ok(Some(config))
 }
 
-pub(crate) fn serve(cli: &Cli, args: &ServeArgs, provisioning: Provisioning) -> anyhow::Result<()> {
-    bootstrap(cli, &provisioning)?;
+/// Stops the server gracefully on SIGINT or SIGTERM: actix's own handling
+/// stops at once on SIGINT ("forced shutdown"), cutting off requests in flight,
+/// so both signals are handled here the same way. The handlers are installed
+/// when this is called (inside the runtime, before the server runs), so no
+/// signal arriving once the server answers can take the default action.
+#[cfg(unix)]
+fn stop_on_signals(handle: &actix_web::dev::ServerHandle) {
+    use actix_web::rt::signal::unix::{SignalKind, signal};
+    for (kind, name) in [
+        (SignalKind::interrupt(), "SIGINT"),
+        (SignalKind::terminate(), "SIGTERM"),
+    ] {
+        let handle = handle.clone();
+        match signal(kind) {
+            Ok(mut received) => {
+                actix_web::rt::spawn(async move {
+                    if received.recv().await.is_some() {
+                        tracing::info!(
+                            "{name} received: graceful shutdown, finishing requests in flight"
+                        );
+                        handle.stop(true).await;
+                    }
+                });
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot listen for {name}"),
+        }
+    }
+}
+
+/// Elsewhere: Ctrl-C, gracefully.
+#[cfg(not(unix))]
+fn stop_on_signals(handle: &actix_web::dev::ServerHandle) {
+    let handle = handle.clone();
+    actix_web::rt::spawn(async move {
+        if actix_web::rt::signal::ctrl_c().await.is_ok() {
+            tracing::info!("Ctrl-C received: graceful shutdown, finishing requests in flight");
+            handle.stop(true).await;
+        }
+    });
+}
+
+pub(crate) fn serve(
+    cli: &Cli,
+    args: &ServeArgs,
+    provisioning: Provisioning,
+    tls: Option<rustls::ServerConfig>,
+) -> anyhow::Result<()> {
     let config = HttpConfig {
         body_limit: BodyLimit(args.body_limit),
         admin_token: args.admin_token.clone(),
@@ -66,16 +115,16 @@ pub(crate) fn serve(cli: &Cli, args: &ServeArgs, provisioning: Provisioning) -> 
         );
     }
     let state = ScimState {
-        provisioning,
+        provisioning: provisioning.clone(),
         config,
     };
-    let tls = tls_config(args)?;
     let mut server = HttpServer::new(move || {
         App::new()
             .configure(configure(state.clone()))
             .default_service(actix_web::web::to(scim_http::not_found))
     })
-    .shutdown_timeout(30);
+    .shutdown_timeout(30)
+    .disable_signals();
     if let Some(workers) = args.workers {
         server = server.workers(workers);
     }
@@ -84,6 +133,7 @@ pub(crate) fn serve(cli: &Cli, args: &ServeArgs, provisioning: Provisioning) -> 
         None => server.bind(args.bind),
     }
     .with_context(|| format!("binding {}", args.bind))?;
+    bootstrap(cli, &provisioning)?;
     tracing::info!(
         address = %args.bind,
         tls = args.tls_cert.is_some(),
@@ -92,6 +142,10 @@ pub(crate) fn serve(cli: &Cli, args: &ServeArgs, provisioning: Provisioning) -> 
         cli.tenant_url("{tenant}")
     );
     actix_web::rt::System::new()
-        .block_on(server.run())
+        .block_on(async move {
+            let server = server.run();
+            stop_on_signals(&server.handle());
+            server.await
+        })
         .context("server stopped with an error")
 }

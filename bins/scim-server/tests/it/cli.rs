@@ -153,8 +153,16 @@ fn tenant_and_token_commands() {
     assert_ne!(first, second);
     assert!(rotated.contains("keep working for 2 hours"), "{rotated}");
     let (_, listed, _) = run(scim_server(dir.path()).args(["token", "list", "acme"]));
-    assert_eq!(listed.lines().count(), 2, "{listed}");
-    assert!(listed.contains("expires"), "{listed}");
+    assert_eq!(
+        listed.lines().count(),
+        3,
+        "a header and two tokens: {listed}"
+    );
+    assert!(
+        listed.starts_with("PREFIX\tID\tSTATE\tLAST USED\n"),
+        "{listed}"
+    );
+    assert!(listed.contains("active, expires"), "{listed}");
     assert!(
         !listed.contains(&first) && !listed.contains(&second),
         "secrets are never listed"
@@ -340,10 +348,18 @@ fn start_serving(
     }
     let url = field(&printed, "Tenant URL:").to_owned();
     let token = field(&printed, "Secret Token:").to_owned();
-    // Wait until it answers.
+    // Wait until it answers HTTP (the listener is bound a moment earlier).
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "no listener");
+    while agent
+        .get(&format!("http://127.0.0.1:{port}/healthz"))
+        .call()
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "the server does not answer");
         std::thread::sleep(Duration::from_millis(50));
     }
     (server, url, token, rx)
@@ -411,4 +427,143 @@ fn error_log_lines_explain_the_failure() {
         !seen.contains('\u{1b}'),
         "no ANSI escape codes in a log that is not a terminal:\n{seen}"
     );
+}
+
+/// `tenant create` and `token rotate` say where the Tenant URL's origin comes
+/// from, and take it from the configured listen address without --public-url.
+#[test]
+fn printed_tenant_urls_say_where_they_come_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, created, stderr) = run(scim_server(dir.path())
+        .env("SCIM_BIND", "10.1.2.3:9000")
+        .args(["tenant", "create", "acme"]));
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        field(&created, "Tenant URL:"),
+        "http://10.1.2.3:9000/scim/v2/acme"
+    );
+    assert!(created.contains("from the listen address"), "{created}");
+    assert!(created.contains("--public-url"), "{created}");
+    let (ok, rotated, stderr) = run(scim_server(dir.path()).args([
+        "--public-url",
+        "https://scim.example.com",
+        "token",
+        "rotate",
+        "acme",
+    ]));
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        field(&rotated, "Tenant URL:"),
+        "https://scim.example.com/scim/v2/acme"
+    );
+    assert!(
+        rotated.contains("(Tenant URL from --public-url.)"),
+        "{rotated}"
+    );
+    let (ok, created, _) = run(scim_server(dir.path())
+        .env("SCIM_BIND", "0.0.0.0:8080")
+        .args(["tenant", "create", "beta"]));
+    assert!(ok);
+    assert!(created.contains("every interface"), "{created}");
+}
+
+/// A certificate that does not read stops `serve` before the database is
+/// created or a token printed.
+#[test]
+fn a_bad_certificate_is_reported_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cert.pem"), "not a certificate").unwrap();
+    std::fs::write(dir.path().join("key.pem"), "not a key").unwrap();
+    let (ok, stdout, stderr) = run(scim_server(dir.path())
+        .args(["serve", "--bind", &format!("127.0.0.1:{}", free_port())])
+        .arg("--tls-cert")
+        .arg(dir.path().join("cert.pem"))
+        .arg("--tls-key")
+        .arg(dir.path().join("key.pem")));
+    assert!(!ok);
+    assert!(
+        stderr.contains("key.pem") || stderr.contains("cert.pem"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("Secret Token"), "{stdout}");
+    assert!(
+        !dir.path().join("scim.sqlite3").exists(),
+        "no database was created"
+    );
+}
+
+/// Negative overlaps are refused; expired tokens are listed as expired; the
+/// last working token is revoked only with --force.
+#[test]
+fn token_overlaps_expiry_and_the_last_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, created, _) = run(scim_server(dir.path()).args(["tenant", "create", "acme"]));
+    assert!(ok);
+    let first = field(&created, "Secret Token:")[..12].to_owned();
+    let (ok, _, stderr) =
+        run(scim_server(dir.path()).args(["token", "rotate", "acme", "--overlap-hours=-3"]));
+    assert!(!ok, "a negative overlap is refused");
+    assert!(stderr.contains("-3"), "{stderr}");
+    let (_, listed, _) = run(scim_server(dir.path()).args(["token", "list", "acme"]));
+    assert_eq!(listed.lines().count(), 2, "nothing was issued: {listed}");
+
+    // Overlap 0: the first token expires at once and is listed as expired.
+    let (ok, rotated, _) =
+        run(scim_server(dir.path()).args(["token", "rotate", "acme", "--overlap-hours=0"]));
+    assert!(ok);
+    let second = field(&rotated, "Secret Token:")[..12].to_owned();
+    let (_, listed, _) = run(scim_server(dir.path()).args(["token", "list", "acme"]));
+    let line = |prefix: &str| {
+        listed
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("{prefix} not in {listed}"))
+            .to_owned()
+    };
+    assert!(line(&first).contains("\texpired "), "{listed}");
+    assert!(line(&second).contains("\tactive\t"), "{listed}");
+
+    // The second token is now the only working one.
+    let (ok, _, stderr) = run(scim_server(dir.path()).args(["token", "revoke", "acme", &second]));
+    assert!(!ok, "the last working token is not revoked without --force");
+    assert!(stderr.contains("last working token"), "{stderr}");
+    assert!(stderr.contains("--force"), "{stderr}");
+    let (_, listed, _) = run(scim_server(dir.path()).args(["token", "list", "acme"]));
+    assert!(!listed.contains("revoked"), "{listed}");
+    // An expired token can go without ceremony; the last one with --force.
+    let (ok, _, stderr) = run(scim_server(dir.path()).args(["token", "revoke", "acme", &first]));
+    assert!(ok, "{stderr}");
+    let (ok, _, stderr) =
+        run(scim_server(dir.path()).args(["token", "revoke", "acme", &second, "--force"]));
+    assert!(ok, "{stderr}");
+}
+
+/// SIGINT stops the server as gracefully as SIGTERM: exit code 0, no forced
+/// shutdown.
+#[test]
+fn sigint_shuts_down_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, _, _, rx) = start_serving(dir.path(), "info", &[]);
+    let pid = server.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(35);
+    loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no shutdown after SIGINT");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let log: Vec<String> = rx.try_iter().collect();
+    let log = log.join("\n");
+    assert!(log.contains("SIGINT received"), "{log}");
+    assert!(!log.contains("forced"), "{log}");
+    assert!(log.contains("graceful"), "{log}");
 }

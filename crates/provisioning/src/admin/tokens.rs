@@ -36,6 +36,12 @@ pub struct TokenInfo {
 }
 
 impl TokenInfo {
+    /// Whether the token authenticates at `now`: not revoked, not expired (the
+    /// condition the store's authentication query applies).
+    pub fn works_at(&self, now: DateTime<Utc>) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|at| at > now)
+    }
+
     fn from_row(t: &Token) -> TokenInfo {
         TokenInfo {
             id: t.id.clone(),
