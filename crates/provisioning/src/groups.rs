@@ -441,7 +441,7 @@ impl Provisioning {
     }
 
     /// Decides the users a membership change touched again, with the tenant's
-    /// context as read in this transaction; a guard violation is flagged, not
+    /// context as read in this transaction; a guard violation is recorded, not
     /// refused (the identity provider's change stands).
     fn recompute_affected(
         &self,

@@ -23,8 +23,9 @@ const BATCH: usize = 500;
 pub(crate) enum GuardPolicy {
     /// Refuse the change (admin actions: rule edits, lock changes).
     Enforce,
-    /// Apply it, but flag the role events (identity-provider changes: the
-    /// directory is authoritative, and refusing would make it retry forever).
+    /// Apply it, and record a `guard.violated` event per user who left the
+    /// guarded role's last holders (identity-provider changes: the directory is
+    /// authoritative, and refusing would make it retry forever).
     Flag,
 }
 

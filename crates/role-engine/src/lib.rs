@@ -16,7 +16,8 @@
 //! - [`validate`] lists the [`Problem`]s of a rule set: unknown roles, rules that
 //!   can never fire, invalid filters, a guard the users would break;
 //! - [`Guard::check`] tells whether a pending change would leave the guarded
-//!   role without an active holder;
+//!   role without an active holder ([`GuardViolation`] when an admin change is
+//!   refused, [`GuardBreach`] when an identity-provider change is applied anyway);
 //! - [`run_rule_tests`] runs a rule test file ([`RuleTests`]), so operators can
 //!   unit-test their rules in isolation.
 //!
