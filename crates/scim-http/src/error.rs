@@ -98,7 +98,7 @@ impl ResponseError for ApiError {
         let mut response = response.body(serde_json::to_string(&self.body()).unwrap_or_default());
         crate::middleware::note_error(
             &mut response,
-            self.scim_type.map(|t| t.as_str()),
+            self.scim_type.map(ScimType::as_str),
             &self.detail,
         );
         response

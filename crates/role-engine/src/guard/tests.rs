@@ -56,3 +56,16 @@ fn engines_without_a_guard_allow_everything() {
     let engine = Engine::new(RuleSet::new("Viewer")).unwrap();
     assert_eq!(engine.check_guard(1, [(&admin, &viewer)]), Ok(()));
 }
+
+#[test]
+fn leaving_is_losing_active_holding() {
+    let (admin, viewer, locked_inactive) = decisions();
+    let guard = Guard {
+        role: "Admin".into(),
+    };
+    assert!(guard.leaves(&admin, &viewer));
+    assert!(guard.leaves(&admin, &locked_inactive));
+    assert!(!guard.leaves(&viewer, &admin));
+    assert!(!guard.leaves(&admin, &admin));
+    assert!(!guard.leaves(&locked_inactive, &viewer));
+}
