@@ -72,11 +72,18 @@ fn stop_on_signals(handle: &actix_web::dev::ServerHandle) {
         match signal(kind) {
             Ok(mut received) => {
                 actix_web::rt::spawn(async move {
+                    if received.recv().await.is_none() {
+                        return;
+                    }
+                    tracing::info!(
+                        "{name} received: graceful shutdown, finishing requests in flight \
+                         (send it again to stop at once)"
+                    );
+                    let graceful = handle.clone();
+                    actix_web::rt::spawn(async move { graceful.stop(true).await });
                     if received.recv().await.is_some() {
-                        tracing::info!(
-                            "{name} received: graceful shutdown, finishing requests in flight"
-                        );
-                        handle.stop(true).await;
+                        tracing::warn!("{name} received again: stopping without waiting");
+                        handle.stop(false).await;
                     }
                 });
             }
