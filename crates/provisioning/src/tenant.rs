@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use role_engine::{Catalogue, Engine, RoleDef, RuleSet};
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 
 use crate::error::{Error, Result};
 
@@ -94,8 +95,20 @@ pub(crate) fn parse_rules(value: &serde_json::Value) -> Result<RuleSet> {
     if value.is_null() {
         return Ok(default_rules());
     }
-    serde_json::from_value(value.clone()).map_err(|source| Error::StoredData {
-        what: "stored rule set",
-        source,
-    })
+    let mut rules: RuleSet =
+        serde_json::from_value(value.clone()).map_err(|source| Error::StoredData {
+            what: "stored rule set",
+            source,
+        })?;
+    // Rule sets stored before rules had ids: each rule is named by its position
+    // and content until the next save keeps that id (`assign_rule_ids`).
+    for (i, rule) in rules.rules.iter_mut().enumerate() {
+        if rule.id.is_none() {
+            let content = serde_json::to_vec(&(i, &*rule))?;
+            let digest = sha2::Sha256::digest(content);
+            let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+            rule.id = Some(format!("r-{hex}"));
+        }
+    }
+    Ok(rules)
 }

@@ -428,9 +428,22 @@ impl fmt::Display for Problem {
                 if pushed.is_empty() {
                     return f.write_str("it has pushed no groups yet");
                 }
-                write!(f, "it pushed {}", pushed.iter().take(GROUPS_NAMED).cloned().collect::<Vec<_>>().join(", "))?;
+                write!(
+                    f,
+                    "it pushed {}",
+                    pushed
+                        .iter()
+                        .take(GROUPS_NAMED)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )?;
                 if pushed.len() > GROUPS_NAMED {
-                    write!(f, " and {} more (GET .../groups lists them)", pushed.len() - GROUPS_NAMED)?;
+                    write!(
+                        f,
+                        " and {} more (GET .../groups lists them)",
+                        pushed.len() - GROUPS_NAMED
+                    )?;
                 }
                 Ok(())
             }

@@ -127,7 +127,11 @@ fn rule_ids_are_kept_for_rules_that_say_the_same() {
         .with_rule(Rule::filter("title pr", "Viewer").with_id("mine"));
     let mut fresh = ["r-new"].into_iter();
     edited.assign_rule_ids(&previous, || fresh.next().unwrap().to_owned());
-    let ids: Vec<_> = edited.rules.iter().map(|r| r.id.as_deref().unwrap()).collect();
+    let ids: Vec<_> = edited
+        .rules
+        .iter()
+        .map(|r| r.id.as_deref().unwrap())
+        .collect();
     assert_eq!(ids, ["r-b", "r-new", "r-a", "mine"]);
     assert_eq!(edited.position_of("r-a"), Some(3));
     assert_eq!(edited.position_of("nope"), None);

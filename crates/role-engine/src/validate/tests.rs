@@ -189,7 +189,10 @@ fn group_references_are_checked_against_the_pushed_groups() {
     let rules = RuleSet::new("Viewer")
         .with_rule(Rule::group(GroupRef::id("App Admins"), "Admin"))
         .with_rule(Rule::group(GroupRef::id("g-never"), "Technician"))
-        .with_rule(Rule::group(GroupRef::labelled("g-gone", "Contractors"), "Loanee"))
+        .with_rule(Rule::group(
+            GroupRef::labelled("g-gone", "Contractors"),
+            "Loanee",
+        ))
         .with_rule(Rule::group(employees(), "Loanee"));
     let problems = validate(&rules, &catalogue(), &[], Some(&pushed()));
     let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
@@ -212,7 +215,12 @@ fn group_references_are_checked_against_the_pushed_groups() {
 #[test]
 fn a_tenant_without_groups_says_so() {
     let rules = RuleSet::new("Viewer").with_rule(Rule::group(GroupRef::id("g-x"), "Admin"));
-    let problems = validate(&rules, &catalogue(), &[], Some(&crate::PushedGroups::default()));
+    let problems = validate(
+        &rules,
+        &catalogue(),
+        &[],
+        Some(&crate::PushedGroups::default()),
+    );
     assert_eq!(
         problems[0].to_string(),
         "warning: rule 1: the identity provider never pushed a group with id 'g-x', so the rule matches nobody; it has pushed no groups yet"
@@ -231,7 +239,14 @@ fn every_problem_at_once_with_filter_positions_and_rule_ids() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["kind"].clone(), p["rule"].clone(), p["rule_id"].clone(), p["position"].clone()))
+        .map(|p| {
+            (
+                p["kind"].clone(),
+                p["rule"].clone(),
+                p["rule_id"].clone(),
+                p["position"].clone(),
+            )
+        })
         .collect();
     assert_eq!(
         summary,
@@ -239,7 +254,12 @@ fn every_problem_at_once_with_filter_positions_and_rule_ids() {
             (json!("unknown_role"), Value::Null, Value::Null, Value::Null),
             (json!("invalid_filter"), json!(1), json!("r-1"), json!(23)),
             (json!("invalid_filter"), json!(2), json!("r-2"), json!(8)),
-            (json!("duplicate_rule_id"), json!(3), json!("r-1"), Value::Null),
+            (
+                json!("duplicate_rule_id"),
+                json!(3),
+                json!("r-1"),
+                Value::Null
+            ),
             (json!("unknown_role"), json!(3), json!("r-1"), Value::Null),
         ]
     );

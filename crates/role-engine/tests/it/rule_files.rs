@@ -212,10 +212,22 @@ fn the_rule_file_has_one_spelling_per_format() {
         assert!(!toml.contains(plural), "{plural} written in\n{toml}");
     }
     let json: serde_json::Value = serde_json::from_str(&tests.to_json().unwrap()).unwrap();
-    let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(
         keys,
-        ["default_role", "lock_survives_deactivation", "guard", "rules", "roles", "cases"]
+        [
+            "default_role",
+            "lock_survives_deactivation",
+            "guard",
+            "rules",
+            "roles",
+            "cases"
+        ]
     );
 }
 
@@ -230,6 +242,8 @@ fn failing_cases_become_problems() {
         .collect();
     assert_eq!(
         problems,
-        ["error: case \"contractor who is also an employee borrows\" failed: expected role Loanee, got Contractor; expected the reason to contain \"member of group Employees\", got \"rule 1 matched (member of group Contractors)\""]
+        [
+            "error: case \"contractor who is also an employee borrows\" failed: expected role Loanee, got Contractor; expected the reason to contain \"member of group Employees\", got \"rule 1 matched (member of group Contractors)\""
+        ]
     );
 }
