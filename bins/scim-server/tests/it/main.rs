@@ -20,4 +20,5 @@ mod entra;
 mod errors;
 mod okta;
 mod roles;
+mod rules;
 mod search;

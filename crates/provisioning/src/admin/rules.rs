@@ -103,6 +103,9 @@ impl Provisioning {
         let mut rules = file.rule_set.clone();
         rules.assign_rule_ids(tenant.engine.rules(), new_id);
         let catalogue = file.catalogue.as_ref().unwrap_or(&tenant.catalogue);
+        // Group deletions are found in the event log: every committed event
+        // numbered first (PostgreSQL numbers them after commit).
+        self.store().number_events(&tenant.id)?;
         let (users, groups) = self.read(|tx| {
             Ok((
                 stream_users(tx, &tenant.id)?,
