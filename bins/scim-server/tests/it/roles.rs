@@ -283,7 +283,10 @@ fn last_admin_guard(backend: Backend) {
     for rule in stored.as_array_mut().unwrap() {
         rule.as_object_mut().unwrap().remove("id");
     }
-    assert_eq!(stored, guarded["rules"], "saved rules get ids, nothing else");
+    assert_eq!(
+        stored, guarded["rules"],
+        "saved rules get ids, nothing else"
+    );
     assert_eq!(role(&admin, &ada).0, "Admin");
     let bob = scim.create_user("bob@contoso.com");
     add_member(&scim, &admins, &bob);

@@ -178,6 +178,12 @@ impl Provisioning {
             },
             dry_run,
         )?;
+        // As saved (group labels refreshed), or as it would be.
+        let rules = if outcome.saved {
+            self.tenant(&tenant.slug)?.engine.rules().clone()
+        } else {
+            rules
+        };
         let rule = id.and_then(|id| {
             let position = rules.position_of(&id)?;
             Some(PositionedRule {
