@@ -450,21 +450,65 @@ fn settings_merge(backend: Backend) {
     assert_eq!(read.status, 200, "{}", read.text);
     assert_eq!(
         read.body,
-        json!({"user_delete": "soft", "strict_attributes": false})
+        json!({"user_delete": "soft", "strict_attributes": false, "lock_survives_deactivation": false, "guard": null})
     );
     let patched = admin.patch("/settings", &json!({"user_delete": "hard"}));
     assert_eq!(patched.status, 200, "{}", patched.text);
     let patched = admin.patch("/settings", &json!({"strict_attributes": true}));
     assert_eq!(
         patched.body,
-        json!({"user_delete": "hard", "strict_attributes": true})
+        json!({"user_delete": "hard", "strict_attributes": true, "lock_survives_deactivation": false, "guard": null})
     );
     let typo = admin.patch("/settings", &json!({"strict_atributes": false}));
     assert_eq!(typo.status, 400, "{}", typo.text);
     assert_eq!(
-        admin.get("/settings").body,
-        json!({"user_delete": "hard", "strict_attributes": true})
+        admin.get("/settings").body["strict_attributes"],
+        json!(true)
     );
+}
+
+/// `guard` and `lock_survives_deactivation` are tenant settings: a PATCH
+/// decides every user again, a guard the users would break is refused, and
+/// the rule file shows (and, uploaded, sets) them.
+fn decision_settings(backend: Backend) {
+    let server = start(backend);
+    let (scim, admin) = (server.scim(), server.admin());
+    let kim = create_user(&scim, "kim@contoso.com", None);
+    let lock = admin.put(&format!("/users/{kim}/lock"), &json!({"role": "Admin"}));
+    assert_eq!(lock.status, 200, "{}", lock.text);
+    let r = scim.patch_ops(
+        &format!("/Users/{kim}"),
+        json!([{"op": "Replace", "path": "active", "value": false}]),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(role_of(&admin, &kim), "Disabled");
+
+    let patched = admin.patch("/settings", &json!({"lock_survives_deactivation": true}));
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(
+        role_of(&admin, &kim),
+        "Admin",
+        "decided again under the setting"
+    );
+    assert_eq!(admin.get("/rules").body["lock_survives_deactivation"], true);
+
+    // No active Admin: a guard on Admin is refused and changes nothing.
+    let refused = admin.patch("/settings", &json!({"guard": {"role": "Admin"}}));
+    assert_eq!(refused.status, 400, "{}", refused.text);
+    assert!(refused.text.contains("guard"), "{}", refused.text);
+    assert_eq!(admin.get("/settings").body["guard"], Value::Null);
+    let lee = create_user(&scim, "lee@contoso.com", None);
+    assert_eq!(role_of(&admin, &lee), "User");
+    let guarded = admin.patch("/settings", &json!({"guard": {"role": "User"}}));
+    assert_eq!(guarded.status, 200, "{}", guarded.text);
+    // A rule file names them; uploaded, it sets them.
+    let file = "default_role = \"User\"\nlock_survives_deactivation = false\nguard = { role = \"User\" }\n";
+    let saved = put_toml(&admin, "/rules", file);
+    assert_eq!(saved.body["saved"], true, "{}", saved.text);
+    let settings = admin.get("/settings").body;
+    assert_eq!(settings["lock_survives_deactivation"], false);
+    assert_eq!(settings["guard"], json!({"role": "User"}));
+    assert_eq!(role_of(&admin, &kim), "Disabled");
 }
 
 /// The example rule file uploads as it is (catalogue, rules and cases), and
@@ -519,5 +563,6 @@ both_backends!(
     rules_are_resources,
     entity_tags_guard_concurrent_edits,
     settings_merge,
+    decision_settings,
     the_rule_file_uploads_and_downloads,
 );

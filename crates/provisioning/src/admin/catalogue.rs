@@ -6,7 +6,7 @@ use scim_store::{AdminUserQuery, TenantUpdate, WriteTx};
 use crate::context::RequestContext;
 use crate::error::{Error, Result};
 use crate::service::Provisioning;
-use crate::tenant::{TenantContext, parse_catalogue, parse_rules};
+use crate::tenant::{TenantContext, decision_inputs, parse_catalogue};
 use crate::users::check_version;
 
 use super::tenants::change_tenant;
@@ -85,7 +85,7 @@ impl Provisioning {
                 &before,
                 &value,
             )?;
-            check_roles_in_use(tx, &tenant.id, &catalogue, &parse_rules(&stored.rule_set)?)
+            check_roles_in_use(tx, &tenant.id, &catalogue, &decision_inputs(&stored)?.1)
         })?;
         Ok(catalogue)
     }

@@ -175,6 +175,7 @@ impl Provisioning {
                     cases: Vec::new(),
                 },
                 expected: Some(expected),
+                settings: None,
             },
             dry_run,
         )?;

@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::events::{Event, Recorder, TenantPart};
 use crate::roles::{GuardPolicy, apply, snapshot};
 use crate::service::{Provisioning, compile_context};
-use crate::tenant::{TenantContext, parse_rules};
+use crate::tenant::{TenantContext, TenantSettings, decision_inputs, stored_rules};
 use crate::users::{check_version, new_id};
 
 use super::catalogue::check_roles_in_use;
@@ -27,6 +27,10 @@ pub struct RulesEdit {
     pub file: RuleTests,
     /// `If-Match`: the versions of the stored rule set the edit was made on.
     pub expected: Option<Vec<i64>>,
+    /// Settings to store with the rules (`None`: the current ones). Either
+    /// way the stored settings take the policy the file's rule set carries
+    /// (`lock_survives_deactivation`, `guard`).
+    pub settings: Option<TenantSettings>,
 }
 
 impl RulesEdit {
@@ -39,6 +43,7 @@ impl RulesEdit {
                 cases: Vec::new(),
             },
             expected: None,
+            settings: None,
         }
     }
 }
@@ -95,7 +100,11 @@ impl Provisioning {
         edit: RulesEdit,
         dry_run: bool,
     ) -> Result<RulesOutcome> {
-        let RulesEdit { file, expected } = edit;
+        let RulesEdit {
+            file,
+            expected,
+            settings,
+        } = edit;
         let expected = expected.as_deref();
         if dry_run {
             check_version(part_version(tenant.engine.rules())?, expected)?;
@@ -138,8 +147,17 @@ impl Provisioning {
             });
         }
         let now = self.now();
-        let value = serde_json::to_value(&rules)?;
-        let before = serde_json::to_value(tenant.engine.rules())?;
+        let value = stored_rules(&rules)?;
+        let before = stored_rules(tenant.engine.rules())?;
+        let new_settings = settings
+            .unwrap_or_else(|| tenant.settings.clone())
+            .with_policy_of(&rules);
+        // Written every time, so a tenant whose policy was still read from
+        // its stored rule set keeps it now that the rule set is stored without.
+        let settings_value = serde_json::to_value(&new_settings)?;
+        let settings_before = (new_settings != tenant.settings)
+            .then(|| serde_json::to_value(&tenant.settings))
+            .transpose()?;
         let new_catalogue = file
             .catalogue
             .as_ref()
@@ -149,15 +167,26 @@ impl Provisioning {
         self.write(|tx| {
             if expected.is_some() {
                 let row = locked_row(tx, &tenant.id, now)?;
-                check_version(part_version(&parse_rules(&row.rule_set)?)?, expected)?;
+                check_version(part_version(&decision_inputs(&row)?.1)?, expected)?;
             }
             let update = TenantUpdate {
                 rule_set: Some(value.clone()),
                 role_catalogue: new_catalogue.clone(),
+                settings: Some(settings_value.clone()),
                 ..TenantUpdate::default()
             };
             let recorder = Recorder::new(&tenant.id, ctx, now);
             let stored = change_tenant(tx, &recorder, &update, TenantPart::Rules, &before, &value)?;
+            if let Some(before) = &settings_before {
+                recorder.append(
+                    tx,
+                    Event::TenantChanged {
+                        part: TenantPart::Settings,
+                        before: before.clone(),
+                        after: settings_value.clone(),
+                    },
+                )?;
+            }
             if let (Some(after), Some(catalogue)) = (&new_catalogue, &file.catalogue) {
                 recorder.append(
                     tx,

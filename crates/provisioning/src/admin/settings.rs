@@ -7,9 +7,10 @@ use serde_json::{Map, Value};
 use crate::context::RequestContext;
 use crate::error::{Error, Result};
 use crate::service::Provisioning;
-use crate::tenant::{TenantContext, TenantSettings, parse_settings};
+use crate::tenant::{TenantContext, TenantSettings, decision_inputs};
 use crate::users::check_version;
 
+use super::rules::RulesEdit;
 use super::tenants::change_tenant;
 use super::versions::{locked_row, part_version};
 use crate::events::{Recorder, TenantPart};
@@ -52,6 +53,9 @@ impl Provisioning {
 
     /// Stores `edit` of the committed settings, read under the tenant's
     /// exclusive write gate so that two merges never lose each other's fields.
+    /// A change to the settings roles are decided with (`guard`,
+    /// `lock_survives_deactivation`) is a rule-set edit: validated (a guard the
+    /// users would break is refused) and saved with every user decided again.
     fn store_settings(
         &self,
         tenant: &TenantContext,
@@ -59,10 +63,33 @@ impl Provisioning {
         expected: Option<&[i64]>,
         edit: impl Fn(&TenantSettings) -> Result<TenantSettings>,
     ) -> Result<TenantSettings> {
+        let proposed = edit(&tenant.settings)?;
+        if !proposed.same_policy(&tenant.settings) {
+            check_version(part_version(&tenant.settings)?, expected)?;
+            let mut rules = tenant.engine.rules().clone();
+            proposed.apply_policy(&mut rules);
+            let mut rules_edit = RulesEdit::rules(rules);
+            rules_edit.expected = Some(vec![part_version(tenant.engine.rules())?]);
+            rules_edit.settings = Some(proposed.clone());
+            let outcome = self.set_rules(tenant, ctx, rules_edit, false)?;
+            if !outcome.saved {
+                let errors: Vec<String> = outcome
+                    .problems
+                    .iter()
+                    .filter(|p| p.is_error())
+                    .map(ToString::to_string)
+                    .collect();
+                return Err(Error::Invalid(format!(
+                    "the settings were not changed: {}",
+                    errors.join("; ")
+                )));
+            }
+            return Ok(proposed);
+        }
         let now = self.now();
         self.write(|tx| {
             let row = locked_row(tx, &tenant.id, now)?;
-            let current = parse_settings(&row.settings)?;
+            let current = decision_inputs(&row)?.0;
             check_version(part_version(&current)?, expected)?;
             let settings = edit(&current)?;
             let value = serde_json::to_value(&settings)?;
@@ -94,7 +121,7 @@ mod tests {
     fn a_merge_keeps_the_fields_left_out() {
         let current = TenantSettings {
             user_delete: UserDeleteMode::Hard,
-            strict_attributes: false,
+            ..TenantSettings::default()
         };
         let patch = json!({"strict_attributes": true});
         let out = merged(&current, patch.as_object().unwrap()).unwrap();

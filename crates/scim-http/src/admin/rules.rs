@@ -101,6 +101,7 @@ async fn put_rules(
             let edit = RulesEdit {
                 file,
                 expected: expected.0,
+                settings: None,
             };
             let outcome = p.set_rules(&*p.tenant(&slug)?, ctx, edit, dry_run)?;
             let version = part_version(p.tenant(&slug)?.engine.rules())?;
