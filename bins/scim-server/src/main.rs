@@ -127,7 +127,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("reading {}", file.display()))?;
             let report = role_engine::run_rule_tests(&text)
                 .with_context(|| format!("loading {}", file.display()))?;
-            print!("{report}");
+            println!("{report}");
             if !report.is_success() {
                 return Ok(ExitCode::FAILURE);
             }

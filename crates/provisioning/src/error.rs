@@ -18,16 +18,19 @@ pub enum ResourceKind {
     Tenant,
     /// A bearer token.
     Token,
+    /// A rule of a tenant's rule set.
+    Rule,
 }
 
 impl ResourceKind {
-    /// The name messages use: `User`, `Group`, `Tenant`, `Token`.
+    /// The name messages use: `User`, `Group`, `Tenant`, `Token`, `Rule`.
     pub fn as_str(self) -> &'static str {
         match self {
             ResourceKind::User => "User",
             ResourceKind::Group => "Group",
             ResourceKind::Tenant => "Tenant",
             ResourceKind::Token => "Token",
+            ResourceKind::Rule => "Rule",
         }
     }
 }

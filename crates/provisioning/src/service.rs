@@ -14,7 +14,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::context::Actor;
 use crate::error::{Error, ResourceKind, Result};
 use crate::holdings::{HoldingsProvider, UnknownHoldings};
-use crate::tenant::{TenantContext, parse_catalogue, parse_rules, parse_settings};
+use crate::tenant::{TenantContext, decision_inputs, parse_catalogue};
 use crate::token;
 
 /// Limits and defaults of the SCIM surface.
@@ -313,12 +313,12 @@ impl Provisioning {
 /// Compiles a tenant's context (settings, catalogue and rules) from its row,
 /// without caching it.
 pub(crate) fn compile_context(tenant: &Tenant) -> Result<Arc<TenantContext>> {
-    let rules = parse_rules(&tenant.rule_set)?;
+    let (settings, rules) = decision_inputs(tenant)?;
     Ok(Arc::new(TenantContext {
         id: tenant.id.clone(),
         slug: tenant.slug.clone(),
         display_name: tenant.display_name.clone(),
-        settings: parse_settings(&tenant.settings)?,
+        settings,
         catalogue: parse_catalogue(&tenant.role_catalogue)?,
         engine: Arc::new(Engine::new(rules).map_err(|source| Error::StoredRules {
             tenant: tenant.slug.clone(),

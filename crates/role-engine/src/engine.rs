@@ -282,6 +282,7 @@ impl Engine {
             Outcome::Rule(i) => match self.rules.rules.get(i) {
                 Some(rule) => Reason::Rule {
                     rule: i + 1,
+                    id: rule.id.clone(),
                     name: rule.name.clone(),
                     group: rule.group.clone(),
                     filter: rule.filter.clone(),

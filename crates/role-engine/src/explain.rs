@@ -144,6 +144,8 @@ pub enum StepOutcome {
 pub struct RuleTrace {
     /// The rule's number, counting from 1.
     pub rule: usize,
+    /// The rule's stable id, if it has one.
+    pub id: Option<String>,
     /// The rule's name, if any.
     pub name: Option<String>,
     /// The role it gives.
@@ -167,6 +169,8 @@ impl Serialize for RuleTrace {
         struct Repr<'a> {
             rule: usize,
             #[serde(skip_serializing_if = "Option::is_none")]
+            id: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
             name: Option<&'a str>,
             role: &'a str,
             matched: bool,
@@ -176,6 +180,7 @@ impl Serialize for RuleTrace {
         }
         Repr {
             rule: self.rule,
+            id: self.id.as_deref(),
             name: self.name.as_deref(),
             role: &self.role,
             matched: self.matched(),
@@ -345,6 +350,7 @@ impl Engine {
             }
             rules.push(RuleTrace {
                 rule: i + 1,
+                id: rule.id.clone(),
                 name: rule.name.clone(),
                 role: rule.role.clone(),
                 conditions,

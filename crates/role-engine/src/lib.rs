@@ -85,7 +85,8 @@ pub use error::{Error, Result};
 pub use explain::{ConditionTrace, Explanation, RuleOutcome, RuleTrace, StepOutcome, StepTrace};
 pub use guard::{GuardBreach, GuardViolation};
 pub use model::{
-    Catalogue, DISABLED, GroupNames, GroupRef, Guard, Lock, RoleDef, Rule, RuleSet, UserSnapshot,
+    Catalogue, DISABLED, GroupNames, GroupRef, Guard, Lock, PushedGroup, PushedGroups, RoleDef,
+    Rule, RuleSet, UserSnapshot,
 };
 pub use preview::{Change, Effect, preview, preview_group_deletion, preview_role_removal};
 pub use ruletest::{CaseFailure, CaseLock, RuleTests, TestCase, TestReport, run_rule_tests};

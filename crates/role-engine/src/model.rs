@@ -53,7 +53,8 @@ pub struct RuleSet {
     /// Last-holder protection: never leave the tenant without an active user in a role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guard: Option<Guard>,
-    /// The rules, in order: the first that matches decides. `[[rule]]` in TOML.
+    /// The rules, in order: the first that matches decides. `"rules"` in JSON,
+    /// `[[rule]]` sections in TOML (see [`render_toml`]).
     #[serde(default, rename = "rules", alias = "rule")]
     pub rules: Vec<Rule>,
 }
@@ -76,13 +77,40 @@ impl RuleSet {
         self
     }
 
+    /// Gives every rule without an id one: the id of an unclaimed rule of
+    /// `previous` that says the same (so that re-uploading a file without ids
+    /// keeps them), else a fresh one from `new_id`. Ids already present are kept
+    /// as they are ([`validate`](crate::validate) reports duplicates).
+    pub fn assign_rule_ids(&mut self, previous: &RuleSet, mut new_id: impl FnMut() -> String) {
+        let taken: Vec<String> = self.rules.iter().filter_map(|r| r.id.clone()).collect();
+        let mut claimable: Vec<&Rule> = previous
+            .rules
+            .iter()
+            .filter(|r| r.id.as_ref().is_some_and(|id| !taken.contains(id)))
+            .collect();
+        for rule in self.rules.iter_mut().filter(|r| r.id.is_none()) {
+            rule.id = match claimable.iter().position(|p| p.same_content(rule)) {
+                Some(i) => claimable.remove(i).id.clone(),
+                None => Some(new_id()),
+            };
+        }
+    }
+
+    /// The position (counting from 1) of the rule with this id.
+    pub fn position_of(&self, id: &str) -> Option<usize> {
+        self.rules
+            .iter()
+            .position(|r| r.id.as_deref() == Some(id))
+            .map(|i| i + 1)
+    }
+
     /// Reads a rule set from TOML.
     pub fn from_toml(text: &str) -> Result<RuleSet> {
         toml::from_str(text).map_err(|e| Error::Toml(e.to_string()))
     }
 
     /// Writes the rule set as TOML, in the layout of the reading example:
-    /// settings first, then one `[[rules]]` table per rule with its group as an
+    /// settings first, then one `[[rule]]` table per rule with its group as an
     /// inline table.
     pub fn to_toml(&self) -> Result<String> {
         render_toml(self)
@@ -130,6 +158,11 @@ impl RuleSet {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
+    /// The rule's stable id: the server gives one to a rule saved without it and
+    /// keeps it across saves, so explanations, events and the admin API can name
+    /// the rule whatever its position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// An optional name, shown in explanations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -147,6 +180,7 @@ impl Rule {
     /// `member of group -> role`.
     pub fn group(group: GroupRef, role: impl Into<String>) -> Rule {
         Rule {
+            id: None,
             name: None,
             group: Some(group),
             filter: None,
@@ -157,6 +191,7 @@ impl Rule {
     /// `user matches filter -> role`.
     pub fn filter(filter: impl Into<String>, role: impl Into<String>) -> Rule {
         Rule {
+            id: None,
             name: None,
             group: None,
             filter: Some(filter.into()),
@@ -176,6 +211,21 @@ impl Rule {
     pub fn named(mut self, name: impl Into<String>) -> Rule {
         self.name = Some(name.into());
         self
+    }
+
+    /// The same rule with an id.
+    #[must_use]
+    pub fn with_id(mut self, id: impl Into<String>) -> Rule {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Whether both rules say the same, ids aside.
+    fn same_content(&self, other: &Rule) -> bool {
+        self.name == other.name
+            && self.group.as_ref().map(|g| &g.id) == other.group.as_ref().map(|g| &g.id)
+            && self.filter == other.filter
+            && self.role == other.role
     }
 }
 
@@ -271,6 +321,37 @@ impl GroupNames for BTreeMap<String, String> {
     fn name_of(&self, id: &str) -> Option<&str> {
         self.get(id).map(String::as_str)
     }
+}
+
+/// A group as the identity provider pushed it: what [`validate`](crate::validate)
+/// checks a rule's group reference against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushedGroup {
+    /// The group's stable id, what rules reference.
+    pub id: String,
+    /// Its display name (for a deleted group: the last one it had).
+    pub display_name: String,
+}
+
+impl PushedGroup {
+    /// A group with this id and display name.
+    pub fn new(id: impl Into<String>, display_name: impl Into<String>) -> PushedGroup {
+        PushedGroup {
+            id: id.into(),
+            display_name: display_name.into(),
+        }
+    }
+}
+
+/// The groups of a tenant as far as rules are concerned: those the identity
+/// provider pushed and still has, and those it deleted since.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushedGroups {
+    /// The groups that exist.
+    pub current: Vec<PushedGroup>,
+    /// Groups the identity provider deleted (only those rules may still name
+    /// need be given).
+    pub deleted: Vec<PushedGroup>,
 }
 
 /// "Never leave the tenant without an active user in this role."
@@ -459,9 +540,15 @@ impl UserSnapshot {
 #[cfg(test)]
 mod tests;
 
+/// The one spelling of a rule file's sections in TOML: each `[[rule]]`,
+/// `[[role]]` and `[[case]]` section is one element of the JSON array named in
+/// the plural. Readers accept either spelling in either format.
+const TOML_SECTIONS: [(&str, &str); 3] = [("rules", "rule"), ("roles", "role"), ("cases", "case")];
+
 /// Writes `value` as TOML with every nested table inline except the elements
-/// of top-level arrays of tables, which become `[[key]]` sections: the
-/// hand-written layout, rather than `[rules.group]` sub-tables.
+/// of top-level arrays of tables, which become `[[key]]` sections (named in the
+/// singular, [`TOML_SECTIONS`]): the hand-written layout, rather than
+/// `[rules.group]` sub-tables.
 pub(crate) fn render_toml<T: Serialize>(value: &T) -> Result<String> {
     use std::fmt::Write;
 
@@ -475,8 +562,12 @@ pub(crate) fn render_toml<T: Serialize>(value: &T) -> Result<String> {
         let _ = writeln!(out, "{} = {v}", toml_key(key));
     }
     for (key, v) in table.iter().filter(|(_, v)| sections(v)) {
+        let section = TOML_SECTIONS
+            .iter()
+            .find(|(plural, _)| plural == key)
+            .map_or(key.as_str(), |(_, singular)| singular);
         for item in v.as_array().into_iter().flatten() {
-            let _ = write!(out, "\n[[{}]]\n", toml_key(key));
+            let _ = write!(out, "\n[[{}]]\n", toml_key(section));
             for (field, v) in item.as_table().into_iter().flatten() {
                 let _ = writeln!(out, "{} = {v}", toml_key(field));
             }

@@ -42,7 +42,10 @@ use crate::explain::Explanation;
 use crate::model::{Catalogue, Guard, Lock, RoleDef, Rule, RuleSet, UserSnapshot};
 use crate::validate::{Problem, ProblemKind, validate};
 
-/// A rule set with test cases, as kept in a rule test file.
+/// The rule file: a rule set, optionally the role catalogue, and test cases.
+///
+/// One format serves the admin API's upload (`PUT .../rules`) and download
+/// (`GET .../rules?format=toml`) and `scim-server rules test`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(from = "FileRepr", into = "FileRepr")]
 pub struct RuleTests {
@@ -54,7 +57,10 @@ pub struct RuleTests {
     pub cases: Vec<TestCase>,
 }
 
-/// The flat file layout: rule set keys at the top, then `[[role]]` and `[[case]]`.
+/// The flat file layout: rule set keys at the top, then the rules, roles and
+/// cases. JSON names the arrays `rules`, `roles` and `cases`; TOML writes each
+/// element as a `[[rule]]`, `[[role]]` or `[[case]]` section. Either spelling
+/// reads in either format.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileRepr {
@@ -63,16 +69,21 @@ struct FileRepr {
     lock_survives_deactivation: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     guard: Option<Guard>,
-    #[serde(default, rename = "rule", alias = "rules")]
+    #[serde(default, rename = "rules", alias = "rule")]
     rules: Vec<Rule>,
     #[serde(
         default,
-        rename = "role",
-        alias = "roles",
+        rename = "roles",
+        alias = "role",
         skip_serializing_if = "Option::is_none"
     )]
     roles: Option<Vec<RoleDef>>,
-    #[serde(default, rename = "case", alias = "cases")]
+    #[serde(
+        default,
+        rename = "cases",
+        alias = "case",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     cases: Vec<TestCase>,
 }
 
@@ -125,13 +136,31 @@ impl RuleTests {
         serde_json::to_string_pretty(self).map_err(|e| Error::Json(e.to_string()))
     }
 
+    /// The failing cases under `engine`, as validation problems (errors).
+    pub fn case_problems(&self, engine: &Engine) -> Vec<Problem> {
+        self.cases
+            .iter()
+            .filter_map(|case| case.check(engine))
+            .map(|failure| {
+                Problem::error(
+                    None,
+                    ProblemKind::CaseFailed {
+                        case: failure.case,
+                        mismatches: failure.mismatches,
+                    },
+                )
+            })
+            .collect()
+    }
+
     /// Validates the rule set (against the catalogue if the file has one) and
     /// runs every case. Never stops at the first failure. When the rules have
-    /// errors, no case runs and the report lists the errors.
+    /// errors, no case runs and the report lists the errors. A file without
+    /// cases fails: it tests nothing.
     pub fn run(&self) -> TestReport {
         let problems: Vec<Problem> = match &self.catalogue {
-            Some(catalogue) => validate(&self.rule_set, catalogue, &[]),
-            None => validate(&self.rule_set, &Catalogue::default(), &[])
+            Some(catalogue) => validate(&self.rule_set, catalogue, &[], None),
+            None => validate(&self.rule_set, &Catalogue::default(), &[], None)
                 .into_iter()
                 .filter(|p| !matches!(p.kind, ProblemKind::UnknownRole { .. }))
                 .collect(),
@@ -407,7 +436,8 @@ pub struct TestReport {
 impl TestReport {
     /// Whether every case ran and passed and the rules have no errors.
     pub fn is_success(&self) -> bool {
-        self.run == self.cases
+        self.cases > 0
+            && self.run == self.cases
             && self.failures.is_empty()
             && !self.problems.iter().any(Problem::is_error)
     }
@@ -415,7 +445,9 @@ impl TestReport {
 
 impl fmt::Display for TestReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.run < self.cases {
+        if self.cases == 0 {
+            f.write_str("FAILED: the file has no test cases; add [[case]] sections")?;
+        } else if self.run < self.cases {
             write!(
                 f,
                 "FAILED: the rules have errors; none of the {} cases was run",

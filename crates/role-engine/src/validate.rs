@@ -8,16 +8,25 @@ use serde::Serialize;
 
 use crate::engine::{Engine, compile_filter};
 use crate::error::Error;
-use crate::model::{Catalogue, DISABLED, RuleSet, UserSnapshot};
+use crate::model::{Catalogue, DISABLED, GroupRef, PushedGroups, RuleSet, UserSnapshot};
 
-/// Every problem with `rules` against the role `catalogue` and the tenant's
-/// current `users`, most important first within each rule, rules in order.
+/// How many pushed groups an unknown-group warning names before "and N more".
+const GROUPS_NAMED: usize = 10;
+
+/// Every problem with `rules` against the role `catalogue`, the tenant's
+/// current `users` and the `groups` its identity provider pushed (`None` when
+/// they are not known, as in an offline rule test: group references are then
+/// not checked), most important first within each rule, rules in order.
 ///
 /// Errors ([`Severity::Error`]) must be fixed before the rule set is saved;
 /// warnings point at rules that are useless or risky. Reported:
 ///
 /// - empty role names, rules without a condition, filters that do not parse or
-///   do not fit the User schema (errors);
+///   do not fit the User schema (errors, with the byte position in the filter),
+///   two rules with the same id (error);
+/// - a group named by its display name where its id belongs (error, naming the
+///   id), a group the identity provider never pushed (warning, naming those it
+///   did), a group it deleted since (warning);
 /// - roles missing from the catalogue, in the default role, a rule or the guard (errors);
 /// - a guard on `Disabled`, and a guard the users would break: with these rules
 ///   none of `users` would be an active holder of the guarded role (errors;
@@ -38,7 +47,7 @@ use crate::model::{Catalogue, DISABLED, RuleSet, UserSnapshot};
 ///     .with_rule(Rule::filter("titel pr", "Loanee"))
 ///     .with_rule(Rule::group(GroupRef::id("g-t"), "Technican"));
 /// let catalogue = Catalogue::new([RoleDef::new("Viewer"), RoleDef::new("Loanee"), RoleDef::new("Technician")]);
-/// let problems = validate(&rules, &catalogue, &[]);
+/// let problems = validate(&rules, &catalogue, &[], None);
 /// let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
 /// assert_eq!(lines, [
 ///     "warning: rule 2 can never fire: rule 1 matches every user it matches",
@@ -47,7 +56,12 @@ use crate::model::{Catalogue, DISABLED, RuleSet, UserSnapshot};
 /// ]);
 /// assert!(matches!(problems[0].kind, ProblemKind::Shadowed { by: 1 }));
 /// ```
-pub fn validate(rules: &RuleSet, catalogue: &Catalogue, users: &[UserSnapshot]) -> Vec<Problem> {
+pub fn validate(
+    rules: &RuleSet,
+    catalogue: &Catalogue,
+    users: &[UserSnapshot],
+    groups: Option<&PushedGroups>,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     let role_check = |problems: &mut Vec<Problem>, rule: Option<usize>, place: &str, role: &str| {
         if role.is_empty() {
@@ -100,10 +114,15 @@ pub fn validate(rules: &RuleSet, catalogue: &Catalogue, users: &[UserSnapshot]) 
             Some(text) => match compile_filter(number, text) {
                 Ok((_, f)) => Some(f),
                 Err(Error::InvalidFilter { source, .. }) => {
+                    let position = match &source {
+                        scim_proto::Error::InvalidFilter { position, .. } => Some(*position),
+                        _ => None,
+                    };
                     problems.push(Problem::error(
                         Some(number),
                         ProblemKind::InvalidFilter {
                             filter: text.clone(),
+                            position,
                             message: source.to_string(),
                         },
                     ));
@@ -115,6 +134,7 @@ pub fn validate(rules: &RuleSet, catalogue: &Catalogue, users: &[UserSnapshot]) 
                         Some(number),
                         ProblemKind::InvalidFilter {
                             filter: text.clone(),
+                            position: None,
                             message: other.to_string(),
                         },
                     ));
@@ -124,6 +144,22 @@ pub fn validate(rules: &RuleSet, catalogue: &Catalogue, users: &[UserSnapshot]) 
             },
             None => None,
         };
+        if let (Some(group), Some(groups)) = (&rule.group, groups) {
+            problems.extend(check_group(number, group, groups));
+        }
+        if let Some(id) = &rule.id
+            && let Some(first) = rules.rules[..i]
+                .iter()
+                .position(|r| r.id.as_ref() == Some(id))
+        {
+            problems.push(Problem::error(
+                Some(number),
+                ProblemKind::DuplicateRuleId {
+                    id: id.clone(),
+                    of: first + 1,
+                },
+            ));
+        }
         role_check(&mut problems, Some(number), "rule", &rule.role);
         compiled.push(filter);
         usable.push(ok);
@@ -207,7 +243,53 @@ pub fn validate(rules: &RuleSet, catalogue: &Catalogue, users: &[UserSnapshot]) 
             ));
         }
     }
+    for problem in &mut problems {
+        problem.rule_id = problem
+            .rule
+            .and_then(|n| rules.rules.get(n - 1))
+            .and_then(|r| r.id.clone());
+    }
     problems
+}
+
+/// What is wrong with rule `number`'s reference to `group`, if anything.
+fn check_group(number: usize, group: &GroupRef, groups: &PushedGroups) -> Option<Problem> {
+    if groups.current.iter().any(|g| g.id == group.id) {
+        return None;
+    }
+    if let Some(deleted) = groups.deleted.iter().find(|g| g.id == group.id) {
+        return Some(Problem::warning(
+            Some(number),
+            ProblemKind::DeletedGroup {
+                group: group.id.clone(),
+                display_name: deleted.display_name.clone(),
+            },
+        ));
+    }
+    if let Some(named) = groups
+        .current
+        .iter()
+        .find(|g| g.display_name.eq_ignore_ascii_case(&group.id))
+    {
+        return Some(Problem::error(
+            Some(number),
+            ProblemKind::GroupNameForId {
+                display_name: group.id.clone(),
+                id: named.id.clone(),
+            },
+        ));
+    }
+    Some(Problem::warning(
+        Some(number),
+        ProblemKind::UnknownGroup {
+            group: group.id.clone(),
+            pushed: groups
+                .current
+                .iter()
+                .map(|g| format!("{} ({})", g.display_name, g.id))
+                .collect(),
+        },
+    ))
 }
 
 /// One conjunct of a rule's condition. Filter conjuncts are compiled, so that
@@ -249,23 +331,27 @@ pub struct Problem {
     pub severity: Severity,
     /// The rule concerned, counting from 1, if any.
     pub rule: Option<usize>,
+    /// The concerned rule's id, if it has one.
+    pub rule_id: Option<String>,
     /// What is wrong.
     pub kind: ProblemKind,
 }
 
 impl Problem {
-    fn error(rule: Option<usize>, kind: ProblemKind) -> Problem {
+    pub(crate) fn error(rule: Option<usize>, kind: ProblemKind) -> Problem {
         Problem {
             severity: Severity::Error,
             rule,
+            rule_id: None,
             kind,
         }
     }
 
-    fn warning(rule: Option<usize>, kind: ProblemKind) -> Problem {
+    pub(crate) fn warning(rule: Option<usize>, kind: ProblemKind) -> Problem {
         Problem {
             severity: Severity::Warning,
             rule,
+            rule_id: None,
             kind,
         }
     }
@@ -283,6 +369,8 @@ impl Serialize for Problem {
             severity: Severity,
             #[serde(skip_serializing_if = "Option::is_none")]
             rule: Option<usize>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            rule_id: Option<&'a str>,
             #[serde(flatten)]
             kind: &'a ProblemKind,
             summary: String,
@@ -290,6 +378,7 @@ impl Serialize for Problem {
         Repr {
             severity: self.severity,
             rule: self.rule,
+            rule_id: self.rule_id.as_deref(),
             kind: &self.kind,
             summary: self.to_string(),
         }
@@ -319,9 +408,52 @@ impl fmt::Display for Problem {
             ProblemKind::EmptyCondition => {
                 write!(f, "rule {rule}: has neither a group nor a filter")
             }
-            ProblemKind::InvalidFilter { filter, message } => {
+            ProblemKind::InvalidFilter {
+                filter, message, ..
+            } => {
                 write!(f, "rule {rule}: invalid filter '{filter}': {message}")
             }
+            ProblemKind::DuplicateRuleId { id, of } => {
+                write!(f, "rule {rule}: id {id} is already the id of rule {of}")
+            }
+            ProblemKind::GroupNameForId { display_name, id } => write!(
+                f,
+                "rule {rule}: '{display_name}' is a group's display name, but rules name groups by id: use \"{id}\""
+            ),
+            ProblemKind::UnknownGroup { group, pushed } => {
+                write!(
+                    f,
+                    "rule {rule}: the identity provider never pushed a group with id '{group}', so the rule matches nobody; "
+                )?;
+                if pushed.is_empty() {
+                    return f.write_str("it has pushed no groups yet");
+                }
+                write!(
+                    f,
+                    "it pushed {}",
+                    pushed
+                        .iter()
+                        .take(GROUPS_NAMED)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )?;
+                if pushed.len() > GROUPS_NAMED {
+                    write!(
+                        f,
+                        " and {} more (GET .../groups lists them)",
+                        pushed.len() - GROUPS_NAMED
+                    )?;
+                }
+                Ok(())
+            }
+            ProblemKind::DeletedGroup {
+                group,
+                display_name,
+            } => write!(
+                f,
+                "rule {rule}: group {display_name} ({group}) was deleted by the identity provider, so the rule matches nobody"
+            ),
             ProblemKind::Shadowed { by } => write!(
                 f,
                 "rule {rule} can never fire: rule {by} matches every user it matches"
@@ -341,8 +473,12 @@ impl fmt::Display for Problem {
                 f,
                 "guard: with these rules none of the {users} users would be an active {role}; \
                  to save, first lock an active user as {role} (PUT .../users/{{id}}/lock with \
-                 {{\"role\": \"{role}\"}}), or save the rules without the guard"
+                 {{\"role\": \"{role}\"}}), or turn the guard off (PATCH .../settings with \
+                 {{\"guard\": null}})"
             ),
+            ProblemKind::CaseFailed { case, mismatches } => {
+                write!(f, "case \"{case}\" failed: {}", mismatches.join("; "))
+            }
             ProblemKind::LockedToUnknownRole { user, role } => write!(
                 f,
                 "user {user} is locked to role {role}, which is not in the catalogue"
@@ -373,8 +509,39 @@ pub enum ProblemKind {
     InvalidFilter {
         /// The filter as written.
         filter: String,
+        /// The byte offset in `filter` where the error was found, when known.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        position: Option<usize>,
         /// What is wrong with it.
         message: String,
+    },
+    /// Two rules have the same id.
+    DuplicateRuleId {
+        /// The id.
+        id: String,
+        /// The earlier rule's number.
+        of: usize,
+    },
+    /// A rule names a group by its display name where the group's id belongs.
+    GroupNameForId {
+        /// What the rule gives as the group's id: a pushed group's display name.
+        display_name: String,
+        /// The id of the group with that display name.
+        id: String,
+    },
+    /// A rule names a group id the identity provider never pushed.
+    UnknownGroup {
+        /// The id the rule names.
+        group: String,
+        /// The groups the identity provider did push, as `name (id)`.
+        pushed: Vec<String>,
+    },
+    /// A rule names a group the identity provider deleted.
+    DeletedGroup {
+        /// The group's id.
+        group: String,
+        /// The name it last had.
+        display_name: String,
     },
     /// An earlier rule's condition is part of this rule's, so this rule never fires.
     Shadowed {
@@ -399,6 +566,13 @@ pub enum ProblemKind {
         role: String,
         /// How many users were considered.
         users: usize,
+    },
+    /// A test case given with the rules fails under them.
+    CaseFailed {
+        /// The case's name.
+        case: String,
+        /// Each expectation that failed.
+        mismatches: Vec<String>,
     },
     /// A user is locked to a role the catalogue does not have.
     LockedToUnknownRole {

@@ -76,7 +76,7 @@ fn run(out: &mut impl Write) -> Result<bool, Box<dyn std::error::Error>> {
     ];
 
     // 3. Validate before saving: no errors, no warnings here.
-    let problems = validate(&rules, &catalogue, &users);
+    let problems = validate(&rules, &catalogue, &users, None);
     writeln!(out, "validation: {} problem(s)", problems.len())?;
     for problem in &problems {
         writeln!(out, "  {problem}")?;

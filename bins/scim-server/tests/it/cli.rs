@@ -189,6 +189,16 @@ fn rules_test_exit_codes() {
         .args(["rules", "test"])
         .arg(&example));
     assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.ends_with("passed\n"),
+        "the output ends with a newline: {stdout:?}"
+    );
+    // A file without cases tests nothing: it fails, saying so.
+    let empty = dir.path().join("empty.rules.toml");
+    std::fs::write(&empty, "default_role = \"Viewer\"\n").unwrap();
+    let (ok, stdout, _) = run(scim_server(dir.path()).args(["rules", "test"]).arg(&empty));
+    assert!(!ok, "zero cases fail the command");
+    assert!(stdout.contains("no test cases"), "{stdout}");
     let failing = dir.path().join("failing.rules.toml");
     std::fs::write(
         &failing,

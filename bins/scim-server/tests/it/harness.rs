@@ -241,7 +241,10 @@ impl Client {
         if let Some(token) = &self.token {
             builder = builder.header("Authorization", format!("Bearer {token}"));
         }
-        if body.is_some() {
+        let typed = headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+        if body.is_some() && !typed {
             builder = builder.header("Content-Type", "application/scim+json");
         }
         for (name, value) in headers {

@@ -23,4 +23,5 @@ mod health;
 mod locks;
 mod okta;
 mod roles;
+mod rules;
 mod search;

@@ -1,7 +1,7 @@
 //! Groups as the role-mapping screen sees them, and group-deletion previews.
 
-use role_engine::Change;
-use scim_store::Visibility;
+use role_engine::{Change, PushedGroup, PushedGroups, RuleSet};
+use scim_store::{EventKind, ReadTx, Visibility};
 use serde::Serialize;
 
 use crate::error::{Error, ResourceKind, Result};
@@ -22,6 +22,60 @@ pub struct GroupInfo {
     pub members: u64,
     /// The roles rules give its members, in rule order (empty: unmapped).
     pub mapped_roles: Vec<String>,
+}
+
+/// The tenant's groups as `rules` validation needs them: every current group,
+/// and the groups the rules name that the identity provider deleted (with the
+/// display name their deletion event recorded).
+pub(super) fn pushed_groups(
+    tx: &mut ReadTx<'_>,
+    tenant_id: &str,
+    rules: &RuleSet,
+) -> Result<PushedGroups> {
+    let paging = scim_store::Paging::Index {
+        start_index: 1,
+        count: u64::MAX,
+    };
+    let current: Vec<PushedGroup> = tx
+        .tenant(tenant_id)
+        .groups()
+        .list(&scim_store::ListQuery {
+            filter: None,
+            sort: None,
+            paging: &paging,
+            base_url: None,
+        })?
+        .items
+        .into_iter()
+        .map(|g| PushedGroup::new(g.id, g.display_name))
+        .collect();
+    let missing: Vec<String> = rules
+        .rules
+        .iter()
+        .filter_map(|r| r.group.as_ref())
+        .filter(|g| !current.iter().any(|c| c.id == g.id))
+        .map(|g| g.id.clone())
+        .collect();
+    let deleted = if missing.is_empty() {
+        Vec::new()
+    } else {
+        tx.tenant(tenant_id)
+            .events()
+            .latest_of_resources(&missing, &[EventKind::GroupDeleted])?
+            .into_iter()
+            .map(|(id, event)| {
+                let name = event
+                    .before
+                    .as_ref()
+                    .and_then(|b| b.get("displayName"))
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or(&id)
+                    .to_owned();
+                PushedGroup::new(id, name)
+            })
+            .collect()
+    };
+    Ok(PushedGroups { current, deleted })
 }
 
 impl Provisioning {

@@ -90,6 +90,9 @@ pub enum Reason {
     Rule {
         /// The rule's number, counting from 1.
         rule: usize,
+        /// The rule's stable id, if it has one (rules saved by the server do).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
         /// The rule's name, if it has one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
@@ -165,6 +168,7 @@ impl fmt::Display for Reason {
                 name,
                 group,
                 filter,
+                ..
             } => {
                 write!(f, "rule {rule}")?;
                 if let Some(name) = name {

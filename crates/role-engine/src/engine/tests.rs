@@ -331,6 +331,7 @@ fn steps_are_reported() {
 #[test]
 fn loading_rejects_broken_rules() {
     let no_condition = RuleSet::new("Viewer").with_rule(Rule {
+        id: None,
         name: None,
         group: None,
         filter: None,

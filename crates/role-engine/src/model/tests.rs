@@ -101,15 +101,38 @@ fn rule_sets_write_toml_as_a_person_would() {
 lock_survives_deactivation = false
 guard = { role = "Admin" }
 
-[[rules]]
+[[rule]]
 group = { id = "8d1f0c2e-employees", label = "Employees" }
 role = "Loanee"
 
-[[rules]]
+[[rule]]
 name = "bosses"
 filter = 'title co "x"'
 role = "Admin"
 "#;
     assert_eq!(rules.to_toml().unwrap(), expect);
     assert_eq!(RuleSet::from_toml(expect).unwrap(), rules);
+}
+
+#[test]
+fn rule_ids_are_kept_for_rules_that_say_the_same() {
+    let previous = RuleSet::new("Viewer")
+        .with_rule(Rule::filter("title pr", "Admin").with_id("r-a"))
+        .with_rule(Rule::filter("title pr", "Loanee").with_id("r-b"));
+    // Re-uploaded without ids, reordered, one rule new and one explicit id.
+    let mut edited = RuleSet::new("Viewer")
+        .with_rule(Rule::filter("title pr", "Loanee"))
+        .with_rule(Rule::filter("title sw \"x\"", "Loanee"))
+        .with_rule(Rule::filter("title pr", "Admin"))
+        .with_rule(Rule::filter("title pr", "Viewer").with_id("mine"));
+    let mut fresh = ["r-new"].into_iter();
+    edited.assign_rule_ids(&previous, || fresh.next().unwrap().to_owned());
+    let ids: Vec<_> = edited
+        .rules
+        .iter()
+        .map(|r| r.id.as_deref().unwrap())
+        .collect();
+    assert_eq!(ids, ["r-b", "r-new", "r-a", "mine"]);
+    assert_eq!(edited.position_of("r-a"), Some(3));
+    assert_eq!(edited.position_of("nope"), None);
 }

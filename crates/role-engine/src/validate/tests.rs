@@ -1,4 +1,4 @@
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::test_support::{ADMINS, EMPLOYEES, ada, employees, lock};
 use crate::{Catalogue, GroupRef, Guard, RoleDef, Rule, RuleSet, UserSnapshot, validate};
@@ -15,7 +15,7 @@ fn catalogue() -> Catalogue {
 /// Validates and compares the one-line form of every problem, in order.
 #[track_caller]
 fn check(rules: &RuleSet, users: &[UserSnapshot], expect: &[&str]) {
-    let lines: Vec<String> = validate(rules, &catalogue(), users)
+    let lines: Vec<String> = validate(rules, &catalogue(), users, None)
         .iter()
         .map(ToString::to_string)
         .collect();
@@ -61,6 +61,7 @@ fn unknown_and_empty_roles() {
 fn broken_conditions() {
     let rules = RuleSet::new("Viewer")
         .with_rule(Rule {
+            id: None,
             name: None,
             group: None,
             filter: None,
@@ -130,7 +131,7 @@ fn the_guard_against_the_current_users() {
     check(&rules, &[], &[]);
     let broken = [concat!(
         "error: guard: with these rules none of the 2 users would be an active Admin",
-        "; to save, first lock an active user as Admin (PUT .../users/{id}/lock with {\"role\": \"Admin\"}), or save the rules without the guard"
+        "; to save, first lock an active user as Admin (PUT .../users/{id}/lock with {\"role\": \"Admin\"}), or turn the guard off (PATCH .../settings with {\"guard\": null})"
     )];
     check(
         &rules,
@@ -151,7 +152,7 @@ fn the_guard_against_the_current_users() {
         &[employee.with_lock(lock("Admin")).with_active(false)],
         &[concat!(
             "error: guard: with these rules none of the 1 users would be an active Admin",
-            "; to save, first lock an active user as Admin (PUT .../users/{id}/lock with {\"role\": \"Admin\"}), or save the rules without the guard"
+            "; to save, first lock an active user as Admin (PUT .../users/{id}/lock with {\"role\": \"Admin\"}), or turn the guard off (PATCH .../settings with {\"guard\": null})"
         )],
     );
 }
@@ -176,5 +177,96 @@ fn locks_on_roles_missing_from_the_catalogue() {
         &RuleSet::new("Viewer"),
         &users,
         &["warning: user kim is locked to role Superuser, which is not in the catalogue"],
+    );
+}
+
+fn pushed() -> crate::PushedGroups {
+    crate::PushedGroups {
+        current: vec![
+            crate::PushedGroup::new(ADMINS, "App Admins"),
+            crate::PushedGroup::new(EMPLOYEES, "Employees"),
+        ],
+        deleted: vec![crate::PushedGroup::new("g-gone", "Contractors")],
+    }
+}
+
+#[test]
+fn group_references_are_checked_against_the_pushed_groups() {
+    let rules = RuleSet::new("Viewer")
+        .with_rule(Rule::group(GroupRef::id("App Admins"), "Admin"))
+        .with_rule(Rule::group(GroupRef::id("g-never"), "Technician"))
+        .with_rule(Rule::group(
+            GroupRef::labelled("g-gone", "Contractors"),
+            "Loanee",
+        ))
+        .with_rule(Rule::group(employees(), "Loanee"));
+    let problems = validate(&rules, &catalogue(), &[], Some(&pushed()));
+    let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "error: rule 1: 'App Admins' is a group's display name, but rules name groups by id: use \"{ADMINS}\""
+            ),
+            format!(
+                "warning: rule 2: the identity provider never pushed a group with id 'g-never', so the rule matches nobody; it pushed App Admins ({ADMINS}), Employees ({EMPLOYEES})"
+            ),
+            "warning: rule 3: group Contractors (g-gone) was deleted by the identity provider, so the rule matches nobody".to_owned(),
+        ]
+    );
+    // Offline (groups unknown), nothing is said about groups.
+    assert!(validate(&rules, &catalogue(), &[], None).is_empty());
+}
+
+#[test]
+fn a_tenant_without_groups_says_so() {
+    let rules = RuleSet::new("Viewer").with_rule(Rule::group(GroupRef::id("g-x"), "Admin"));
+    let problems = validate(
+        &rules,
+        &catalogue(),
+        &[],
+        Some(&crate::PushedGroups::default()),
+    );
+    assert_eq!(
+        problems[0].to_string(),
+        "warning: rule 1: the identity provider never pushed a group with id 'g-x', so the rule matches nobody; it has pushed no groups yet"
+    );
+}
+
+#[test]
+fn every_problem_at_once_with_filter_positions_and_rule_ids() {
+    let rules = RuleSet::new("Nobody")
+        .with_rule(Rule::filter(r#"title eq "a" and title zz 1"#, "Loanee").with_id("r-1"))
+        .with_rule(Rule::filter("title eq", "Loanee").with_id("r-2"))
+        .with_rule(Rule::group(employees(), "Ghost").with_id("r-1"));
+    let problems = validate(&rules, &catalogue(), &[], Some(&pushed()));
+    let json = serde_json::to_value(&problems).unwrap();
+    let summary: Vec<(Value, Value, Value, Value)> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["kind"].clone(),
+                p["rule"].clone(),
+                p["rule_id"].clone(),
+                p["position"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (json!("unknown_role"), Value::Null, Value::Null, Value::Null),
+            (json!("invalid_filter"), json!(1), json!("r-1"), json!(23)),
+            (json!("invalid_filter"), json!(2), json!("r-2"), json!(8)),
+            (
+                json!("duplicate_rule_id"),
+                json!(3),
+                json!("r-1"),
+                Value::Null
+            ),
+            (json!("unknown_role"), json!(3), json!("r-1"), Value::Null),
+        ]
     );
 }

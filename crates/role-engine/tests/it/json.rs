@@ -145,7 +145,7 @@ fn changes() {
 #[test]
 fn problems() {
     let rules = RuleSet::new("Viewer").with_rule(Rule::group(GroupRef::id("g"), "Ghost"));
-    let problems = validate(&rules, &Catalogue::new([RoleDef::new("Viewer")]), &[]);
+    let problems = validate(&rules, &Catalogue::new([RoleDef::new("Viewer")]), &[], None);
     check(
         &problems,
         &json!([{

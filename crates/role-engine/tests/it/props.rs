@@ -33,6 +33,7 @@ fn rule() -> impl Strategy<Value = Rule> {
             g.is_some() || f.is_some()
         })
         .prop_map(|(group, filter, role)| Rule {
+            id: None,
             name: None,
             group: group.map(|id| GroupRef::labelled(id, id.to_uppercase())),
             filter: filter.map(str::to_owned),

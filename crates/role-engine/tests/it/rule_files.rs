@@ -188,3 +188,62 @@ fn rule_test_files_round_trip_through_toml_and_json() {
         tests
     );
 }
+
+#[test]
+fn a_file_without_cases_fails_with_a_message() {
+    let report = run_rule_tests("default_role = \"Viewer\"\n").unwrap();
+    assert!(!report.is_success());
+    assert_eq!(
+        report.to_string(),
+        "FAILED: the file has no test cases; add [[case]] sections"
+    );
+}
+
+/// One spelling: TOML writes `[[rule]]`, `[[role]]` and `[[case]]` sections,
+/// JSON the plural arrays; what is written reads back either way.
+#[test]
+fn the_rule_file_has_one_spelling_per_format() {
+    let tests = RuleTests::from_toml(EXAMPLE).unwrap();
+    let toml = tests.to_toml().unwrap();
+    for section in ["[[rule]]", "[[role]]", "[[case]]"] {
+        assert!(toml.contains(section), "{section} missing in\n{toml}");
+    }
+    for plural in ["[[rules]]", "[[roles]]", "[[cases]]"] {
+        assert!(!toml.contains(plural), "{plural} written in\n{toml}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&tests.to_json().unwrap()).unwrap();
+    let keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "default_role",
+            "lock_survives_deactivation",
+            "guard",
+            "rules",
+            "roles",
+            "cases"
+        ]
+    );
+}
+
+#[test]
+fn failing_cases_become_problems() {
+    let tests = RuleTests::from_toml(FAILING).unwrap();
+    let engine = role_engine::Engine::new(tests.rule_set.clone()).unwrap();
+    let problems: Vec<String> = tests
+        .case_problems(&engine)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            "error: case \"contractor who is also an employee borrows\" failed: expected role Loanee, got Contractor; expected the reason to contain \"member of group Employees\", got \"rule 1 matched (member of group Contractors)\""
+        ]
+    );
+}

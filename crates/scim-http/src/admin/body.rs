@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::web::QueryConfig;
 use actix_web::{FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
-use role_engine::RuleSet;
+use role_engine::RuleTests;
 use scim_proto::ScimType;
 use serde::de::DeserializeOwned;
 
@@ -81,9 +81,10 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
     }
 }
 
-/// A rule set: JSON, or TOML with `Content-Type: application/toml`.
+/// A rule file (rule set, optional catalogue, optional cases): JSON, or TOML
+/// with `Content-Type: application/toml`.
 #[derive(Debug, Clone)]
-pub(crate) struct RulesBody(pub(crate) RuleSet);
+pub(crate) struct RulesBody(pub(crate) RuleTests);
 
 impl FromRequest for RulesBody {
     type Error = ApiError;
@@ -94,9 +95,9 @@ impl FromRequest for RulesBody {
             let rules = if body.media_type.contains("toml") {
                 let text = std::str::from_utf8(&body.bytes)
                     .map_err(|_| bad_request("the TOML body is not UTF-8"))?;
-                RuleSet::from_toml(text).map_err(|e| bad_request(e.to_string()))?
+                RuleTests::from_toml(text).map_err(|e| bad_request(e.to_string()))?
             } else {
-                parse_json::<RuleSet>(&body)?
+                parse_json::<RuleTests>(&body)?
             };
             Ok(RulesBody(rules))
         })

@@ -30,6 +30,17 @@ fn json_ok(status: StatusCode, body: &impl serde::Serialize) -> HttpResponse {
     json_with_type(status, "application/json", body)
 }
 
+/// `json_ok` with the `ETag` of the resource's `version`.
+fn json_tagged(status: StatusCode, body: &impl serde::Serialize, version: i64) -> HttpResponse {
+    let mut response = json_ok(status, body);
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&crate::etag::etag(version)) {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::ETAG, value);
+    }
+    response
+}
+
 // The handlers, one module per resource. Where there is a body or a query
 // string, it is read before the operator token is checked: the order of the
 // arguments is the order of the checks. `Path<String>` is the tenant;

@@ -201,4 +201,59 @@ async fn rules_locks_and_reports(backend: Backend) {
     );
 }
 
-both_backends!(tenants_and_tokens, rules_locks_and_reports);
+/// The shapes of the rule-set resources: every problem at once, one rule as a
+/// resource (created, read), settings read and merged.
+async fn rule_resources_and_settings(backend: Backend) {
+    let app = TestApp::new(backend);
+    let t = "/tenants/acme";
+    let ada = app.create_user("ada@contoso.com").await;
+    let employees = app.create_group("Employees", &[&ada]).await;
+    let problems = app
+        .admin(
+            Method::PUT,
+            &format!("{t}/rules?dry_run=true"),
+            Some(json!({
+                "default_role": "User",
+                "rules": [
+                    {"group": "Employees", "role": "Admin"},
+                    {"group": "g-unknown", "role": "Nobody"},
+                    {"filter": "title eq \"a\" or", "role": "User"},
+                ]
+            })),
+        )
+        .await;
+    assert_shape!("admin_rules_problems", problems);
+    let created = app
+        .admin(
+            Method::POST,
+            &format!("{t}/rules"),
+            Some(json!({"name": "staff", "group": {"id": employees}, "role": "Admin"})),
+        )
+        .await;
+    assert_shape!("admin_rule_created", created);
+    let id = created.body["rule"]["id"].as_str().unwrap().to_owned();
+    assert_shape!(
+        "admin_rule_get",
+        app.admin(Method::GET, &format!("{t}/rules/{id}"), None)
+            .await
+    );
+    assert_shape!(
+        "admin_settings_get",
+        app.admin(Method::GET, &format!("{t}/settings"), None).await
+    );
+    assert_shape!(
+        "admin_settings_patch",
+        app.admin(
+            Method::PATCH,
+            &format!("{t}/settings"),
+            Some(json!({"user_delete": "hard"}))
+        )
+        .await
+    );
+}
+
+both_backends!(
+    tenants_and_tokens,
+    rules_locks_and_reports,
+    rule_resources_and_settings
+);
