@@ -1,8 +1,10 @@
 //! Admin use cases, one module per resource of the admin API: tenants, tokens,
+//! admin tokens,
 //! settings, the role catalogue, rule sets (with dry runs), role locks, users
 //! (the sub-accounts list and explanations), groups (as rules see them), the
 //! event log and the disabled-users report.
 
+mod admin_tokens;
 mod catalogue;
 mod event_log;
 mod groups;
@@ -14,11 +16,12 @@ mod tenants;
 mod tokens;
 mod users;
 
+pub use admin_tokens::{AdminTokenInfo, IssuedAdminToken};
 pub use event_log::EventInfo;
 pub use groups::GroupInfo;
 pub use locks::LockInfo;
 pub use reports::DisabledUser;
 pub use rules::RulesOutcome;
-pub use tenants::{CreatedTenant, TenantInfo};
+pub use tenants::{CreatedTenant, TenantInfo, TenantRename};
 pub use tokens::{IssuedTokenInfo, TokenInfo};
 pub use users::{SubAccount, SubAccountPage, SubAccountQuery};
