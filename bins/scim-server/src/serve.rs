@@ -1,8 +1,10 @@
-//! `serve`: the HTTP server, with TLS when given a certificate, graceful shutdown
-//! on SIGINT/SIGTERM, and a first tenant created on an empty database.
+//! `serve`: the HTTP server, with TLS when given a certificate, the admin API
+//! on its own listener when given `--admin-bind`, graceful shutdown on
+//! SIGINT/SIGTERM, and a first tenant created on an empty database.
 
 use std::fs::File;
 use std::io::BufReader;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use actix_web::{App, HttpServer};
@@ -11,7 +13,7 @@ use provisioning::Provisioning;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use scim_http::extract::BodyLimit;
-use scim_http::{HttpConfig, ScimState, configure};
+use scim_http::{HttpConfig, ScimState, configure_admin, configure_scim};
 
 use crate::cli::{Cli, ServeArgs};
 
@@ -58,11 +60,12 @@ pub(crate) fn serve(cli: &Cli, args: &ServeArgs, provisioning: Provisioning) -> 
         body_limit: BodyLimit(args.body_limit),
         admin_token: args.admin_token.clone(),
         public_url: cli.public_url.clone(),
+        trusted_proxies: args.trusted_proxies.clone(),
         ..HttpConfig::default()
     };
     if config.admin_token.is_none() {
         tracing::info!(
-            "admin API disabled: set SCIM_ADMIN_TOKEN (or --admin-token) to enable /admin/v1"
+            "no operator token: only tenants' admin tokens open /admin/v1 (set SCIM_ADMIN_TOKEN or --admin-token for all tenants)"
         );
     }
     let state = ScimState {
@@ -70,20 +73,17 @@ pub(crate) fn serve(cli: &Cli, args: &ServeArgs, provisioning: Provisioning) -> 
         config,
     };
     let tls = tls_config(args)?;
-    let mut server = HttpServer::new(move || {
-        App::new()
-            .configure(configure(state.clone()))
-            .default_service(actix_web::web::to(scim_http::not_found))
-    })
-    .shutdown_timeout(30);
-    if let Some(workers) = args.workers {
-        server = server.workers(workers);
-    }
-    let server = match tls {
-        Some(tls) => server.bind_rustls_0_23(args.bind, tls),
-        None => server.bind(args.bind),
-    }
-    .with_context(|| format!("binding {}", args.bind))?;
+    let (scim, admin) = match args.admin_bind {
+        None => (
+            listen(&state, Routes::ScimAndAdmin, args, args.bind, tls)?,
+            None,
+        ),
+        Some(address) => {
+            let admin = listen(&state, Routes::Admin, args, address, tls.clone())?;
+            tracing::info!(address = %address, "serving the admin API on its own listener");
+            (listen(&state, Routes::Scim, args, args.bind, tls)?, Some(admin))
+        }
+    };
     tracing::info!(
         address = %args.bind,
         tls = args.tls_cert.is_some(),
@@ -92,6 +92,59 @@ pub(crate) fn serve(cli: &Cli, args: &ServeArgs, provisioning: Provisioning) -> 
         cli.tenant_url("{tenant}")
     );
     actix_web::rt::System::new()
-        .block_on(server.run())
+        .block_on(async move {
+            let admin = admin.map(actix_web::rt::spawn);
+            scim.await?;
+            if let Some(admin) = admin {
+                admin.await.map_err(std::io::Error::other)??;
+            }
+            Ok::<(), std::io::Error>(())
+        })
         .context("server stopped with an error")
+}
+
+/// Which routes a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Routes {
+    /// SCIM and the admin API (no `--admin-bind`).
+    ScimAndAdmin,
+    /// SCIM only (`--bind` when `--admin-bind` is given).
+    Scim,
+    /// The admin API only (`--admin-bind`).
+    Admin,
+}
+
+/// Binds one listener serving `routes` (with TLS when configured) and starts
+/// it; every listener stops on SIGINT or SIGTERM, finishing requests in flight.
+fn listen(
+    state: &ScimState,
+    routes: Routes,
+    args: &ServeArgs,
+    address: SocketAddr,
+    tls: Option<rustls::ServerConfig>,
+) -> anyhow::Result<actix_web::dev::Server> {
+    let state = state.clone();
+    let mut server = HttpServer::new(move || {
+        let state = state.clone();
+        App::new()
+            .configure(move |cfg| {
+                if routes != Routes::Admin {
+                    configure_scim(state.clone())(cfg);
+                }
+                if routes != Routes::Scim {
+                    configure_admin(state)(cfg);
+                }
+            })
+            .default_service(actix_web::web::to(scim_http::not_found))
+    })
+    .shutdown_timeout(30);
+    if let Some(workers) = args.workers {
+        server = server.workers(workers);
+    }
+    let server = match tls {
+        Some(tls) => server.bind_rustls_0_23(address, tls),
+        None => server.bind(address),
+    }
+    .with_context(|| format!("binding {address}"))?;
+    Ok(server.run())
 }
