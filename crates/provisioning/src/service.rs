@@ -273,9 +273,17 @@ impl Provisioning {
     pub fn authenticate(&self, slug: &str, bearer: &str) -> Result<(Arc<TenantContext>, Actor)> {
         let now = self.now();
         let Some(found) = self.tenant_tokens(slug, now)? else {
-            // Same work as a wrong token, so timing does not reveal tenants.
-            let _ = token::verify(bearer, NO_TOKEN_HASH);
-            return Err(Error::Unauthorized);
+            // A caller holding a token of some tenant learns that no tenant is
+            // at this URL (its tenant was renamed: 404); anyone else gets the
+            // 401 of a wrong token.
+            return Err(if self.is_scim_token(bearer, now)? {
+                Error::NotFound {
+                    resource: ResourceKind::Tenant,
+                    id: slug.to_owned(),
+                }
+            } else {
+                Error::Unauthorized
+            });
         };
         let (tenant, tokens) = &*found;
         let presented = token::hash(bearer);
@@ -287,6 +295,9 @@ impl Provisioning {
             }
         }
         let Some(matched) = matched else {
+            // The same lookup as for an unknown tenant, so timing does not tell
+            // tenants apart; a token of another tenant is still a 401 here.
+            let _ = self.is_scim_token(bearer, now)?;
             return Err(Error::Unauthorized);
         };
         self.touch(&tenant.id, &matched.id, now);
@@ -299,6 +310,19 @@ impl Provisioning {
         ))
     }
 
+    /// Whether `bearer` is a usable SCIM token of any tenant.
+    fn is_scim_token(&self, bearer: &str, now: DateTime<Utc>) -> Result<bool> {
+        let presented = token::hash(bearer);
+        let candidates = self.read(|tx| {
+            Ok(tx.usable_tokens_with_prefix(TokenKind::Scim, &token::identifier(bearer), now)?)
+        })?;
+        let mut known = false;
+        for candidate in &candidates {
+            known |= token::hashes_match(&presented, &candidate.hash);
+        }
+        Ok(known)
+    }
+
     /// Checks a bearer token against the admin tokens with its identifier, in
     /// constant time per token; the holder is the tenant it opens and the
     /// credential events will name. A SCIM token is no admin token.
@@ -307,7 +331,7 @@ impl Provisioning {
         let presented = token::hash(bearer);
         let identifier = token::identifier(bearer);
         let found = self.read(|tx| {
-            let candidates = tx.usable_admin_tokens(&identifier, now)?;
+            let candidates = tx.usable_tokens_with_prefix(TokenKind::Admin, &identifier, now)?;
             let mut matched = None;
             for candidate in candidates {
                 if token::hashes_match(&presented, &candidate.hash) && matched.is_none() {

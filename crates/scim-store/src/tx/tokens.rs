@@ -1,5 +1,5 @@
 //! A tenant's bearer tokens (hashes only: the store never sees a secret), and
-//! the one lookup across tenants: admin tokens by their identifier.
+//! the one lookup across tenants: tokens by their identifier.
 
 use chrono::{DateTime, Utc};
 
@@ -36,16 +36,18 @@ impl<M> Scoped<'_, '_, M, Tokens> {
 }
 
 impl ReadTx<'_> {
-    /// The admin tokens of any tenant with this identifier that may authenticate
-    /// at `now`: an admin request names no tenant before it is authenticated.
-    pub fn usable_admin_tokens(
+    /// The tokens of this kind, of any tenant, with this identifier that may
+    /// authenticate at `now`: for a request that names no tenant (the admin
+    /// API) or a tenant that is not there (a SCIM client of a renamed tenant).
+    pub fn usable_tokens_with_prefix(
         &mut self,
+        kind: TokenKind,
         prefix: &str,
         now: DateTime<Utc>,
     ) -> Result<Vec<Token>, StoreError> {
         let mut sql = Sql::select(TOKEN_COLUMNS, " FROM tokens WHERE prefix = ");
         sql.text(prefix);
-        tokens(self.raw(), sql, TokenKind::Admin, Some(now))
+        tokens(self.raw(), sql, kind, Some(now))
     }
 }
 

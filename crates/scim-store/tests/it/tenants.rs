@@ -254,7 +254,7 @@ fn tokens_rotate_and_revoke(backend: Backend) {
         .unwrap();
     let found = db
         .store
-        .read(|tx| tx.usable_admin_tokens(&admin.prefix, at(61)))
+        .read(|tx| tx.usable_tokens_with_prefix(TokenKind::Admin, &admin.prefix, at(61)))
         .unwrap();
     assert_eq!(
         found
@@ -265,7 +265,7 @@ fn tokens_rotate_and_revoke(backend: Backend) {
     );
     assert!(
         db.store
-            .read(|tx| tx.usable_admin_tokens("scim_tok1", at(61)))
+            .read(|tx| tx.usable_tokens_with_prefix(TokenKind::Admin, "scim_tok1", at(61)))
             .unwrap()
             .is_empty(),
         "a SCIM token is no admin token"
