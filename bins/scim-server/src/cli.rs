@@ -98,7 +98,11 @@ pub(crate) struct ServeArgs {
     /// A proxy whose `X-Forwarded-Host`, `-Proto` and `-For` are believed, as a
     /// CIDR network or one address; repeatable (environment: comma-separated).
     /// Without it, forwarded headers are ignored.
-    #[arg(long = "trusted-proxy", env = "SCIM_TRUSTED_PROXIES", value_delimiter = ',')]
+    #[arg(
+        long = "trusted-proxy",
+        env = "SCIM_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
     pub(crate) trusted_proxies: Vec<TrustedProxy>,
 
     /// Largest request body, in bytes (a 1,000-member PATCH is about 80 KB).
@@ -300,7 +304,11 @@ mod tests {
         let Some(Command::Serve(args)) = cli.command else {
             panic!("serve expected");
         };
-        let shown: Vec<String> = args.trusted_proxies.iter().map(ToString::to_string).collect();
+        let shown: Vec<String> = args
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(shown, ["10.0.0.0/8", "::1/128"]);
         assert_eq!(args.admin_bind, Some("127.0.0.1:9090".parse().unwrap()));
         let bad = Cli::try_parse_from(["scim-server", "serve", "--trusted-proxy", "10.0.0.1/8"])

@@ -81,7 +81,10 @@ pub(crate) fn serve(cli: &Cli, args: &ServeArgs, provisioning: Provisioning) -> 
         Some(address) => {
             let admin = listen(&state, Routes::Admin, args, address, tls.clone())?;
             tracing::info!(address = %address, "serving the admin API on its own listener");
-            (listen(&state, Routes::Scim, args, args.bind, tls)?, Some(admin))
+            (
+                listen(&state, Routes::Scim, args, args.bind, tls)?,
+                Some(admin),
+            )
         }
     };
     tracing::info!(

@@ -240,7 +240,10 @@ impl Provisioning {
             let Some(tenant) = tx.tenant_by_slug(slug)? else {
                 return Ok(None);
             };
-            let tokens = tx.tenant(&tenant.id).tokens().usable(TokenKind::Scim, now)?;
+            let tokens = tx
+                .tenant(&tenant.id)
+                .tokens()
+                .usable(TokenKind::Scim, now)?;
             Ok(Some(Arc::new((tenant, tokens))))
         })?;
         let mut cache = self.auth.lock().unwrap_or_else(PoisonError::into_inner);

@@ -63,8 +63,7 @@ impl TrustedProxy {
     pub fn contains(&self, ip: IpAddr) -> bool {
         let (network, width) = bits(self.network);
         let (candidate, candidate_width) = bits(ip.to_canonical());
-        width == candidate_width
-            && (candidate & mask(self.prefix_len, width)) == network
+        width == candidate_width && (candidate & mask(self.prefix_len, width)) == network
     }
 }
 
@@ -92,9 +91,9 @@ impl FromStr for TrustedProxy {
         let masked = value & mask(prefix_len, width);
         if masked != value {
             let network = match network {
-                IpAddr::V4(_) => IpAddr::from(Ipv4Addr::from(
-                    u32::try_from(masked).unwrap_or_default(),
-                )),
+                IpAddr::V4(_) => {
+                    IpAddr::from(Ipv4Addr::from(u32::try_from(masked).unwrap_or_default()))
+                }
                 IpAddr::V6(_) => IpAddr::from(Ipv6Addr::from(masked)),
             };
             return Err(TrustedProxyError::HostBits {
@@ -121,7 +120,8 @@ fn trusted(proxies: &[TrustedProxy], ip: IpAddr) -> bool {
 
 /// Whether the connection comes from a trusted proxy.
 fn from_trusted_proxy(req: &HttpRequest, proxies: &[TrustedProxy]) -> bool {
-    req.peer_addr().is_some_and(|peer| trusted(proxies, peer.ip()))
+    req.peer_addr()
+        .is_some_and(|peer| trusted(proxies, peer.ip()))
 }
 
 /// The origin (`https://host[:port]`) the request was addressed to: from the

@@ -156,7 +156,11 @@ impl Provisioning {
         if let Some(new_slug) = &rename.slug {
             check_slug(new_slug)?;
         }
-        if rename.display_name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+        if rename
+            .display_name
+            .as_deref()
+            .is_some_and(|n| n.trim().is_empty())
+        {
             return Err(Error::Invalid(
                 "a tenant's display name must not be empty".to_owned(),
             ));
@@ -198,10 +202,13 @@ impl Provisioning {
     pub fn delete_tenant(&self, ctx: &RequestContext, slug: &str) -> Result<TenantInfo> {
         let tenant = self.tenant(slug)?;
         let result = self.write(|tx| {
-            let found = tx.tenant(&tenant.id).get()?.ok_or_else(|| Error::NotFound {
-                resource: ResourceKind::Tenant,
-                id: slug.to_owned(),
-            })?;
+            let found = tx
+                .tenant(&tenant.id)
+                .get()?
+                .ok_or_else(|| Error::NotFound {
+                    resource: ResourceKind::Tenant,
+                    id: slug.to_owned(),
+                })?;
             tx.tenant(&tenant.id).delete()?;
             Ok(found)
         });

@@ -99,7 +99,10 @@ impl Provisioning {
         let now = self.now();
         let until = now + overlap.unwrap_or(self.options.token_overlap);
         let result = self.write(|tx| {
-            let old = tx.tenant(&tenant.id).tokens().usable(TokenKind::Scim, now)?;
+            let old = tx
+                .tenant(&tenant.id)
+                .tokens()
+                .usable(TokenKind::Scim, now)?;
             let issued = issue_token(tx, &tenant.id, "rotated", now)?;
             for token in old {
                 if token.expires_at.is_none_or(|at| at > until) {

@@ -50,11 +50,7 @@ async fn get_tenant(admin: Admin, slug: Path<String>) -> Reply {
 }
 
 /// `PATCH /tenants/{tenant}` with `slug` and/or `display_name`.
-async fn rename_tenant(
-    admin: Admin,
-    slug: Path<String>,
-    body: AdminJson<TenantRename>,
-) -> Reply {
+async fn rename_tenant(admin: Admin, slug: Path<String>, body: AdminJson<TenantRename>) -> Reply {
     admin.require_operator()?;
     let (slug, rename) = (slug.into_inner(), body.0);
     let renamed = admin
@@ -66,9 +62,7 @@ async fn rename_tenant(
 async fn delete_tenant(admin: Admin, slug: Path<String>) -> Reply {
     admin.require_operator()?;
     let slug = slug.into_inner();
-    let deleted = admin
-        .run(move |p, ctx| p.delete_tenant(ctx, &slug))
-        .await?;
+    let deleted = admin.run(move |p, ctx| p.delete_tenant(ctx, &slug)).await?;
     Ok(json_ok(StatusCode::OK, &json!({"deleted": deleted})))
 }
 

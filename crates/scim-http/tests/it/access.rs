@@ -318,7 +318,10 @@ async fn tenants_renamed_and_deleted(backend: Backend) {
     )
     .await
     .assert_error(401, None);
-    let left: Vec<String> = app.admin(Method::GET, "/tenants", None).await.body
+    let left: Vec<String> = app
+        .admin(Method::GET, "/tenants", None)
+        .await
+        .body
         .as_array()
         .unwrap()
         .iter()
@@ -328,9 +331,7 @@ async fn tenants_renamed_and_deleted(backend: Backend) {
     // A new tenant under the old slug starts empty.
     app.admin(Method::POST, "/tenants", Some(json!({"slug": "acme-eu"})))
         .await;
-    let users = app
-        .admin(Method::GET, "/tenants/acme-eu/users", None)
-        .await;
+    let users = app.admin(Method::GET, "/tenants/acme-eu/users", None).await;
     assert_eq!(users.status, 200, "{:?}", users.body);
     assert_eq!(users.body["total"], 0, "{:?}", users.body);
 }

@@ -93,7 +93,10 @@ async fn admin_check_order(backend: Backend) {
     let reference = app.send(wrong(Method::GET, "/tenants")).await;
     reference.assert_problem(401);
     assert_eq!(
-        reference.headers.get("www-authenticate").map(String::as_str),
+        reference
+            .headers
+            .get("www-authenticate")
+            .map(String::as_str),
         Some("Bearer realm=\"admin\"")
     );
     // The credential is checked before the body, the query or the route: a

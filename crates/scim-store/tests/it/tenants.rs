@@ -1,7 +1,8 @@
 //! Tenants, tokens and the event log.
 
 use scim_store::{
-    EventKind, NewEvent, NewTenant, NewToken, ResourceKind, Store, StoreError, TenantUpdate, TokenKind,
+    EventKind, NewEvent, NewTenant, NewToken, ResourceKind, Store, StoreError, TenantUpdate,
+    TokenKind,
 };
 use serde_json::json;
 
@@ -272,7 +273,10 @@ fn tokens_rotate_and_revoke(backend: Backend) {
     );
     assert_eq!(
         db.store
-            .read(|tx| tx.tenant(&other.id).tokens().usable(TokenKind::Scim, at(61)))
+            .read(|tx| tx
+                .tenant(&other.id)
+                .tokens()
+                .usable(TokenKind::Scim, at(61)))
             .unwrap()
             .len(),
         1,
