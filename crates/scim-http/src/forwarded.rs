@@ -141,7 +141,11 @@ pub(crate) fn origin(req: &HttpRequest, proxies: &[TrustedProxy]) -> String {
         .headers()
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
-        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .or_else(|| {
+            req.uri()
+                .authority()
+                .map(actix_web::http::uri::Authority::as_str)
+        })
         .unwrap_or_else(|| req.app_config().host());
     format!("{scheme}://{host}")
 }

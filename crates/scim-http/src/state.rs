@@ -14,9 +14,9 @@ use crate::forwarded::TrustedProxy;
 pub struct HttpConfig {
     /// Largest request body accepted.
     pub body_limit: BodyLimit,
-    /// The operator token that protects `/admin/v1` (hashed when the routes are
-    /// mounted, compared in constant time); `None` disables the admin API
-    /// (every admin request gets 401).
+    /// The operator token that opens all of `/admin/v1` (hashed when the
+    /// routes are mounted, compared in constant time); with `None` only
+    /// tenants' admin tokens open it, each for its own tenant.
     pub admin_token: Option<String>,
     /// Link shown in `/ServiceProviderConfig`.
     pub documentation_uri: Option<String>,

@@ -162,7 +162,7 @@ async fn admin_tokens_reach_their_tenant(backend: Backend) {
             &format!("/admin/v1/tenants/acme/users/{user}/lock"),
             Some(json!({"role": "User", "reason": "handover"})),
         )
-        .insert_header(("authorization", format!("Bearer {}", ADMIN_TOKEN)))
+        .insert_header(("authorization", format!("Bearer {ADMIN_TOKEN}")))
         .insert_header(("x-admin-name", "grace@host-app")),
     )
     .await;
@@ -187,7 +187,7 @@ async fn admin_tokens_reach_their_tenant(backend: Backend) {
             json!({"kind": "admin", "credential": "operator_token", "on_behalf_of": "grace@host-app"}),
         ]
     );
-    assert_eq!(actors(&events, "lock.cleared"), [by_token.clone()]);
+    assert_eq!(actors(&events, "lock.cleared"), [by_token]);
     assert_eq!(
         actors(&events, "admin_token.issued"),
         [json!({"kind": "admin", "credential": "operator_token"})]
