@@ -3,6 +3,7 @@
 //! belongs, the credential named in events, tenants renamed and deleted.
 
 use actix_web::http::Method;
+use scim_store::{TokenKind, Visibility};
 use serde_json::{Value, json};
 
 use crate::harness::{ADMIN_TOKEN, Backend, TestApp, request};
@@ -309,6 +310,20 @@ async fn tenants_renamed_and_deleted(backend: Backend) {
     let deleted = app.admin(Method::DELETE, "/tenants/acme-eu", None).await;
     assert_eq!(deleted.status, 200, "{:?}", deleted.body);
     assert_eq!(deleted.body["deleted"]["slug"], "acme-eu");
+    let id = deleted.body["deleted"]["id"].as_str().unwrap().to_owned();
+    let (user_row, tokens, events) = app
+        .provisioning()
+        .store()
+        .read(|tx| {
+            let mut scope = tx.tenant(&id);
+            Ok::<_, scim_store::StoreError>((
+                scope.users().by_id(&user, Visibility::IncludeDeleted)?,
+                scope.tokens().all(TokenKind::Scim)?,
+                scope.events().after(0, 100)?,
+            ))
+        })
+        .unwrap();
+    assert!(user_row.is_none() && tokens.is_empty() && events.is_empty());
     app.admin(Method::GET, "/tenants/acme-eu", None)
         .await
         .assert_problem(404);

@@ -73,6 +73,11 @@ impl TestApp {
         }
     }
 
+    /// The service under the routes, to look at what they stored.
+    pub(crate) fn provisioning(&self) -> &Provisioning {
+        &self.state.provisioning
+    }
+
     /// The same app with the admin API disabled (no operator token).
     pub(crate) fn without_admin_token(&self) -> TestApp {
         let mut state = self.state.clone();
