@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use scim_http::forwarded::TrustedProxy;
 
 /// The SCIM 2.0 provisioning server and role-assignment engine.
 #[derive(Debug, Clone, Parser)]
@@ -69,6 +70,9 @@ pub(crate) enum Command {
     /// Manage a tenant's bearer tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage a tenant's admin tokens (its part of the admin API).
+    #[command(subcommand)]
+    AdminToken(AdminTokenCommand),
     /// Work with rule sets.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -86,6 +90,21 @@ pub(crate) struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "SCIM_BIND", default_value = "127.0.0.1:8080")]
     pub(crate) bind: SocketAddr,
+
+    /// Serve the admin API on this address only (for example 127.0.0.1:9090),
+    /// not on `--bind`. Default: both on `--bind`.
+    #[arg(long, env = "SCIM_ADMIN_BIND")]
+    pub(crate) admin_bind: Option<SocketAddr>,
+
+    /// A proxy whose `X-Forwarded-Host`, `-Proto` and `-For` are believed, as a
+    /// CIDR network or one address; repeatable (environment: comma-separated).
+    /// Without it, forwarded headers are ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "SCIM_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub(crate) trusted_proxies: Vec<TrustedProxy>,
 
     /// Largest request body, in bytes (a 1,000-member PATCH is about 80 KB).
     #[arg(long, env = "SCIM_BODY_LIMIT", default_value_t = 1024 * 1024)]
@@ -120,6 +139,51 @@ pub(crate) enum TenantCommand {
     },
     /// List tenants with their Tenant URLs.
     List,
+    /// Change a tenant's slug (its Tenant URL: the identity provider must be
+    /// given the new one; tokens keep working) or display name.
+    Rename {
+        /// The tenant.
+        slug: String,
+        /// The new slug.
+        #[arg(long = "to")]
+        new_slug: Option<String>,
+        /// The new name for humans.
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Delete a tenant with all its users, groups, tokens and events. Asks for
+    /// the slug again unless `--confirm <slug>` gives it.
+    Delete {
+        /// The tenant.
+        slug: String,
+        /// The slug again, to delete without being asked.
+        #[arg(long)]
+        confirm: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub(crate) enum AdminTokenCommand {
+    /// Issue an admin token for a tenant; prints it once.
+    Create {
+        /// The tenant.
+        slug: String,
+        /// Who or what will hold it; recorded with every change it makes.
+        #[arg(long)]
+        name: String,
+    },
+    /// List a tenant's admin tokens (never the secrets).
+    List {
+        /// The tenant.
+        slug: String,
+    },
+    /// Revoke an admin token now, by id or by its prefix (`scimadm_xxxxxxx`).
+    Revoke {
+        /// The tenant.
+        slug: String,
+        /// Token id or prefix.
+        token: String,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -289,6 +353,34 @@ mod tests {
             redact("sqlite://data/scim.sqlite3"),
             "sqlite://data/scim.sqlite3"
         );
+    }
+
+    #[test]
+    fn trusted_proxies_repeat_and_are_checked() {
+        let cli = Cli::parse_from([
+            "scim-server",
+            "serve",
+            "--trusted-proxy",
+            "10.0.0.0/8",
+            "--trusted-proxy",
+            "::1",
+            "--admin-bind",
+            "127.0.0.1:9090",
+        ]);
+        let Some(Command::Serve(args)) = cli.command else {
+            panic!("serve expected");
+        };
+        let shown: Vec<String> = args
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(shown, ["10.0.0.0/8", "::1/128"]);
+        assert_eq!(args.admin_bind, Some("127.0.0.1:9090".parse().unwrap()));
+        let bad = Cli::try_parse_from(["scim-server", "serve", "--trusted-proxy", "10.0.0.1/8"])
+            .unwrap_err()
+            .to_string();
+        assert!(bad.contains("10.0.0.0/8"), "{bad}");
     }
 
     #[test]

@@ -1,10 +1,12 @@
-//! `serve`: the HTTP server, with TLS when given a certificate, graceful shutdown
-//! on SIGINT/SIGTERM, and a first tenant created on an empty database once the
-//! TLS settings have been read and the address bound (so a bad certificate or
+//! `serve`: the HTTP server, with TLS when given a certificate, the admin API
+//! on its own listener when given `--admin-bind`, graceful shutdown on
+//! SIGINT/SIGTERM, and a first tenant created on an empty database once the
+//! TLS settings have been read and the addresses bound (so a bad certificate or
 //! a busy port is reported before anything is written or printed).
 
 use std::fs::File;
 use std::io::BufReader;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use actix_web::{App, HttpServer};
@@ -13,7 +15,7 @@ use provisioning::Provisioning;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use scim_http::extract::BodyLimit;
-use scim_http::{HttpConfig, ScimState, configure};
+use scim_http::{HttpConfig, ScimState, configure_admin, configure_scim};
 
 use crate::cli::{Cli, ServeArgs};
 
@@ -62,13 +64,13 @@ pub(crate) fn tls_config(args: &ServeArgs) -> anyhow::Result<Option<rustls::Serv
 /// when this is called (inside the runtime, before the server runs), so no
 /// signal arriving once the server answers can take the default action.
 #[cfg(unix)]
-fn stop_on_signals(handle: &actix_web::dev::ServerHandle) {
+fn stop_on_signals(handles: &[actix_web::dev::ServerHandle]) {
     use actix_web::rt::signal::unix::{SignalKind, signal};
     for (kind, name) in [
         (SignalKind::interrupt(), "SIGINT"),
         (SignalKind::terminate(), "SIGTERM"),
     ] {
-        let handle = handle.clone();
+        let handles = handles.to_vec();
         match signal(kind) {
             Ok(mut received) => {
                 actix_web::rt::spawn(async move {
@@ -79,11 +81,14 @@ fn stop_on_signals(handle: &actix_web::dev::ServerHandle) {
                         "{name} received: graceful shutdown, finishing requests in flight \
                          (send it again to stop at once)"
                     );
-                    let graceful = handle.clone();
-                    actix_web::rt::spawn(async move { graceful.stop(true).await });
+                    for graceful in handles.clone() {
+                        actix_web::rt::spawn(async move { graceful.stop(true).await });
+                    }
                     if received.recv().await.is_some() {
                         tracing::warn!("{name} received again: stopping without waiting");
-                        handle.stop(false).await;
+                        for handle in &handles {
+                            handle.stop(false).await;
+                        }
                     }
                 });
             }
@@ -94,12 +99,14 @@ fn stop_on_signals(handle: &actix_web::dev::ServerHandle) {
 
 /// Elsewhere: Ctrl-C, gracefully.
 #[cfg(not(unix))]
-fn stop_on_signals(handle: &actix_web::dev::ServerHandle) {
-    let handle = handle.clone();
+fn stop_on_signals(handles: &[actix_web::dev::ServerHandle]) {
+    let handles = handles.to_vec();
     actix_web::rt::spawn(async move {
         if actix_web::rt::signal::ctrl_c().await.is_ok() {
             tracing::info!("Ctrl-C received: graceful shutdown, finishing requests in flight");
-            handle.stop(true).await;
+            for handle in &handles {
+                handle.stop(true).await;
+            }
         }
     });
 }
@@ -114,32 +121,32 @@ pub(crate) fn serve(
         body_limit: BodyLimit(args.body_limit),
         admin_token: args.admin_token.clone(),
         public_url: cli.public_url.clone(),
+        trusted_proxies: args.trusted_proxies.clone(),
         ..HttpConfig::default()
     };
     if config.admin_token.is_none() {
         tracing::info!(
-            "admin API disabled: set SCIM_ADMIN_TOKEN (or --admin-token) to enable /admin/v1"
+            "no operator token: only tenants' admin tokens open /admin/v1 (set SCIM_ADMIN_TOKEN or --admin-token for all tenants)"
         );
     }
     let state = ScimState {
         provisioning: provisioning.clone(),
         config,
     };
-    let mut server = HttpServer::new(move || {
-        App::new()
-            .configure(configure(state.clone()))
-            .default_service(actix_web::web::to(scim_http::not_found))
-    })
-    .shutdown_timeout(30)
-    .disable_signals();
-    if let Some(workers) = args.workers {
-        server = server.workers(workers);
-    }
-    let server = match tls {
-        Some(tls) => server.bind_rustls_0_23(args.bind, tls),
-        None => server.bind(args.bind),
-    }
-    .with_context(|| format!("binding {}", args.bind))?;
+    let (scim, admin) = match args.admin_bind {
+        None => (
+            listen(&state, Routes::ScimAndAdmin, args, args.bind, tls)?,
+            None,
+        ),
+        Some(address) => {
+            let admin = listen(&state, Routes::Admin, args, address, tls.clone())?;
+            tracing::info!(address = %address, "serving the admin API on its own listener");
+            (
+                listen(&state, Routes::Scim, args, args.bind, tls)?,
+                Some(admin),
+            )
+        }
+    };
     bootstrap(cli, &provisioning)?;
     tracing::info!(
         address = %args.bind,
@@ -150,9 +157,63 @@ pub(crate) fn serve(
     );
     actix_web::rt::System::new()
         .block_on(async move {
-            let server = server.run();
-            stop_on_signals(&server.handle());
-            server.await
+            let handles: Vec<_> = std::iter::once(scim.handle())
+                .chain(admin.as_ref().map(actix_web::dev::Server::handle))
+                .collect();
+            stop_on_signals(&handles);
+            let admin = admin.map(actix_web::rt::spawn);
+            scim.await?;
+            if let Some(admin) = admin {
+                admin.await.map_err(std::io::Error::other)??;
+            }
+            Ok::<(), std::io::Error>(())
         })
         .context("server stopped with an error")
+}
+
+/// Which routes a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Routes {
+    /// SCIM and the admin API (no `--admin-bind`).
+    ScimAndAdmin,
+    /// SCIM only (`--bind` when `--admin-bind` is given).
+    Scim,
+    /// The admin API only (`--admin-bind`).
+    Admin,
+}
+
+/// Binds one listener serving `routes` (with TLS when configured); it stops
+/// when `stop_on_signals` tells it to, not on actix's own signal handling.
+fn listen(
+    state: &ScimState,
+    routes: Routes,
+    args: &ServeArgs,
+    address: SocketAddr,
+    tls: Option<rustls::ServerConfig>,
+) -> anyhow::Result<actix_web::dev::Server> {
+    let state = state.clone();
+    let mut server = HttpServer::new(move || {
+        let state = state.clone();
+        App::new()
+            .configure(move |cfg| {
+                if routes != Routes::Admin {
+                    configure_scim(state.clone())(cfg);
+                }
+                if routes != Routes::Scim {
+                    configure_admin(state)(cfg);
+                }
+            })
+            .default_service(actix_web::web::to(scim_http::not_found))
+    })
+    .shutdown_timeout(30)
+    .disable_signals();
+    if let Some(workers) = args.workers {
+        server = server.workers(workers);
+    }
+    let server = match tls {
+        Some(tls) => server.bind_rustls_0_23(address, tls),
+        None => server.bind(address),
+    }
+    .with_context(|| format!("binding {address}"))?;
+    Ok(server.run())
 }

@@ -11,13 +11,32 @@ pub enum Actor {
         /// The token's non-secret identifier.
         token: String,
     },
-    /// An application admin, through the admin API.
+    /// A caller of the admin API, named by the credential it authenticated with.
     Admin {
-        /// The admin's name as the host application reports it.
-        name: String,
+        /// The credential.
+        credential: AdminCredential,
+        /// With the operator token only: the person the host application says
+        /// it acts for (`X-Admin-Name`). Recorded as the host's claim, apart
+        /// from what was authenticated; an admin token's own name is its
+        /// holder, so no claim is taken with one.
+        on_behalf_of: Option<String>,
     },
     /// The operator, through the command line.
     Operator,
+}
+
+/// The credential an admin request authenticated with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminCredential {
+    /// The operator token from the configuration: every tenant.
+    OperatorToken,
+    /// A tenant's admin token: that tenant only.
+    AdminToken {
+        /// The name it was issued with.
+        name: String,
+        /// Its non-secret identifier.
+        token: String,
+    },
 }
 
 impl Actor {
@@ -26,7 +45,23 @@ impl Actor {
             Actor::IdentityProvider { token } => {
                 json!({"kind": "identity_provider", "token": token})
             }
-            Actor::Admin { name } => json!({"kind": "admin", "name": name}),
+            Actor::Admin {
+                credential,
+                on_behalf_of,
+            } => {
+                let mut actor = match credential {
+                    AdminCredential::OperatorToken => {
+                        json!({"kind": "admin", "credential": "operator_token"})
+                    }
+                    AdminCredential::AdminToken { name, token } => {
+                        json!({"kind": "admin", "credential": "admin_token", "name": name, "token": token})
+                    }
+                };
+                if let Some(person) = on_behalf_of {
+                    actor["on_behalf_of"] = json!(person);
+                }
+                actor
+            }
             Actor::Operator => json!({"kind": "operator"}),
         }
     }
@@ -35,7 +70,16 @@ impl Actor {
     pub fn name(&self) -> String {
         match self {
             Actor::IdentityProvider { token } => format!("idp:{token}"),
-            Actor::Admin { name } => name.clone(),
+            Actor::Admin {
+                credential: AdminCredential::AdminToken { name, .. },
+                ..
+            } => name.clone(),
+            Actor::Admin {
+                credential: AdminCredential::OperatorToken,
+                on_behalf_of,
+            } => on_behalf_of
+                .as_ref()
+                .map_or_else(|| "operator".to_owned(), |p| format!("operator for {p}")),
             Actor::Operator => "operator".to_owned(),
         }
     }

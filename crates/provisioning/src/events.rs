@@ -94,6 +94,20 @@ pub(crate) enum Event<'a> {
     },
     /// A token was revoked.
     TokenRevoked { token: &'a str, prefix: &'a str },
+    /// The tenant's slug (its Tenant URL) or display name changed.
+    TenantRenamed { before: Value, after: Value },
+    /// An admin token with this name was issued.
+    AdminTokenIssued {
+        token: &'a str,
+        prefix: &'a str,
+        name: &'a str,
+    },
+    /// An admin token was revoked.
+    AdminTokenRevoked {
+        token: &'a str,
+        prefix: &'a str,
+        name: &'a str,
+    },
 }
 
 /// The event of a user's body going from `before` to `after`.
@@ -297,6 +311,32 @@ impl<'a> Recorder<'a> {
                 ("Token", token),
                 None,
                 Some(json!({"prefix": prefix})),
+            ),
+            Event::TenantRenamed { before, after } => (
+                EventKind::TenantRenamed,
+                ("Tenant", self.tenant_id),
+                Some(before),
+                Some(after),
+            ),
+            Event::AdminTokenIssued {
+                token,
+                prefix,
+                name,
+            } => (
+                EventKind::AdminTokenIssued,
+                ("AdminToken", token),
+                None,
+                Some(json!({"prefix": prefix, "name": name})),
+            ),
+            Event::AdminTokenRevoked {
+                token,
+                prefix,
+                name,
+            } => (
+                EventKind::AdminTokenRevoked,
+                ("AdminToken", token),
+                None,
+                Some(json!({"prefix": prefix, "name": name})),
             ),
         };
         let cause = self.ctx.cause(why.as_deref());

@@ -28,7 +28,7 @@ mod users;
 
 pub use admin::*;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use context::{Actor, RequestContext};
+pub use context::{Actor, AdminCredential, RequestContext};
 pub use error::{Error, ResourceKind, Result};
 pub use holdings::{Holdings, HoldingsProvider, UnknownHoldings};
 pub use query::{ListRequest, ListResult};
@@ -37,5 +37,5 @@ pub use roles::RoleChange;
 /// What an event records ([`EventInfo::kind`]), as the store keeps it.
 pub use scim_store::EventKind;
 pub use scim_store::{Store, StoreError, StoreOptions};
-pub use service::{Options, Provisioning};
+pub use service::{AdminTokenHolder, Options, Provisioning};
 pub use tenant::{TenantContext, TenantSettings, UserDeleteMode};

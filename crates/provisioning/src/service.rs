@@ -8,10 +8,10 @@ use chrono::{DateTime, Duration, Utc};
 use role_engine::Engine;
 use std::time::Instant;
 
-use scim_store::{ReadTx, Store, StoreError, Tenant, Token, WriteTx};
+use scim_store::{ReadTx, Store, StoreError, Tenant, Token, TokenKind, WriteTx};
 
 use crate::clock::{Clock, SystemClock};
-use crate::context::Actor;
+use crate::context::{Actor, AdminCredential};
 use crate::error::{Error, ResourceKind, Result};
 use crate::holdings::{HoldingsProvider, UnknownHoldings};
 use crate::tenant::{TenantContext, decision_inputs, parse_catalogue};
@@ -70,6 +70,17 @@ type TenantTokens = (Tenant, Vec<Token>);
 const AUTH_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 /// Most tenants whose token lists are kept (unknown slugs are cached too).
 const AUTH_CACHE_MAX: usize = 10_000;
+
+/// Who an admin token authenticated: the tenant it opens and the credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminTokenHolder {
+    /// The tenant's id.
+    pub tenant_id: String,
+    /// The tenant's slug when the token was checked.
+    pub tenant_slug: String,
+    /// The credential, as events record it.
+    pub credential: AdminCredential,
+}
 
 /// The provisioning service. Cheap to clone and share between threads.
 #[derive(Clone)]
@@ -229,7 +240,10 @@ impl Provisioning {
             let Some(tenant) = tx.tenant_by_slug(slug)? else {
                 return Ok(None);
             };
-            let tokens = tx.tenant(&tenant.id).tokens().usable(now)?;
+            let tokens = tx
+                .tenant(&tenant.id)
+                .tokens()
+                .usable(TokenKind::Scim, now)?;
             Ok(Some(Arc::new((tenant, tokens))))
         })?;
         let mut cache = self.auth.lock().unwrap_or_else(PoisonError::into_inner);
@@ -262,9 +276,17 @@ impl Provisioning {
     pub fn authenticate(&self, slug: &str, bearer: &str) -> Result<(Arc<TenantContext>, Actor)> {
         let now = self.now();
         let Some(found) = self.tenant_tokens(slug, now)? else {
-            // Same work as a wrong token, so timing does not reveal tenants.
-            let _ = token::verify(bearer, NO_TOKEN_HASH);
-            return Err(Error::Unauthorized);
+            // A caller holding a token of some tenant learns that no tenant is
+            // at this URL (its tenant was renamed: 404); anyone else gets the
+            // 401 of a wrong token.
+            return Err(if self.is_scim_token(bearer, now)? {
+                Error::NotFound {
+                    resource: ResourceKind::Tenant,
+                    id: slug.to_owned(),
+                }
+            } else {
+                Error::Unauthorized
+            });
         };
         let (tenant, tokens) = &*found;
         let presented = token::hash(bearer);
@@ -276,6 +298,9 @@ impl Provisioning {
             }
         }
         let Some(matched) = matched else {
+            // The same lookup as for an unknown tenant, so timing does not tell
+            // tenants apart; a token of another tenant is still a 401 here.
+            let _ = self.is_scim_token(bearer, now)?;
             return Err(Error::Unauthorized);
         };
         self.touch(&tenant.id, &matched.id, now);
@@ -286,6 +311,56 @@ impl Provisioning {
                 token: matched.prefix.clone(),
             },
         ))
+    }
+
+    /// Whether `bearer` is a usable SCIM token of any tenant.
+    fn is_scim_token(&self, bearer: &str, now: DateTime<Utc>) -> Result<bool> {
+        let presented = token::hash(bearer);
+        let candidates = self.read(|tx| {
+            Ok(tx.usable_tokens_with_prefix(TokenKind::Scim, &token::identifier(bearer), now)?)
+        })?;
+        let mut known = false;
+        for candidate in &candidates {
+            known |= token::hashes_match(&presented, &candidate.hash);
+        }
+        Ok(known)
+    }
+
+    /// Checks a bearer token against the admin tokens with its identifier, in
+    /// constant time per token; the holder is the tenant it opens and the
+    /// credential events will name. A SCIM token is no admin token.
+    pub fn authenticate_admin(&self, bearer: &str) -> Result<AdminTokenHolder> {
+        let now = self.now();
+        let presented = token::hash(bearer);
+        let identifier = token::identifier(bearer);
+        let found = self.read(|tx| {
+            let candidates = tx.usable_tokens_with_prefix(TokenKind::Admin, &identifier, now)?;
+            let mut matched = None;
+            for candidate in candidates {
+                if token::hashes_match(&presented, &candidate.hash) && matched.is_none() {
+                    matched = Some(candidate);
+                }
+            }
+            let Some(matched) = matched else {
+                return Ok(None);
+            };
+            let tenant = tx.tenant(&matched.tenant_id).get()?;
+            Ok(tenant.map(|tenant| (tenant, matched)))
+        })?;
+        let Some((tenant, matched)) = found else {
+            // Same work as a wrong token, so timing does not reveal identifiers.
+            let _ = token::hashes_match(&presented, NO_TOKEN_HASH);
+            return Err(Error::Unauthorized);
+        };
+        self.touch(&tenant.id, &matched.id, now);
+        Ok(AdminTokenHolder {
+            tenant_id: tenant.id,
+            tenant_slug: tenant.slug,
+            credential: AdminCredential::AdminToken {
+                name: matched.label,
+                token: matched.prefix,
+            },
+        })
     }
 
     /// Records a token's last use at most once a minute, so authentication does

@@ -9,10 +9,14 @@
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-/// Every token starts with this, so a leaked one is recognisable in logs and scanners.
+/// Every SCIM token starts with this, so a leaked one is recognisable in logs and scanners.
 pub const TOKEN_PREFIX: &str = "scim_";
-/// Characters of the token kept as its non-secret identifier (the `scim_` part included).
-pub const IDENTIFIER_LEN: usize = 12;
+/// Every admin token starts with this: recognisable, and told from a SCIM token at a glance.
+pub const ADMIN_TOKEN_PREFIX: &str = "scimadm_";
+/// Random characters after the prefix kept in the token's non-secret identifier.
+const IDENTIFIER_RANDOM_CHARS: usize = 7;
+/// Characters of a SCIM token kept as its non-secret identifier (the `scim_` part included).
+pub const IDENTIFIER_LEN: usize = TOKEN_PREFIX.len() + IDENTIFIER_RANDOM_CHARS;
 const SECRET_CHARS: usize = 43;
 const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -35,16 +39,25 @@ impl std::fmt::Debug for IssuedToken {
     }
 }
 
-/// Generates a new token.
+/// Generates a new SCIM token.
 pub fn issue() -> Result<IssuedToken, getrandom::Error> {
-    let mut secret = String::with_capacity(TOKEN_PREFIX.len() + SECRET_CHARS);
-    secret.push_str(TOKEN_PREFIX);
+    issue_with_prefix(TOKEN_PREFIX)
+}
+
+/// Generates a new admin token.
+pub fn issue_admin() -> Result<IssuedToken, getrandom::Error> {
+    issue_with_prefix(ADMIN_TOKEN_PREFIX)
+}
+
+fn issue_with_prefix(prefix: &str) -> Result<IssuedToken, getrandom::Error> {
+    let mut secret = String::with_capacity(prefix.len() + SECRET_CHARS);
+    secret.push_str(prefix);
     let mut buf = [0u8; 64];
-    while secret.len() < TOKEN_PREFIX.len() + SECRET_CHARS {
+    while secret.len() < prefix.len() + SECRET_CHARS {
         getrandom::fill(&mut buf)?;
         // Rejection sampling keeps the characters uniform: 248 = 4 * 62.
         for b in buf.iter().filter(|b| **b < 248) {
-            if secret.len() == TOKEN_PREFIX.len() + SECRET_CHARS {
+            if secret.len() == prefix.len() + SECRET_CHARS {
                 break;
             }
             secret.push(char::from(ALPHABET[usize::from(*b % 62)]));
@@ -57,9 +70,18 @@ pub fn issue() -> Result<IssuedToken, getrandom::Error> {
     })
 }
 
-/// The non-secret identifier of a token (its first characters).
+/// The non-secret identifier of a token: its prefix and the first random
+/// characters (any presented string has one, whatever its shape).
 pub fn identifier(secret: &str) -> String {
-    secret.chars().take(IDENTIFIER_LEN).collect()
+    let prefix = if secret.starts_with(ADMIN_TOKEN_PREFIX) {
+        ADMIN_TOKEN_PREFIX
+    } else {
+        TOKEN_PREFIX
+    };
+    secret
+        .chars()
+        .take(prefix.len() + IDENTIFIER_RANDOM_CHARS)
+        .collect()
 }
 
 /// SHA-256 of a token, hex-encoded.
@@ -111,6 +133,16 @@ mod tests {
             !format!("{a:?}").contains(&a.secret),
             "Debug must not print the secret"
         );
+    }
+
+    #[test]
+    fn admin_tokens_have_their_own_prefix_and_identifier() {
+        let a = issue_admin().unwrap();
+        assert!(a.secret.starts_with(ADMIN_TOKEN_PREFIX));
+        assert_eq!(a.secret.len(), ADMIN_TOKEN_PREFIX.len() + SECRET_CHARS);
+        assert_eq!(a.identifier, &a.secret[..ADMIN_TOKEN_PREFIX.len() + 7]);
+        assert_eq!(identifier(&a.secret), a.identifier);
+        assert_eq!(identifier("short"), "short");
     }
 
     #[test]

@@ -1,8 +1,12 @@
 //! The HTTP error policy, in one place.
 //!
-//! Every error leaves as a SCIM Error message (RFC 7644 section 3.12):
-//! `application/scim+json`, `status` as a string, a `scimType` where the RFC
-//! defines one, and a `detail` a client developer can act on. Internal errors
+//! On the SCIM routes every error leaves as a SCIM Error message (RFC 7644
+//! section 3.12): `application/scim+json`, `status` as a string, a `scimType`
+//! where the RFC defines one, and a `detail` a client developer can act on. On
+//! the admin API the same error leaves as an RFC 9457 problem document
+//! ([`ApiError::problem_response`]): `application/problem+json` with `type`,
+//! `title`, `status` (a number), `detail` and, for validation, `problems`.
+//! Internal errors
 //! (storage down, a bug) are logged with their cause and answered with a 500
 //! whose detail names only the request id; internals never reach a client.
 //! The mapping from domain errors to statuses is done by matching on error
@@ -13,9 +17,12 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use scim_proto::ScimType;
 use scim_proto::messages::ErrorResponse;
+use serde_json::{Value, json};
 
 /// The SCIM media type every response carries.
 pub const SCIM_JSON: &str = "application/scim+json";
+/// The media type of the admin API's errors (RFC 9457).
+pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// An error on its way to becoming a SCIM error response.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,6 +34,8 @@ pub struct ApiError {
     pub scim_type: Option<ScimType>,
     /// Human-readable detail.
     pub detail: String,
+    /// Validation problems, each a JSON object (problem documents only).
+    pub problems: Vec<Value>,
 }
 
 impl ApiError {
@@ -36,7 +45,15 @@ impl ApiError {
             status,
             scim_type: None,
             detail: detail.into(),
+            problems: Vec::new(),
         }
+    }
+
+    /// Adds the validation problems a problem document lists.
+    #[must_use]
+    pub fn with_problems(mut self, problems: Vec<Value>) -> ApiError {
+        self.problems = problems;
+        self
     }
 
     /// Adds a `scimType`.
@@ -55,6 +72,19 @@ impl ApiError {
         )
     }
 
+    /// 401 of the admin API: the same wording whatever was wrong.
+    pub fn admin_unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "Authentication failed: send 'Authorization: Bearer <token>' with the operator token or an admin token (SCIM tokens do not open the admin API).",
+        )
+    }
+
+    /// 403: authenticated, but the credential does not allow this.
+    pub fn forbidden(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, detail)
+    }
+
     /// 404 for a resource or route.
     pub fn not_found(detail: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, detail)
@@ -71,6 +101,36 @@ impl ApiError {
     /// The SCIM Error message body.
     pub fn body(&self) -> ErrorResponse {
         ErrorResponse::new(self.status.as_u16(), self.scim_type, self.detail.clone())
+    }
+
+    /// The RFC 9457 problem document of this error. `type` is `about:blank`
+    /// (the status says what kind of problem it is), so `title` is the status's
+    /// reason phrase; `problems` lists validation problems when there are any.
+    pub fn problem(&self) -> Value {
+        let mut doc = json!({
+            "type": "about:blank",
+            "title": self.status.canonical_reason().unwrap_or("Error"),
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+        });
+        if !self.problems.is_empty() {
+            doc["problems"] = Value::Array(self.problems.clone());
+        }
+        doc
+    }
+
+    /// The admin API's response for this error: a problem document, with the
+    /// admin realm in `WWW-Authenticate` on a 401.
+    pub fn problem_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"admin\""),
+            ));
+        }
+        response.body(self.problem().to_string())
     }
 }
 

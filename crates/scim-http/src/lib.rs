@@ -28,13 +28,17 @@
 //! - per tenant (`/scim/v2/{tenant}`): `/Users`, `/Users/{id}`, `/Groups`,
 //!   `/Groups/{id}`, `.search` (root and per type), `/Bulk`,
 //!   `/ServiceProviderConfig`, `/Schemas[/{id}]`, `/ResourceTypes[/{id}]`;
-//! - the admin API (tenants, tokens, roles, rules, locks, reports), protected by
-//!   the operator token;
-//! - `/healthz` and `/readyz`, the probes (no credentials).
+//! - the admin API (tenants, tokens, admin tokens, roles, rules, locks,
+//!   reports), opened by the operator token (every tenant) or a tenant's admin
+//!   token (that tenant); [`configure_admin`] alone puts it on a listener of
+//!   its own.
+//! - `/healthz` and `/readyz`, the probes (no credentials), on the SCIM
+//!   listener.
 //!
 //! It owns the HTTP concerns and nothing else: authentication headers, content
 //! types, ETags and preconditions, query parameters, projection, status codes
-//! and the SCIM error format (see [`error`]), plus the access log. Use cases are
+//! and the error formats (see [`error`]), the trusted proxies' forwarded
+//! headers, plus the access log. Use cases are
 //! `provisioning`'s; the store's calls are synchronous and run on actix's
 //! blocking pool, one hop per request.
 
@@ -45,6 +49,7 @@ mod discovery;
 pub mod error;
 pub mod etag;
 pub mod extract;
+pub mod forwarded;
 mod health;
 pub mod middleware;
 mod request;
@@ -61,13 +66,20 @@ pub use provisioning::{
 pub use state::{HttpConfig, OpenError, ScimState};
 
 /// Mounts the SCIM and admin routes, the shared state, the body limit and the
-/// access log. Routes no endpoint serves answer a SCIM 404.
+/// access log: [`configure_scim`] and [`configure_admin`] on one listener.
 pub fn configure(state: ScimState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
+        configure_scim(state.clone())(cfg);
+        configure_admin(state)(cfg);
+    }
+}
+
+/// Mounts the SCIM routes (`{scim_prefix}/{tenant}/...`) with the shared state,
+/// the body limit and the access log. Routes no endpoint serves answer a SCIM 404.
+pub fn configure_scim(state: ScimState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg: &mut web::ServiceConfig| {
         let scim_path = format!("{}/{{tenant}}", state.config.scim_prefix);
-        let admin_path = state.config.admin_prefix.clone();
         let limit = state.config.body_limit;
-        let admin_key = admin::AdminKey::new(state.config.admin_token.as_deref());
         cfg.app_data(web::Data::new(state))
             .app_data(limit)
             .configure(health::routes)
@@ -76,15 +88,29 @@ pub fn configure(state: ScimState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .wrap(actix_web::middleware::from_fn(middleware::access_log))
                     .configure(scim::routes)
                     .default_service(web::to(scim::not_found)),
-            )
-            .service(
-                web::scope(&admin_path)
-                    .app_data(admin_key)
-                    .app_data(admin::query_config())
-                    .wrap(actix_web::middleware::from_fn(middleware::access_log))
-                    .configure(admin::routes)
-                    .default_service(web::to(scim::not_found)),
             );
+    }
+}
+
+/// Mounts the admin API (`{admin_prefix}/...`) with the shared state, the body
+/// limit and the access log: on the SCIM listener through [`configure`], or on
+/// a listener of its own. The credential is checked before anything else;
+/// every error is a problem document, unknown routes included.
+pub fn configure_admin(state: ScimState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg: &mut web::ServiceConfig| {
+        let admin_path = state.config.admin_prefix.clone();
+        let limit = state.config.body_limit;
+        let admin_key = admin::AdminKey::new(state.config.admin_token.as_deref());
+        cfg.app_data(web::Data::new(state)).app_data(limit).service(
+            web::scope(&admin_path)
+                .app_data(admin_key)
+                .app_data(admin::query_config())
+                .wrap(actix_web::middleware::from_fn(admin::authenticate))
+                .wrap(actix_web::middleware::from_fn(admin::problem_documents))
+                .wrap(actix_web::middleware::from_fn(middleware::access_log))
+                .configure(admin::routes)
+                .default_service(web::to(admin::not_found)),
+        );
     }
 }
 

@@ -19,6 +19,7 @@ use serde::Deserialize;
 use crate::convert::run_blocking;
 use crate::error::ApiError;
 use crate::etag::{Precondition, if_match, if_none_match};
+use crate::forwarded;
 use crate::middleware::request_id;
 use crate::state::ScimState;
 
@@ -78,10 +79,7 @@ impl TenantCall {
         let token = bearer(req)?;
         let origin = match &state.config.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
-            None => {
-                let info = req.connection_info();
-                format!("{}://{}", info.scheme(), info.host())
-            }
+            None => forwarded::origin(req, &state.config.trusted_proxies),
         };
         Ok(TenantCall {
             base_url: format!("{origin}{}/{slug}", state.config.scim_prefix),

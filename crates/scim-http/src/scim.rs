@@ -440,7 +440,8 @@ pub(crate) fn not_allowed(
                 req.path()
             ),
         );
-        let mut response = actix_web::ResponseError::error_response(&error);
+        // The error stays attached, so the admin API can render it as a problem document.
+        let mut response = HttpResponse::from_error(error);
         response
             .headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static(allowed));

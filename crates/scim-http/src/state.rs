@@ -7,15 +7,16 @@ use provisioning::{HoldingsProvider, Provisioning, Store, StoreError, StoreOptio
 use scim_proto::schema::ServiceProviderConfig;
 
 use crate::extract::BodyLimit;
+use crate::forwarded::TrustedProxy;
 
 /// Settings of the HTTP surface.
 #[derive(Clone)]
 pub struct HttpConfig {
     /// Largest request body accepted.
     pub body_limit: BodyLimit,
-    /// The operator token that protects `/admin/v1` (hashed when the routes are
-    /// mounted, compared in constant time); `None` disables the admin API
-    /// (every admin request gets 401).
+    /// The operator token that opens all of `/admin/v1` (hashed when the
+    /// routes are mounted, compared in constant time); with `None` only
+    /// tenants' admin tokens open it, each for its own tenant.
     pub admin_token: Option<String>,
     /// Link shown in `/ServiceProviderConfig`.
     pub documentation_uri: Option<String>,
@@ -24,9 +25,12 @@ pub struct HttpConfig {
     /// Where the admin API is mounted.
     pub admin_prefix: String,
     /// The public origin (`https://scim.example.com`) used in `meta.location` and
-    /// `$ref`; when `None` it is taken from the request (Host and, behind a proxy,
-    /// `Forwarded` / `X-Forwarded-*`).
+    /// `$ref`; when `None` it is taken from the request: the connection and
+    /// `Host`, or `Forwarded` / `X-Forwarded-*` from a trusted proxy.
     pub public_url: Option<String>,
+    /// The networks whose peers' `Forwarded` / `X-Forwarded-*` headers are
+    /// believed (empty: nobody's).
+    pub trusted_proxies: Vec<TrustedProxy>,
 }
 
 impl Default for HttpConfig {
@@ -38,6 +42,7 @@ impl Default for HttpConfig {
             scim_prefix: "/scim/v2".to_owned(),
             admin_prefix: "/admin/v1".to_owned(),
             public_url: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -55,6 +60,7 @@ impl std::fmt::Debug for HttpConfig {
             .field("scim_prefix", &self.scim_prefix)
             .field("admin_prefix", &self.admin_prefix)
             .field("public_url", &self.public_url)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }

@@ -179,8 +179,8 @@ pub use error::{ResourceKind, Result, StoreError};
 pub use model::{
     AdminUserQuery, Event, EventKind, Group, GroupRef, GroupUpdate, ListQuery, MemberPage,
     MemberRef, MembershipChange, NewEvent, NewGroup, NewTenant, NewToken, NewUser, Page, Paging,
-    RoleLock, RoleUpdate, SortBy, Tenant, TenantUpdate, Token, User, UserStatus, UserUpdate,
-    UserWithGroups, Visibility,
+    RoleLock, RoleUpdate, SortBy, Tenant, TenantUpdate, Token, TokenKind, User, UserStatus,
+    UserUpdate, UserWithGroups, Visibility,
 };
 pub use store::{Store, StoreOptions};
 pub use tx::{Events, Groups, Read, ReadTx, Scoped, TenantScope, Tokens, Users, Write, WriteTx};

@@ -66,6 +66,33 @@ pub struct TenantUpdate {
     pub rule_set: Option<Value>,
 }
 
+/// What a token opens: a tenant's SCIM routes, or its part of the admin API.
+/// Each is refused where the other is expected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenKind {
+    /// An identity provider's token for the tenant's SCIM routes.
+    Scim,
+    /// A tenant admin's token for the tenant's part of the admin API.
+    Admin,
+}
+
+impl TokenKind {
+    /// The stored form: `scim` or `admin`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Scim => "scim",
+            TokenKind::Admin => "admin",
+        }
+    }
+
+    /// The kind with this stored form.
+    pub fn parse(s: &str) -> Option<TokenKind> {
+        [TokenKind::Scim, TokenKind::Admin]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
 /// A bearer token of a tenant. The store keeps only a hash of the secret and a
 /// short non-secret prefix that identifies the token in lists and logs.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +101,8 @@ pub struct Token {
     pub id: String,
     /// Owning tenant.
     pub tenant_id: String,
+    /// What it opens.
+    pub kind: TokenKind,
     /// Non-secret prefix, shown to admins.
     pub prefix: String,
     /// Hash of the secret, computed by the caller.
@@ -102,6 +131,8 @@ impl Token {
 pub struct NewToken {
     /// Token id (lowercase).
     pub id: String,
+    /// What it opens.
+    pub kind: TokenKind,
     /// Non-secret prefix.
     pub prefix: String,
     /// Hash of the secret.
@@ -434,13 +465,19 @@ pub enum EventKind {
     TokenRevoked,
     /// `tenant.created`
     TenantCreated,
+    /// `tenant.renamed`
+    TenantRenamed,
+    /// `admin_token.issued`
+    AdminTokenIssued,
+    /// `admin_token.revoked`
+    AdminTokenRevoked,
     /// A kind written by a newer version of the software.
     Other(String),
 }
 
 impl EventKind {
     /// Every known kind.
-    pub const KNOWN: [EventKind; 22] = [
+    pub const KNOWN: [EventKind; 25] = [
         EventKind::UserCreated,
         EventKind::UserUpdated,
         EventKind::UserDeactivated,
@@ -463,6 +500,9 @@ impl EventKind {
         EventKind::TokenRotated,
         EventKind::TokenRevoked,
         EventKind::TenantCreated,
+        EventKind::TenantRenamed,
+        EventKind::AdminTokenIssued,
+        EventKind::AdminTokenRevoked,
     ];
 
     /// The stable string form, e.g. `user.created`.
@@ -490,6 +530,9 @@ impl EventKind {
             EventKind::TokenRotated => "token.rotated",
             EventKind::TokenRevoked => "token.revoked",
             EventKind::TenantCreated => "tenant.created",
+            EventKind::TenantRenamed => "tenant.renamed",
+            EventKind::AdminTokenIssued => "admin_token.issued",
+            EventKind::AdminTokenRevoked => "admin_token.revoked",
             EventKind::Other(s) => s,
         }
     }

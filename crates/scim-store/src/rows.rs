@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 
 use crate::check::parse_json;
 use crate::error::StoreError;
-use crate::model::{Event, EventKind, Group, RoleLock, Tenant, Token, User};
+use crate::model::{Event, EventKind, Group, RoleLock, Tenant, Token, TokenKind, User};
 use crate::time::{from_db, opt_from_db};
 
 /// Columns of [`TenantRow`].
@@ -66,7 +66,7 @@ impl TenantStampRow {
 
 /// Columns of [`TokenRow`].
 pub(crate) const TOKEN_COLUMNS: &str =
-    "id, tenant_id, prefix, hash, label, created, last_used, expires_at, revoked_at";
+    "id, tenant_id, kind, prefix, hash, label, created, last_used, expires_at, revoked_at";
 
 /// Reads columns of `tokens` by name; types come from `crate::schema`.
 #[derive(QueryableByName)]
@@ -74,6 +74,7 @@ pub(crate) const TOKEN_COLUMNS: &str =
 pub(crate) struct TokenRow {
     id: String,
     tenant_id: String,
+    kind: String,
     prefix: String,
     hash: String,
     label: String,
@@ -84,10 +85,15 @@ pub(crate) struct TokenRow {
 }
 
 impl TokenRow {
-    pub(crate) fn into_model(self) -> Token {
-        Token {
+    pub(crate) fn into_model(self) -> Result<Token, StoreError> {
+        let kind = TokenKind::parse(&self.kind).ok_or_else(|| StoreError::Database {
+            message: format!("stored token kind '{}' is unknown", self.kind),
+            source: None,
+        })?;
+        Ok(Token {
             id: self.id,
             tenant_id: self.tenant_id,
+            kind,
             prefix: self.prefix,
             hash: self.hash,
             label: self.label,
@@ -95,7 +101,7 @@ impl TokenRow {
             last_used: opt_from_db(self.last_used),
             expires_at: opt_from_db(self.expires_at),
             revoked_at: opt_from_db(self.revoked_at),
-        }
+        })
     }
 }
 

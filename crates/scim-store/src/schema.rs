@@ -23,6 +23,7 @@ diesel::table! {
     tokens (id) {
         id -> Text,
         tenant_id -> Text,
+        kind -> Text,
         prefix -> Text,
         hash -> Text,
         label -> Text,

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use scim_store::testing::{Backend, TestDatabase};
 
-const BIN: &str = env!("CARGO_BIN_EXE_scim-server");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_scim-server");
 
-fn scim_server(data_dir: &Path) -> Command {
+pub(crate) fn scim_server(data_dir: &Path) -> Command {
     let mut command = Command::new(BIN);
     command
         .env_remove("SCIM_DATABASE_URL")
@@ -21,7 +21,7 @@ fn scim_server(data_dir: &Path) -> Command {
     command
 }
 
-fn run(command: &mut Command) -> (bool, String, String) {
+pub(crate) fn run(command: &mut Command) -> (bool, String, String) {
     let out = command.output().expect("run scim-server");
     (
         out.status.success(),
@@ -30,13 +30,13 @@ fn run(command: &mut Command) -> (bool, String, String) {
     )
 }
 
-fn field<'a>(text: &'a str, label: &str) -> &'a str {
+pub(crate) fn field<'a>(text: &'a str, label: &str) -> &'a str {
     text.lines()
         .find_map(|l| l.strip_prefix(label))
         .map_or_else(|| panic!("no '{label}' in:\n{text}"), str::trim)
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -44,7 +44,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-struct Running(Child);
+pub(crate) struct Running(pub(crate) Child);
 
 impl Drop for Running {
     fn drop(&mut self) {

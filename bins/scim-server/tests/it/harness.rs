@@ -213,6 +213,25 @@ impl Resp {
     }
 }
 
+impl Resp {
+    /// Asserts an RFC 9457 problem document (the admin API's errors) with this status.
+    pub(crate) fn assert_problem(&self, status: u16) {
+        assert_eq!(self.status, status, "{}", self.text);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            self.text
+        );
+        assert_eq!(self.body["status"], status, "{}", self.text);
+        assert!(
+            self.body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{}",
+            self.text
+        );
+    }
+}
+
 impl Client {
     /// The same client sending no `Authorization` header.
     pub(crate) fn without_token_header(mut self) -> Client {

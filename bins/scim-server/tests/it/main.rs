@@ -11,6 +11,7 @@
 
 mod harness;
 
+mod access;
 mod admin;
 mod bulk;
 mod cli;

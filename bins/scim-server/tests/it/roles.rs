@@ -260,7 +260,7 @@ fn last_admin_guard(backend: Backend) {
     assert_eq!(role(&admin, &ada).0, "Admin");
     // Locking the only admin into Viewer would leave no admin.
     let refused = admin.put(&format!("/users/{ada}/lock"), &json!({"role": "Viewer"}));
-    refused.assert_error(409, None);
+    refused.assert_problem(409);
     assert_eq!(
         role(&admin, &ada).0,
         "Admin",

@@ -1,8 +1,10 @@
 //! Admin use cases, one module per resource of the admin API: tenants, tokens,
+//! admin tokens,
 //! settings, the role catalogue, rule sets (with dry runs), role locks, users
 //! (the sub-accounts list and explanations), groups (as rules see them), the
 //! event log and the disabled-users report.
 
+mod admin_tokens;
 mod catalogue;
 mod event_log;
 mod groups;
@@ -16,13 +18,14 @@ mod tokens;
 mod users;
 mod versions;
 
+pub use admin_tokens::{AdminTokenInfo, IssuedAdminToken};
 pub use event_log::EventInfo;
 pub use groups::GroupInfo;
 pub use locks::{LockInfo, LockRefused, LockRequest, lock_version};
 pub use reports::DisabledUser;
 pub use rule_edits::{PositionedRule, RuleEdit, RuleEditOutcome};
 pub use rules::{RulesEdit, RulesOutcome};
-pub use tenants::{CreatedTenant, TenantInfo};
+pub use tenants::{CreatedTenant, TenantInfo, TenantRename};
 pub use tokens::{IssuedTokenInfo, TokenInfo};
 pub use users::{SubAccount, SubAccountPage, SubAccountQuery};
 pub use versions::part_version;

@@ -1,5 +1,6 @@
-//! Tenants: creation (with the default catalogue, rules and a first token) and
-//! the list, and the one way a change to the tenant row is stored.
+//! Tenants: creation (with the default catalogue, rules and a first token), the
+//! list, renaming and deletion, and the one way a change to the tenant row is
+//! stored.
 
 use chrono::{DateTime, Utc};
 use scim_store::{NewTenant, Tenant, TenantUpdate, WriteTx};
@@ -7,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::context::RequestContext;
-use crate::error::{Error, Result};
+use crate::error::{Error, ResourceKind, Result};
 use crate::events::{Event, Recorder, TenantPart};
 use crate::service::Provisioning;
 use crate::tenant::{TenantSettings, default_catalogue, default_rules};
@@ -38,6 +39,16 @@ pub struct CreatedTenant {
     pub tenant: TenantInfo,
     /// Its first token.
     pub token: IssuedTokenInfo,
+}
+
+/// A change of a tenant's names; `None` keeps the current one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantRename {
+    /// The new slug: the Tenant URL changes, its tokens keep working there.
+    pub slug: Option<String>,
+    /// The new name for humans.
+    pub display_name: Option<String>,
 }
 
 /// A slug is a URL segment: lowercase letters, digits and dashes (Okta refuses
@@ -131,6 +142,93 @@ impl Provisioning {
         });
         self.forget_tokens();
         result
+    }
+
+    /// Renames the tenant `slug`: a new slug moves its Tenant URL (the old one
+    /// answers 404 from then on; tokens, users and rules stay), a new display
+    /// name is for humans. Recorded as `tenant.renamed`.
+    pub fn rename_tenant(
+        &self,
+        ctx: &RequestContext,
+        slug: &str,
+        rename: &TenantRename,
+    ) -> Result<TenantInfo> {
+        if let Some(new_slug) = &rename.slug {
+            check_slug(new_slug)?;
+        }
+        if rename
+            .display_name
+            .as_deref()
+            .is_some_and(|n| n.trim().is_empty())
+        {
+            return Err(Error::Invalid(
+                "a tenant's display name must not be empty".to_owned(),
+            ));
+        }
+        let tenant = self.tenant(slug)?;
+        let now = self.now();
+        let result = self.write(|tx| {
+            let current = tx.tenant(&tenant.id).for_write()?;
+            let update = TenantUpdate {
+                slug: rename.slug.clone(),
+                display_name: rename.display_name.clone(),
+                ..TenantUpdate::default()
+            };
+            let stored = tx.tenant(&tenant.id).update(&update, now)?;
+            Recorder::new(&tenant.id, ctx, now).append(
+                tx,
+                Event::TenantRenamed {
+                    before: serde_json::json!({"slug": current.slug, "display_name": current.display_name}),
+                    after: serde_json::json!({"slug": stored.slug, "display_name": stored.display_name}),
+                },
+            )?;
+            Ok(stored)
+        });
+        // Authentication caches token lists by slug: the old one must stop at once.
+        self.forget_tokens();
+        let stored = result?;
+        Ok(TenantInfo {
+            id: stored.id,
+            slug: stored.slug,
+            display_name: stored.display_name,
+            settings: tenant.settings.clone(),
+            created: stored.created,
+        })
+    }
+
+    /// Deletes the tenant `slug` and everything it owns: users, groups, tokens
+    /// and its event log. The event log goes with it, so the deletion is
+    /// recorded in the server's log (`scim_audit` target) with who asked.
+    pub fn delete_tenant(&self, ctx: &RequestContext, slug: &str) -> Result<TenantInfo> {
+        let tenant = self.tenant(slug)?;
+        let result = self.write(|tx| {
+            let found = tx
+                .tenant(&tenant.id)
+                .get()?
+                .ok_or_else(|| Error::NotFound {
+                    resource: ResourceKind::Tenant,
+                    id: slug.to_owned(),
+                })?;
+            tx.tenant(&tenant.id).delete()?;
+            Ok(found)
+        });
+        self.forget_tokens();
+        let deleted = result?;
+        tracing::warn!(
+            target: "scim_audit",
+            tenant_id = %deleted.id,
+            slug = %deleted.slug,
+            request_id = %ctx.request_id,
+            actor = %ctx.actor.name(),
+            "tenant deleted with all its data"
+        );
+        Ok(TenantInfo {
+            id: deleted.id,
+            slug: deleted.slug,
+            display_name: deleted.display_name,
+            settings: tenant.settings.clone(),
+            created: deleted.created,
+        })
     }
 
     /// All tenants.

@@ -1,7 +1,7 @@
 //! Bearer tokens: the list, rotation with an overlap, revocation.
 
 use chrono::{DateTime, Duration, Utc};
-use scim_store::{NewToken, Token, WriteTx};
+use scim_store::{NewToken, Token, TokenKind, WriteTx};
 use serde::Serialize;
 
 use crate::context::RequestContext;
@@ -73,6 +73,7 @@ pub(super) fn issue_token(
     let issued = token::issue()?;
     let row = tx.tenant(tenant_id).tokens().insert(&NewToken {
         id: new_id(),
+        kind: TokenKind::Scim,
         prefix: issued.identifier.clone(),
         hash: issued.hash.clone(),
         label: label.to_owned(),
@@ -88,7 +89,7 @@ pub(super) fn issue_token(
 impl Provisioning {
     /// The tenant's tokens, newest first.
     pub fn list_tokens(&self, tenant: &TenantContext) -> Result<Vec<TokenInfo>> {
-        let rows = self.read(|tx| Ok(tx.tenant(&tenant.id).tokens().all()?))?;
+        let rows = self.read(|tx| Ok(tx.tenant(&tenant.id).tokens().all(TokenKind::Scim)?))?;
         Ok(rows.iter().map(TokenInfo::from_row).collect())
     }
 
@@ -104,7 +105,10 @@ impl Provisioning {
         let now = self.now();
         let until = now + overlap.unwrap_or(self.options.token_overlap);
         let result = self.write(|tx| {
-            let old = tx.tenant(&tenant.id).tokens().usable(now)?;
+            let old = tx
+                .tenant(&tenant.id)
+                .tokens()
+                .usable(TokenKind::Scim, now)?;
             let issued = issue_token(tx, &tenant.id, "rotated", now)?;
             for token in old {
                 if token.expires_at.is_none_or(|at| at > until) {
@@ -139,7 +143,7 @@ impl Provisioning {
             let token = tx
                 .tenant(&tenant.id)
                 .tokens()
-                .all()?
+                .all(TokenKind::Scim)?
                 .into_iter()
                 .find(|t| t.id == id_or_prefix || t.prefix == id_or_prefix)
                 .ok_or_else(|| Error::NotFound {

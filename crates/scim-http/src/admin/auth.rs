@@ -1,18 +1,27 @@
-//! The operator's authentication for the admin API, as an extractor.
+//! Who calls the admin API: the operator token from the configuration (every
+//! tenant) or a tenant's admin token (that tenant only). Middleware checks the
+//! credential before any extractor reads a body or a query string, so a wrong
+//! credential is a 401 whatever else is wrong; handlers name [`Admin`].
 
 use std::future::{Ready, ready};
 
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest};
-use provisioning::{Actor, Provisioning, RequestContext, token};
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest};
+use provisioning::{Actor, AdminCredential, Provisioning, RequestContext, token};
 
 use crate::convert::run_blocking;
 use crate::error::ApiError;
 use crate::middleware::request_id;
 use crate::request::{bearer, state};
 
+/// Longest `X-Admin-Name` recorded.
+const MAX_ON_BEHALF_OF: usize = 200;
+
 /// The operator token's hash, computed once when the routes are mounted
-/// (`None`: the admin API is disabled and every request gets 401).
+/// (`None`: no operator token; only tenants' admin tokens open the admin API).
 #[derive(Debug, Clone)]
 pub(crate) struct AdminKey(Option<String>);
 
@@ -28,37 +37,145 @@ impl AdminKey {
     }
 }
 
-/// An authenticated operator call: extracting it checks the bearer token
-/// against the operator token (constant time) and fails with the SCIM 401
-/// otherwise. The host application may name the admin on whose behalf it calls
-/// (`X-Admin-Name`).
+/// The tenants a credential reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// The operator token: every tenant, and the operations on tenants themselves.
+    AllTenants,
+    /// A tenant's admin token: that tenant's resources.
+    Tenant {
+        /// The tenant's id.
+        id: String,
+        /// Its slug when the token was checked.
+        slug: String,
+    },
+}
+
+impl Reach {
+    /// Whether the tenant with this slug is within reach.
+    pub(crate) fn covers(&self, slug: &str) -> bool {
+        match self {
+            Reach::AllTenants => true,
+            Reach::Tenant { slug: own, .. } => own == slug,
+        }
+    }
+}
+
+/// An authenticated credential, left in the request by [`authenticate`].
+#[derive(Debug, Clone)]
+struct Credential {
+    reach: Reach,
+    actor: Actor,
+}
+
+/// Middleware: authenticates the admin credential (401 otherwise) and leaves
+/// it in the request for [`Admin`].
+pub(crate) async fn authenticate<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B, BoxBody>>, Error> {
+    match credential(req.request().clone()).await {
+        Ok(credential) => {
+            req.extensions_mut().insert(credential);
+            Ok(next.call(req).await?.map_into_left_body())
+        }
+        Err(e) => Ok(req.error_response(e).map_into_right_body()),
+    }
+}
+
+async fn credential(req: HttpRequest) -> Result<Credential, ApiError> {
+    let presented = bearer(&req).map_err(|_| ApiError::admin_unauthorized())?;
+    if req
+        .app_data::<AdminKey>()
+        .is_some_and(|key| key.admits(&presented))
+    {
+        return Ok(Credential {
+            reach: Reach::AllTenants,
+            actor: Actor::Admin {
+                credential: AdminCredential::OperatorToken,
+                on_behalf_of: on_behalf_of(&req),
+            },
+        });
+    }
+    let provisioning = state(&req)?.provisioning.clone();
+    let holder = run_blocking(request_id(&req), move || {
+        provisioning.authenticate_admin(&presented)
+    })
+    .await
+    .map_err(|e| {
+        if e.status == StatusCode::UNAUTHORIZED {
+            ApiError::admin_unauthorized()
+        } else {
+            e
+        }
+    })?;
+    Ok(Credential {
+        reach: Reach::Tenant {
+            id: holder.tenant_id,
+            slug: holder.tenant_slug,
+        },
+        actor: Actor::Admin {
+            credential: holder.credential,
+            on_behalf_of: None,
+        },
+    })
+}
+
+/// The person a host application says it acts for, with the operator token.
+/// Not authenticated: recorded as the host's claim next to the credential that
+/// was (see [`Actor::Admin`]).
+fn on_behalf_of(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get("x-admin-name")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && n.len() <= MAX_ON_BEHALF_OF)
+        .map(str::to_owned)
+}
+
+/// An authenticated admin call. Extracting it fails with 404 when the path
+/// names a tenant out of the credential's reach (as if it did not exist).
 #[derive(Debug, Clone)]
 pub(crate) struct Admin {
     ctx: RequestContext,
     provisioning: Provisioning,
+    reach: Reach,
 }
 
 impl Admin {
     fn read(req: &HttpRequest) -> Result<Admin, ApiError> {
         let state = state(req)?;
-        let presented = bearer(req)?;
-        let authorised = req
-            .app_data::<AdminKey>()
-            .is_some_and(|key| key.admits(&presented));
-        if !authorised {
-            return Err(ApiError::unauthorized());
+        let credential = req
+            .extensions()
+            .get::<Credential>()
+            .cloned()
+            .ok_or_else(ApiError::admin_unauthorized)?;
+        if let Some(slug) = req.match_info().get("tenant")
+            && !credential.reach.covers(slug)
+        {
+            return Err(ApiError::not_found(format!("Tenant '{slug}' not found")));
         }
-        let name = req
-            .headers()
-            .get("x-admin-name")
-            .and_then(|v| v.to_str().ok())
-            .filter(|n| !n.is_empty() && n.len() <= 200)
-            .unwrap_or("admin")
-            .to_owned();
         Ok(Admin {
-            ctx: RequestContext::new(request_id(req), String::new(), Actor::Admin { name }),
+            ctx: RequestContext::new(request_id(req), String::new(), credential.actor),
             provisioning: state.provisioning.clone(),
+            reach: credential.reach,
         })
+    }
+
+    /// The tenants this call reaches.
+    pub(crate) fn reach(&self) -> &Reach {
+        &self.reach
+    }
+
+    /// Refuses (403) a call that does not carry the operator token: creating,
+    /// renaming and deleting tenants are the operator's.
+    pub(crate) fn require_operator(&self) -> Result<(), ApiError> {
+        match self.reach {
+            Reach::AllTenants => Ok(()),
+            Reach::Tenant { .. } => Err(ApiError::forbidden(
+                "Only the operator token may create, rename or delete tenants; this admin token is for its own tenant.",
+            )),
+        }
     }
 
     /// Runs `f` on a blocking thread (the store is synchronous).
@@ -66,7 +183,9 @@ impl Admin {
         self,
         f: impl FnOnce(&Provisioning, &RequestContext) -> provisioning::Result<T> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let Admin { ctx, provisioning } = self;
+        let Admin {
+            ctx, provisioning, ..
+        } = self;
         run_blocking(ctx.request_id.clone(), move || f(&provisioning, &ctx)).await
     }
 

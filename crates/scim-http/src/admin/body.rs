@@ -1,7 +1,6 @@
-//! The admin API's request bodies and query strings, as extractors that fail
-//! with SCIM errors. Each reads and parses the whole body, so a handler that
-//! names one before [`Admin`](super::auth::Admin) parses the body before it
-//! checks the operator token.
+//! The admin API's request bodies and query strings, as extractors whose
+//! errors leave as problem documents. They run after the credential was
+//! checked (see `auth.rs`), so a wrong credential never gets a body's error.
 
 use actix_web::dev::Payload;
 use actix_web::error::QueryPayloadError;
@@ -21,7 +20,7 @@ pub(crate) fn bad_request(detail: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, detail).with_type(ScimType::InvalidValue)
 }
 
-/// How `web::Query` fails on the admin routes: a SCIM 400.
+/// How `web::Query` fails on the admin routes: a 400.
 pub(crate) fn query_config() -> QueryConfig {
     QueryConfig::default().error_handler(|e: QueryPayloadError, _| {
         bad_request(format!("Invalid query parameters: {e}")).into()

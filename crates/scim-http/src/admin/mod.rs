@@ -1,14 +1,18 @@
-//! The admin JSON API under `/admin/v1`, protected by the operator token:
-//! tenants and tokens, settings, role catalogue, rule set (with dry runs), the
+//! The admin JSON API under `/admin/v1`, opened by the operator token (every
+//! tenant) or a tenant's admin token (that tenant): tenants, SCIM tokens and
+//! admin tokens, settings, role catalogue, rule set (with dry runs), the
 //! sub-accounts list, role locks, explanations, the event log and the
-//! disabled-users report (JSON or CSV).
+//! disabled-users report (JSON or CSV). Errors are problem documents
+//! (`problem.rs`).
 
+mod admin_tokens;
 mod auth;
 mod body;
 mod catalogue;
 mod events;
 mod groups;
 mod locks;
+mod problem;
 mod reports;
 mod rules;
 mod settings;
@@ -19,8 +23,9 @@ mod users;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
-pub(crate) use self::auth::AdminKey;
+pub(crate) use self::auth::{AdminKey, authenticate};
 pub(crate) use self::body::query_config;
+pub(crate) use self::problem::problem_documents;
 use crate::error::ApiError;
 use crate::scim::json_with_type;
 
@@ -41,10 +46,18 @@ fn json_tagged(status: StatusCode, body: &impl serde::Serialize, version: i64) -
     response
 }
 
-// The handlers, one module per resource. Where there is a body or a query
-// string, it is read before the operator token is checked: the order of the
-// arguments is the order of the checks. `Path<String>` is the tenant;
-// `Path<(String, String)>` the tenant and the user or group id.
+// The handlers, one module per resource. The credential is checked by
+// middleware before any of them runs; then the arguments are extracted in
+// their order, which is the order of the remaining checks. `Path<String>` is
+// the tenant; `Path<(String, String)>` the tenant and the user or group id.
+
+/// The admin API's 404 for routes it does not have (a problem document).
+pub(crate) async fn not_found(req: actix_web::HttpRequest) -> Reply {
+    Err(ApiError::not_found(format!(
+        "No admin API endpoint at {}",
+        req.path()
+    )))
+}
 
 /// The admin routes, to mount under the admin prefix: each resource's module
 /// registers its own.
@@ -53,6 +66,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     tenants::routes(cfg, t);
     settings::routes(cfg, t);
     tokens::routes(cfg, t);
+    admin_tokens::routes(cfg, t);
     catalogue::routes(cfg, t);
     rules::routes(cfg, t);
     users::routes(cfg, t);

@@ -57,7 +57,7 @@ async fn tenants_and_tokens(backend: Backend) {
         .await;
     assert_shape!("admin_settings_put", settings);
     let missing = app.admin(Method::GET, "/tenants/nobody", None).await;
-    missing.assert_error(404, None);
+    missing.assert_problem(404);
     assert_shape!("admin_error_404", missing);
 }
 

@@ -2,8 +2,9 @@
 //! two faults gets the error of the check that comes first.
 //!
 //! SCIM: the body is read as JSON, then the bearer header must be there, then
-//! the query parameters are read, then the token is verified with the tenant.
-//! Admin: the body and query are read, then the operator token is checked.
+//! the query parameters are read, then the token is verified with the tenant
+//! (a valid token at a URL where no tenant is gets 404, anything else 401).
+//! Admin: the credential is checked first, then the body and query are read.
 
 use actix_web::http::Method;
 use serde_json::json;
@@ -60,9 +61,11 @@ async fn scim_check_order(backend: Backend) {
         assert_eq!(other.body, reference.body);
         assert_eq!(other.headers, reference.headers);
     }
+    app.admin(Method::POST, "/tenants", Some(json!({"slug": "beta"})))
+        .await;
     let elsewhere = app
         .send(
-            request(Method::GET, "/scim/v2/elsewhere/Users", None)
+            request(Method::GET, "/scim/v2/beta/Users", None)
                 .insert_header(("authorization", format!("Bearer {}", app.token))),
         )
         .await;
@@ -70,6 +73,15 @@ async fn scim_check_order(backend: Backend) {
         elsewhere.body, reference.body,
         "a token is good for its tenant only"
     );
+    // A valid token at a URL where no tenant is (its tenant was renamed) learns
+    // just that: 404. Without a valid token it is the same 401 as above.
+    let nowhere = app
+        .send(
+            request(Method::GET, "/scim/v2/nowhere/Users", None)
+                .insert_header(("authorization", format!("Bearer {}", app.token))),
+        )
+        .await;
+    nowhere.assert_error(404, None);
 }
 
 async fn admin_check_order(backend: Backend) {
@@ -78,25 +90,41 @@ async fn admin_check_order(backend: Backend) {
         request(method, &format!("/admin/v1{path}"), None)
             .insert_header(("authorization", "Bearer not-the-operator"))
     };
-    app.send(wrong(Method::GET, "/tenants"))
-        .await
-        .assert_error(401, None);
-    // The body is parsed before the operator token is checked.
-    app.send(wrong(Method::POST, "/tenants").set_payload("not json"))
-        .await
-        .assert_error(400, Some("invalidSyntax"));
-    app.send(
+    let reference = app.send(wrong(Method::GET, "/tenants")).await;
+    reference.assert_problem(401);
+    assert_eq!(
+        reference
+            .headers
+            .get("www-authenticate")
+            .map(String::as_str),
+        Some("Bearer realm=\"admin\"")
+    );
+    // The credential is checked before the body, the query or the route: a
+    // wrong one gets the same 401 whatever else is wrong.
+    for req in [
+        wrong(Method::POST, "/tenants").set_payload("not json"),
         wrong(Method::POST, "/tenants/acme/tokens/rotate").set_payload("{\"overlap_hours\": -1}"),
+        wrong(Method::GET, "/tenants/acme/events?after=x"),
+        wrong(Method::PUT, "/tenants/acme/users/x/lock"),
+        wrong(Method::GET, "/no/such/route"),
+        request(Method::POST, "/admin/v1/tenants", None).set_payload("not json"),
+    ] {
+        let reply = app.send(req).await;
+        reply.assert_problem(401);
+        assert_eq!(reply.body, reference.body);
+    }
+    // With a good credential, the body is what is wrong.
+    app.send(
+        request(Method::POST, "/admin/v1/tenants", None)
+            .insert_header(("authorization", format!("Bearer {ADMIN_TOKEN}")))
+            .set_payload("not json"),
     )
     .await
-    .assert_error(400, Some("invalidValue"));
-    app.send(wrong(Method::GET, "/tenants/acme/events?after=x"))
+    .assert_problem(400);
+    app.admin(Method::GET, "/tenants/acme/events?after=x", None)
         .await
-        .assert_error(400, Some("invalidValue"));
-    app.send(wrong(Method::PUT, "/tenants/acme/users/x/lock"))
-        .await
-        .assert_error(401, None);
-    // With no operator token configured, the admin API is closed.
+        .assert_problem(400);
+    // With no operator token configured, the operator's token opens nothing.
     let closed = app.without_admin_token();
     closed
         .send(
@@ -104,7 +132,7 @@ async fn admin_check_order(backend: Backend) {
                 .insert_header(("authorization", format!("Bearer {ADMIN_TOKEN}"))),
         )
         .await
-        .assert_error(401, None);
+        .assert_problem(401);
     let open = app
         .admin(Method::POST, "/tenants", Some(json!({"slug": "initech"})))
         .await;

@@ -73,6 +73,11 @@ impl TestApp {
         }
     }
 
+    /// The service under the routes, to look at what they stored.
+    pub(crate) fn provisioning(&self) -> &Provisioning {
+        &self.state.provisioning
+    }
+
     /// The same app with the admin API disabled (no operator token).
     pub(crate) fn without_admin_token(&self) -> TestApp {
         let mut state = self.state.clone();
@@ -123,6 +128,19 @@ impl TestApp {
     pub(crate) async fn scim(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
         let req = request(method, &format!("/scim/v2/acme{path}"), body)
             .insert_header(("authorization", format!("Bearer {}", self.token)));
+        self.send(req).await
+    }
+
+    /// A request to the admin API with any bearer token.
+    pub(crate) async fn admin_as(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let req = request(method, &format!("/admin/v1{path}"), body)
+            .insert_header(("authorization", format!("Bearer {token}")));
         self.send(req).await
     }
 
@@ -192,6 +210,26 @@ impl Reply {
         );
         assert_eq!(self.body["status"], status.to_string(), "{:?}", self.body);
         assert_eq!(self.body["scimType"].as_str(), scim_type, "{:?}", self.body);
+    }
+}
+
+impl Reply {
+    /// Asserts an RFC 9457 problem document (the admin API's errors) of this status.
+    pub(crate) fn assert_problem(&self, status: u16) {
+        assert_eq!(self.status, status, "{:?}", self.body);
+        assert_eq!(
+            self.headers.get("content-type").map(String::as_str),
+            Some("application/problem+json")
+        );
+        assert_eq!(self.body["status"], status, "{:?}", self.body);
+        assert_eq!(self.body["type"], "about:blank", "{:?}", self.body);
+        assert!(self.body["title"].is_string(), "{:?}", self.body);
+        assert!(
+            self.body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{:?}",
+            self.body
+        );
+        assert!(self.body.get("schemas").is_none(), "no SCIM error");
     }
 }
 

@@ -8,6 +8,7 @@
 
 mod harness;
 
+mod access;
 mod admin;
 mod bulk;
 mod checks;

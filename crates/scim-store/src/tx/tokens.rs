@@ -1,49 +1,75 @@
-//! A tenant's bearer tokens (hashes only: the store never sees a secret).
+//! A tenant's bearer tokens (hashes only: the store never sees a secret), and
+//! the one lookup across tenants: tokens by their identifier.
 
 use chrono::{DateTime, Utc};
 
-use super::handle::{Scoped, Tokens, Write};
+use super::handle::{ReadTx, Scoped, Tokens, Write};
 use super::{Tx, update_row};
 use crate::check::{check_id, check_text};
 use crate::error::{ResourceKind, StoreError};
-use crate::model::{NewToken, Token};
+use crate::model::{NewToken, Token, TokenKind};
 use crate::rows::{IdRow, TOKEN_COLUMNS, TokenRow};
 use crate::sql::Sql;
 use crate::time::{opt_to_db, to_db};
 
 impl<M> Scoped<'_, '_, M, Tokens> {
-    /// All tokens of the tenant, newest first.
-    pub fn all(&mut self) -> Result<Vec<Token>, StoreError> {
+    /// All tokens of the tenant of this kind, newest first.
+    pub fn all(&mut self, kind: TokenKind) -> Result<Vec<Token>, StoreError> {
         let (tx, tenant_id) = self.parts();
-        tokens(tx, tenant_id, None)
+        let mut sql = Sql::select(TOKEN_COLUMNS, " FROM tokens WHERE tenant_id = ");
+        sql.text(tenant_id);
+        tokens(tx, sql, kind, None)
     }
 
-    /// The tokens that may authenticate at `now` (not revoked, not expired).
-    pub fn usable(&mut self, now: DateTime<Utc>) -> Result<Vec<Token>, StoreError> {
+    /// The tokens of this kind that may authenticate at `now` (not revoked,
+    /// not expired).
+    pub fn usable(
+        &mut self,
+        kind: TokenKind,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Token>, StoreError> {
         let (tx, tenant_id) = self.parts();
-        tokens(tx, tenant_id, Some(now))
+        let mut sql = Sql::select(TOKEN_COLUMNS, " FROM tokens WHERE tenant_id = ");
+        sql.text(tenant_id);
+        tokens(tx, sql, kind, Some(now))
     }
 }
 
-/// The tenant's tokens, newest first; only those usable at `usable_at` if given.
+impl ReadTx<'_> {
+    /// The tokens of this kind, of any tenant, with this identifier that may
+    /// authenticate at `now`: for a request that names no tenant (the admin
+    /// API) or a tenant that is not there (a SCIM client of a renamed tenant).
+    pub fn usable_tokens_with_prefix(
+        &mut self,
+        kind: TokenKind,
+        prefix: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Token>, StoreError> {
+        let mut sql = Sql::select(TOKEN_COLUMNS, " FROM tokens WHERE prefix = ");
+        sql.text(prefix);
+        tokens(self.raw(), sql, kind, Some(now))
+    }
+}
+
+/// The tokens `sql` selects (up to an open `WHERE`) of this kind, newest first;
+/// only those usable at `usable_at` if given.
 fn tokens(
     tx: &mut Tx<'_>,
-    tenant_id: &str,
+    mut sql: Sql,
+    kind: TokenKind,
     usable_at: Option<DateTime<Utc>>,
 ) -> Result<Vec<Token>, StoreError> {
-    let mut sql = Sql::select(TOKEN_COLUMNS, " FROM tokens WHERE tenant_id = ");
-    sql.text(tenant_id);
+    sql.push(" AND kind = ").text(kind.as_str());
     if let Some(now) = usable_at {
         sql.push(" AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ")
             .time(to_db(now))
             .push(")");
     }
     sql.push(" ORDER BY created DESC, id");
-    Ok(tx
-        .load::<TokenRow>(sql)?
+    tx.load::<TokenRow>(sql)?
         .into_iter()
         .map(TokenRow::into_model)
-        .collect())
+        .collect()
 }
 
 impl Scoped<'_, '_, Write, Tokens> {
@@ -65,11 +91,14 @@ impl Scoped<'_, '_, Write, Tokens> {
             return Err(StoreError::Conflict { attribute: "id" });
         }
         let mut sql = Sql::from(
-            "INSERT INTO tokens (id, tenant_id, prefix, hash, label, created, expires_at) VALUES (",
+            "INSERT INTO tokens (id, tenant_id, kind, prefix, hash, label, created, expires_at) \
+             VALUES (",
         );
         sql.text(&token.id)
             .push(", ")
             .text(tenant_id)
+            .push(", ")
+            .text(token.kind.as_str())
             .push(", ")
             .text(&token.prefix)
             .push(", ")
@@ -84,6 +113,7 @@ impl Scoped<'_, '_, Write, Tokens> {
             .push(TOKEN_COLUMNS);
         tx.first::<TokenRow>(sql)?
             .map(TokenRow::into_model)
+            .transpose()?
             .ok_or_else(|| StoreError::not_found(ResourceKind::Token, &token.id))
     }
 
@@ -129,5 +159,6 @@ fn update_token(tx: &mut Tx<'_>, tenant_id: &str, id: &str, set: Sql) -> Result<
         .push(TOKEN_COLUMNS);
     tx.first::<TokenRow>(sql)?
         .map(TokenRow::into_model)
+        .transpose()?
         .ok_or_else(|| StoreError::not_found(ResourceKind::Token, id))
 }

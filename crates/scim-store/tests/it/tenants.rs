@@ -2,6 +2,7 @@
 
 use scim_store::{
     EventKind, NewEvent, NewTenant, NewToken, ResourceKind, Store, StoreError, TenantUpdate,
+    TokenKind,
 };
 use serde_json::json;
 
@@ -174,6 +175,7 @@ fn tenant_versions_guard_the_write_cache(backend: Backend) {
 fn token(id: &str, expires: Option<i64>) -> NewToken {
     NewToken {
         id: id.into(),
+        kind: TokenKind::Scim,
         prefix: format!("scim_{id}"),
         hash: format!("sha256:{id}"),
         label: "Entra".into(),
@@ -208,7 +210,7 @@ fn tokens_rotate_and_revoke(backend: Backend) {
     let usable = |now| {
         let mut ids: Vec<String> = db
             .store
-            .read(|tx| tx.tenant(&t.id).tokens().usable(at(now)))
+            .read(|tx| tx.tenant(&t.id).tokens().usable(TokenKind::Scim, at(now)))
             .unwrap()
             .into_iter()
             .map(|t| t.id)
@@ -237,10 +239,48 @@ fn tokens_rotate_and_revoke(backend: Backend) {
     assert_eq!(usable(61), ["tok1"]);
     assert_eq!(
         db.store
-            .read(|tx| tx.tenant(&t.id).tokens().all())
+            .read(|tx| tx.tenant(&t.id).tokens().all(TokenKind::Scim))
             .unwrap()
             .len(),
         2
+    );
+
+    // Admin tokens are apart from SCIM tokens, and found by identifier across tenants.
+    let admin = NewToken {
+        kind: TokenKind::Admin,
+        ..token("adm1", None)
+    };
+    db.store
+        .write(|tx| tx.tenant(&other.id).tokens().insert(&admin))
+        .unwrap();
+    let found = db
+        .store
+        .read(|tx| tx.usable_tokens_with_prefix(TokenKind::Admin, &admin.prefix, at(61)))
+        .unwrap();
+    assert_eq!(
+        found
+            .iter()
+            .map(|t| (t.id.as_str(), t.tenant_id.as_str(), t.kind))
+            .collect::<Vec<_>>(),
+        [("adm1", other.id.as_str(), TokenKind::Admin)]
+    );
+    assert!(
+        db.store
+            .read(|tx| tx.usable_tokens_with_prefix(TokenKind::Admin, "scim_tok1", at(61)))
+            .unwrap()
+            .is_empty(),
+        "a SCIM token is no admin token"
+    );
+    assert_eq!(
+        db.store
+            .read(|tx| tx
+                .tenant(&other.id)
+                .tokens()
+                .usable(TokenKind::Scim, at(61)))
+            .unwrap()
+            .len(),
+        1,
+        "an admin token is no SCIM token"
     );
 
     // Another tenant's token is not found.
