@@ -123,11 +123,29 @@ fn entra_deactivation_of_the_last_admin(backend: Backend) {
         summary.contains("lock an active user as Admin"),
         "{summary}"
     );
-    assert!(summary.contains("without the guard"), "{summary}");
+    assert!(summary.contains("turn the guard off"), "{summary}");
 
     // The way out: lock someone as Admin, then the save goes through.
     let lock = admin.put(&format!("/users/{bob}/lock"), &json!({"role": "Admin"}));
     assert_eq!(lock.status, 200, "{}", lock.text);
+    let saved = admin.put("/rules", &rules);
+    assert_eq!(saved.status, 200, "{}", saved.text);
+    assert_eq!(saved.body["saved"], true);
+}
+
+/// The other way out the refusal names: the guard turned off in the settings,
+/// after which rules save again.
+fn guard_turned_off_after_a_violation(backend: Backend) {
+    let server = start(backend);
+    let (scim, admin) = (server.scim(), server.admin());
+    let (ada, _, _, mut rules) = one_admin(&scim, &admin);
+    entra_set_active(&scim, &ada, "False");
+    assert_eq!(admin.put("/rules", &rules).status, 422);
+
+    let off = admin.patch("/settings", &json!({"guard": null}));
+    assert_eq!(off.status, 200, "{}", off.text);
+    assert_eq!(off.body["guard"], Value::Null);
+    rules.as_object_mut().unwrap().remove("guard");
     let saved = admin.put("/rules", &rules);
     assert_eq!(saved.status, 200, "{}", saved.text);
     assert_eq!(saved.body["saved"], true);
@@ -179,6 +197,7 @@ fn group_and_user_deletion(backend: Backend) {
 
 both_backends!(
     entra_deactivation_of_the_last_admin,
+    guard_turned_off_after_a_violation,
     okta_deactivation_of_the_last_admin,
     group_and_user_deletion
 );
