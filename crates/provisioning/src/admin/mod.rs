@@ -14,11 +14,14 @@ mod tenants;
 mod tokens;
 mod users;
 
-pub use event_log::EventInfo;
-pub use groups::GroupInfo;
+pub use event_log::{EventInfo, EventLogPage, EventQuery, MAX_EVENT_PAGE};
+pub use groups::{GroupInfo, GroupPage};
 pub use locks::LockInfo;
 pub use reports::DisabledUser;
 pub use rules::RulesOutcome;
 pub use tenants::{CreatedTenant, TenantInfo};
 pub use tokens::{IssuedTokenInfo, TokenInfo};
-pub use users::{SubAccount, SubAccountPage, SubAccountQuery};
+pub use users::{
+    MemberOf, SortDirection, SubAccount, SubAccountPage, SubAccountQuery, SubAccountSort,
+    SubAccountStatus,
+};

@@ -9,6 +9,7 @@
 mod harness;
 
 mod admin;
+mod admin_lists;
 mod bulk;
 mod checks;
 mod discovery;
