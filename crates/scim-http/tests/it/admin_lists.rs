@@ -25,13 +25,14 @@ fn user_names(reply: &crate::harness::Reply) -> Vec<&str> {
         .collect()
 }
 
-/// Sets the catalogue and a rule set mapping `group` to `role` (then Viewer).
+/// Sets the catalogue (keeping the default rules' `User` until they change) and
+/// these group rules, with `Viewer` for everyone else.
 async fn rules(app: &TestApp, rules: Value) {
     let catalogue = app
         .admin(
             Method::PUT,
             &format!("{T}/catalogue"),
-            Some(json!({"roles": [{"name": "Admin", "privileged": true}, {"name": "Loanee"}, {"name": "Viewer"}]})),
+            Some(json!({"roles": [{"name": "Admin", "privileged": true}, {"name": "Loanee"}, {"name": "Viewer"}, {"name": "User"}]})),
         )
         .await;
     assert_eq!(catalogue.status, 200, "{:?}", catalogue.body);
@@ -49,13 +50,14 @@ async fn users_search_filter_sort_and_page(backend: Backend) {
     let app = TestApp::new(backend);
     let ada = create(
         &app,
-        json!({"schemas": [USER], "userName": "ada@contoso.com", "displayName": "Ada Lovelace",
+        json!({"schemas": [USER], "userName": "ada@contoso.com", "displayName": "Ada Lovelace", "active": true,
                "externalId": "EXT-1", "emails": [{"value": "countess@math.example"}]}),
     )
     .await;
     let grace = create(
         &app,
-        json!({"schemas": [USER], "userName": "grace@contoso.com", "displayName": "Grace Hopper"}),
+        json!({"schemas": [USER], "userName": "grace@contoso.com", "displayName": "Grace Hopper",
+               "active": true}),
     )
     .await;
     let alan = create(
@@ -121,9 +123,10 @@ async fn users_search_filter_sort_and_page(backend: Backend) {
         names("locked=false&status=active").await,
         ["ada@contoso.com"]
     );
+    // Loanee (locked), Disabled (deactivated), Admin.
     assert_eq!(
         names("sort=role&order=desc").await,
-        ["alan@contoso.com", "grace@contoso.com", "ada@contoso.com"]
+        ["grace@contoso.com", "alan@contoso.com", "ada@contoso.com"]
     );
     assert_eq!(
         names("sort=display_name").await,
