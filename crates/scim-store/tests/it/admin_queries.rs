@@ -163,6 +163,45 @@ fn text_search_matches_prefixes_of_names_emails_and_external_ids(backend: Backen
     assert!(matches!(err, StoreError::InvalidData(_)), "{err:?}");
 }
 
+/// Past a couple of thousand matches the search tests rows along the order
+/// instead of sorting the matches: the same pages either way.
+fn text_search_with_many_matches(backend: Backend) {
+    let db = fresh(backend);
+    let t = tenant(&db.store, "acme");
+    db.store
+        .write(|tx| {
+            for i in 0..2_100 {
+                tx.tenant(&t.id).users().insert(&NewUser {
+                    id: format!("u{i:04}"),
+                    resource: body(&format!("user{i}"), None, &format!("m{i}@x"), ""),
+                    role: None,
+                    role_reason: None,
+                    now: at(i),
+                })?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+    let pages = |q: &str| {
+        let query = UserSearch {
+            q: Some(q.to_owned()),
+            order: UserOrder::LastChange,
+            descending: true,
+            limit: 700,
+            ..UserSearch::default()
+        };
+        all_pages(&db.store, &t.id, &query)
+    };
+    // 2,100 matches, all users: newest first.
+    let all: Vec<String> = (0..2_100).rev().map(|i| format!("u{i:04}")).collect();
+    assert_eq!(pages("USER"), (all, vec![700, 700, 700]));
+    // user1, user10..19, user100..199, user1000..1999: 1,111 matches.
+    let (few, sizes) = pages("user1");
+    assert_eq!(sizes, vec![700, 411]);
+    assert_eq!(few.first().map(String::as_str), Some("u1999"));
+    assert_eq!(few.last().map(String::as_str), Some("u0001"));
+}
+
 fn search_filters_on_app_state(backend: Backend) {
     let db = fresh(backend);
     let t = tenant(&db.store, "acme");
@@ -544,6 +583,7 @@ fn events_filter_by_kind_resource_and_time(backend: Backend) {
 
 contract!(
     text_search_matches_prefixes_of_names_emails_and_external_ids,
+    text_search_with_many_matches,
     search_filters_on_app_state,
     search_pages_follow_each_order_and_survive_inserts,
     groups_page_by_name,

@@ -20,7 +20,7 @@ use crate::doc::fold;
 use crate::error::StoreError;
 use crate::model::{KeysetPage, User, UserOrder, UserSearch};
 use crate::query::opaque;
-use crate::rows::{USER_COLUMNS, UserRow};
+use crate::rows::{CountRow, USER_COLUMNS, UserRow};
 use crate::sql::Sql;
 use crate::time::to_db;
 use crate::tx::Tx;
@@ -100,11 +100,12 @@ fn starts_with(sql: &mut Sql, column: &str, lo: &str, hi: Option<&str>) {
     }
 }
 
-/// ` AND u.id IN (...)`: users with a name, e-mail or externalId starting with `q`.
-fn text_condition(tenant_id: &str, q: &str) -> Sql {
+/// The ids of the tenant's users with a name, e-mail or externalId starting
+/// with `q` (a user may appear more than once): four index ranges.
+fn text_matches(tenant_id: &str, q: &str) -> Sql {
     let lo = fold(q);
     let hi = prefix_upper_bound(&lo);
-    let mut sql = Sql::from(" AND u.id IN (");
+    let mut sql = Sql::new();
     for (i, column) in [
         "user_name_folded",
         "display_name_folded",
@@ -116,17 +117,40 @@ fn text_condition(tenant_id: &str, q: &str) -> Sql {
         if i > 0 {
             sql.push(" UNION ALL ");
         }
-        sql.push("SELECT x.id FROM users x WHERE x.tenant_id = ")
+        sql.push("SELECT x.id AS id FROM users x WHERE x.tenant_id = ")
             .text(tenant_id)
             .push(" AND ");
         starts_with(&mut sql, &format!("x.{column}"), &lo, hi.as_deref());
     }
-    sql.push(" UNION ALL SELECT e.user_id FROM user_emails e WHERE e.tenant_id = ")
+    sql.push(" UNION ALL SELECT e.user_id AS id FROM user_emails e WHERE e.tenant_id = ")
         .text(tenant_id)
         .push(" AND ");
     starts_with(&mut sql, "e.value_folded", &lo, hi.as_deref());
-    sql.push(")");
     sql
+}
+
+/// Up to this many matches of a text are read first and sorted; with more, a
+/// page fills quickly along the order's index, testing each row.
+const FEW_MATCHES: u64 = 2_000;
+
+/// ` AND ... IN (matches)`, in the form that suits how many `matches` there
+/// are: `u.id IN` lets the planner start from the matches; `(u.id || '') IN`
+/// makes it walk the order's index instead (SQLite would otherwise always
+/// start from the matches; PostgreSQL weighs both by its statistics anyway).
+fn text_condition(tx: &mut Tx<'_>, matches: Sql) -> Result<Sql, StoreError> {
+    let mut probe = Sql::from("SELECT COUNT(*) AS n FROM (");
+    probe
+        .append(matches.clone())
+        .push(&format!(" LIMIT {}) m", FEW_MATCHES + 1));
+    let found = tx.first::<CountRow>(probe)?.map_or(0, |r| r.n);
+    let few = u64::try_from(found).unwrap_or(u64::MAX) <= FEW_MATCHES;
+    let mut sql = Sql::from(if few {
+        " AND u.id IN ("
+    } else {
+        " AND (u.id || '') IN ("
+    });
+    sql.append(matches).push(")");
+    Ok(sql)
 }
 
 /// The statement of one page: the users where `condition` holds, after the
@@ -183,7 +207,7 @@ pub(super) fn search(
                 "the search text is longer than {MAX_Q_CHARS} characters"
             )));
         }
-        condition.append(text_condition(tenant_id, q));
+        condition.append(text_condition(tx, text_matches(tenant_id, q))?);
     }
     let cursor = search
         .cursor
