@@ -62,7 +62,8 @@ pub struct EventQuery {
     pub after_seq: i64,
     /// Only these kinds, by their string form (`role.changed`, ...); all when empty.
     pub kinds: Vec<String>,
-    /// Only events about this user.
+    /// Only events about this user (its role, lock and body; joining or
+    /// leaving a group is an event of the group).
     pub user: Option<String>,
     /// Only events about this group (its membership changes included).
     pub group: Option<String>,
