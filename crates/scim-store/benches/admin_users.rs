@@ -32,7 +32,7 @@ fn id(i: usize) -> String {
     let mut x = (i as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x ^= x >> 31;
-    format!("{:016x}-{i:012x}", x)
+    format!("{x:016x}-{i:012x}")
 }
 
 fn user_name(i: usize) -> String {
@@ -44,7 +44,7 @@ fn body(i: usize) -> Value {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
         "userName": user_name(i),
         "externalId": format!("0f8c{i:08x}-5b1e-4a8e-9d3c-2a7b6c5d4e3f"),
-        "active": i % 10 != 0,
+        "active": !i.is_multiple_of(10),
         "displayName": format!("Given{i} Example"),
         "name": {"givenName": format!("Given{i}"), "familyName": "Example"},
         "emails": [{"value": format!("g{i}@mail.example"), "type": "work", "primary": true}],
