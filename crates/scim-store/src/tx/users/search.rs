@@ -15,7 +15,7 @@ use chrono::DateTime;
 use serde::{Deserialize, Serialize};
 
 use super::rows_to_users;
-use crate::dialect::prefix_upper_bound;
+use crate::dialect::{self, prefix_upper_bound};
 use crate::doc::fold;
 use crate::error::StoreError;
 use crate::model::{KeysetPage, User, UserOrder, UserSearch};
@@ -134,20 +134,22 @@ fn text_matches(tenant_id: &str, q: &str) -> Sql {
 const FEW_MATCHES: u64 = 2_000;
 
 /// ` AND ... IN (matches)`, in the form that suits how many `matches` there
-/// are: `u.id IN` lets the planner start from the matches; `(u.id || '') IN`
-/// makes it walk the order's index instead (SQLite would otherwise always
-/// start from the matches; PostgreSQL weighs both by its statistics anyway).
+/// are: `u.id IN` lets the planner start from the matches; where the dialect
+/// needs it ([`dialect::hides_ids_from_planner`]), `(u.id || '') IN` makes it
+/// walk the order's index instead when there are many.
 fn text_condition(tx: &mut Tx<'_>, matches: Sql) -> Result<Sql, StoreError> {
-    let mut probe = Sql::from("SELECT COUNT(*) AS n FROM (");
-    probe
-        .append(matches.clone())
-        .push(&format!(" LIMIT {}) m", FEW_MATCHES + 1));
-    let found = tx.first::<CountRow>(probe)?.map_or(0, |r| r.n);
-    let few = u64::try_from(found).unwrap_or(u64::MAX) <= FEW_MATCHES;
-    let mut sql = Sql::from(if few {
-        " AND u.id IN ("
-    } else {
+    let many = dialect::hides_ids_from_planner(tx.dialect()) && {
+        let mut probe = Sql::from("SELECT COUNT(*) AS n FROM (");
+        probe
+            .append(matches.clone())
+            .push(&format!(" LIMIT {}) m", FEW_MATCHES + 1));
+        let found = tx.first::<CountRow>(probe)?.map_or(0, |r| r.n);
+        u64::try_from(found).unwrap_or(u64::MAX) > FEW_MATCHES
+    };
+    let mut sql = Sql::from(if many {
         " AND (u.id || '') IN ("
+    } else {
+        " AND u.id IN ("
     });
     sql.append(matches).push(")");
     Ok(sql)
