@@ -416,6 +416,15 @@ pub(crate) fn text_compare(dialect: Dialect, lhs: &Sql, op: CompareOp, needle: &
     sql
 }
 
+/// Whether a search with many matches is written so that the planner walks
+/// the query's order and tests each row instead of starting from the matches:
+/// SQLite otherwise always starts from the rows of an `IN` list. PostgreSQL
+/// weighs both by its statistics, and the opaque `id || ''` that hides the index
+/// from SQLite wrecks its estimates (a nested loop over the matches per row).
+pub(crate) fn hides_ids_from_planner(dialect: Dialect) -> bool {
+    dialect == Dialect::Sqlite
+}
+
 /// The smallest string greater than every string starting with `prefix`, in
 /// code-point order; `None` if there is none.
 pub(crate) fn prefix_upper_bound(prefix: &str) -> Option<String> {

@@ -177,10 +177,10 @@ mod tx;
 
 pub use error::{ResourceKind, Result, StoreError};
 pub use model::{
-    AdminUserQuery, Event, EventKind, Group, GroupRef, GroupUpdate, ListQuery, MemberPage,
-    MemberRef, MembershipChange, NewEvent, NewGroup, NewTenant, NewToken, NewUser, Page, Paging,
-    RoleLock, RoleUpdate, SortBy, Tenant, TenantUpdate, Token, TokenKind, User, UserStatus,
-    UserUpdate, UserWithGroups, Visibility,
+    AdminUserQuery, Event, EventKind, EventPage, EventSearch, Group, GroupRef, GroupUpdate,
+    KeysetPage, ListQuery, MemberPage, MemberRef, MembershipChange, NewEvent, NewGroup, NewTenant,
+    NewToken, NewUser, Page, Paging, RoleLock, RoleUpdate, SortBy, Tenant, TenantUpdate, Token,
+    TokenKind, User, UserOrder, UserSearch, UserStatus, UserUpdate, UserWithGroups, Visibility,
 };
 pub use store::{Store, StoreOptions};
 pub use tx::{Events, Groups, Read, ReadTx, Scoped, TenantScope, Tokens, Users, Write, WriteTx};

@@ -408,6 +408,83 @@ pub struct AdminUserQuery {
     pub count: u64,
 }
 
+/// What the admin user search orders by; ties are broken by a unique key, so
+/// every order is total and a cursor names one position in it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UserOrder {
+    /// `userName`, case-insensitively.
+    #[default]
+    UserName,
+    /// `displayName`, case-insensitively; users without one first.
+    DisplayName,
+    /// The app role; users without one first.
+    Role,
+    /// The last SCIM change (`meta.lastModified`).
+    LastChange,
+}
+
+/// The admin API's user search: a text, filters on app-side state, an order,
+/// and keyset pages (a page costs the same at any depth, and rows inserted
+/// meanwhile neither repeat nor hide rows on later pages).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserSearch {
+    /// Case-insensitive prefix of `userName`, `displayName`, an e-mail or
+    /// `externalId`; `None` or empty: every user.
+    pub q: Option<String>,
+    /// Only users with this role.
+    pub role: Option<String>,
+    /// Only users with this status; live and deleted users alike when `None`.
+    pub status: Option<UserStatus>,
+    /// Only locked (`true`) or unlocked (`false`) users.
+    pub locked: Option<bool>,
+    /// The order.
+    pub order: UserOrder,
+    /// Reverse the order.
+    pub descending: bool,
+    /// Where to continue: a `next_cursor` of an earlier page of the same order.
+    pub cursor: Option<String>,
+    /// Maximum number of users (at least one).
+    pub limit: u64,
+}
+
+/// A page of a keyset-paged list that does not count its matches (counting
+/// would read every match; a page reads its own rows and one more).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeysetPage<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Where the next page starts, if there is one.
+    pub next_cursor: Option<String>,
+}
+
+/// The admin API's event log query: events after a sequence number, filtered.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventSearch {
+    /// Only events numbered above this.
+    pub after_seq: i64,
+    /// Only events of one of these kinds; every kind when empty.
+    pub kinds: Vec<EventKind>,
+    /// Only events about this resource (a user, group, token or tenant id).
+    pub resource_id: Option<String>,
+    /// Only events at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Only events before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Maximum number of events.
+    pub limit: u64,
+}
+
+/// A page of the event log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventPage {
+    /// The events, in sequence order.
+    pub events: Vec<Event>,
+    /// Where the next page starts (its `after_seq`): the last event's number when
+    /// the page is full, else the newest number the query saw, so that a consumer
+    /// polling with filters moves on past events that did not match.
+    pub next_after_seq: i64,
+}
+
 /// A user with its group ids, as streamed for rule previews.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserWithGroups {

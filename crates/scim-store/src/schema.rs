@@ -58,6 +58,7 @@ diesel::table! {
         lock_by -> Nullable<Text>,
         lock_at -> Nullable<Timestamp>,
         lock_reason -> Nullable<Text>,
+        external_id_folded -> Nullable<Text>,
     }
 }
 

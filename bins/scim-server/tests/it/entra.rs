@@ -203,8 +203,8 @@ fn legacy_patch_dialect(backend: Backend) {
     );
     assert_eq!(r.header("etag"), Some("W/\"2\""));
     // The event log records which leniencies the request needed.
-    let events = server.admin().get("/events?after=0&limit=100");
-    let updated = events.body["events"]
+    let events = server.admin().get("/events?after_seq=0&limit=100");
+    let updated = events.body["items"]
         .as_array()
         .unwrap()
         .iter()

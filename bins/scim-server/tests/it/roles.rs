@@ -130,7 +130,7 @@ fn push_driven_roles(backend: Backend) {
     let gone = admin.get(&format!("/users/{ada}"));
     assert_eq!(gone.body["status"], "deleted");
     assert_eq!(gone.body["role"], "Disabled");
-    let changes: Vec<Value> = admin.get("/events?after=0&limit=1000").body["events"]
+    let changes: Vec<Value> = admin.get("/events?after_seq=0&limit=1000").body["items"]
         .as_array()
         .unwrap()
         .iter()

@@ -1,11 +1,11 @@
 //! The event log as the admin API reads it.
 
 use chrono::{DateTime, Utc};
-use scim_store::{Event, EventKind};
+use scim_store::{Event, EventKind, EventSearch};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::service::Provisioning;
 use crate::tenant::TenantContext;
 
@@ -49,12 +49,108 @@ impl EventInfo {
     }
 }
 
+/// Most events one page holds; a larger `limit` is refused, not cut.
+pub const MAX_EVENT_PAGE: u64 = 1000;
+
+/// Events per page when the request names no `limit`.
+const DEFAULT_EVENT_PAGE: u64 = 100;
+
+/// A read of the event log: after a sequence number, filtered.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventQuery {
+    /// Only events numbered above this (0: from the start).
+    pub after_seq: i64,
+    /// Only these kinds, by their string form (`role.changed`, ...); all when empty.
+    pub kinds: Vec<String>,
+    /// Only events about this user (its role, lock and body; joining or
+    /// leaving a group is an event of the group).
+    pub user: Option<String>,
+    /// Only events about this group (its membership changes included).
+    pub group: Option<String>,
+    /// Only events at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Only events before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Page size (`None`: 100; at most [`MAX_EVENT_PAGE`]).
+    pub limit: Option<u64>,
+}
+
+/// One page of the event log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventLogPage {
+    /// The events, in sequence order.
+    pub items: Vec<EventInfo>,
+    /// Pass as `after_seq` for the next page: the last event's number when the
+    /// page is full, else the newest number the read saw (events that did not
+    /// match the filters are not read again).
+    pub next_after_seq: i64,
+}
+
+impl EventQuery {
+    fn to_search(&self) -> Result<EventSearch> {
+        let limit = match self.limit {
+            None => DEFAULT_EVENT_PAGE,
+            Some(n) if (1..=MAX_EVENT_PAGE).contains(&n) => n,
+            Some(n) => {
+                return Err(Error::Invalid(format!(
+                    "limit must be between 1 and {MAX_EVENT_PAGE}, not {n}"
+                )));
+            }
+        };
+        let mut kinds = Vec::with_capacity(self.kinds.len());
+        for name in &self.kinds {
+            match EventKind::parse(name) {
+                EventKind::Other(_) => {
+                    let known: Vec<&str> = EventKind::KNOWN.iter().map(EventKind::as_str).collect();
+                    return Err(Error::Invalid(format!(
+                        "unknown event kind '{name}'; the kinds are {}",
+                        known.join(", ")
+                    )));
+                }
+                kind => kinds.push(kind),
+            }
+        }
+        if self.user.is_some() && self.group.is_some() {
+            return Err(Error::Invalid(
+                "name a user or a group, not both: an event is about one resource".to_owned(),
+            ));
+        }
+        if let (Some(since), Some(until)) = (self.since, self.until)
+            && since >= until
+        {
+            return Err(Error::Invalid("since must be before until".to_owned()));
+        }
+        if self.after_seq < 0 {
+            return Err(Error::Invalid("after_seq must not be negative".to_owned()));
+        }
+        Ok(EventSearch {
+            after_seq: self.after_seq,
+            kinds,
+            resource_id: self.user.clone().or_else(|| self.group.clone()),
+            since: self.since,
+            until: self.until,
+            limit,
+        })
+    }
+}
+
 impl Provisioning {
-    /// The event log after sequence `after`, at most `limit` entries, including
-    /// every event committed before the call.
-    pub fn events(&self, tenant: &TenantContext, after: i64, limit: u64) -> Result<Vec<EventInfo>> {
-        let events = self.store.events(&tenant.id, after, limit.clamp(1, 1000))?;
-        Ok(events.into_iter().map(EventInfo::from_row).collect())
+    /// A page of the event log, including every event committed before the call.
+    pub fn event_log(&self, tenant: &TenantContext, query: &EventQuery) -> Result<EventLogPage> {
+        let search = query.to_search()?;
+        self.store.number_events(&tenant.id)?;
+        let page = self.read(|tx| Ok(tx.tenant(&tenant.id).events().search(&search)?))?;
+        Ok(EventLogPage {
+            items: page.events.into_iter().map(EventInfo::from_row).collect(),
+            next_after_seq: page.next_after_seq,
+        })
+    }
+
+    /// The newest event number (0 for an empty log): a consumer that starts
+    /// reading after it sees only what happens from now on.
+    pub fn event_head(&self, tenant: &TenantContext) -> Result<i64> {
+        self.store.number_events(&tenant.id)?;
+        self.read(|tx| Ok(tx.tenant(&tenant.id).events().head()?))
     }
 }
 

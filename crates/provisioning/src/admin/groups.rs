@@ -9,6 +9,8 @@ use crate::roles::snapshot;
 use crate::service::Provisioning;
 use crate::tenant::TenantContext;
 
+use super::users::page_size;
+
 /// A group as the role-mapping screen lists it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupInfo {
@@ -20,8 +22,20 @@ pub struct GroupInfo {
     pub external_id: Option<String>,
     /// Number of members.
     pub members: u64,
-    /// The roles rules give its members, in rule order (empty: unmapped).
-    pub mapped_roles: Vec<String>,
+    /// The role it maps to: that of the first group rule naming it (`null`:
+    /// no rule does).
+    pub role: Option<String>,
+}
+
+/// One page of the groups list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupPage {
+    /// This page, by display name.
+    pub items: Vec<GroupInfo>,
+    /// Groups of the tenant.
+    pub total: u64,
+    /// Pass as `cursor` for the next page; `null` on the last one.
+    pub next_cursor: Option<String>,
 }
 
 /// The tenant's groups as `rules` validation needs them: every current group,
@@ -79,46 +93,40 @@ pub(super) fn pushed_groups(
 }
 
 impl Provisioning {
-    /// The groups pushed by the identity provider, with the roles they map to.
+    /// The groups pushed by the identity provider, by display name, with member
+    /// counts and the role each maps to; `cursor` is a `next_cursor` of an
+    /// earlier page, `limit` the page size (`None`: the server's default).
     pub fn group_list(
         &self,
         tenant: &TenantContext,
-        offset: u64,
-        count: u64,
-    ) -> Result<(u64, Vec<GroupInfo>)> {
+        cursor: Option<&str>,
+        limit: Option<u64>,
+    ) -> Result<GroupPage> {
+        let limit = page_size(limit, &self.options)?;
         let rules = tenant.engine.rules();
-        self.read(|tx| {
-            let paging = scim_store::Paging::Index {
-                start_index: offset + 1,
-                count: count.min(self.options.max_page_size),
-            };
-            let page = tx
-                .tenant(&tenant.id)
-                .groups()
-                .list(&scim_store::ListQuery {
-                    filter: None,
-                    sort: None,
-                    paging: &paging,
-                    base_url: None,
-                })?;
-            let mut out = Vec::with_capacity(page.items.len());
-            for group in page.items {
-                let members = group.member_count;
-                let mapped_roles = rules
-                    .rules
-                    .iter()
-                    .filter(|r| r.group.as_ref().is_some_and(|g| g.id == group.id))
-                    .map(|r| r.role.clone())
-                    .collect();
-                out.push(GroupInfo {
+        let page =
+            self.read(|tx| Ok(tx.tenant(&tenant.id).groups().by_name_page(cursor, limit)?))?;
+        let role_of = |id: &str| {
+            rules
+                .rules
+                .iter()
+                .find(|r| r.group.as_ref().is_some_and(|g| g.id == id))
+                .map(|r| r.role.clone())
+        };
+        Ok(GroupPage {
+            items: page
+                .items
+                .into_iter()
+                .map(|group| GroupInfo {
+                    role: role_of(&group.id),
+                    members: group.member_count,
                     id: group.id,
                     display_name: group.display_name,
                     external_id: group.external_id,
-                    members,
-                    mapped_roles,
-                });
-            }
-            Ok((page.total, out))
+                })
+                .collect(),
+            total: page.total,
+            next_cursor: page.next_cursor,
         })
     }
 

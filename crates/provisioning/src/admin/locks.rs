@@ -195,7 +195,7 @@ impl Provisioning {
                     let fresh = self.current_context(tx, &tenant.id)?;
                     self.change_lock(tx, &fresh, ctx, user_id, change, now)
                 }
-                None => Ok(sub_account(&user)),
+                None => sub_account(tx, &user),
             }
         })
     }
@@ -224,7 +224,7 @@ impl Provisioning {
             now,
         )?;
         let user = find_user(tx, &tenant.id, user_id, Visibility::IncludeDeleted)?;
-        Ok(sub_account(&user))
+        sub_account(tx, &user)
     }
 }
 

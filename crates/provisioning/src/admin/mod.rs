@@ -19,13 +19,16 @@ mod users;
 mod versions;
 
 pub use admin_tokens::{AdminTokenInfo, IssuedAdminToken};
-pub use event_log::EventInfo;
-pub use groups::GroupInfo;
+pub use event_log::{EventInfo, EventLogPage, EventQuery, MAX_EVENT_PAGE};
+pub use groups::{GroupInfo, GroupPage};
 pub use locks::{LockInfo, LockRefused, LockRequest, lock_version};
 pub use reports::DisabledUser;
 pub use rule_edits::{PositionedRule, RuleEdit, RuleEditOutcome};
 pub use rules::{RulesEdit, RulesOutcome};
 pub use tenants::{CreatedTenant, TenantInfo, TenantRename};
 pub use tokens::{IssuedTokenInfo, TokenInfo};
-pub use users::{SubAccount, SubAccountPage, SubAccountQuery};
+pub use users::{
+    MemberOf, SortDirection, SubAccount, SubAccountPage, SubAccountQuery, SubAccountSort,
+    SubAccountStatus,
+};
 pub use versions::part_version;

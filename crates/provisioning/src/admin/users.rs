@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use role_engine::{Decision, Reason};
-use scim_store::{AdminUserQuery, User, UserStatus, Visibility};
-use serde::Serialize;
+use scim_store::{GroupRef, ReadTx, User, UserOrder, UserSearch, UserStatus, Visibility};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -17,6 +17,15 @@ use crate::users::find_user;
 
 use super::locks::{LockInfo, lock_info};
 
+/// A group a sub-account is a member of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemberOf {
+    /// Group id: what rules reference.
+    pub id: String,
+    /// Current display name.
+    pub display_name: String,
+}
+
 /// One row of the sub-accounts list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SubAccount {
@@ -26,7 +35,7 @@ pub struct SubAccount {
     pub user_name: String,
     /// `displayName`.
     pub display_name: Option<String>,
-    /// `active`, `inactive` or `deleted`.
+    /// `active`, `inactive` (deactivated by the IdP) or `deleted` (by the IdP).
     pub status: &'static str,
     /// Current role.
     pub role: Option<String>,
@@ -34,9 +43,11 @@ pub struct SubAccount {
     pub reason: Option<String>,
     /// Why, structured (the role engine's reason).
     pub reason_detail: Option<Value>,
-    /// The lock, if any.
+    /// The lock, if any: who set it, when and why.
     pub lock: Option<LockInfo>,
-    /// Last SCIM change.
+    /// The groups it is a member of, by id.
+    pub groups: Vec<MemberOf>,
+    /// Last SCIM change: what the `last_change` order sorts by.
     #[serde(serialize_with = "crate::time_format::serialize")]
     pub last_modified: DateTime<Utc>,
     /// When the identity provider deleted it (soft delete).
@@ -47,25 +58,70 @@ pub struct SubAccount {
 /// One page of the sub-accounts list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SubAccountPage {
-    /// Users matching over all pages.
-    pub total: u64,
     /// This page.
-    pub users: Vec<SubAccount>,
+    pub items: Vec<SubAccount>,
+    /// Pass as `cursor` for the next page; `null` on the last one.
+    pub next_cursor: Option<String>,
 }
 
-/// Filters of the sub-accounts list.
+/// A user's provisioning status, as the sub-accounts list filters it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubAccountStatus {
+    /// Live and active.
+    Active,
+    /// Deactivated by the identity provider (`active` false or absent).
+    Inactive,
+    /// Deleted by the identity provider (kept with its history).
+    Deleted,
+}
+
+/// What the sub-accounts list is sorted by; ties keep a fixed order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubAccountSort {
+    /// `userName`, case-insensitively.
+    #[default]
+    UserName,
+    /// `displayName`, case-insensitively; users without one first.
+    DisplayName,
+    /// The role; users without one first.
+    Role,
+    /// The last SCIM change.
+    LastChange,
+}
+
+/// Ascending or descending.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortDirection {
+    /// Smallest first.
+    #[default]
+    Asc,
+    /// Largest first.
+    Desc,
+}
+
+/// A search of the sub-accounts list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SubAccountQuery {
+    /// Case-insensitive prefix of `userName`, `displayName`, an e-mail or
+    /// `externalId`.
+    pub q: Option<String>,
     /// Only this role.
     pub role: Option<String>,
-    /// Only this status: `active`, `inactive` or `deleted`.
-    pub status: Option<String>,
+    /// Only this status.
+    pub status: Option<SubAccountStatus>,
     /// Only locked / unlocked users.
     pub locked: Option<bool>,
-    /// 0-based offset.
-    pub offset: u64,
-    /// Page size.
-    pub count: u64,
+    /// The order.
+    pub sort: SubAccountSort,
+    /// Its direction.
+    pub direction: SortDirection,
+    /// A `next_cursor` of an earlier page of the same search order.
+    pub cursor: Option<String>,
+    /// Page size; `None`: the server's default.
+    pub limit: Option<u64>,
 }
 
 pub(super) fn status_of(user: &User) -> &'static str {
@@ -83,7 +139,7 @@ fn reason_line(user: &User) -> Option<String> {
     Some(reason.to_string())
 }
 
-pub(super) fn sub_account(user: &User) -> SubAccount {
+fn row(user: &User, groups: Vec<GroupRef>) -> SubAccount {
     SubAccount {
         id: user.id.clone(),
         user_name: user.user_name.clone(),
@@ -93,8 +149,33 @@ pub(super) fn sub_account(user: &User) -> SubAccount {
         reason: reason_line(user),
         reason_detail: user.role_reason.clone(),
         lock: user.lock.as_ref().map(lock_info),
+        groups: groups
+            .into_iter()
+            .map(|g| MemberOf {
+                id: g.group_id,
+                display_name: g.display_name,
+            })
+            .collect(),
         last_modified: user.last_modified,
         deleted_at: user.deleted_at,
+    }
+}
+
+/// `user` as the sub-accounts list shows it, with its groups read in `tx`.
+pub(super) fn sub_account(tx: &mut ReadTx<'_>, user: &User) -> Result<SubAccount> {
+    let groups = tx.tenant(&user.tenant_id).groups().of_user(&user.id)?;
+    Ok(row(user, groups))
+}
+
+/// The page size a request asks for, within the server's bounds.
+pub(super) fn page_size(limit: Option<u64>, options: &crate::service::Options) -> Result<u64> {
+    let max = options.max_page_size;
+    match limit {
+        None => Ok(options.default_page_size.clamp(1, max)),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(n) => Err(Error::Invalid(format!(
+            "limit must be between 1 and {max}, not {n}"
+        ))),
     }
 }
 
@@ -117,44 +198,53 @@ impl Provisioning {
         Ok(value)
     }
 
-    /// The sub-accounts list: every provisioned user with status, role, why, lock
-    /// and last change.
+    /// The sub-accounts list: every provisioned user with status, role, why,
+    /// lock, groups and last change; searched, filtered, sorted, one page.
     pub fn sub_accounts(
         &self,
         tenant: &TenantContext,
         query: &SubAccountQuery,
     ) -> Result<SubAccountPage> {
-        let status = match query.status.as_deref() {
-            None | Some("") => None,
-            Some("active") => Some(UserStatus::Active),
-            Some("inactive") => Some(UserStatus::Inactive),
-            Some("deleted") => Some(UserStatus::Deleted),
-            Some(other) => {
-                return Err(Error::Invalid(format!(
-                    "status must be active, inactive or deleted, not '{other}'"
-                )));
-            }
+        let search = UserSearch {
+            q: query.q.clone(),
+            role: query.role.clone(),
+            status: query.status.map(|s| match s {
+                SubAccountStatus::Active => UserStatus::Active,
+                SubAccountStatus::Inactive => UserStatus::Inactive,
+                SubAccountStatus::Deleted => UserStatus::Deleted,
+            }),
+            locked: query.locked,
+            order: match query.sort {
+                SubAccountSort::UserName => UserOrder::UserName,
+                SubAccountSort::DisplayName => UserOrder::DisplayName,
+                SubAccountSort::Role => UserOrder::Role,
+                SubAccountSort::LastChange => UserOrder::LastChange,
+            },
+            descending: query.direction == SortDirection::Desc,
+            cursor: query.cursor.clone(),
+            limit: page_size(query.limit, &self.options)?,
         };
-        let page = self.read(|tx| {
-            Ok(tx.tenant(&tenant.id).users().admin_list(&AdminUserQuery {
-                role: query.role.clone(),
-                status,
-                locked: query.locked,
-                offset: query.offset,
-                count: query.count.min(self.options.max_page_size),
-            })?)
-        })?;
-        Ok(SubAccountPage {
-            total: page.total,
-            users: page.items.iter().map(sub_account).collect(),
+        self.read(|tx| {
+            let page = tx.tenant(&tenant.id).users().search(&search)?;
+            let ids: Vec<String> = page.items.iter().map(|u| u.id.clone()).collect();
+            let mut groups = tx.tenant(&tenant.id).groups().of_users(&ids)?;
+            Ok(SubAccountPage {
+                items: page
+                    .items
+                    .iter()
+                    .map(|u| row(u, groups.remove(&u.id).unwrap_or_default()))
+                    .collect(),
+                next_cursor: page.next_cursor,
+            })
         })
     }
 
     /// One user of the sub-accounts list.
     pub fn sub_account(&self, tenant: &TenantContext, user_id: &str) -> Result<SubAccount> {
-        let user =
-            self.read(|tx| find_user(tx, &tenant.id, user_id, Visibility::IncludeDeleted))?;
-        Ok(sub_account(&user))
+        self.read(|tx| {
+            let user = find_user(tx, &tenant.id, user_id, Visibility::IncludeDeleted)?;
+            sub_account(tx, &user)
+        })
     }
 
     /// The decision the engine gives a user now (for tests and tools).

@@ -188,11 +188,6 @@ impl Admin {
         } = self;
         run_blocking(ctx.request_id.clone(), move || f(&provisioning, &ctx)).await
     }
-
-    /// The provisioning options (page sizes).
-    pub(crate) fn options(&self) -> &provisioning::Options {
-        self.provisioning.options()
-    }
 }
 
 impl FromRequest for Admin {

@@ -9,23 +9,20 @@ use super::auth::Admin;
 use super::{Reply, json_ok};
 use crate::scim::not_allowed;
 
+/// The groups list's query string; unknown parameters are refused.
 #[derive(Debug, Default, Deserialize)]
-struct PageQuery {
-    #[serde(default)]
-    offset: u64,
-    count: Option<u64>,
+#[serde(deny_unknown_fields)]
+struct GroupsQuery {
+    cursor: Option<String>,
+    limit: Option<u64>,
 }
 
-async fn list_groups(q: Query<PageQuery>, admin: Admin, slug: Path<String>) -> Reply {
+async fn list_groups(q: Query<GroupsQuery>, admin: Admin, slug: Path<String>) -> Reply {
     let (q, slug) = (q.into_inner(), slug.into_inner());
-    let count = q.count.unwrap_or(admin.options().default_page_size);
-    let (total, groups) = admin
-        .run(move |p, _| p.group_list(&*p.tenant(&slug)?, q.offset, count))
+    let page = admin
+        .run(move |p, _| p.group_list(&*p.tenant(&slug)?, q.cursor.as_deref(), q.limit))
         .await?;
-    Ok(json_ok(
-        StatusCode::OK,
-        &json!({"total": total, "groups": groups}),
-    ))
+    Ok(json_ok(StatusCode::OK, &page))
 }
 
 async fn group_deletion_preview(admin: Admin, path: Path<(String, String)>) -> Reply {

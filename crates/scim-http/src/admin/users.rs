@@ -2,31 +2,40 @@
 
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Path, Query};
-use provisioning::SubAccountQuery;
+use provisioning::{SortDirection, SubAccountQuery, SubAccountSort, SubAccountStatus};
 use serde::Deserialize;
 
 use super::auth::Admin;
 use super::{Reply, json_ok};
 use crate::scim::not_allowed;
 
+/// The sub-accounts list's query string; unknown parameters are refused.
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct UsersQuery {
+    q: Option<String>,
     role: Option<String>,
-    status: Option<String>,
+    status: Option<SubAccountStatus>,
     locked: Option<bool>,
     #[serde(default)]
-    offset: u64,
-    count: Option<u64>,
+    sort: SubAccountSort,
+    #[serde(default)]
+    order: SortDirection,
+    cursor: Option<String>,
+    limit: Option<u64>,
 }
 
 async fn list_users(q: Query<UsersQuery>, admin: Admin, slug: Path<String>) -> Reply {
     let (q, slug) = (q.into_inner(), slug.into_inner());
     let query = SubAccountQuery {
+        q: q.q,
         role: q.role,
         status: q.status,
         locked: q.locked,
-        offset: q.offset,
-        count: q.count.unwrap_or(admin.options().default_page_size),
+        sort: q.sort,
+        direction: q.order,
+        cursor: q.cursor,
+        limit: q.limit,
     };
     let page = admin
         .run(move |p, _| p.sub_accounts(&*p.tenant(&slug)?, &query))

@@ -129,7 +129,7 @@ async fn rules_locks_and_reports(backend: Backend) {
     assert_shape!("admin_lock_set", locked);
     assert_shape!(
         "admin_users_list",
-        app.admin(Method::GET, &format!("{t}/users?count=10"), None)
+        app.admin(Method::GET, &format!("{t}/users?limit=10"), None)
             .await
     );
     assert_shape!(
@@ -196,8 +196,12 @@ async fn rules_locks_and_reports(backend: Backend) {
 
     assert_shape!(
         "admin_events",
-        app.admin(Method::GET, &format!("{t}/events?after=0&limit=3"), None)
-            .await
+        app.admin(
+            Method::GET,
+            &format!("{t}/events?after_seq=0&limit=3"),
+            None
+        )
+        .await
     );
 }
 

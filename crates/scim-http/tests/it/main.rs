@@ -10,6 +10,7 @@ mod harness;
 
 mod access;
 mod admin;
+mod admin_lists;
 mod bulk;
 mod checks;
 mod discovery;

@@ -33,5 +33,6 @@
 //! the position encoded in an opaque cursor.
 
 pub(crate) mod filter;
+pub(crate) mod opaque;
 pub(crate) mod page;
 pub(crate) mod sort;

@@ -6,6 +6,7 @@ use diesel::sql_types::{Bool, Nullable, Text, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::filter::Ty;
+use super::opaque;
 use super::sort::{KeyValue, Order, Position};
 use crate::db::MultiBackend;
 use crate::error::StoreError;
@@ -25,30 +26,14 @@ struct Cursor {
     order: String,
 }
 
-/// Cursors are hex-encoded JSON: opaque to clients and safe in a URL.
-const MAX_CURSOR_LEN: usize = 4_096;
-
 impl Cursor {
     fn encode(&self) -> String {
-        let json = serde_json::to_string(self).unwrap_or_default();
-        json.bytes().map(|b| format!("{b:02x}")).collect()
+        opaque::encode(self)
     }
 
     fn decode(text: &str, order: &Order) -> Result<Cursor, StoreError> {
         let bad = |why: &str| StoreError::InvalidCursor(why.to_owned());
-        if text.len() > MAX_CURSOR_LEN || !text.len().is_multiple_of(2) {
-            return Err(bad("not a cursor of this server"));
-        }
-        let bytes = (0..text.len())
-            .step_by(2)
-            .map(|i| {
-                text.get(i..i + 2)
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-            })
-            .collect::<Option<Vec<u8>>>()
-            .ok_or_else(|| bad("not a cursor of this server"))?;
-        let cursor: Cursor =
-            serde_json::from_slice(&bytes).map_err(|_| bad("not a cursor of this server"))?;
+        let cursor: Cursor = opaque::decode(text)?;
         if cursor.order != order.fingerprint {
             return Err(bad("the cursor belongs to a query with another sort order"));
         }

@@ -39,7 +39,7 @@ use super::{CHUNK, Tx, sorted_unique};
 use crate::check::{check_json, check_text, to_json_text};
 use crate::dialect;
 use crate::error::StoreError;
-use crate::model::{Event, EventKind, NewEvent};
+use crate::model::{Event, EventKind, EventPage, EventSearch, NewEvent};
 use crate::rows::{CountRow, EVENT_COLUMNS, EventRow};
 use crate::sql::Sql;
 use crate::time::to_db;
@@ -211,6 +211,61 @@ impl<M> Scoped<'_, '_, M, Events> {
             .into_iter()
             .map(EventRow::into_model)
             .collect()
+    }
+
+    /// The newest event number (0 for an empty log). On PostgreSQL, run the
+    /// sequencer first ([`Store::number_events`](crate::Store::number_events)) to
+    /// count every committed event.
+    pub fn head(&mut self) -> Result<i64, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        let mut sql = Sql::from("SELECT ");
+        sql.append(dialect::last_event_seq(tenant_id)).push(" AS n");
+        Ok(tx.first::<CountRow>(sql)?.map_or(0, |r| r.n))
+    }
+
+    /// Up to `search.limit` numbered events after `search.after_seq` that pass its
+    /// filters, in order, and where the next page starts (see [`EventPage`]).
+    pub fn search(&mut self, search: &EventSearch) -> Result<EventPage, StoreError> {
+        if search.limit == 0 {
+            return Err(StoreError::invalid("a page holds at least one event"));
+        }
+        let head = self.head()?;
+        let (tx, tenant_id) = self.parts();
+        let mut sql = Sql::select(EVENT_COLUMNS, " FROM events WHERE tenant_id = ");
+        sql.text(tenant_id)
+            .push(" AND seq > ")
+            .int(search.after_seq)
+            // Read in the same snapshot as the head: nothing above it is seen, so
+            // a page that is not full has looked at everything up to it.
+            .push(" AND seq <= ")
+            .int(head);
+        if !search.kinds.is_empty() {
+            let kinds: Vec<&str> = search.kinds.iter().map(EventKind::as_str).collect();
+            sql.push(" AND kind IN ").text_list(&kinds);
+        }
+        if let Some(id) = &search.resource_id {
+            sql.push(" AND resource_id = ").text(id.as_str());
+        }
+        if let Some(since) = search.since {
+            sql.push(" AND time >= ").time(to_db(since));
+        }
+        if let Some(until) = search.until {
+            sql.push(" AND time < ").time(to_db(until));
+        }
+        sql.push(" ORDER BY seq").limit(search.limit, 0);
+        let events = tx
+            .load::<EventRow>(sql)?
+            .into_iter()
+            .map(EventRow::into_model)
+            .collect::<Result<Vec<Event>, StoreError>>()?;
+        let next_after_seq = match events.last() {
+            Some(last) if events.len() as u64 == search.limit => last.seq,
+            _ => head.max(search.after_seq),
+        };
+        Ok(EventPage {
+            events,
+            next_after_seq,
+        })
     }
 
     /// The latest `limit` numbered events about one resource, newest first.

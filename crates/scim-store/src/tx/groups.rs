@@ -21,6 +21,7 @@ use crate::model::{
     Group, GroupRef, GroupUpdate, ListQuery, MemberPage, MemberRef, MembershipChange, NewGroup,
     Page,
 };
+use crate::query::opaque;
 use crate::render;
 use crate::rows::{CountRow, GROUP_COLUMNS, GroupRow, GroupStateRow, IdRow, TextOptRow};
 use crate::sql::Sql;
@@ -39,6 +40,50 @@ impl<M> Scoped<'_, '_, M, Groups> {
     pub fn list(&mut self, query: &ListQuery<'_>) -> Result<Page<Group>, StoreError> {
         let (tx, tenant_id) = self.parts();
         list::<GroupRow>(tx, tenant_id, query)
+    }
+
+    /// The admin API's group list: up to `limit` groups in case-insensitive
+    /// `displayName` order (unique in a tenant, so a cursor is the last name),
+    /// after `cursor`, a `next_cursor` of an earlier page; with the tenant's total.
+    pub fn by_name_page(
+        &mut self,
+        cursor: Option<&str>,
+        limit: u64,
+    ) -> Result<Page<Group>, StoreError> {
+        if limit == 0 {
+            return Err(StoreError::invalid("a page holds at least one group"));
+        }
+        let after = cursor.map(opaque::decode::<String>).transpose()?;
+        let (tx, tenant_id) = self.parts();
+        let mut sql = select();
+        sql.push("g.tenant_id = ").text(tenant_id);
+        if let Some(after) = &after {
+            sql.push(" AND g.display_name_folded > ")
+                .text(after.as_str());
+        }
+        sql.push(" ORDER BY g.display_name_folded")
+            .limit(limit.saturating_add(1), 0);
+        let mut groups = rows_to_groups(tx.load::<GroupRow>(sql)?)?;
+        let more = groups.len() as u64 > limit;
+        groups.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let total = if after.is_none() && !more {
+            groups.len() as u64
+        } else {
+            let mut count = Sql::from("SELECT COUNT(*) AS n FROM groups g WHERE g.tenant_id = ");
+            count.text(tenant_id);
+            tx.first::<CountRow>(count)?
+                .map_or(0, |r| u64::try_from(r.n).unwrap_or(0))
+        };
+        let next_cursor = match groups.last() {
+            Some(last) if more => Some(opaque::encode(&fold(&last.display_name))),
+            _ => None,
+        };
+        Ok(Page {
+            items: groups,
+            total,
+            next_cursor,
+            previous_cursor: None,
+        })
     }
 
     /// The groups of a user, by group id.

@@ -16,13 +16,15 @@ use crate::doc::{self, Prepared, fold};
 use crate::error::{ResourceKind, StoreError};
 use crate::kind::Kind;
 use crate::model::{
-    AdminUserQuery, GroupRef, ListQuery, NewUser, Page, RoleLock, RoleUpdate, User, UserStatus,
-    UserUpdate, UserWithGroups, Visibility,
+    AdminUserQuery, GroupRef, KeysetPage, ListQuery, NewUser, Page, RoleLock, RoleUpdate, User,
+    UserSearch, UserStatus, UserUpdate, UserWithGroups, Visibility,
 };
 use crate::render;
 use crate::rows::{CountRow, IdRow, LockedUserRow, PairRow, USER_COLUMNS, UserRow, VersionRow};
 use crate::sql::Sql;
 use crate::time::{from_db, to_db};
+
+mod search;
 
 fn select() -> Sql {
     Sql::select(USER_COLUMNS, " FROM users u WHERE ")
@@ -94,37 +96,12 @@ impl<M> Scoped<'_, '_, M, Users> {
             .transpose()
     }
 
-    /// Users for the admin list, including soft-deleted ones unless filtered out;
-    /// ordered by folded `userName`, then id.
+    /// Users by app-side state, including soft-deleted ones unless filtered out;
+    /// ordered by folded `userName`, then id, and paged by offset: what the use
+    /// cases count and walk (guard holders, reports, catalogue checks).
     pub fn admin_list(&mut self, q: &AdminUserQuery) -> Result<Page<User>, StoreError> {
         let (tx, tenant_id) = self.parts();
-        let mut condition = Sql::from("u.tenant_id = ");
-        condition.text(tenant_id);
-        if let Some(role) = &q.role {
-            condition.push(" AND u.role = ").text(role);
-        }
-        match q.status {
-            Some(UserStatus::Active) => {
-                condition
-                    .push(" AND u.deleted_at IS NULL AND u.active = ")
-                    .boolean(true);
-            }
-            Some(UserStatus::Inactive) => {
-                condition
-                    .push(" AND u.deleted_at IS NULL AND (u.active IS NULL OR u.active = ")
-                    .boolean(false)
-                    .push(")");
-            }
-            Some(UserStatus::Deleted) => {
-                condition.push(" AND u.deleted_at IS NOT NULL");
-            }
-            None => {}
-        }
-        match q.locked {
-            Some(true) => condition.push(" AND u.lock_role IS NOT NULL"),
-            Some(false) => condition.push(" AND u.lock_role IS NULL"),
-            None => &mut condition,
-        };
+        let condition = app_state_condition(tenant_id, q.role.as_deref(), q.status, q.locked);
         let mut count = Sql::from("SELECT COUNT(*) AS n FROM users u WHERE ");
         count.append(condition.clone());
         let total = tx
@@ -140,6 +117,20 @@ impl<M> Scoped<'_, '_, M, Users> {
             next_cursor: None,
             previous_cursor: None,
         })
+    }
+
+    /// The admin API's user search (see [`UserSearch`]): one page and the cursor
+    /// of the next, if there is one. Soft-deleted users are included unless the
+    /// status filter leaves them out.
+    pub fn search(&mut self, search: &UserSearch) -> Result<KeysetPage<User>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        let condition = app_state_condition(
+            tenant_id,
+            search.role.as_deref(),
+            search.status,
+            search.locked,
+        );
+        search::search(tx, tenant_id, condition, search)
     }
 
     /// Up to `limit` users with ids greater than `after`, in id order, with their
@@ -226,8 +217,8 @@ impl Scoped<'_, '_, Write, Users> {
         let now = to_db(new.now);
         let mut sql = Sql::from(
             "INSERT INTO users (id, tenant_id, user_name, user_name_folded, external_id, display_name, \
-             display_name_folded, active, resource, filter_doc, filter_exact, version, created, \
-             last_modified, role, role_reason) VALUES (",
+             display_name_folded, active, resource, filter_doc, filter_exact, external_id_folded, \
+             version, created, last_modified, role, role_reason) VALUES (",
         );
         sql.text(&new.id).push(", ").text(tenant_id).push(", ");
         push_scim_values(&mut sql, &p, &folded);
@@ -296,7 +287,9 @@ impl Scoped<'_, '_, Write, Users> {
         }
         if p.external_id != old.external_id {
             sql.push(", external_id = ")
-                .opt_text(p.external_id.as_deref());
+                .opt_text(p.external_id.as_deref())
+                .push(", external_id_folded = ")
+                .opt_text(p.external_id.as_deref().map(fold).as_deref());
         }
         if p.display_name != old.display_name {
             sql.push(", display_name = ")
@@ -484,6 +477,43 @@ impl Scoped<'_, '_, Write, Users> {
     }
 }
 
+/// The tenant's users with this role, status and lock state (each `None`: any).
+fn app_state_condition(
+    tenant_id: &str,
+    role: Option<&str>,
+    status: Option<UserStatus>,
+    locked: Option<bool>,
+) -> Sql {
+    let mut condition = Sql::from("u.tenant_id = ");
+    condition.text(tenant_id);
+    if let Some(role) = role {
+        condition.push(" AND u.role = ").text(role);
+    }
+    match status {
+        Some(UserStatus::Active) => {
+            condition
+                .push(" AND u.deleted_at IS NULL AND u.active = ")
+                .boolean(true);
+        }
+        Some(UserStatus::Inactive) => {
+            condition
+                .push(" AND u.deleted_at IS NULL AND (u.active IS NULL OR u.active = ")
+                .boolean(false)
+                .push(")");
+        }
+        Some(UserStatus::Deleted) => {
+            condition.push(" AND u.deleted_at IS NOT NULL");
+        }
+        None => {}
+    }
+    match locked {
+        Some(true) => condition.push(" AND u.lock_role IS NOT NULL"),
+        Some(false) => condition.push(" AND u.lock_role IS NULL"),
+        None => &mut condition,
+    };
+    condition
+}
+
 fn one(
     tx: &mut Tx<'_>,
     tenant_id: &str,
@@ -595,7 +625,7 @@ fn locked(
 }
 
 /// `user_name, user_name_folded, external_id, display_name, display_name_folded,
-/// active, resource, filter_doc, filter_exact`, comma-separated.
+/// active, resource, filter_doc, filter_exact, external_id_folded`, comma-separated.
 fn push_scim_values(sql: &mut Sql, p: &Prepared, folded: &str) {
     sql.text(p.name.as_str())
         .push(", ")
@@ -613,7 +643,9 @@ fn push_scim_values(sql: &mut Sql, p: &Prepared, folded: &str) {
         .push(", ")
         .text(p.doc.as_str())
         .push(", ")
-        .boolean(p.exact);
+        .boolean(p.exact)
+        .push(", ")
+        .opt_text(p.external_id.as_deref().map(fold).as_deref());
 }
 
 /// The version and folded name of a user about to change, locked on PostgreSQL.

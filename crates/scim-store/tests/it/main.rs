@@ -2,6 +2,7 @@
 //! PostgreSQL (see `harness`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod admin_queries;
 mod concurrency;
 mod durability;
 mod filters;

@@ -37,3 +37,61 @@ fn events_serialise_kinds_and_times_as_the_admin_api_writes_them() {
         })
     );
 }
+
+#[test]
+fn event_queries_refuse_what_they_cannot_answer_and_never_cut_silently() {
+    let ok = EventQuery::default().to_search().map(|s| s.limit);
+    assert!(matches!(ok, Ok(100)), "{ok:?}");
+    let at = |day| {
+        Utc.with_ymd_and_hms(2026, 1, day, 0, 0, 0)
+            .single()
+            .unwrap_or_default()
+    };
+    for bad in [
+        EventQuery {
+            limit: Some(MAX_EVENT_PAGE + 1),
+            ..EventQuery::default()
+        },
+        EventQuery {
+            limit: Some(0),
+            ..EventQuery::default()
+        },
+        EventQuery {
+            kinds: vec!["role.changed".into(), "role.chnaged".into()],
+            ..EventQuery::default()
+        },
+        EventQuery {
+            user: Some("u1".into()),
+            group: Some("g1".into()),
+            ..EventQuery::default()
+        },
+        EventQuery {
+            since: Some(at(2)),
+            until: Some(at(2)),
+            ..EventQuery::default()
+        },
+        EventQuery {
+            after_seq: -1,
+            ..EventQuery::default()
+        },
+    ] {
+        let refused = bad.to_search();
+        assert!(
+            matches!(refused, Err(Error::Invalid(_))),
+            "{bad:?}: {refused:?}"
+        );
+    }
+    let search = EventQuery {
+        kinds: vec!["role.changed".into(), "lock.set".into()],
+        group: Some("g1".into()),
+        limit: Some(MAX_EVENT_PAGE),
+        ..EventQuery::default()
+    }
+    .to_search();
+    assert!(
+        matches!(&search, Ok(s) if s.kinds == [EventKind::RoleChanged, EventKind::LockSet]
+            && s.resource_id.as_deref() == Some("g1")
+            && s.limit == MAX_EVENT_PAGE),
+        "{search:?}"
+    );
+}
