@@ -16,9 +16,9 @@ fn role(admin: &Client, user: &str) -> String {
 }
 
 fn events(admin: &Client) -> Vec<Value> {
-    let r = admin.get("/events?after=0&limit=1000");
+    let r = admin.get("/events?after_seq=0&limit=1000");
     assert_eq!(r.status, 200, "{}", r.text);
-    r.body["events"].as_array().unwrap().clone()
+    r.body["items"].as_array().unwrap().clone()
 }
 
 fn violations(admin: &Client) -> Vec<Value> {

@@ -192,7 +192,7 @@ fn entra_guide_admin_steps(backend: Backend) {
             assert_eq!(role_of(&admin, &alice), "User", "a dry run saves nothing");
         }
     }
-    let listed: Vec<&str> = answers[0].body["groups"]
+    let listed: Vec<&str> = answers[0].body["items"]
         .as_array()
         .unwrap()
         .iter()
