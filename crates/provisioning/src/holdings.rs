@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 /// How much a user holds, as the host application counts it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Holdings {
     /// Number of items held, or `None` when the host cannot tell.
     pub count: Option<u64>,

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 
 /// What a SCIM `DELETE /Users/{id}` does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UserDeleteMode {
     /// The user leaves SCIM views (404), its memberships end and its role becomes
@@ -23,6 +24,7 @@ pub enum UserDeleteMode {
 
 /// Per-tenant settings, stored as JSON with the tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct TenantSettings {
     /// What a SCIM DELETE of a user does.

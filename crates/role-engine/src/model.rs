@@ -42,6 +42,7 @@ pub const DISABLED: &str = "Disabled";
 /// # Ok::<(), role_engine::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RuleSet {
     /// The role of a user no rule matches (in no group, or only in unmapped groups).
@@ -156,6 +157,7 @@ impl RuleSet {
 /// The condition is membership in a group, a SCIM filter over the user resource,
 /// or both (then both must hold). A rule with neither is rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     /// The rule's stable id: the server gives one to a rule saved without it and
@@ -237,6 +239,7 @@ impl Rule {
 ///
 /// In TOML either `group = "0c2f6a1e"` or `group = { id = "0c2f6a1e", label = "Employees" }`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(from = "GroupRefRepr")]
 pub struct GroupRef {
     /// The group's stable id.
@@ -360,6 +363,7 @@ pub struct PushedGroups {
 /// users would break it, and [`Guard::check`] tells the provisioning layer
 /// whether a pending change would.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Guard {
     /// The protected role, typically the application's admin role.
@@ -368,6 +372,7 @@ pub struct Guard {
 
 /// One role of the catalogue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RoleDef {
     /// The role's name, matched exactly.
@@ -397,6 +402,7 @@ impl RoleDef {
 
 /// A tenant's roles. The built-in `Disabled` is always part of it implicitly.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Catalogue {
     /// The roles. `[[role]]` in TOML.

@@ -62,6 +62,7 @@ pub struct RuleTests {
 /// element as a `[[rule]]`, `[[role]]` or `[[case]]` section. Either spelling
 /// reads in either format.
 #[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 struct FileRepr {
     default_role: String,
@@ -85,6 +86,30 @@ struct FileRepr {
         skip_serializing_if = "Vec::is_empty"
     )]
     cases: Vec<TestCase>,
+}
+
+// The rule file's schema is its flat layout's, under the name `RuleFile`.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for RuleTests {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <FileRepr as utoipa::PartialSchema>::schema()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for RuleTests {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("RuleFile")
+    }
+
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <FileRepr as utoipa::ToSchema>::schemas(schemas);
+    }
 }
 
 impl From<FileRepr> for RuleTests {
@@ -222,6 +247,7 @@ pub fn run_rule_tests(toml_text: &str) -> Result<TestReport> {
 
 /// One case: a user and what the rules should make of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TestCase {
     /// Shown when the case fails.
@@ -232,6 +258,7 @@ pub struct TestCase {
     /// The user's attributes in canonical SCIM form (e.g. `userName`, `title`,
     /// and the enterprise extension object under its URN).
     #[serde(default, skip_serializing_if = "Map::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub attributes: Map<String, Value>,
     /// The `active` flag; overrides `attributes.active`; absent means active.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -325,6 +352,7 @@ impl TestCase {
 /// A lock in a test case: only the role is required. In TOML, `at` may be a
 /// date-time (`at = 2025-02-01T08:00:00Z`) or an RFC 3339 string.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "CaseLockRepr")]
 pub struct CaseLock {
     /// The locked role.

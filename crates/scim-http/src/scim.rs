@@ -429,8 +429,9 @@ fn empty() -> ListResult {
 
 /// 405 with the methods the resource does support.
 pub(crate) fn not_allowed(
-    allowed: &'static str,
+    allowed: impl Into<std::sync::Arc<str>>,
 ) -> impl Fn(HttpRequest) -> std::future::Ready<HttpResponse> + Clone {
+    let allowed: std::sync::Arc<str> = allowed.into();
     move |req: HttpRequest| {
         let error = ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -442,9 +443,10 @@ pub(crate) fn not_allowed(
         );
         // The error stays attached, so the admin API can render it as a problem document.
         let mut response = HttpResponse::from_error(error);
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static(allowed));
+        // Method names are header-safe, so this always succeeds.
+        if let Ok(value) = HeaderValue::from_str(&allowed) {
+            response.headers_mut().insert(header::ALLOW, value);
+        }
         std::future::ready(response)
     }
 }

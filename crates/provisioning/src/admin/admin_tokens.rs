@@ -20,6 +20,7 @@ const MAX_NAME_CHARS: usize = 100;
 
 /// An admin token as listed (never the secret).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdminTokenInfo {
     /// Token id.
     pub id: String,
@@ -53,6 +54,7 @@ impl AdminTokenInfo {
 
 /// A newly issued admin token: the secret is in here once and nowhere else.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IssuedAdminToken {
     /// The token's listing entry.
     pub token: AdminTokenInfo,

@@ -11,6 +11,7 @@ use crate::tenant::TenantContext;
 
 /// One entry of the event log.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventInfo {
     /// Sequence number in the tenant's log.
     pub seq: i64,
@@ -18,16 +19,20 @@ pub struct EventInfo {
     #[serde(serialize_with = "crate::time_format::serialize")]
     pub time: DateTime<Utc>,
     /// What, e.g. [`EventKind::RoleChanged`] (`role.changed` in JSON).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub kind: EventKind,
     /// `User`, `Group`, ...
     pub resource_type: Option<String>,
     /// Which one.
     pub resource_id: Option<String>,
     /// State before.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub before: Option<Value>,
     /// State after.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub after: Option<Value>,
     /// Who and why, with the client leniencies the request needed.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub cause: Option<Value>,
     /// Request id.
     pub request_id: Option<String>,
@@ -77,6 +82,7 @@ pub struct EventQuery {
 
 /// One page of the event log.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventLogPage {
     /// The events, in sequence order.
     pub items: Vec<EventInfo>,

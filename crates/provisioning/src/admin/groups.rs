@@ -13,6 +13,7 @@ use super::users::page_size;
 
 /// A group as the role-mapping screen lists it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GroupInfo {
     /// Group id: what rules reference.
     pub id: String,
@@ -29,6 +30,7 @@ pub struct GroupInfo {
 
 /// One page of the groups list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GroupPage {
     /// This page, by display name.
     pub items: Vec<GroupInfo>,

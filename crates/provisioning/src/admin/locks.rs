@@ -26,6 +26,7 @@ use super::users::{SubAccount, sub_account};
 
 /// A user's lock, as the admin API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LockInfo {
     /// The frozen role.
     pub role: String,

@@ -13,6 +13,7 @@ use super::users::status_of;
 
 /// One row of the disabled-users report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DisabledUser {
     /// User id.
     pub id: String,
@@ -21,6 +22,7 @@ pub struct DisabledUser {
     /// `displayName`.
     pub display_name: Option<String>,
     /// `inactive` (deactivated) or `deleted`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub status: &'static str,
     /// When provisioning disabled the user.
     #[serde(serialize_with = "crate::time_format::serialize")]

@@ -47,6 +47,7 @@ pub enum RuleEdit {
 
 /// A rule with its place in the list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PositionedRule {
     /// Where the rule is, counting from 1.
     pub position: usize,
@@ -58,6 +59,7 @@ pub struct PositionedRule {
 /// The outcome of a one-rule edit: the rule-set outcome, and the rule as it
 /// is after the edit (none after a deletion).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RuleEditOutcome {
     /// The edited rule where it now is.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -53,12 +53,15 @@ const STREAM_BATCH: u64 = 2000;
 
 /// The result of a rule-set edit, saved or not.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RulesOutcome {
     /// Whether the rule set was saved (`false` for a dry run).
     pub saved: bool,
     /// What `validate` found; errors prevent saving.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub problems: Vec<Problem>,
     /// Users whose role would change (or is held by a lock).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub changes: Vec<Change>,
 }
 

@@ -18,6 +18,7 @@ use super::tokens::{IssuedTokenInfo, issue_token};
 
 /// A tenant as the admin API lists it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TenantInfo {
     /// Tenant id.
     pub id: String,
@@ -34,6 +35,7 @@ pub struct TenantInfo {
 
 /// The outcome of creating a tenant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedTenant {
     /// The tenant.
     pub tenant: TenantInfo,
@@ -43,6 +45,7 @@ pub struct CreatedTenant {
 
 /// A change of a tenant's names; `None` keeps the current one.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TenantRename {
     /// The new slug: the Tenant URL changes, its tokens keep working there.

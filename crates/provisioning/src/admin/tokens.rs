@@ -14,6 +14,7 @@ use crate::users::new_id;
 
 /// A token as the admin API lists it (never the secret).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenInfo {
     /// Token id.
     pub id: String,
@@ -57,6 +58,7 @@ impl TokenInfo {
 
 /// A newly issued token: the secret is in here once and nowhere else.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IssuedTokenInfo {
     /// The token's listing entry.
     pub token: TokenInfo,

@@ -19,6 +19,7 @@ use super::locks::{LockInfo, lock_info};
 
 /// A group a sub-account is a member of.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberOf {
     /// Group id: what rules reference.
     pub id: String,
@@ -28,6 +29,7 @@ pub struct MemberOf {
 
 /// One row of the sub-accounts list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubAccount {
     /// User id.
     pub id: String,
@@ -36,12 +38,14 @@ pub struct SubAccount {
     /// `displayName`.
     pub display_name: Option<String>,
     /// `active`, `inactive` (deactivated by the IdP) or `deleted` (by the IdP).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub status: &'static str,
     /// Current role.
     pub role: Option<String>,
     /// Why, in one line.
     pub reason: Option<String>,
     /// Why, structured (the role engine's reason).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub reason_detail: Option<Value>,
     /// The lock, if any: who set it, when and why.
     pub lock: Option<LockInfo>,
@@ -57,6 +61,7 @@ pub struct SubAccount {
 
 /// One page of the sub-accounts list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubAccountPage {
     /// This page.
     pub items: Vec<SubAccount>,
@@ -66,6 +71,7 @@ pub struct SubAccountPage {
 
 /// A user's provisioning status, as the sub-accounts list filters it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SubAccountStatus {
     /// Live and active.
@@ -78,6 +84,7 @@ pub enum SubAccountStatus {
 
 /// What the sub-accounts list is sorted by; ties keep a fixed order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SubAccountSort {
     /// `userName`, case-insensitively.
@@ -93,6 +100,7 @@ pub enum SubAccountSort {
 
 /// Ascending or descending.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SortDirection {
     /// Smallest first.

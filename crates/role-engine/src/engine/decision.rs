@@ -193,6 +193,7 @@ impl fmt::Display for Reason {
 
 /// The steps of the decision precedence, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
     /// 1. Deleted by the identity provider: `Disabled`.

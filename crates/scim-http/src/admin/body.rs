@@ -103,9 +103,11 @@ impl FromRequest for RulesBody {
     }
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
-struct RotateBody {
-    /// Hours the previous tokens keep working.
+/// The optional body of a token rotation.
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = Rotation)]
+pub(crate) struct RotateBody {
+    /// Hours the previous tokens keep working (0 to 8760; default 24).
     #[serde(default)]
     overlap_hours: Option<i64>,
 }

@@ -2,26 +2,40 @@
 //! `PUT` and `DELETE` honour `If-Match` (412 when the lock changed meanwhile).
 
 use actix_web::HttpResponse;
-use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::web::{self, Path};
 use provisioning::{LockInfo, LockRequest, SubAccount, lock_version};
 use serde::Deserialize;
 
 use super::auth::Admin;
 use super::body::{OptionalJson, bad_request};
+use super::openapi::ProblemDocument;
+use super::routing::AdminRoutes;
 use super::{Reply, json_ok};
 use crate::etag::etag;
 use crate::request::IfMatch;
-use crate::scim::not_allowed;
 
-#[derive(Debug, Default, Deserialize)]
+/// A lock to set.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = NewLock)]
 #[serde(deny_unknown_fields)]
 struct LockBody {
+    /// The role to freeze the user in (required).
     role: Option<String>,
+    /// Why, for the record.
     reason: Option<String>,
+    /// Must be `true` to lock a user as `Disabled`.
     #[serde(default)]
     allow_disabled: bool,
+}
+
+/// A user's lock state.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = LockState)]
+struct LockView {
+    /// The lock, or null when the user is not locked.
+    lock: Option<LockInfo>,
 }
 
 /// A response carrying the lock state's entity tag.
@@ -36,18 +50,47 @@ fn user_reply(user: &SubAccount) -> HttpResponse {
     with_lock_tag(json_ok(StatusCode::OK, user), user.lock.as_ref())
 }
 
+/// The user's lock, if any.
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenant}/users/{id}/lock",
+    tag = "locks",
+    params(("tenant" = String, Path, description = "The tenant's slug."), ("id" = String, Path, description = "The user's id.")),
+    responses(
+        (status = 200, description = "The lock state.", body = LockView, headers(("ETag" = String, description = "The lock state's version, for `If-Match`."))),
+        (status = 404, description = "No such tenant or user.", body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+)]
 async fn get_lock(admin: Admin, path: Path<(String, String)>) -> Reply {
     let (slug, id) = path.into_inner();
     let user = admin
         .run(move |p, _| p.sub_account(&*p.tenant(&slug)?, &id))
         .await?;
-    let body = serde_json::json!({ "lock": user.lock });
+    let body = LockView {
+        lock: user.lock.clone(),
+    };
     Ok(with_lock_tag(
         json_ok(StatusCode::OK, &body),
         user.lock.as_ref(),
     ))
 }
 
+/// Freezes the user's role, whatever groups and rules say (a deactivation
+/// still wins unless the tenant's `lock_survives_deactivation` says otherwise).
+#[utoipa::path(
+    put,
+    path = "/tenants/{tenant}/users/{id}/lock",
+    tag = "locks",
+    params(("tenant" = String, Path, description = "The tenant's slug."), ("id" = String, Path, description = "The user's id."), ("If-Match" = Option<String>, Header, description = "The `ETag` the change was based on; 412 when the resource changed since.")),
+    request_body = LockBody,
+    responses(
+        (status = 200, description = "Locked; the user as now.", body = SubAccount, headers(("ETag" = String, description = "The lock state's version, for `If-Match`."))),
+        (status = 400, description = "Malformed body, no role, a role outside the catalogue, or `Disabled` without `allow_disabled`.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such tenant or user.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "The user was deleted by the identity provider, or the change would leave the guarded role without an active holder.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` is stale: the lock changed since.", body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+)]
 async fn set_lock(
     body: OptionalJson<LockBody>,
     expected: IfMatch,
@@ -80,6 +123,19 @@ async fn set_lock(
     Ok(user_reply(&user))
 }
 
+/// Lifts the lock; the rules decide the role again.
+#[utoipa::path(
+    delete,
+    path = "/tenants/{tenant}/users/{id}/lock",
+    tag = "locks",
+    params(("tenant" = String, Path, description = "The tenant's slug."), ("id" = String, Path, description = "The user's id."), ("If-Match" = Option<String>, Header, description = "The `ETag` the change was based on; 412 when the resource changed since.")),
+    responses(
+        (status = 200, description = "Unlocked; the user as now.", body = SubAccount, headers(("ETag" = String, description = "The lock state's version, for `If-Match`."))),
+        (status = 404, description = "No such tenant or user.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "The change would leave the guarded role without an active holder.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` is stale: the lock changed since.", body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+)]
 async fn clear_lock(expected: IfMatch, admin: Admin, path: Path<(String, String)>) -> Reply {
     let (slug, id) = path.into_inner();
     let user = admin
@@ -89,12 +145,13 @@ async fn clear_lock(expected: IfMatch, admin: Admin, path: Path<(String, String)
 }
 
 /// This resource's routes, under the tenant path `t` (tenant routes: under `/tenants`).
-pub(super) fn routes(cfg: &mut web::ServiceConfig, t: &str) {
-    cfg.service(
-        web::resource(format!("{t}/users/{{id}}/lock"))
-            .route(web::get().to(get_lock))
-            .route(web::put().to(set_lock))
-            .route(web::delete().to(clear_lock))
-            .default_service(web::to(not_allowed("GET, PUT, DELETE"))),
+pub(super) fn routes(r: &mut AdminRoutes<'_>, t: &str) {
+    r.resource(
+        format!("{t}/users/{{id}}/lock"),
+        vec![
+            (Method::GET, web::to(get_lock)),
+            (Method::PUT, web::to(set_lock)),
+            (Method::DELETE, web::to(clear_lock)),
+        ],
     );
 }

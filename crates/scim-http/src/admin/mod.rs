@@ -3,7 +3,8 @@
 //! admin tokens, settings, role catalogue, rule set (with dry runs), the
 //! sub-accounts list, role locks, explanations, the event log and the
 //! disabled-users report (JSON or CSV). Errors are problem documents
-//! (`problem.rs`).
+//! (`problem.rs`); the OpenAPI document is generated from the handlers
+//! (`openapi.rs`) and checked against the routes they register (`routing.rs`).
 
 mod admin_tokens;
 mod auth;
@@ -12,8 +13,10 @@ mod catalogue;
 mod events;
 mod groups;
 mod locks;
+mod openapi;
 mod problem;
 mod reports;
+mod routing;
 mod rules;
 mod settings;
 mod tenants;
@@ -26,6 +29,7 @@ use actix_web::{HttpResponse, web};
 pub(crate) use self::auth::{AdminKey, authenticate};
 pub(crate) use self::body::query_config;
 pub(crate) use self::problem::problem_documents;
+use self::routing::AdminRoutes;
 use crate::error::ApiError;
 use crate::scim::json_with_type;
 
@@ -59,19 +63,24 @@ pub(crate) async fn not_found(req: actix_web::HttpRequest) -> Reply {
     )))
 }
 
-/// The admin routes, to mount under the admin prefix: each resource's module
-/// registers its own.
+/// The admin routes, to mount under the admin prefix.
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
+    register(&mut AdminRoutes::on(cfg));
+}
+
+/// Each resource's module registers its own routes.
+fn register(r: &mut AdminRoutes<'_>) {
     let t = "/tenants/{tenant}";
-    tenants::routes(cfg, t);
-    settings::routes(cfg, t);
-    tokens::routes(cfg, t);
-    admin_tokens::routes(cfg, t);
-    catalogue::routes(cfg, t);
-    rules::routes(cfg, t);
-    users::routes(cfg, t);
-    locks::routes(cfg, t);
-    events::routes(cfg, t);
-    reports::routes(cfg, t);
-    groups::routes(cfg, t);
+    openapi::routes(r);
+    tenants::routes(r, t);
+    settings::routes(r, t);
+    tokens::routes(r, t);
+    admin_tokens::routes(r, t);
+    catalogue::routes(r, t);
+    r.unrecorded(|cfg| rules::routes(cfg, t));
+    users::routes(r, t);
+    locks::routes(r, t);
+    events::routes(r, t);
+    r.unrecorded(|cfg| reports::routes(cfg, t));
+    groups::routes(r, t);
 }

@@ -1,17 +1,29 @@
 //! A tenant's settings: read, replaced (`PUT`) or merged (`PATCH`), with an
 //! `ETag` (writes honour `If-Match`).
 
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use actix_web::web::{self, Path};
 use provisioning::{TenantSettings, part_version};
 use serde_json::{Map, Value};
 
 use super::auth::Admin;
 use super::body::AdminJson;
+use super::openapi::ProblemDocument;
+use super::routing::AdminRoutes;
 use super::{Reply, json_tagged};
 use crate::request::IfMatch;
-use crate::scim::not_allowed;
 
+/// The tenant's settings.
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenant}/settings",
+    tag = "settings",
+    params(("tenant" = String, Path, description = "The tenant's slug.")),
+    responses(
+        (status = 200, description = "The settings.", body = TenantSettings, headers(("ETag" = String, description = "The resource's version, for `If-Match`."))),
+        (status = 404, description = "No such tenant.", body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+)]
 async fn get_settings(admin: Admin, slug: Path<String>) -> Reply {
     let slug = slug.into_inner();
     let (settings, version) = admin
@@ -24,6 +36,20 @@ async fn get_settings(admin: Admin, slug: Path<String>) -> Reply {
     Ok(json_tagged(StatusCode::OK, &settings, version))
 }
 
+/// Replaces the settings (fields left out take their defaults).
+#[utoipa::path(
+    put,
+    path = "/tenants/{tenant}/settings",
+    tag = "settings",
+    params(("tenant" = String, Path, description = "The tenant's slug."), ("If-Match" = Option<String>, Header, description = "The `ETag` the change was based on; 412 when the resource changed since.")),
+    request_body = TenantSettings,
+    responses(
+        (status = 200, description = "Saved.", body = TenantSettings, headers(("ETag" = String, description = "The resource's version, for `If-Match`."))),
+        (status = 400, description = "Malformed body, a field unknown or of the wrong type, or settings the rules cannot keep (e.g. a guard on a role no one may hold).", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such tenant.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` is stale: the settings changed since.", body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+)]
 async fn put_settings(
     settings: AdminJson<TenantSettings>,
     expected: IfMatch,
@@ -42,6 +68,19 @@ async fn put_settings(
 
 /// `PATCH .../settings`: a JSON object of the fields to change; the others keep
 /// their values.
+#[utoipa::path(
+    patch,
+    path = "/tenants/{tenant}/settings",
+    tag = "settings",
+    params(("tenant" = String, Path, description = "The tenant's slug."), ("If-Match" = Option<String>, Header, description = "The `ETag` the change was based on; 412 when the resource changed since.")),
+    request_body(content = Object, description = "The fields to change (a merge patch of `TenantSettings`)."),
+    responses(
+        (status = 200, description = "Saved; all the settings.", body = TenantSettings, headers(("ETag" = String, description = "The resource's version, for `If-Match`."))),
+        (status = 400, description = "Malformed body, a field unknown or of the wrong type, or settings the rules cannot keep (e.g. a guard on a role no one may hold).", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such tenant.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` is stale: the settings changed since.", body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+)]
 async fn patch_settings(
     patch: AdminJson<Map<String, Value>>,
     expected: IfMatch,
@@ -59,12 +98,13 @@ async fn patch_settings(
 }
 
 /// This resource's routes, under the tenant path `t` (tenant routes: under `/tenants`).
-pub(super) fn routes(cfg: &mut web::ServiceConfig, t: &str) {
-    cfg.service(
-        web::resource(format!("{t}/settings"))
-            .route(web::get().to(get_settings))
-            .route(web::put().to(put_settings))
-            .route(web::patch().to(patch_settings))
-            .default_service(web::to(not_allowed("GET, PUT, PATCH"))),
+pub(super) fn routes(r: &mut AdminRoutes<'_>, t: &str) {
+    r.resource(
+        format!("{t}/settings"),
+        vec![
+            (Method::GET, web::to(get_settings)),
+            (Method::PUT, web::to(put_settings)),
+            (Method::PATCH, web::to(patch_settings)),
+        ],
     );
 }

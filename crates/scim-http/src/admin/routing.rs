@@ -1,0 +1,93 @@
+//! How the admin modules register their routes: through [`AdminRoutes`], which
+//! adds each actix resource and notes its path and methods as it does. actix
+//! cannot list the routes it serves, so this note is what the OpenAPI test
+//! compares with the document; being written by the registration itself, it
+//! cannot drift from it.
+
+use actix_web::Route;
+use actix_web::http::Method;
+use actix_web::web::{self, ServiceConfig};
+
+use crate::scim::not_allowed;
+
+/// One method on one path, as actix matches it (`/tenants/{tenant}/users/{id}`),
+/// relative to the admin prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ServedRoute {
+    pub(crate) method: Method,
+    pub(crate) path: String,
+}
+
+/// Registers admin resources on a `ServiceConfig` (or, for the test, nowhere)
+/// and notes every method and path registered.
+pub(crate) struct AdminRoutes<'a> {
+    cfg: Option<&'a mut ServiceConfig>,
+    served: Vec<ServedRoute>,
+}
+
+impl std::fmt::Debug for AdminRoutes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminRoutes")
+            .field("served", &self.served)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> AdminRoutes<'a> {
+    /// Registers on `cfg`.
+    pub(crate) fn on(cfg: &'a mut ServiceConfig) -> AdminRoutes<'a> {
+        AdminRoutes {
+            cfg: Some(cfg),
+            served: Vec::new(),
+        }
+    }
+
+    /// Only notes the routes (what the admin API would serve).
+    #[cfg(test)]
+    pub(crate) fn noted() -> AdminRoutes<'static> {
+        AdminRoutes {
+            cfg: None,
+            served: Vec::new(),
+        }
+    }
+
+    /// The resource at `path` answering each method with its route; any other
+    /// method gets a 405 naming the ones it has (`Allow`).
+    pub(super) fn resource(&mut self, path: impl Into<String>, methods: Vec<(Method, Route)>) {
+        let path = path.into();
+        let allowed = methods
+            .iter()
+            .map(|(method, _)| method.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.served
+            .extend(methods.iter().map(|(method, _)| ServedRoute {
+                method: method.clone(),
+                path: path.clone(),
+            }));
+        let Some(cfg) = self.cfg.as_deref_mut() else {
+            return;
+        };
+        let resource = methods
+            .into_iter()
+            .fold(web::resource(path), |resource, (method, route)| {
+                resource.route(route.method(method))
+            })
+            .default_service(web::to(not_allowed(allowed)));
+        cfg.service(resource);
+    }
+
+    /// Routes registered without the recorder, until their module registers
+    /// through it (not compared with the document meanwhile).
+    pub(super) fn unrecorded(&mut self, register: impl FnOnce(&mut ServiceConfig)) {
+        if let Some(cfg) = self.cfg.as_deref_mut() {
+            register(cfg);
+        }
+    }
+
+    /// Every method and path registered, in registration order.
+    #[cfg(test)]
+    pub(crate) fn served(self) -> Vec<ServedRoute> {
+        self.served
+    }
+}
