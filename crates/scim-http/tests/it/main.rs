@@ -15,4 +15,5 @@ mod bulk;
 mod checks;
 mod discovery;
 mod groups;
+mod openapi;
 mod users;
