@@ -439,6 +439,33 @@ fn error_log_lines_explain_the_failure() {
     );
 }
 
+/// The client address in error lines is the forwarded one only behind a
+/// trusted proxy; from anyone else `X-Forwarded-For` is ignored.
+#[test]
+fn logged_client_addresses_trust_only_trusted_proxies() {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    for (extra, expected) in [
+        (&[][..], "client=127.0.0.1"),
+        (&["--trusted-proxy", "127.0.0.1"][..], "client=203.0.113.9"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (_server, url, _, rx) = start_serving(dir.path(), "info", extra);
+        let r = agent
+            .get(&format!("{url}/Users"))
+            .header("Authorization", "Bearer wrong-token")
+            .header("X-Forwarded-For", "203.0.113.9")
+            .call()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 401);
+        let mut seen = String::new();
+        let line = wait_for_line(&rx, "status=401", &mut seen);
+        assert!(line.contains(expected), "{extra:?}: {line}");
+    }
+}
+
 /// `tenant create` and `token rotate` say where the Tenant URL's origin comes
 /// from, and take it from the configured listen address without --public-url.
 #[test]
