@@ -71,7 +71,11 @@ pub(crate) fn stored_decision(user: &User) -> Option<Decision> {
     Some(Decision { role, reason })
 }
 
-fn active_holders(tx: &mut WriteTx<'_>, tenant: &TenantContext, role: &str) -> Result<usize> {
+pub(crate) fn active_holders(
+    tx: &mut WriteTx<'_>,
+    tenant: &TenantContext,
+    role: &str,
+) -> Result<usize> {
     let page = tx.tenant(&tenant.id).users().admin_list(&AdminUserQuery {
         role: Some(role.to_owned()),
         status: Some(UserStatus::Active),
@@ -176,6 +180,21 @@ pub(crate) fn apply(
             }
         }
     }
+    store_decisions(tx, tenant, ctx, planned, guard_note.as_deref(), now)
+}
+
+/// Stores decisions for users already loaded, with an event per role change
+/// (flagged with `guard_note` when the guard objected but the change applies),
+/// without checking the guard: callers check it ([`apply`]) or count the
+/// holders around a larger change themselves (a rule edit, chunk by chunk).
+pub(crate) fn store_decisions(
+    tx: &mut WriteTx<'_>,
+    tenant: &TenantContext,
+    ctx: &RequestContext,
+    planned: Vec<(User, Decision)>,
+    guard_note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Vec<RoleChange>> {
     let recorder = Recorder::new(&tenant.id, ctx, now);
     let mut changes = Vec::new();
     let mut updates = Vec::new();
@@ -205,7 +224,7 @@ pub(crate) fn apply(
             change: &change,
             decision: &decision,
             reason,
-            guard_violation: guard_note.as_deref(),
+            guard_violation: guard_note,
         }));
         changes.push(change);
     }

@@ -17,8 +17,10 @@ mod users;
 pub use event_log::EventInfo;
 pub use groups::GroupInfo;
 pub use locks::LockInfo;
-pub use reports::DisabledUser;
-pub use rules::RulesOutcome;
+pub use reports::{DisabledPage, DisabledUser, MAX_REPORT_PAGE};
+pub use rules::{
+    MAX_PREVIEW_PAGE, PreviewChunk, PreviewEntries, PreviewPage, RulesEdit, RulesOutcome,
+};
 pub use tenants::{CreatedTenant, TenantInfo};
 pub use tokens::{IssuedTokenInfo, TokenInfo};
 pub use users::{SubAccount, SubAccountPage, SubAccountQuery};

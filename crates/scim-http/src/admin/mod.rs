@@ -8,6 +8,7 @@ mod body;
 mod catalogue;
 mod events;
 mod groups;
+mod jobs;
 mod locks;
 mod reports;
 mod rules;
@@ -49,4 +50,5 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     events::routes(cfg, t);
     reports::routes(cfg, t);
     groups::routes(cfg, t);
+    jobs::routes(cfg, t);
 }
