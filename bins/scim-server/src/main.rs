@@ -8,6 +8,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cli;
+mod progress_bar;
 mod serve;
 
 use std::process::ExitCode;
@@ -15,7 +16,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
-use provisioning::{Actor, Options, Provisioning, RequestContext, time_format};
+use provisioning::{
+    Actor, Options, PreviewPage, Progress, Provisioning, RequestContext, RulesEdit, time_format,
+};
 use scim_store::{Store, StoreOptions};
 
 use crate::cli::{Cli, Command, RulesCommand, TenantCommand, TokenCommand};
@@ -56,6 +59,56 @@ fn open(cli: &Cli) -> anyhow::Result<Provisioning> {
         ..Options::default()
     };
     Ok(Provisioning::new(Arc::new(store)).with_options(options))
+}
+
+/// `rules apply`: saves (or previews) a rule file on a tenant.
+fn apply_rules(
+    cli: &Cli,
+    slug: &str,
+    file: &std::path::Path,
+    dry_run: bool,
+) -> anyhow::Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let rules = if file.extension().is_some_and(|e| e == "json") {
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", file.display()))?
+    } else {
+        role_engine::RuleSet::from_toml(&text)
+            .with_context(|| format!("parsing {}", file.display()))?
+    };
+    let provisioning = open(cli)?;
+    let tenant = provisioning.tenant(slug)?;
+    let progress = Progress::default();
+    let edit = if dry_run {
+        RulesEdit::DryRun(PreviewPage {
+            after: None,
+            limit: 1,
+        })
+    } else {
+        RulesEdit::Save(progress.clone())
+    };
+    let outcome = progress_bar::with_progress_bar("deciding users", &progress, || {
+        provisioning.set_rules(&tenant, &operator(), rules, edit)
+    })?;
+    for problem in &outcome.problems {
+        println!("{problem}");
+    }
+    for transition in &outcome.summary.transitions {
+        println!("{transition}");
+    }
+    println!(
+        "{} users change role, {} keep theirs by a lock",
+        outcome.summary.changed, outcome.summary.held_by_lock
+    );
+    if dry_run {
+        println!("dry run: nothing saved");
+    } else if outcome.saved {
+        println!("saved");
+    } else {
+        println!("not saved: fix the errors above");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn operator() -> RequestContext {
@@ -141,6 +194,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
+        Command::Rules(RulesCommand::Apply {
+            slug,
+            file,
+            dry_run,
+        }) => return apply_rules(&cli, &slug, &file, dry_run),
     }
     Ok(ExitCode::SUCCESS)
 }
