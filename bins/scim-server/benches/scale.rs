@@ -7,7 +7,17 @@
 //! SCALE_USERS=1000000 SCALE_BACKENDS=sqlite cargo bench -p scim-server --bench scale
 //! ```
 //!
-//! `SCALE_USERS` (default 100000) sets the tenant's size, `SCALE_BACKENDS`
+//! To seed with a debug build but measure the release server (what the
+//! figures in `docs/benchmarks.md` did, saving a release build of the test
+//! dependencies):
+//!
+//! ```text
+//! cargo build --release -p scim-server
+//! SCALE_SERVER_BIN=target/release/scim-server cargo bench --profile dev -p scim-server --bench scale
+//! ```
+//!
+//! `SCALE_SERVER_BIN` names the server binary (default: the one built with
+//! the bench). `SCALE_USERS` (default 100000) sets the tenant's size, `SCALE_BACKENDS`
 //! (default `sqlite,postgres`) the backends (PostgreSQL: `SCIM_TEST_POSTGRES_URL`,
 //! as for the tests, in a temporary schema). Users are written straight
 //! through the store (5,000 per transaction, with the role and reason the
@@ -170,7 +180,8 @@ fn start_server(url: &str, data_dir: &std::path::Path) -> Server {
         .local_addr()
         .unwrap()
         .port();
-    let child = Command::new(BIN)
+    let bin = std::env::var("SCALE_SERVER_BIN").unwrap_or_else(|_| BIN.to_owned());
+    let child = Command::new(bin)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .env("SCIM_DATABASE_URL", url)
         .env("SCIM_DATA_DIR", data_dir)
