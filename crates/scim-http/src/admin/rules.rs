@@ -109,7 +109,16 @@ async fn put_rules(
     let outcome = admin
         .run(move |p, ctx| p.set_rules(&*p.tenant(&slug)?, ctx, rules, edit))
         .await?;
-    Ok(json_ok(outcome_status(&outcome), &outcome))
+    let mut response = json_ok(outcome_status(&outcome), &outcome);
+    if let Some(version) = outcome.version {
+        // The saved rules' entity tag: the tenant row's version.
+        response.headers_mut().insert(
+            header::ETAG,
+            header::HeaderValue::from_str(&scim_proto::render::etag(version))
+                .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
+        );
+    }
+    Ok(response)
 }
 
 /// Starts a save as a job; the job's result is what a direct save answers.

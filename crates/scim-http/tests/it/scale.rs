@@ -103,9 +103,23 @@ async fn dry_run_pages_by_cursor(backend: Backend) {
         .await;
     assert_eq!(too_big.status, 400);
     let paged_save = app
-        .admin(Method::PUT, "/tenants/acme/rules?limit=2", Some(rules))
+        .admin(
+            Method::PUT,
+            "/tenants/acme/rules?limit=2",
+            Some(rules.clone()),
+        )
         .await;
     assert_eq!(paged_save.status, 400, "a save lists no pages");
+
+    // A save answers the summary and the new rules' entity tag, no entries.
+    let saved = app
+        .admin(Method::PUT, "/tenants/acme/rules", Some(rules))
+        .await;
+    assert_eq!(saved.status, 200, "{:?}", saved.body);
+    assert_eq!(saved.body["summary"]["changed"], 5);
+    assert_eq!(saved.body.get("changes"), None);
+    let version = saved.body["version"].as_i64().unwrap();
+    assert_eq!(saved.headers["etag"], format!("W/\"{version}\""));
 }
 
 /// The whole list as CSV and as NDJSON, one line per changed user.
