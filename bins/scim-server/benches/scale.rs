@@ -16,6 +16,9 @@
 //! SCALE_SERVER_BIN=target/release/scim-server cargo bench --profile dev -p scim-server --bench scale
 //! ```
 //!
+//! `SCALE_KEEP_SQLITE=/path/file.db` and `SCALE_KEEP_POSTGRES=<database URL>`
+//! keep the seeded database and reuse it on the next run (a run ends with the
+//! starting rules saved back); `SCALE_SEED_ONLY=1` stops after seeding.
 //! `SCALE_SERVER_BIN` names the server binary (default: the one built with
 //! the bench). `SCALE_USERS` (default 100000) sets the tenant's size, `SCALE_BACKENDS`
 //! (default `sqlite,postgres`) the backends (PostgreSQL: `SCIM_TEST_POSTGRES_URL`,
@@ -84,13 +87,17 @@ fn body(i: usize) -> Value {
     })
 }
 
-/// Creates the tenant `bench` and its users; returns the seconds it took.
+/// Creates the tenant `bench` and its users, unless a kept database has them
+/// already; returns the seconds it took.
 fn seed(url: &str, users: usize) -> f64 {
     let started = Instant::now();
     let store =
         Arc::new(scim_store::Store::open(url, StoreOptions::default()).expect("open the store"));
     store.migrate().expect("migrate");
     let provisioning = Provisioning::new(store.clone());
+    if provisioning.tenant("bench").is_ok() {
+        return 0.0;
+    }
     let ctx = RequestContext::new(
         "seed",
         String::new(),
@@ -281,16 +288,37 @@ fn measure(server: &Server, path: &str, body: &Value) -> Measured {
     }
 }
 
+/// The database to run on: a kept one when `SCALE_KEEP_SQLITE` (a file) or
+/// `SCALE_KEEP_POSTGRES` (a database URL) names it, else a fresh one.
+fn database(backend: Backend) -> (String, Option<TestDatabase>) {
+    let kept = match backend {
+        Backend::Sqlite => std::env::var("SCALE_KEEP_SQLITE")
+            .ok()
+            .map(|file| format!("sqlite://{file}")),
+        Backend::Postgres => std::env::var("SCALE_KEEP_POSTGRES").ok(),
+    };
+    match kept {
+        Some(url) => (url, None),
+        None => {
+            let fresh = TestDatabase::create(backend);
+            (fresh.url.clone(), Some(fresh))
+        }
+    }
+}
+
 fn run(backend: Backend, users: usize) {
-    let database = TestDatabase::create(backend);
+    let (url, _fresh) = database(backend);
     let data_dir = tempfile::tempdir().unwrap();
     let name = match backend {
         Backend::Sqlite => "SQLite",
         Backend::Postgres => "PostgreSQL",
     };
-    let seeded = seed(&database.url, users);
-    eprintln!("{name}: {users} users seeded in {seeded:.1} s");
-    let server = start_server(&database.url, data_dir.path());
+    let seeded = seed(&url, users);
+    eprintln!("{name}: {users} users seeded in {seeded:.1} s (0: kept database)");
+    if std::env::var("SCALE_SEED_ONLY").is_ok() {
+        return;
+    }
+    let server = start_server(&url, data_dir.path());
     let catalogue = json!({"roles": [
         {"name": "Admin", "privileged": true}, {"name": "User"},
         {"name": "Loanee"}, {"name": "Technician"}
