@@ -604,3 +604,38 @@ fn sigint_shuts_down_gracefully() {
     assert!(!log.contains("forced"), "{log}");
     assert!(log.contains("graceful"), "{log}");
 }
+
+/// `rules apply` previews or saves a rule file, drawing its progress on
+/// standard error; a rule set with errors is not saved and exits non-zero.
+#[test]
+fn rules_apply_previews_and_saves_with_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, _, stderr) = run(scim_server(dir.path()).args(["tenant", "create", "acme"]));
+    assert!(ok, "{stderr}");
+    let file = dir.path().join("admins.toml");
+    std::fs::write(&file, "default_role = \"Admin\"\n").unwrap();
+    let file = file.to_str().unwrap();
+
+    let (ok, previewed, stderr) =
+        run(scim_server(dir.path()).args(["rules", "apply", "acme", file, "--dry-run"]));
+    assert!(ok, "{stderr}");
+    assert!(previewed.contains("dry run: nothing saved"), "{previewed}");
+    let (ok, saved, stderr) = run(scim_server(dir.path()).args(["rules", "apply", "acme", file]));
+    assert!(ok, "{stderr}");
+    assert!(saved.ends_with("saved\n"), "{saved}");
+    assert!(
+        stderr.contains("deciding users [##############################] 100% 0/0 users"),
+        "{stderr}"
+    );
+
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "default_role = \"Nobody\"\n").unwrap();
+    let (ok, refused, _) =
+        run(scim_server(dir.path()).args(["rules", "apply", "acme", broken.to_str().unwrap()]));
+    assert!(!ok);
+    assert!(
+        refused.contains("role Nobody is not in the catalogue"),
+        "{refused}"
+    );
+    assert!(refused.contains("not saved"), "{refused}");
+}

@@ -11,6 +11,7 @@ mod body;
 mod catalogue;
 mod events;
 mod groups;
+mod jobs;
 mod locks;
 mod problem;
 mod reports;
@@ -74,4 +75,5 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     events::routes(cfg, t);
     reports::routes(cfg, t);
     groups::routes(cfg, t);
+    jobs::routes(cfg, t);
 }

@@ -15,4 +15,5 @@ mod bulk;
 mod checks;
 mod discovery;
 mod groups;
+mod scale;
 mod users;
