@@ -221,6 +221,18 @@ pub(crate) enum RulesCommand {
         /// The file.
         file: PathBuf,
     },
+    /// Save a tenant's rule set from a file (TOML, or JSON when it ends in
+    /// `.json`), deciding every user again with a progress bar; `--dry-run`
+    /// prints what would change instead.
+    Apply {
+        /// The tenant.
+        slug: String,
+        /// The rule set file.
+        file: PathBuf,
+        /// Preview only: print the counts by transition and the problems.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// Token overlaps: whole hours from none to a year.

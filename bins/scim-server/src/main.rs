@@ -8,6 +8,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cli;
+mod progress_bar;
 mod serve;
 
 use std::process::ExitCode;
@@ -15,7 +16,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
-use provisioning::{Actor, Options, Provisioning, RequestContext, TenantRename, time_format};
+use provisioning::{
+    Actor, Options, PreviewPage, Progress, Provisioning, RequestContext, RulesEdit, RulesRun,
+    TenantRename, time_format,
+};
 use scim_store::{Store, StoreOptions};
 
 use crate::cli::{AdminTokenCommand, Cli, Command, RulesCommand, TenantCommand, TokenCommand};
@@ -56,6 +60,62 @@ fn open(cli: &Cli) -> anyhow::Result<Provisioning> {
         ..Options::default()
     };
     Ok(Provisioning::new(Arc::new(store)).with_options(options))
+}
+
+/// `rules apply`: saves (or previews) a rule file on a tenant.
+fn apply_rules(
+    cli: &Cli,
+    slug: &str,
+    file: &std::path::Path,
+    dry_run: bool,
+) -> anyhow::Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    // The one rule file format (rules, catalogue, cases), as uploaded.
+    let file_rules = if file.extension().is_some_and(|e| e == "json") {
+        role_engine::RuleTests::from_json(&text)
+    } else {
+        role_engine::RuleTests::from_toml(&text)
+    }
+    .with_context(|| format!("parsing {}", file.display()))?;
+    let provisioning = open(cli)?;
+    let tenant = provisioning.tenant(slug)?;
+    let progress = Progress::default();
+    let run = if dry_run {
+        RulesRun::DryRun(PreviewPage {
+            after: None,
+            limit: 1,
+        })
+    } else {
+        RulesRun::Save(progress.clone())
+    };
+    let edit = RulesEdit {
+        file: file_rules,
+        expected: None,
+        settings: None,
+    };
+    let outcome = progress_bar::with_progress_bar("deciding users", &progress, || {
+        provisioning.set_rules(&tenant, &operator(), edit, run)
+    })?;
+    for problem in &outcome.problems {
+        println!("{problem}");
+    }
+    for transition in &outcome.summary.transitions {
+        println!("{transition}");
+    }
+    println!(
+        "{} users change role, {} keep theirs by a lock",
+        outcome.summary.changed, outcome.summary.held_by_lock
+    );
+    if dry_run {
+        println!("dry run: nothing saved");
+    } else if outcome.saved {
+        println!("saved");
+    } else {
+        println!("not saved: fix the errors above");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn operator() -> RequestContext {
@@ -203,6 +263,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
+        Command::Rules(RulesCommand::Apply {
+            slug,
+            file,
+            dry_run,
+        }) => return apply_rules(&cli, &slug, &file, dry_run),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -75,7 +75,7 @@ pub(crate) fn stored_decision(user: &User) -> Option<Decision> {
 /// How many users the store counts as active holders of `role` now (their
 /// stored role, live and `active`), which after a change was written but before
 /// its roles are stored mixes old roles with new statuses: see [`holders_before`].
-fn stored_active_holders(
+pub(crate) fn active_holders(
     tx: &mut WriteTx<'_>,
     tenant: &TenantContext,
     role: &str,
@@ -90,7 +90,7 @@ fn stored_active_holders(
     Ok(usize::try_from(page.total).unwrap_or(usize::MAX))
 }
 
-/// Whether [`stored_active_holders`] counts this row (the same condition as the
+/// Whether [`active_holders`] counts this row (the same condition as the
 /// store's `UserStatus::Active` with a role).
 fn stored_as_active_holder(user: &User, role: &str) -> bool {
     user.role.as_deref() == Some(role) && user.deleted_at.is_none() && user.active == Some(true)
@@ -107,7 +107,7 @@ fn holders_before(
     planned: &[(User, Decision)],
     befores: &[Option<Decision>],
 ) -> Result<usize> {
-    let stored = stored_active_holders(tx, tenant, &guard.role)?;
+    let stored = active_holders(tx, tenant, &guard.role)?;
     let planned_in_store = planned
         .iter()
         .filter(|(user, _)| stored_as_active_holder(user, &guard.role))
@@ -223,6 +223,21 @@ pub(crate) fn apply(
             }
         }
     }
+    store_decisions(tx, tenant, ctx, planned, &breaches, now)
+}
+
+/// Stores decisions for users already loaded, with an event per role change
+/// and a `guard.violated` event per breach the guard found but let apply,
+/// without checking the guard: callers check it ([`apply`]) or count the
+/// holders around a larger change themselves (a rule edit, chunk by chunk).
+pub(crate) fn store_decisions(
+    tx: &mut WriteTx<'_>,
+    tenant: &TenantContext,
+    ctx: &RequestContext,
+    planned: Vec<(User, Decision)>,
+    breaches: &[GuardBreach],
+    now: DateTime<Utc>,
+) -> Result<Vec<RoleChange>> {
     let recorder = Recorder::new(&tenant.id, ctx, now);
     let mut changes = Vec::new();
     let mut updates = Vec::new();
@@ -255,7 +270,7 @@ pub(crate) fn apply(
         }));
         changes.push(change);
     }
-    for breach in &breaches {
+    for breach in breaches {
         warn_breach(tenant, ctx, breach);
         events.push(recorder.row(Event::GuardViolated { breach }));
     }
@@ -279,7 +294,7 @@ pub(crate) fn flag_removal(
         return Ok(());
     };
     let held = stored_decision(removed).is_some_and(|d| guard.counts(&d));
-    if !held || stored_active_holders(tx, tenant, &guard.role)? > 0 {
+    if !held || active_holders(tx, tenant, &guard.role)? > 0 {
         return Ok(());
     }
     let breach = GuardBreach {

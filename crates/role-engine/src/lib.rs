@@ -88,6 +88,9 @@ pub use model::{
     Catalogue, DISABLED, GroupNames, GroupRef, Guard, Lock, PushedGroup, PushedGroups, RoleDef,
     Rule, RuleSet, UserSnapshot,
 };
-pub use preview::{Change, Effect, preview, preview_group_deletion, preview_role_removal};
+pub use preview::{
+    Change, Effect, PreviewSummary, RulePreview, Transition, preview, preview_group_deletion,
+    preview_role_removal,
+};
 pub use ruletest::{CaseFailure, CaseLock, RuleTests, TestCase, TestReport, run_rule_tests};
-pub use validate::{Problem, ProblemKind, Severity, validate};
+pub use validate::{Problem, ProblemKind, Severity, UserChecks, validate};

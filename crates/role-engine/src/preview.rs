@@ -146,12 +146,63 @@ pub enum Effect {
 /// # Ok::<(), role_engine::Error>(())
 /// ```
 pub fn preview(old: &Engine, new: &Engine, users: &[UserSnapshot]) -> Vec<Change> {
-    let mut pair = Pair::new(old, new, true);
-    users
-        .iter()
-        .enumerate()
-        .filter_map(|(index, user)| pair.compare(index, user, user))
-        .collect()
+    RulePreview::new(old, new).changes(users).collect()
+}
+
+/// The dry run of a rule edit, user by user, for callers that stream a large
+/// tenant and choose what to keep (a [`PreviewSummary`], a page, a download).
+///
+/// Gives for each user exactly what [`preview`] would list for it; `index` is
+/// the caller's running number of the user, so a stream of chunks can number
+/// users across chunks.
+///
+/// ```
+/// use role_engine::{Engine, GroupRef, PreviewSummary, Rule, RulePreview, RuleSet, UserSnapshot};
+/// use serde_json::json;
+///
+/// let old = Engine::new(RuleSet::new("Viewer"))?;
+/// let new = Engine::new(RuleSet::new("Loanee"))?;
+/// let mut dry_run = RulePreview::new(&old, &new);
+/// let mut summary = PreviewSummary::default();
+/// for (index, name) in ["ada", "bob"].into_iter().enumerate() {
+///     let user = UserSnapshot::new(json!({"userName": name}));
+///     if let Some(change) = dry_run.compare(index, &user) {
+///         summary.add(&change);
+///     }
+/// }
+/// assert_eq!(summary.changed, 2);
+/// assert_eq!(summary.transitions[0].to_string(), "Viewer -> Loanee: 2");
+/// # Ok::<(), role_engine::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct RulePreview<'a> {
+    pair: Pair<'a>,
+}
+
+impl<'a> RulePreview<'a> {
+    /// Prepares the comparison of `old` and `new` (work shared by all users).
+    pub fn new(old: &'a Engine, new: &'a Engine) -> RulePreview<'a> {
+        RulePreview {
+            pair: Pair::new(old, new, true),
+        }
+    }
+
+    /// The preview entry for one user, if the edit moves its role or a lock
+    /// holds it.
+    pub fn compare(&mut self, index: usize, user: &UserSnapshot) -> Option<Change> {
+        self.pair.compare(index, user, user)
+    }
+
+    /// The entries for `users`, in order, numbered by position.
+    pub fn changes<'u>(
+        mut self,
+        users: impl IntoIterator<Item = &'u UserSnapshot>,
+    ) -> impl Iterator<Item = Change> {
+        users
+            .into_iter()
+            .enumerate()
+            .filter_map(move |(index, user)| self.compare(index, user))
+    }
 }
 
 /// The dry run of deleting a group: its members lose the membership and are
@@ -231,6 +282,7 @@ pub fn preview_role_removal(
 }
 
 /// Two engines compared user by user, sharing work between them.
+#[derive(Debug)]
 struct Pair<'a> {
     old: &'a Engine,
     new: &'a Engine,
@@ -464,6 +516,10 @@ fn held_by_lock(gate_old: Option<Outcome>, gate_new: Option<Outcome>, user: &Use
         (Some(Outcome::Locked), Some(Outcome::Locked))
     ) && user.is_active()
 }
+
+mod summary;
+
+pub use summary::{PreviewSummary, Transition};
 
 #[cfg(test)]
 mod tests;

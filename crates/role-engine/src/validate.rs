@@ -6,9 +6,13 @@ use scim_proto::filter::{CompiledFilter, Filter, compile};
 use scim_proto::schema::USER_RESOURCE;
 use serde::Serialize;
 
-use crate::engine::{Engine, compile_filter};
+use crate::engine::compile_filter;
 use crate::error::Error;
 use crate::model::{Catalogue, DISABLED, GroupRef, PushedGroups, RuleSet, UserSnapshot};
+
+mod users;
+
+pub use users::UserChecks;
 
 /// How many pushed groups an unknown-group warning names before "and N more".
 const GROUPS_NAMED: usize = 10;
@@ -207,42 +211,11 @@ pub fn validate(
     // its errors before its warnings as found).
     problems.sort_by_key(|p| (p.rule.unwrap_or(0), p.severity));
 
+    let mut checks = UserChecks::new(rules, catalogue);
     for user in users {
-        if let Some(lock) = &user.lock
-            && !catalogue.contains(&lock.role)
-        {
-            problems.push(Problem::warning(
-                None,
-                ProblemKind::LockedToUnknownRole {
-                    user: user
-                        .user_name()
-                        .or(user.id())
-                        .unwrap_or("(unnamed)")
-                        .to_owned(),
-                    role: lock.role.clone(),
-                },
-            ));
-        }
+        checks.observe(user);
     }
-
-    if let (Some(guard), false) = (&rules.guard, users.is_empty())
-        && guard.role != DISABLED
-        && let Ok(engine) = Engine::new(rules.clone())
-    {
-        let holders = users
-            .iter()
-            .filter(|u| engine.decide(u).is_active_holder_of(&guard.role))
-            .count();
-        if holders == 0 {
-            problems.push(Problem::error(
-                None,
-                ProblemKind::GuardBroken {
-                    role: guard.role.clone(),
-                    users: users.len(),
-                },
-            ));
-        }
-    }
+    problems.extend(checks.finish());
     for problem in &mut problems {
         problem.rule_id = problem
             .rule

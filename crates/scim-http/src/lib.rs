@@ -45,7 +45,9 @@
 mod admin;
 mod bulk;
 mod convert;
+mod csv;
 mod discovery;
+mod download;
 pub mod error;
 pub mod etag;
 pub mod extract;

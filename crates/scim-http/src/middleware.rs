@@ -67,11 +67,12 @@ pub async fn access_log(
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().clone();
     let path = req.path().to_owned();
-    // The socket's peer: the proxy's address behind one (forwarded addresses
-    // are the client's to choose, so they are not what this field reports).
-    let client = req
-        .peer_addr()
-        .map_or_else(|| "-".to_owned(), |a| a.ip().to_string());
+    // The peer, or behind a trusted proxy the address it forwarded for
+    // (forwarded headers from anyone else are the client's to choose).
+    let state = req.app_data::<actix_web::web::Data<crate::ScimState>>();
+    let proxies = state.map_or(&[][..], |state| &state.config.trusted_proxies[..]);
+    let client = crate::forwarded::client_address(req.request(), proxies)
+        .map_or_else(|| "-".to_owned(), |ip| ip.to_string());
     let user_agent = req
         .headers()
         .get(actix_web::http::header::USER_AGENT)

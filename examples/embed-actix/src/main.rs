@@ -199,9 +199,9 @@ mod tests {
                 .to_request(),
         )
         .await;
-        assert_eq!(report[0]["user_name"], "ada@acme.example");
+        assert_eq!(report["items"][0]["user_name"], "ada@acme.example");
         assert_eq!(
-            report[0]["holdings"],
+            report["items"][0]["holdings"],
             json!({"count": 1, "summary": "laptop-42"})
         );
     }

@@ -439,6 +439,33 @@ fn error_log_lines_explain_the_failure() {
     );
 }
 
+/// The client address in error lines is the forwarded one only behind a
+/// trusted proxy; from anyone else `X-Forwarded-For` is ignored.
+#[test]
+fn logged_client_addresses_trust_only_trusted_proxies() {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    for (extra, expected) in [
+        (&[][..], "client=127.0.0.1"),
+        (&["--trusted-proxy", "127.0.0.1"][..], "client=203.0.113.9"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (_server, url, _, rx) = start_serving(dir.path(), "info", extra);
+        let r = agent
+            .get(&format!("{url}/Users"))
+            .header("Authorization", "Bearer wrong-token")
+            .header("X-Forwarded-For", "203.0.113.9")
+            .call()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 401);
+        let mut seen = String::new();
+        let line = wait_for_line(&rx, "status=401", &mut seen);
+        assert!(line.contains(expected), "{extra:?}: {line}");
+    }
+}
+
 /// `tenant create` and `token rotate` say where the Tenant URL's origin comes
 /// from, and take it from the configured listen address without --public-url.
 #[test]
@@ -576,4 +603,39 @@ fn sigint_shuts_down_gracefully() {
     assert!(log.contains("SIGINT received"), "{log}");
     assert!(!log.contains("forced"), "{log}");
     assert!(log.contains("graceful"), "{log}");
+}
+
+/// `rules apply` previews or saves a rule file, drawing its progress on
+/// standard error; a rule set with errors is not saved and exits non-zero.
+#[test]
+fn rules_apply_previews_and_saves_with_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, _, stderr) = run(scim_server(dir.path()).args(["tenant", "create", "acme"]));
+    assert!(ok, "{stderr}");
+    let file = dir.path().join("admins.toml");
+    std::fs::write(&file, "default_role = \"Admin\"\n").unwrap();
+    let file = file.to_str().unwrap();
+
+    let (ok, previewed, stderr) =
+        run(scim_server(dir.path()).args(["rules", "apply", "acme", file, "--dry-run"]));
+    assert!(ok, "{stderr}");
+    assert!(previewed.contains("dry run: nothing saved"), "{previewed}");
+    let (ok, saved, stderr) = run(scim_server(dir.path()).args(["rules", "apply", "acme", file]));
+    assert!(ok, "{stderr}");
+    assert!(saved.ends_with("saved\n"), "{saved}");
+    assert!(
+        stderr.contains("deciding users [##############################] 100% 0/0 users"),
+        "{stderr}"
+    );
+
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "default_role = \"Nobody\"\n").unwrap();
+    let (ok, refused, _) =
+        run(scim_server(dir.path()).args(["rules", "apply", "acme", broken.to_str().unwrap()]));
+    assert!(!ok);
+    assert!(
+        refused.contains("role Nobody is not in the catalogue"),
+        "{refused}"
+    );
+    assert!(refused.contains("not saved"), "{refused}");
 }

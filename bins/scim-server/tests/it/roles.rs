@@ -223,8 +223,7 @@ fn rule_edits_and_locks(backend: Backend) {
     set_active(&scim, &bob, "False");
     assert_eq!(role(&admin, &bob).0, "Admin");
     let report = admin.get("/reports/disabled-users");
-    let row = report
-        .body
+    let row = report.body["items"]
         .as_array()
         .unwrap()
         .iter()

@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use scim_store::{NewToken, Token, TokenKind};
 use serde::Serialize;
 
+use super::tokens::find_token;
 use crate::context::RequestContext;
-use crate::error::{Error, ResourceKind, Result};
+use crate::error::{Error, Result};
 use crate::events::{Event, Recorder};
 use crate::service::Provisioning;
 use crate::tenant::TenantContext;
@@ -134,16 +135,7 @@ impl Provisioning {
     ) -> Result<AdminTokenInfo> {
         let now = self.now();
         let result = self.write(|tx| {
-            let token = tx
-                .tenant(&tenant.id)
-                .tokens()
-                .all(TokenKind::Admin)?
-                .into_iter()
-                .find(|t| t.id == id_or_prefix || t.prefix == id_or_prefix)
-                .ok_or_else(|| Error::NotFound {
-                    resource: ResourceKind::Token,
-                    id: id_or_prefix.to_owned(),
-                })?;
+            let token = find_token(tx, &tenant.id, TokenKind::Admin, id_or_prefix)?;
             let row = tx.tenant(&tenant.id).tokens().revoke(&token.id, now)?;
             Recorder::new(&tenant.id, ctx, now).append(
                 tx,

@@ -22,9 +22,11 @@ pub use admin_tokens::{AdminTokenInfo, IssuedAdminToken};
 pub use event_log::{EventInfo, EventLogPage, EventQuery, MAX_EVENT_PAGE};
 pub use groups::{GroupInfo, GroupPage};
 pub use locks::{LockInfo, LockRefused, LockRequest, lock_version};
-pub use reports::DisabledUser;
+pub use reports::{DisabledPage, DisabledUser, MAX_REPORT_PAGE};
 pub use rule_edits::{PositionedRule, RuleEdit, RuleEditOutcome};
-pub use rules::{RulesEdit, RulesOutcome};
+pub use rules::{
+    MAX_PREVIEW_PAGE, PreviewChunk, PreviewEntries, PreviewPage, RulesEdit, RulesOutcome, RulesRun,
+};
 pub use tenants::{CreatedTenant, TenantInfo, TenantRename};
 pub use tokens::{IssuedTokenInfo, TokenInfo};
 pub use users::{

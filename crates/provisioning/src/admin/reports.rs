@@ -1,7 +1,7 @@
 //! The disabled-users report.
 
 use chrono::{DateTime, Utc};
-use scim_store::{AdminUserQuery, EventKind, UserStatus};
+use scim_store::EventKind;
 use serde::Serialize;
 
 use crate::error::Result;
@@ -34,38 +34,61 @@ pub struct DisabledUser {
     pub lock_kept_role: Option<String>,
 }
 
+/// One page of the disabled-users report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DisabledPage {
+    /// The users, in id order (ids are time-ordered: oldest provisioned first).
+    pub items: Vec<DisabledUser>,
+    /// The cursor for the next page (`after`), when there may be more.
+    pub next: Option<String>,
+}
+
+/// The most users one page of the report lists.
+pub const MAX_REPORT_PAGE: usize = 1000;
+
 impl Provisioning {
-    /// Users provisioning disabled (deactivated or deleted by the identity
-    /// provider), when, and what the host application says they still hold.
-    /// Locked users kept in another role while deactivated are listed too.
-    pub fn disabled_report(&self, tenant: &TenantContext) -> Result<Vec<DisabledUser>> {
+    /// A page of the users provisioning disabled (deactivated or deleted by
+    /// the identity provider): those with ids after `after`, at most `limit`
+    /// (capped at [`MAX_REPORT_PAGE`]), when each was disabled, and what the
+    /// host application says they still hold. Locked users kept in another
+    /// role while deactivated are listed too. One read per page, so a report
+    /// of any size is produced page by page in bounded memory.
+    pub fn disabled_report(
+        &self,
+        tenant: &TenantContext,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<DisabledPage> {
+        let limit = limit.clamp(1, MAX_REPORT_PAGE);
         // The history below reads numbered events only.
         self.store.number_events(&tenant.id)?;
         let rows = self.read(|tx| {
-            let mut rows = Vec::new();
-            for status in [UserStatus::Inactive, UserStatus::Deleted] {
-                let page = tx.tenant(&tenant.id).users().admin_list(&AdminUserQuery {
-                    status: Some(status),
-                    count: u64::MAX,
-                    ..AdminUserQuery::default()
-                })?;
-                let ids: Vec<String> = page.items.iter().map(|u| u.id.clone()).collect();
-                let mut disabled = tx.tenant(&tenant.id).events().latest_of_resources(
-                    &ids,
-                    &[EventKind::UserDeactivated, EventKind::UserDeleted],
-                )?;
-                for user in page.items {
+            let users = tx
+                .tenant(&tenant.id)
+                .users()
+                .disabled_batch(after, limit as u64)?;
+            let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
+            let mut disabled = tx
+                .tenant(&tenant.id)
+                .events()
+                .latest_of_resources(&ids, &[EventKind::UserDeactivated, EventKind::UserDeleted])?;
+            Ok(users
+                .into_iter()
+                .map(|user| {
                     let disabled_at = disabled
                         .remove(&user.id)
                         .map_or(user.deleted_at.unwrap_or(user.last_modified), |e| e.time);
-                    rows.push((user, disabled_at));
-                }
-            }
-            Ok(rows)
+                    (user, disabled_at)
+                })
+                .collect::<Vec<_>>())
         })?;
+        let next = (rows.len() == limit)
+            .then(|| rows.last().map(|(u, _)| u.id.clone()))
+            .flatten();
         let ids: Vec<String> = rows.iter().map(|(u, _)| u.id.clone()).collect();
         let mut holdings = self.holdings.holdings(&tenant.slug, &ids);
-        let mut report: Vec<DisabledUser> = rows
+        let items = rows
             .into_iter()
             .map(|(user, at)| DisabledUser {
                 status: status_of(&user),
@@ -77,11 +100,6 @@ impl Provisioning {
                 disabled_at: at,
             })
             .collect();
-        report.sort_by(|a, b| {
-            b.disabled_at
-                .cmp(&a.disabled_at)
-                .then_with(|| a.user_name.cmp(&b.user_name))
-        });
-        Ok(report)
+        Ok(DisabledPage { items, next })
     }
 }

@@ -11,7 +11,7 @@ use crate::service::Provisioning;
 use crate::tenant::TenantContext;
 use crate::users::new_id;
 
-use super::rules::{RulesEdit, RulesOutcome};
+use super::rules::{RulesEdit, RulesOutcome, RulesRun};
 use super::versions::part_version;
 
 /// One edit of one rule. Positions count from 1.
@@ -148,7 +148,7 @@ impl Provisioning {
     }
 
     /// Applies `edit` to the rule set as it is now, then validates, previews
-    /// and (unless `dry_run` or there are errors) saves the result like
+    /// and (unless `run` is a dry run or there are errors) saves the result like
     /// [`Provisioning::set_rules`]. Without `expected` (`If-Match`), the edit
     /// still applies only to the list it was made on: a rule-set change saved
     /// in between makes it fail with 412 rather than be overwritten.
@@ -158,7 +158,7 @@ impl Provisioning {
         ctx: &RequestContext,
         edit: RuleEdit,
         expected: Option<Vec<i64>>,
-        dry_run: bool,
+        run: RulesRun,
     ) -> Result<RuleEditOutcome> {
         let current = tenant.engine.rules();
         let expected = match expected {
@@ -179,7 +179,7 @@ impl Provisioning {
                 expected: Some(expected),
                 settings: None,
             },
-            dry_run,
+            run,
         )?;
         // As saved (group labels refreshed), or as it would be.
         let rules = if outcome.saved {

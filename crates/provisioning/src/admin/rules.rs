@@ -1,14 +1,25 @@
 //! Rule sets: validated and previewed with the role engine, saved with a
-//! recomputation of every user.
+//! recomputation of every live user.
+//!
+//! A tenant may hold a million users, so nothing here holds them all: users
+//! are read in id order, [`CHUNK`] at a time, folded into counts (a
+//! [`PreviewSummary`], the validation's [`UserChecks`]) and, for a dry run, into
+//! one page of entries; a save writes each chunk's decisions before reading the
+//! next, inside one transaction. Users deleted by the identity provider are
+//! skipped: they are `Disabled` whatever the rules say.
 
-use role_engine::{Change, Engine, Problem, RuleSet, RuleTests, UserSnapshot};
-use scim_store::{ReadTx, TenantUpdate, User, Visibility};
+use role_engine::{
+    Change, Engine, GuardViolation, PreviewSummary, Problem, PushedGroups, RulePreview, RuleSet,
+    RuleTests, UserChecks, UserSnapshot,
+};
+use scim_store::{AdminUserQuery, ReadTx, TenantUpdate, User, UserStatus, Visibility, WriteTx};
 use serde::Serialize;
 
 use crate::context::RequestContext;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::events::{Event, Recorder, TenantPart};
-use crate::roles::{GuardPolicy, apply, snapshot};
+use crate::progress::Progress;
+use crate::roles::{active_holders, snapshot, store_decisions};
 use crate::service::{Provisioning, compile_context};
 use crate::tenant::{TenantContext, TenantSettings, decision_inputs, stored_rules};
 use crate::users::{check_version, new_id};
@@ -48,10 +59,82 @@ impl RulesEdit {
     }
 }
 
-/// Users loaded per batch when a whole tenant is decided (previews, rule edits).
-const STREAM_BATCH: u64 = 2000;
+/// What a save stores besides the decisions.
+struct RulesSave<'a> {
+    rules: &'a RuleSet,
+    /// The catalogue to store with the rules (`None`: keep the current one).
+    catalogue: Option<&'a role_engine::Catalogue>,
+    settings: Option<TenantSettings>,
+    /// `If-Match`: the versions of the stored rule set the edit was made on.
+    expected: Option<&'a [i64]>,
+}
 
-/// The result of a rule-set edit, saved or not.
+/// Users read per chunk when a whole tenant is decided: large enough that the
+/// per-query cost vanishes, small enough that a chunk's rows stay a few MB.
+const CHUNK: u64 = 2000;
+
+/// The most preview entries one page lists.
+pub const MAX_PREVIEW_PAGE: usize = 1000;
+
+/// Which preview entries a dry run lists: those of users whose id comes after
+/// `after` (the previous page's `next`), at most `limit`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewPage {
+    /// The cursor: the last user id of the previous page.
+    pub after: Option<String>,
+    /// Entries per page (at most [`MAX_PREVIEW_PAGE`]).
+    pub limit: usize,
+}
+
+impl Default for PreviewPage {
+    fn default() -> PreviewPage {
+        PreviewPage {
+            after: None,
+            limit: 100,
+        }
+    }
+}
+
+/// How a rule-set edit runs.
+#[derive(Debug, Clone)]
+pub enum RulesRun {
+    /// Validate and preview only; list one page of the entries.
+    DryRun(PreviewPage),
+    /// Save unless validation finds errors, advancing `progress` user by user.
+    Save(Progress),
+}
+
+/// One page of a preview's entries. In the schema its fields are optional:
+/// it is flattened into outcomes, and only dry runs list entries.
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PreviewEntries {
+    /// Users whose role changes.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>, required = false))]
+    pub changes: Vec<Change>,
+    /// Locked users whose role only the lock keeps.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>, required = false))]
+    pub held_by_lock: Vec<Change>,
+    /// The cursor for the next page (`after`), when there are more entries.
+    pub next: Option<String>,
+}
+
+impl PreviewEntries {
+    fn len(&self) -> usize {
+        self.changes.len() + self.held_by_lock.len()
+    }
+
+    fn push(&mut self, change: Change) {
+        if change.changes_role() {
+            self.changes.push(change);
+        } else {
+            self.held_by_lock.push(change);
+        }
+    }
+}
+
+/// The result of a rule-set edit, saved or not. Its size depends on the page
+/// asked for and on the roles, not on the number of users.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RulesOutcome {
@@ -60,57 +143,104 @@ pub struct RulesOutcome {
     /// What `validate` found; errors prevent saving.
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub problems: Vec<Problem>,
-    /// Users whose role would change (or is held by a lock).
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
-    pub changes: Vec<Change>,
+    /// The counts over the whole tenant.
+    pub summary: PreviewSummary,
+    /// A dry run's page of entries (a save lists none: the role changes are
+    /// in the event log).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = PreviewEntries))]
+    pub entries: Option<PreviewEntries>,
+    /// The saved rule set's version (its entity tag), after a save.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
 }
 
-fn stream_users(tx: &mut ReadTx<'_>, tenant_id: &str) -> Result<Vec<(User, UserSnapshot)>> {
-    let mut out = Vec::new();
-    let mut after: Option<String> = None;
+/// A part of a preview read in one transaction, for downloads.
+#[derive(Debug, Clone)]
+pub struct PreviewChunk {
+    /// The entries among the users read.
+    pub entries: Vec<Change>,
+    /// How many users were read.
+    pub read: usize,
+    /// Where the next chunk starts (`None`: this was the last).
+    pub next: Option<String>,
+}
+
+/// Reads the tenant's live users after `after`, a chunk at a time, in id
+/// order, handing each chunk to `f` until `f` says stop or the users run out.
+/// Returns the id of the last user read when `f` stopped early.
+fn for_each_chunk(
+    tx: &mut ReadTx<'_>,
+    tenant_id: &str,
+    after: Option<&str>,
+    mut f: impl FnMut(Vec<(User, UserSnapshot)>) -> Result<bool>,
+) -> Result<Option<String>> {
+    let mut after = after.map(str::to_owned);
     loop {
-        let batch = tx.tenant(tenant_id).users().batch(
-            after.as_deref(),
-            STREAM_BATCH,
-            Visibility::IncludeDeleted,
-        )?;
-        let Some(last) = batch.last() else { break };
+        let batch =
+            tx.tenant(tenant_id)
+                .users()
+                .batch(after.as_deref(), CHUNK, Visibility::Live)?;
+        let Some(last) = batch.last() else {
+            return Ok(None);
+        };
         after = Some(last.user.id.clone());
-        let full = batch.len() as u64 == STREAM_BATCH;
-        for item in batch {
-            let snap = snapshot(&item.user, item.group_ids);
-            out.push((item.user, snap));
+        let full = batch.len() as u64 == CHUNK;
+        let chunk = batch
+            .into_iter()
+            .map(|item| {
+                let snap = snapshot(&item.user, item.group_ids);
+                (item.user, snap)
+            })
+            .collect();
+        if !f(chunk)? {
+            return Ok(after);
         }
         if !full {
-            break;
+            return Ok(None);
         }
     }
-    Ok(out)
+}
+
+/// How many live users a tenant has (a save's total, for progress).
+fn live_users(tx: &mut ReadTx<'_>, tenant_id: &str) -> Result<u64> {
+    let mut total = 0;
+    for status in [UserStatus::Active, UserStatus::Inactive] {
+        let query = AdminUserQuery {
+            status: Some(status),
+            ..AdminUserQuery::default()
+        };
+        total += tx.tenant(tenant_id).users().admin_list(&query)?.total;
+    }
+    Ok(total)
 }
 
 impl Provisioning {
     /// Validates a rule set (every problem at once, group references checked
     /// against the groups the identity provider pushed, the file's cases run)
-    /// and previews its effect; saves it with the file's catalogue, if any
-    /// (recomputing every user's role in the same transaction), unless
-    /// `dry_run` or it has errors. Rules without an id get one (the id of the
-    /// stored rule that says the same, else a new one); group labels become the
-    /// groups' current names.
+    /// and previews its effect over every live user; unless `run` is a dry run
+    /// or validation finds errors, saves it with the file's catalogue, if any,
+    /// deciding every live user again in the same transaction. Rules without
+    /// an id get one (the id of the stored rule that says the same, else a new
+    /// one); group labels become the groups' current names.
     pub fn set_rules(
         &self,
         tenant: &TenantContext,
         ctx: &RequestContext,
         edit: RulesEdit,
-        dry_run: bool,
+        run: RulesRun,
     ) -> Result<RulesOutcome> {
         let RulesEdit {
             file,
             expected,
             settings,
         } = edit;
-        let expected = expected.as_deref();
-        if dry_run {
-            check_version(part_version(tenant.engine.rules())?, expected)?;
+        let page = match &run {
+            RulesRun::DryRun(page) => Some(page),
+            RulesRun::Save(_) => None,
+        };
+        if page.is_some() {
+            check_version(part_version(tenant.engine.rules())?, expected.as_deref())?;
         }
         let mut rules = file.rule_set.clone();
         rules.assign_rule_ids(tenant.engine.rules(), new_id);
@@ -118,54 +248,114 @@ impl Provisioning {
         // Group deletions are found in the event log: every committed event
         // numbered first (PostgreSQL numbers them after commit).
         self.store().number_events(&tenant.id)?;
-        let (users, groups) = self.read(|tx| {
-            Ok((
-                stream_users(tx, &tenant.id)?,
-                pushed_groups(tx, &tenant.id, &rules)?,
-            ))
-        })?;
+        let groups = self.read(|tx| pushed_groups(tx, &tenant.id, &rules))?;
         for group in rules.rules.iter_mut().filter_map(|r| r.group.as_mut()) {
             if let Some(current) = groups.current.iter().find(|g| g.id == group.id) {
                 group.label = Some(current.display_name.clone());
             }
         }
-        let snapshots: Vec<UserSnapshot> = users.iter().map(|(_, s)| s.clone()).collect();
-        let mut problems = role_engine::validate(&rules, catalogue, &snapshots, Some(&groups));
         // A rule set with a broken filter does not compile: its problems say
         // why, and there is nothing to preview.
         let Ok(new_engine) = Engine::new(rules.clone()) else {
             return Ok(RulesOutcome {
                 saved: false,
-                problems,
-                changes: Vec::new(),
+                problems: role_engine::validate(&rules, catalogue, &[], Some(&groups)),
+                summary: PreviewSummary::default(),
+                entries: page.map(|_| PreviewEntries::default()),
+                version: None,
             });
         };
+        let (mut problems, summary, entries) =
+            self.read(|tx| dry_run(tx, tenant, &rules, catalogue, &groups, &new_engine, page))?;
         problems.extend(file.case_problems(&new_engine));
-        let changes = role_engine::preview(&tenant.engine, &new_engine, &snapshots);
-        if dry_run || problems.iter().any(Problem::is_error) {
-            return Ok(RulesOutcome {
-                saved: false,
-                problems,
-                changes,
-            });
-        }
+        let progress = match run {
+            RulesRun::Save(progress) if !problems.iter().any(Problem::is_error) => progress,
+            _ => {
+                return Ok(RulesOutcome {
+                    saved: false,
+                    problems,
+                    summary,
+                    entries: page.map(|_| entries),
+                    version: None,
+                });
+            }
+        };
+        let save = RulesSave {
+            rules: &rules,
+            catalogue: file.catalogue.as_ref(),
+            settings,
+            expected: expected.as_deref(),
+        };
+        let (summary, version) = self.save_rules(tenant, ctx, save, &progress)?;
+        Ok(RulesOutcome {
+            saved: true,
+            problems,
+            summary,
+            entries: None,
+            version: Some(version),
+        })
+    }
+
+    /// The preview entries among the live users after `after` (one chunk, in
+    /// one read), comparing the tenant's rules `old` with `new`; `index` numbers
+    /// the first user read. For streamed downloads, chunk by chunk.
+    pub fn preview_chunk(
+        &self,
+        tenant_id: &str,
+        old: &Engine,
+        new: &Engine,
+        after: Option<&str>,
+        index: usize,
+    ) -> Result<PreviewChunk> {
+        let mut dry_run = RulePreview::new(old, new);
+        let mut entries = Vec::new();
+        let mut read = 0;
+        let next = self.read(|tx| {
+            for_each_chunk(tx, tenant_id, after, |chunk| {
+                for (_, snap) in &chunk {
+                    entries.extend(dry_run.compare(index + read, snap));
+                    read += 1;
+                }
+                // One chunk per call: the caller sends it before reading on.
+                Ok(false)
+            })
+        })?;
+        Ok(PreviewChunk {
+            entries,
+            read,
+            next,
+        })
+    }
+
+    /// Saves the rules (with the catalogue and settings of `save`) and decides
+    /// every live user again, a chunk at a time, in one transaction; returns
+    /// the counts of what changed and the tenant's new version.
+    fn save_rules(
+        &self,
+        tenant: &TenantContext,
+        ctx: &RequestContext,
+        save: RulesSave<'_>,
+        progress: &Progress,
+    ) -> Result<(PreviewSummary, i64)> {
+        let RulesSave {
+            rules,
+            catalogue,
+            settings,
+            expected,
+        } = save;
         let now = self.now();
-        let value = stored_rules(&rules)?;
+        let value = stored_rules(rules)?;
         let before = stored_rules(tenant.engine.rules())?;
         let new_settings = settings
             .unwrap_or_else(|| tenant.settings.clone())
-            .with_policy_of(&rules);
+            .with_policy_of(rules);
         // Written every time, so a tenant whose policy was still read from
         // its stored rule set keeps it now that the rule set is stored without.
         let settings_value = serde_json::to_value(&new_settings)?;
         let settings_before = (new_settings != tenant.settings)
             .then(|| serde_json::to_value(&tenant.settings))
             .transpose()?;
-        let new_catalogue = file
-            .catalogue
-            .as_ref()
-            .map(serde_json::to_value)
-            .transpose()?;
+        let new_catalogue = catalogue.map(serde_json::to_value).transpose()?;
         let catalogue_before = serde_json::to_value(&tenant.catalogue)?;
         self.write(|tx| {
             if expected.is_some() {
@@ -190,7 +380,7 @@ impl Provisioning {
                     },
                 )?;
             }
-            if let (Some(after), Some(catalogue)) = (&new_catalogue, &file.catalogue) {
+            if let (Some(after), Some(catalogue)) = (&new_catalogue, catalogue) {
                 recorder.append(
                     tx,
                     Event::TenantChanged {
@@ -199,29 +389,127 @@ impl Provisioning {
                         after: after.clone(),
                     },
                 )?;
-                check_roles_in_use(tx, &tenant.id, catalogue, &rules)?;
+                check_roles_in_use(tx, &tenant.id, catalogue, rules)?;
             }
-            // Everyone is decided again (not only the previewed changes, and
-            // including users created since the preview): the stored reasons
-            // must name the new rule numbers too.
-            // Decided from the users as streamed (one read of the tenant): the
-            // exclusive tenant gate this write holds keeps them from changing.
             // Not cached: this transaction may still roll back (the guard).
             let fresh = compile_context(&stored)?;
-            let planned = stream_users(tx, &tenant.id)?
-                .into_iter()
-                .map(|(user, snap)| {
-                    let decision = fresh.engine.decide(&snap);
-                    (user, decision)
-                })
-                .collect();
-            apply(tx, &fresh, ctx, planned, GuardPolicy::Enforce, now)?;
-            Ok(())
-        })?;
-        Ok(RulesOutcome {
-            saved: true,
-            problems,
-            changes,
+            progress.start(live_users(tx, &tenant.id)?);
+            let guarded = fresh.engine.rules().guard.as_ref().map(|g| g.role.clone());
+            let holders_before = match &guarded {
+                Some(role) => active_holders(tx, &fresh, role)?,
+                None => 0,
+            };
+            let summary = decide_all(tx, tenant, &fresh, ctx, progress, now)?;
+            // The guard is checked on the whole edit, not chunk by chunk: a
+            // chunk may take the last holder away that a later one gives back.
+            if let Some(role) = guarded
+                && holders_before > 0
+                && active_holders(tx, &fresh, &role)? == 0
+            {
+                return Err(Error::Refused(GuardViolation {
+                    role,
+                    active_holders: holders_before,
+                }));
+            }
+            Ok((summary, part_version(fresh.engine.rules())?))
         })
     }
+}
+
+/// Validation and preview over every live user in one read, keeping the
+/// counts and the entries of `page` (if any).
+fn dry_run(
+    tx: &mut ReadTx<'_>,
+    tenant: &TenantContext,
+    rules: &RuleSet,
+    catalogue: &role_engine::Catalogue,
+    groups: &PushedGroups,
+    new_engine: &Engine,
+    page: Option<&PreviewPage>,
+) -> Result<(Vec<Problem>, PreviewSummary, PreviewEntries)> {
+    let mut checks = UserChecks::new(rules, catalogue);
+    let mut preview = RulePreview::new(&tenant.engine, new_engine);
+    let mut summary = PreviewSummary::default();
+    let mut entries = PreviewEntries::default();
+    let (after, limit) = page.map_or((None, 0), |p| {
+        (p.after.as_deref(), p.limit.min(MAX_PREVIEW_PAGE))
+    });
+    let mut index = 0;
+    for_each_chunk(tx, &tenant.id, None, |chunk| {
+        for (user, snap) in chunk {
+            checks.observe(&snap);
+            if let Some(change) = preview.compare(index, &snap) {
+                summary.add(&change);
+                let on_or_after_page = after.is_none_or(|a| user.id.as_str() > a);
+                if page.is_some() && on_or_after_page && entries.next.is_none() {
+                    if entries.len() < limit {
+                        entries.push(change);
+                    } else {
+                        entries.next = entries_last_id(&entries);
+                    }
+                }
+            }
+            index += 1;
+        }
+        Ok(true)
+    })?;
+    let mut problems = role_engine::validate(rules, catalogue, &[], Some(groups));
+    problems.extend(checks.finish());
+    Ok((problems, summary, entries))
+}
+
+/// The user id of the last entry of a page (entries are in user id order,
+/// split in two lists).
+fn entries_last_id(entries: &PreviewEntries) -> Option<String> {
+    let last = |list: &[Change]| list.last().and_then(|c| c.user_id.clone());
+    match (last(&entries.changes), last(&entries.held_by_lock)) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Decides every live user by `fresh` and stores what changed, a chunk at a
+/// time; counts the changes as a preview from `tenant`'s rules would.
+fn decide_all(
+    tx: &mut WriteTx<'_>,
+    tenant: &TenantContext,
+    fresh: &TenantContext,
+    ctx: &RequestContext,
+    progress: &Progress,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<PreviewSummary> {
+    let mut preview = RulePreview::new(&tenant.engine, &fresh.engine);
+    let mut summary = PreviewSummary::default();
+    let mut index = 0;
+    // Reading through the write transaction: the exclusive tenant gate this
+    // write holds keeps the users from changing under it.
+    let mut after: Option<String> = None;
+    loop {
+        let batch =
+            tx.tenant(&tenant.id)
+                .users()
+                .batch(after.as_deref(), CHUNK, Visibility::Live)?;
+        let Some(last) = batch.last() else { break };
+        after = Some(last.user.id.clone());
+        let full = batch.len() as u64 == CHUNK;
+        let n = batch.len() as u64;
+        let planned = batch
+            .into_iter()
+            .map(|item| {
+                let snap = snapshot(&item.user, item.group_ids);
+                if let Some(change) = preview.compare(index, &snap) {
+                    summary.add(&change);
+                }
+                index += 1;
+                let decision = fresh.engine.decide(&snap);
+                (item.user, decision)
+            })
+            .collect();
+        store_decisions(tx, fresh, ctx, planned, &[], now)?;
+        progress.advance(n);
+        if !full {
+            break;
+        }
+    }
+    Ok(summary)
 }

@@ -10,10 +10,11 @@ use crate::service::Provisioning;
 use crate::tenant::{TenantContext, TenantSettings, decision_inputs};
 use crate::users::check_version;
 
-use super::rules::RulesEdit;
+use super::rules::{RulesEdit, RulesRun};
 use super::tenants::change_tenant;
 use super::versions::{locked_row, part_version};
 use crate::events::{Recorder, TenantPart};
+use crate::progress::Progress;
 
 /// `patch` merged into `current`: each field given replaces the current one.
 fn merged(current: &TenantSettings, patch: &Map<String, Value>) -> Result<TenantSettings> {
@@ -71,7 +72,8 @@ impl Provisioning {
             let mut rules_edit = RulesEdit::rules(rules);
             rules_edit.expected = Some(vec![part_version(tenant.engine.rules())?]);
             rules_edit.settings = Some(proposed.clone());
-            let outcome = self.set_rules(tenant, ctx, rules_edit, false)?;
+            let outcome =
+                self.set_rules(tenant, ctx, rules_edit, RulesRun::Save(Progress::default()))?;
             if !outcome.saved {
                 let errors: Vec<String> = outcome
                     .problems

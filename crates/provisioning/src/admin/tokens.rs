@@ -1,7 +1,7 @@
 //! Bearer tokens: the list, rotation with an overlap, revocation.
 
 use chrono::{DateTime, Duration, Utc};
-use scim_store::{NewToken, Token, TokenKind, WriteTx};
+use scim_store::{NewToken, ReadTx, Token, TokenKind, WriteTx};
 use serde::Serialize;
 
 use crate::context::RequestContext;
@@ -142,16 +142,7 @@ impl Provisioning {
     ) -> Result<TokenInfo> {
         let now = self.now();
         let result = self.write(|tx| {
-            let token = tx
-                .tenant(&tenant.id)
-                .tokens()
-                .all(TokenKind::Scim)?
-                .into_iter()
-                .find(|t| t.id == id_or_prefix || t.prefix == id_or_prefix)
-                .ok_or_else(|| Error::NotFound {
-                    resource: ResourceKind::Token,
-                    id: id_or_prefix.to_owned(),
-                })?;
+            let token = find_token(tx, &tenant.id, TokenKind::Scim, id_or_prefix)?;
             let row = tx.tenant(&tenant.id).tokens().revoke(&token.id, now)?;
             Recorder::new(&tenant.id, ctx, now).append(
                 tx,
@@ -165,4 +156,23 @@ impl Provisioning {
         self.forget_tokens();
         result
     }
+}
+
+/// The tenant's token of `kind` with this id or prefix; the admin and SCIM
+/// token lists are looked up alike.
+pub(super) fn find_token(
+    tx: &mut ReadTx<'_>,
+    tenant_id: &str,
+    kind: TokenKind,
+    id_or_prefix: &str,
+) -> Result<Token> {
+    tx.tenant(tenant_id)
+        .tokens()
+        .all(kind)?
+        .into_iter()
+        .find(|t| t.id == id_or_prefix || t.prefix == id_or_prefix)
+        .ok_or_else(|| Error::NotFound {
+            resource: ResourceKind::Token,
+            id: id_or_prefix.to_owned(),
+        })
 }

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use proptest::sample::subsequence;
 use role_engine::{
-    DISABLED, Effect, Engine, GroupRef, Lock, Reason, Rule, RuleSet, Step, UserSnapshot, preview,
-    preview_group_deletion, preview_role_removal,
+    DISABLED, Effect, Engine, GroupRef, Lock, PreviewSummary, Reason, Rule, RulePreview, RuleSet,
+    Step, UserSnapshot, preview, preview_group_deletion, preview_role_removal,
 };
 use serde_json::{Map, Value, json};
 
@@ -273,6 +273,69 @@ proptest! {
             .map(|(i, _)| i)
             .collect();
         prop_assert_eq!(held, expected_held);
+    }
+
+    #[test]
+    fn preview_summary_counts_what_the_full_list_lists(
+        old in rule_set(),
+        new in rule_set(),
+        users in users(),
+    ) {
+        let (old, new) = (Engine::new(old).unwrap(), Engine::new(new).unwrap());
+        let changes = preview(&old, &new, &users);
+        let summary: PreviewSummary = changes.iter().collect();
+
+        let role_changes: Vec<_> = changes.iter().filter(|c| c.changes_role()).collect();
+        prop_assert_eq!(summary.changed, role_changes.len() as u64);
+        prop_assert_eq!(summary.held_by_lock, (changes.len() - role_changes.len()) as u64);
+        prop_assert_eq!(summary.transitions.iter().map(|t| t.count).sum::<u64>(), summary.changed);
+        for t in &summary.transitions {
+            let listed = role_changes
+                .iter()
+                .filter(|c| c.before.role == t.from && c.after.role == t.to)
+                .count() as u64;
+            prop_assert_eq!(t.count, listed);
+        }
+    }
+
+    /// What a caller paging through a tenant does: users in chunks, each
+    /// chunk compared from where the last one stopped, a page ending after
+    /// `page` entries and the next one starting after the last user listed.
+    #[test]
+    fn paging_through_a_preview_yields_each_changed_user_once(
+        old in rule_set(),
+        new in rule_set(),
+        users in users(),
+        chunk in 1usize..7,
+        page in 1usize..5,
+    ) {
+        let (old, new) = (Engine::new(old).unwrap(), Engine::new(new).unwrap());
+        let full: Vec<usize> = preview(&old, &new, &users).iter().map(|c| c.index).collect();
+
+        let mut paged = Vec::new();
+        let mut cursor = 0; // the first user not yet looked at
+        loop {
+            let mut dry_run = RulePreview::new(&old, &new);
+            let mut entries = Vec::new();
+            let mut next = users.len();
+            'chunks: for start in (cursor..users.len()).step_by(chunk) {
+                for (i, user) in users.iter().enumerate().skip(start).take(chunk) {
+                    if let Some(change) = dry_run.compare(i, user) {
+                        entries.push(change.index);
+                        if entries.len() == page {
+                            next = i + 1;
+                            break 'chunks;
+                        }
+                    }
+                }
+            }
+            paged.extend(entries);
+            if next >= users.len() {
+                break;
+            }
+            cursor = next;
+        }
+        prop_assert_eq!(paged, full);
     }
 
     #[test]

@@ -188,6 +188,12 @@ impl Admin {
         } = self;
         run_blocking(ctx.request_id.clone(), move || f(&provisioning, &ctx)).await
     }
+
+    /// The use cases and the call's context, for work that outlives one
+    /// blocking hop (streamed downloads, jobs).
+    pub(crate) fn into_parts(self) -> (Provisioning, RequestContext) {
+        (self.provisioning, self.ctx)
+    }
 }
 
 impl FromRequest for Admin {

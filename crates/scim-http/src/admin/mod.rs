@@ -12,6 +12,7 @@ mod body;
 mod catalogue;
 mod events;
 mod groups;
+mod jobs;
 mod locks;
 mod openapi;
 mod problem;
@@ -77,10 +78,11 @@ fn register(r: &mut AdminRoutes<'_>) {
     tokens::routes(r, t);
     admin_tokens::routes(r, t);
     catalogue::routes(r, t);
-    r.unrecorded(|cfg| rules::routes(cfg, t));
+    rules::routes(r, t);
     users::routes(r, t);
     locks::routes(r, t);
     events::routes(r, t);
-    r.unrecorded(|cfg| reports::routes(cfg, t));
+    reports::routes(r, t);
     groups::routes(r, t);
+    jobs::routes(r, t);
 }

@@ -77,14 +77,6 @@ impl<'a> AdminRoutes<'a> {
         cfg.service(resource);
     }
 
-    /// Routes registered without the recorder, until their module registers
-    /// through it (not compared with the document meanwhile).
-    pub(super) fn unrecorded(&mut self, register: impl FnOnce(&mut ServiceConfig)) {
-        if let Some(cfg) = self.cfg.as_deref_mut() {
-            register(cfg);
-        }
-    }
-
     /// Every method and path registered, in registration order.
     #[cfg(test)]
     pub(crate) fn served(self) -> Vec<ServedRoute> {

@@ -1,21 +1,33 @@
-//! A tenant's rule set, as one rule file (read as JSON or TOML, replaced, dry
-//! run) and as resources (one rule: read, create, replace, delete, move). The
-//! rule set carries an `ETag`; writes honour `If-Match`.
+//! A tenant's rule set, as one rule file (read as JSON or TOML; replaced at
+//! once or as a job; dry run: a summary and a page of entries, or the whole
+//! list streamed as CSV or NDJSON) and as resources (one rule: read, create,
+//! replace, delete, move). The rule set carries an `ETag`; writes honour
+//! `If-Match`; a save with errors answers 422 with a problem document listing
+//! them.
 
-use actix_web::HttpResponse;
-use actix_web::http::{StatusCode, header};
+use std::sync::Arc;
+
+use actix_web::http::{Method, StatusCode, header};
 use actix_web::web::{self, Path, Query};
-use provisioning::{RuleEdit, RulesEdit, RulesOutcome, part_version};
-use role_engine::{Rule, RuleTests};
+use actix_web::{HttpRequest, HttpResponse};
+use provisioning::{
+    MAX_PREVIEW_PAGE, PositionedRule, PreviewChunk, PreviewPage, Progress, Provisioning, RuleEdit,
+    RuleEditOutcome, RulesEdit, RulesOutcome, RulesRun, part_version,
+};
+use role_engine::{Change, Effect, Engine, Rule, RuleSet, RuleTests};
 use serde::Deserialize;
 
 use super::auth::Admin;
-use super::body::{AdminJson, RulesBody};
-use super::{Reply, json_tagged};
+use super::body::{AdminJson, RulesBody, bad_request};
+use super::openapi::ProblemDocument;
+use super::routing::AdminRoutes;
+use super::{Reply, jobs, json_tagged};
+use crate::convert::run_blocking;
+use crate::csv;
+use crate::download::{Format, Step, streamed};
 use crate::error::ApiError;
 use crate::etag::etag;
 use crate::request::IfMatch;
-use crate::scim::not_allowed;
 
 #[derive(Debug, Default, Deserialize)]
 struct RulesQuery {
@@ -23,6 +35,15 @@ struct RulesQuery {
     dry_run: bool,
     #[serde(default)]
     format: Option<String>,
+    /// A dry run's page: entries of users after this id (the last page's `next`).
+    #[serde(default)]
+    after: Option<String>,
+    /// A dry run's page size.
+    #[serde(default)]
+    limit: Option<usize>,
+    /// Save as a job: answer `202` with its status resource at once.
+    #[serde(default, rename = "async")]
+    as_job: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -35,24 +56,69 @@ struct EditQuery {
     position: Option<usize>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Where to move a rule.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = RuleMove)]
 #[serde(deny_unknown_fields)]
 struct MoveBody {
+    /// The new position, counting from 1.
     position: usize,
 }
 
-/// The status of an edit: 422 when a save was asked for and the rules have
-/// errors, `done` when it was saved, 200 otherwise (dry runs).
-fn edit_status(outcome: &RulesOutcome, dry_run: bool, done: StatusCode) -> StatusCode {
+/// How an edit runs: a dry run lists the first page of entries.
+fn run_of(dry_run: bool) -> RulesRun {
+    if dry_run {
+        RulesRun::DryRun(PreviewPage::default())
+    } else {
+        RulesRun::Save(Progress::default())
+    }
+}
+
+/// The answer to an edit: `done` when saved, 200 for a dry run, and for a
+/// save refused by validation a 422 problem document listing the problems.
+fn edit_reply(
+    outcome: &RulesOutcome,
+    body: &impl serde::Serialize,
+    dry_run: bool,
+    done: StatusCode,
+    version: i64,
+) -> Reply {
     match (outcome.saved, dry_run) {
-        (true, _) => done,
-        (false, false) => StatusCode::UNPROCESSABLE_ENTITY,
-        (false, true) => StatusCode::OK,
+        (true, _) => Ok(json_tagged(done, body, version)),
+        (false, true) => Ok(json_tagged(StatusCode::OK, body, version)),
+        (false, false) => {
+            let problems = outcome
+                .problems
+                .iter()
+                .map(serde_json::to_value)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+            let errors = outcome.problems.iter().filter(|p| p.is_error()).count();
+            Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!(
+                    "the rule set has {errors} error(s), listed in problems; nothing was saved \
+                     (a dry run shows the problems and the preview together)"
+                ),
+            )
+            .with_problems(problems))
+        }
     }
 }
 
 /// The rule file of the tenant: the rule set and the catalogue (JSON, or TOML
 /// with `?format=toml`), tagged with the rule set's version.
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenant}/rules",
+    tag = "rules",
+    params(("tenant" = String, Path, description = "The tenant's slug."), ("format" = Option<String>, Query, description = "`json` (default) or `toml`.")),
+    responses(
+        (status = 200, description = "The rule file: rules, the settings that decide roles, and the catalogue as `roles`.", content((RuleTests = "application/json"), (String = "application/toml")), headers(("ETag" = String, description = "The rule set's version, for `If-Match`."))),
+        (status = 400, description = "An unknown format.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such tenant.", body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+)]
 async fn get_rules(q: Query<RulesQuery>, admin: Admin, slug: Path<String>) -> Reply {
     let slug = slug.into_inner();
     let (file, version) = admin
@@ -85,33 +151,17 @@ async fn get_rules(q: Query<RulesQuery>, admin: Admin, slug: Path<String>) -> Re
     }
 }
 
-/// `PUT .../rules[?dry_run=true]`: a rule file, JSON or TOML (`Content-Type:
-/// application/toml`); its `roles`, when given, replace the catalogue in the
-/// same transaction, its cases must pass.
-async fn put_rules(
-    body: RulesBody,
-    q: Query<RulesQuery>,
-    expected: IfMatch,
-    admin: Admin,
-    slug: Path<String>,
-) -> Reply {
-    let (file, slug, dry_run) = (body.0, slug.into_inner(), q.dry_run);
-    let (outcome, version) = admin
-        .run(move |p, ctx| {
-            let edit = RulesEdit {
-                file,
-                expected: expected.0,
-                settings: None,
-            };
-            let outcome = p.set_rules(&*p.tenant(&slug)?, ctx, edit, dry_run)?;
-            let version = part_version(p.tenant(&slug)?.engine.rules())?;
-            Ok((outcome, version))
-        })
-        .await?;
-    let status = edit_status(&outcome, dry_run, StatusCode::OK);
-    Ok(json_tagged(status, &outcome, version))
-}
-
+/// One rule, with its position.
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenant}/rules/{rule}",
+    tag = "rules",
+    params(("tenant" = String, Path, description = "The tenant's slug."), ("rule" = String, Path, description = "The rule's id.")),
+    responses(
+        (status = 200, description = "The rule.", body = PositionedRule, headers(("ETag" = String, description = "The rule set's version, for `If-Match`."))),
+        (status = 404, description = "No such tenant or rule.", body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+)]
 async fn get_rule(admin: Admin, path: Path<(String, String)>) -> Reply {
     let (slug, id) = path.into_inner();
     let (rule, version) = admin
@@ -134,16 +184,32 @@ async fn edit(
 ) -> Reply {
     let (outcome, version) = admin
         .run(move |p, ctx| {
-            let outcome = p.edit_rule(&*p.tenant(&slug)?, ctx, edit, expected.0, dry_run)?;
+            let outcome =
+                p.edit_rule(&*p.tenant(&slug)?, ctx, edit, expected.0, run_of(dry_run))?;
             let version = part_version(p.tenant(&slug)?.engine.rules())?;
             Ok((outcome, version))
         })
         .await?;
-    let status = edit_status(&outcome.outcome, dry_run, done);
-    Ok(json_tagged(status, &outcome, version))
+    edit_reply(&outcome.outcome, &outcome, dry_run, done, version)
 }
 
 /// `POST .../rules[?position=N][&dry_run=true]`: one new rule.
+#[utoipa::path(
+    post,
+    path = "/tenants/{tenant}/rules",
+    tag = "rules",
+    params(("tenant" = String, Path, description = "The tenant's slug."), ("position" = Option<usize>, Query, description = "Where the rule goes, counting from 1 (default: last)."), ("dry_run" = Option<bool>, Query, description = "Validate and preview only; nothing is saved (always 200)."), ("If-Match" = Option<String>, Header, description = "The rule set's `ETag` the change was based on; 412 when the rule set changed since.")),
+    request_body = Rule,
+    responses(
+        (status = 201, description = "Created: the rule with its id and position, and the outcome.", body = RuleEditOutcome, headers(("ETag" = String, description = "The rule set's version, for `If-Match`."))),
+        (status = 200, description = "Saved (or, with `dry_run`, previewed): the rule and the outcome.", body = RuleEditOutcome, headers(("ETag" = String, description = "The rule set's version, for `If-Match`."))),
+        (status = 400, description = "Malformed body or query, or a position out of range.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such tenant or rule.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "The edit would leave the guarded role without an active holder.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` is stale: the rule set changed since.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "The rules have errors: nothing was saved; `problems` lists them all.", body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+)]
 async fn create_rule(
     rule: AdminJson<Rule>,
     q: Query<EditQuery>,
@@ -166,6 +232,22 @@ async fn create_rule(
     .await
 }
 
+/// Replaces one rule in place.
+#[utoipa::path(
+    put,
+    path = "/tenants/{tenant}/rules/{rule}",
+    tag = "rules",
+    params(("tenant" = String, Path, description = "The tenant's slug."), ("rule" = String, Path, description = "The rule's id."), ("dry_run" = Option<bool>, Query, description = "Validate and preview only; nothing is saved (always 200)."), ("If-Match" = Option<String>, Header, description = "The rule set's `ETag` the change was based on; 412 when the rule set changed since.")),
+    request_body = Rule,
+    responses(
+        (status = 200, description = "Saved (or, with `dry_run`, previewed): the rule and the outcome.", body = RuleEditOutcome, headers(("ETag" = String, description = "The rule set's version, for `If-Match`."))),
+        (status = 400, description = "Malformed body or query, or a position out of range.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such tenant or rule.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "The edit would leave the guarded role without an active holder.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` is stale: the rule set changed since.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "The rules have errors: nothing was saved; `problems` lists them all.", body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+)]
 async fn replace_rule(
     rule: AdminJson<Rule>,
     q: Query<EditQuery>,
@@ -178,6 +260,21 @@ async fn replace_rule(
     edit(admin, slug, replace, expected, q.dry_run, StatusCode::OK).await
 }
 
+/// Removes one rule.
+#[utoipa::path(
+    delete,
+    path = "/tenants/{tenant}/rules/{rule}",
+    tag = "rules",
+    params(("tenant" = String, Path, description = "The tenant's slug."), ("rule" = String, Path, description = "The rule's id."), ("dry_run" = Option<bool>, Query, description = "Validate and preview only; nothing is saved (always 200)."), ("If-Match" = Option<String>, Header, description = "The rule set's `ETag` the change was based on; 412 when the rule set changed since.")),
+    responses(
+        (status = 200, description = "Saved (or, with `dry_run`, previewed): the rule and the outcome.", body = RuleEditOutcome, headers(("ETag" = String, description = "The rule set's version, for `If-Match`."))),
+        (status = 400, description = "Malformed body or query, or a position out of range.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such tenant or rule.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "The edit would leave the guarded role without an active holder.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` is stale: the rule set changed since.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "The rules have errors: nothing was saved; `problems` lists them all.", body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+)]
 async fn delete_rule(
     q: Query<EditQuery>,
     expected: IfMatch,
@@ -197,6 +294,21 @@ async fn delete_rule(
 }
 
 /// `POST .../rules/{id}/move` with `{"position": N}`.
+#[utoipa::path(
+    post,
+    path = "/tenants/{tenant}/rules/{rule}/move",
+    tag = "rules",
+    params(("tenant" = String, Path, description = "The tenant's slug."), ("rule" = String, Path, description = "The rule's id."), ("dry_run" = Option<bool>, Query, description = "Validate and preview only; nothing is saved (always 200)."), ("If-Match" = Option<String>, Header, description = "The rule set's `ETag` the change was based on; 412 when the rule set changed since.")),
+    request_body = MoveBody,
+    responses(
+        (status = 200, description = "Saved (or, with `dry_run`, previewed): the rule and the outcome.", body = RuleEditOutcome, headers(("ETag" = String, description = "The rule set's version, for `If-Match`."))),
+        (status = 400, description = "Malformed body or query, or a position out of range.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such tenant or rule.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "The edit would leave the guarded role without an active holder.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` is stale: the rule set changed since.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "The rules have errors: nothing was saved; `problems` lists them all.", body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+)]
 async fn move_rule(
     body: AdminJson<MoveBody>,
     q: Query<EditQuery>,
@@ -217,25 +329,231 @@ async fn move_rule(
     .await
 }
 
+/// `PUT .../rules[?dry_run=true[&after=..&limit=..|&format=csv|ndjson]][?async=true]`:
+/// JSON, or TOML with `Content-Type: application/toml`.
+///
+/// The body is a rule file: its `roles`, when given, replace the catalogue in
+/// the same transaction; its cases must pass.
+#[utoipa::path(
+    put,
+    path = "/tenants/{tenant}/rules",
+    tag = "rules",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug."),
+        ("dry_run" = Option<bool>, Query, description = "Validate and preview only; nothing is saved (always 200)."),
+        ("format" = Option<String>, Query, description = "A dry run's answer: `json` (default: the summary and one page of entries), or the whole list of entries as a `csv` or `ndjson` download (also chosen by `Accept`)."),
+        ("after" = Option<String>, Query, description = "A JSON dry run's page: the previous page's `next`."),
+        ("limit" = Option<usize>, Query, description = "A JSON dry run's entries per page (default 100, at most 1000; more is a 400)."),
+        ("async" = Option<bool>, Query, description = "Save as a job: answer 202 at once with the job's status resource (`Location`)."),
+        ("If-Match" = Option<String>, Header, description = "The rule set's `ETag` the change was based on; 412 when the rule set changed since."),
+    ),
+    request_body(description = "The rule file, as JSON or as TOML (`[[rule]]`, `[[role]]`, `[[case]]` sections).", content((RuleTests = "application/json"), (String = "application/toml"))),
+    responses(
+        (status = 200, description = "Saved (`saved: true`, the counts in `summary`), or a dry run's answer: problems, summary and a page of `changes` and `held_by_lock` with `next`; or the whole list as a download.", content((RulesOutcome = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")), headers(("ETag" = String, description = "The rule set's version, for `If-Match`."))),
+        (status = 202, description = "The save runs as a job (`async=true`).", body = jobs::JobStatus, headers(("Location" = String, description = "The job's status resource."))),
+        (status = 400, description = "A malformed file, a failing case, an unknown parameter or format, or paging without `dry_run`.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such tenant.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "The save would leave the guarded role without an active holder.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` is stale: the rule set changed since.", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "The rules have errors: nothing was saved; `problems` lists them all.", body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+)]
+async fn put_rules(
+    req: HttpRequest,
+    body: RulesBody,
+    q: Query<RulesQuery>,
+    format: Format,
+    expected: IfMatch,
+    admin: Admin,
+    slug: Path<String>,
+) -> Reply {
+    let (file, slug, q) = (body.0, slug.into_inner(), q.into_inner());
+    let limit = q.limit.unwrap_or(PreviewPage::default().limit);
+    if limit == 0 || limit > MAX_PREVIEW_PAGE {
+        return Err(bad_request(format!(
+            "limit must be between 1 and {MAX_PREVIEW_PAGE}"
+        )));
+    }
+    if !q.dry_run && (format != Format::Json || q.after.is_some() || q.limit.is_some()) {
+        return Err(bad_request(
+            "format, after and limit page a dry run's entries: add dry_run=true (a save lists no entries; its role changes are in the event log)",
+        ));
+    }
+    if q.dry_run && q.as_job {
+        return Err(bad_request(
+            "async applies to saves; a dry run answers at once",
+        ));
+    }
+    if q.dry_run && format != Format::Json {
+        return download(admin, slug, file.rule_set, format).await;
+    }
+    let edit = RulesEdit {
+        file,
+        expected: expected.0,
+        settings: None,
+    };
+    if q.as_job {
+        let jobs_path = req.path().trim_end_matches("/rules").to_owned();
+        return save_as_job(admin, slug, edit, jobs_path).await;
+    }
+    let run = if q.dry_run {
+        RulesRun::DryRun(PreviewPage {
+            after: q.after,
+            limit,
+        })
+    } else {
+        RulesRun::Save(Progress::default())
+    };
+    let (outcome, version) = admin
+        .run(move |p, ctx| {
+            let outcome = p.set_rules(&*p.tenant(&slug)?, ctx, edit, run)?;
+            // A save's answer is tagged with the saved rules, a dry run's
+            // with the rules as they are.
+            let version = match outcome.version {
+                Some(version) => version,
+                None => part_version(p.tenant(&slug)?.engine.rules())?,
+            };
+            Ok((outcome, version))
+        })
+        .await?;
+    edit_reply(&outcome, &outcome, q.dry_run, StatusCode::OK, version)
+}
+
+/// Starts a save as a job; the job's result is what a direct save answers.
+async fn save_as_job(admin: Admin, slug: String, edit: RulesEdit, jobs_path: String) -> Reply {
+    let (p, ctx) = admin.into_parts();
+    let request_id = ctx.request_id.clone();
+    let lookup = p.clone();
+    let tenant = run_blocking(request_id.clone(), move || lookup.tenant(&slug)).await?;
+    let progress = Progress::default();
+    let run = RulesRun::Save(progress.clone());
+    let tenant_id = tenant.id.clone();
+    let work = async move {
+        let outcome =
+            run_blocking(request_id, move || p.set_rules(&tenant, &ctx, edit, run)).await?;
+        jobs::Finished::new(outcome.saved, &outcome)
+    };
+    jobs::start(tenant_id, jobs_path, "rules.save", progress, work)
+}
+
+/// The dry run's whole list of entries, streamed a chunk of users at a time.
+async fn download(admin: Admin, slug: String, rules: RuleSet, format: Format) -> Reply {
+    let (p, ctx) = admin.into_parts();
+    let request_id = ctx.request_id.clone();
+    let lookup = p.clone();
+    let (tenant, new) = run_blocking(request_id.clone(), move || {
+        let tenant = lookup.tenant(&slug)?;
+        Ok((tenant, Arc::new(Engine::new(rules)?)))
+    })
+    .await?;
+    let (content_type, file_name, first) = match format {
+        Format::Csv => (
+            "text/csv; charset=utf-8",
+            "rules-preview.csv",
+            csv::record(CSV_HEADER),
+        ),
+        _ => (
+            "application/x-ndjson",
+            "rules-preview.ndjson",
+            String::new(),
+        ),
+    };
+    let next = move |(after, index): (Option<String>, usize)| -> provisioning::Result<Step<_>> {
+        let PreviewChunk {
+            entries,
+            read,
+            next,
+        } = Provisioning::preview_chunk(
+            &p,
+            &tenant.id,
+            &tenant.engine,
+            &new,
+            after.as_deref(),
+            index,
+        )?;
+        let mut text = String::new();
+        for change in &entries {
+            match format {
+                Format::Csv => text.push_str(&csv_line(change)),
+                _ => {
+                    text.push_str(&serde_json::to_string(change)?);
+                    text.push('\n');
+                }
+            }
+        }
+        Ok((text, next.map(|n| (Some(n), index + read))))
+    };
+    Ok(streamed(
+        content_type,
+        file_name,
+        request_id,
+        first,
+        (None, 0),
+        next,
+    ))
+}
+
+const CSV_HEADER: [&str; 9] = [
+    "user_id",
+    "user_name",
+    "effect",
+    "role_before",
+    "role_after",
+    "reason_before",
+    "reason_after",
+    "rules_role_before",
+    "rules_role_after",
+];
+
+fn csv_line(change: &Change) -> String {
+    let (effect, rules_before, rules_after) = match &change.effect {
+        Effect::RoleChanges => ("role_changes", "", ""),
+        Effect::HeldByLock {
+            rules_before,
+            rules_after,
+        } => (
+            "held_by_lock",
+            rules_before.role.as_str(),
+            rules_after.role.as_str(),
+        ),
+    };
+    let (reason_before, reason_after) = (
+        change.before.reason.to_string(),
+        change.after.reason.to_string(),
+    );
+    csv::record([
+        change.user_id.as_deref().unwrap_or_default(),
+        change.user_name.as_deref().unwrap_or_default(),
+        effect,
+        &change.before.role,
+        &change.after.role,
+        &reason_before,
+        &reason_after,
+        rules_before,
+        rules_after,
+    ])
+}
+
 /// This resource's routes, under the tenant path `t` (tenant routes: under `/tenants`).
-pub(super) fn routes(cfg: &mut web::ServiceConfig, t: &str) {
-    cfg.service(
-        web::resource(format!("{t}/rules"))
-            .route(web::get().to(get_rules))
-            .route(web::put().to(put_rules))
-            .route(web::post().to(create_rule))
-            .default_service(web::to(not_allowed("GET, PUT, POST"))),
-    )
-    .service(
-        web::resource(format!("{t}/rules/{{rule}}"))
-            .route(web::get().to(get_rule))
-            .route(web::put().to(replace_rule))
-            .route(web::delete().to(delete_rule))
-            .default_service(web::to(not_allowed("GET, PUT, DELETE"))),
-    )
-    .service(
-        web::resource(format!("{t}/rules/{{rule}}/move"))
-            .route(web::post().to(move_rule))
-            .default_service(web::to(not_allowed("POST"))),
+pub(super) fn routes(r: &mut AdminRoutes<'_>, t: &str) {
+    r.resource(
+        format!("{t}/rules"),
+        vec![
+            (Method::GET, web::to(get_rules)),
+            (Method::PUT, web::to(put_rules)),
+            (Method::POST, web::to(create_rule)),
+        ],
+    );
+    r.resource(
+        format!("{t}/rules/{{rule}}"),
+        vec![
+            (Method::GET, web::to(get_rule)),
+            (Method::PUT, web::to(replace_rule)),
+            (Method::DELETE, web::to(delete_rule)),
+        ],
+    );
+    r.resource(
+        format!("{t}/rules/{{rule}}/move"),
+        vec![(Method::POST, web::to(move_rule))],
     );
 }

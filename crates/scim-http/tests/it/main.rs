@@ -16,4 +16,5 @@ mod checks;
 mod discovery;
 mod groups;
 mod openapi;
+mod scale;
 mod users;

@@ -133,6 +133,27 @@ impl<M> Scoped<'_, '_, M, Users> {
         search::search(tx, tenant_id, condition, search)
     }
 
+    /// Up to `limit` users that provisioning disabled (deleted, or live with
+    /// `active` false or absent) with ids greater than `after`, in id order:
+    /// call repeatedly with the last id to page through the disabled users.
+    pub fn disabled_batch(
+        &mut self,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<User>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        let mut sql = select();
+        sql.push("u.tenant_id = ").text(tenant_id);
+        if let Some(after) = after {
+            sql.push(" AND u.id > ").text(after);
+        }
+        sql.push(" AND (u.deleted_at IS NOT NULL OR u.active IS NULL OR u.active = ")
+            .boolean(false)
+            .push(") ORDER BY u.id")
+            .limit(limit, 0);
+        rows_to_users(tx.load::<UserRow>(sql)?)
+    }
+
     /// Up to `limit` users with ids greater than `after`, in id order, with their
     /// group ids: call repeatedly with the last id to stream a whole tenant.
     pub fn batch(
