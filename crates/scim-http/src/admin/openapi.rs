@@ -102,8 +102,9 @@ pub(crate) struct ProblemDocument {
 )]
 struct AdminApi;
 
-/// What holds for every operation, stated once: the bearer scheme, the 401
-/// every operation can answer, and the server (the admin prefix).
+/// What holds for every operation, stated once: the bearer scheme and the 401
+/// every operation can answer. (The server, the admin prefix, is set per
+/// request by [`document`].)
 struct Conventions;
 
 /// The name of the shared 401 response.
@@ -157,11 +158,10 @@ impl Modify for Conventions {
                 );
             }
         }
-        doc.servers = Some(vec![Server::new(crate::HttpConfig::default().admin_prefix)]);
     }
 }
 
-/// The document as generated (server: the default admin prefix).
+/// The document as generated, without a server.
 static DOCUMENT: LazyLock<Document> = LazyLock::new(AdminApi::openapi);
 
 /// The document of an admin API mounted at `prefix`.
