@@ -93,7 +93,7 @@ pub(crate) fn active_holders(
 /// Whether [`active_holders`] counts this row (the same condition as the
 /// store's `UserStatus::Active` with a role).
 fn stored_as_active_holder(user: &User, role: &str) -> bool {
-    user.role.as_deref() == Some(role) && user.deleted_at.is_none() && user.active == Some(true)
+    user.role.as_deref() == Some(role) && user.deleted_at.is_none() && user.active != Some(false)
 }
 
 /// The guarded role's active holders before this change. The planned users'

@@ -385,9 +385,10 @@ pub struct Page<T> {
 /// A user's provisioning status, for the admin list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UserStatus {
-    /// Live and `active` is true.
+    /// Live and `active` is true or absent (absent means active, as the role
+    /// engine reads it).
     Active,
-    /// Live and `active` is false or absent.
+    /// Live and `active` is false.
     Inactive,
     /// Soft-deleted.
     Deleted,

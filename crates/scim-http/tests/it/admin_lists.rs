@@ -297,7 +297,57 @@ async fn events_filtered_from_head_and_limited(backend: Backend) {
     }
 }
 
+/// A user whose `active` the client left out is active, as the role engine
+/// decides it: listed as active, not as inactive, not in the disabled report.
+async fn absent_active_means_active(backend: Backend) {
+    let app = TestApp::new(backend);
+    app.create_user("ada@contoso.com").await;
+    create(
+        &app,
+        json!({"schemas": [USER], "userName": "alan@contoso.com", "active": false}),
+    )
+    .await;
+    let names = |query: &'static str| {
+        let app = &app;
+        async move {
+            let reply = app
+                .admin(Method::GET, &format!("{T}/users?{query}"), None)
+                .await;
+            assert_eq!(reply.status, 200, "{query}: {:?}", reply.body);
+            let rows = reply.body["items"].as_array().unwrap().clone();
+            rows.iter()
+                .map(|u| {
+                    (
+                        u["user_name"].as_str().unwrap().to_owned(),
+                        u["status"].clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        names("status=active").await,
+        [("ada@contoso.com".to_owned(), json!("active"))]
+    );
+    assert_eq!(
+        names("status=inactive").await,
+        [("alan@contoso.com".to_owned(), json!("inactive"))]
+    );
+    let report = app
+        .admin(Method::GET, &format!("{T}/reports/disabled-users"), None)
+        .await;
+    assert_eq!(report.status, 200, "{:?}", report.body);
+    let reported: Vec<&str> = report.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["user_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(reported, ["alan@contoso.com"]);
+}
+
 both_backends!(
+    absent_active_means_active,
     users_search_filter_sort_and_page,
     groups_with_member_counts_and_roles,
     events_filtered_from_head_and_limited,

@@ -134,7 +134,7 @@ impl<M> Scoped<'_, '_, M, Users> {
     }
 
     /// Up to `limit` users that provisioning disabled (deleted, or live with
-    /// `active` false or absent) with ids greater than `after`, in id order:
+    /// `active` false; absent means active, as the role engine reads it) with ids greater than `after`, in id order:
     /// call repeatedly with the last id to page through the disabled users.
     pub fn disabled_batch(
         &mut self,
@@ -147,7 +147,7 @@ impl<M> Scoped<'_, '_, M, Users> {
         if let Some(after) = after {
             sql.push(" AND u.id > ").text(after);
         }
-        sql.push(" AND (u.deleted_at IS NOT NULL OR u.active IS NULL OR u.active = ")
+        sql.push(" AND (u.deleted_at IS NOT NULL OR u.active = ")
             .boolean(false)
             .push(") ORDER BY u.id")
             .limit(limit, 0);
@@ -513,14 +513,14 @@ fn app_state_condition(
     match status {
         Some(UserStatus::Active) => {
             condition
-                .push(" AND u.deleted_at IS NULL AND u.active = ")
-                .boolean(true);
+                .push(" AND u.deleted_at IS NULL AND (u.active IS NULL OR u.active = ")
+                .boolean(true)
+                .push(")");
         }
         Some(UserStatus::Inactive) => {
             condition
-                .push(" AND u.deleted_at IS NULL AND (u.active IS NULL OR u.active = ")
-                .boolean(false)
-                .push(")");
+                .push(" AND u.deleted_at IS NULL AND u.active = ")
+                .boolean(false);
         }
         Some(UserStatus::Deleted) => {
             condition.push(" AND u.deleted_at IS NOT NULL");
