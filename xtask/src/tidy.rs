@@ -115,6 +115,9 @@ const ARROWS: &[(&str, &[&str])] = &[
     ("provisioning", &["scim-proto", "role-engine", "scim-store"]),
     // The store reaches HTTP only through provisioning (and its re-exports).
     ("scim-http", &["scim-proto", "role-engine", "provisioning"]),
+    // The console is a client of the use cases, through scim-http's credential
+    // check and error mapping; never of the store.
+    ("scim-console", &["provisioning", "scim-http"]),
     (
         "scim-server",
         &[
@@ -123,6 +126,7 @@ const ARROWS: &[(&str, &[&str])] = &[
             "scim-store",
             "provisioning",
             "scim-http",
+            "scim-console",
         ],
     ),
     ("embed-role-engine", &["role-engine"]),
@@ -147,9 +151,9 @@ fn members(meta: &Value) -> BTreeSet<String> {
         .collect()
 }
 
-/// The members that may name actix: the HTTP crate, the server, and the example
+/// The members that may name actix: the HTTP crate, the console, the server, and the example
 /// of embedding the routes in an actix-web application.
-const ACTIX_USERS: &[&str] = &["scim-http", "scim-server", "embed-actix"];
+const ACTIX_USERS: &[&str] = &["scim-http", "scim-console", "scim-server", "embed-actix"];
 
 const IO_CRATES: &[&str] = &[
     "tokio",
