@@ -205,7 +205,7 @@ fn dependency_rules(meta: &Value) -> Vec<String> {
             }
             if dep.starts_with("actix") && !ACTIX_USERS.contains(&krate.as_str()) {
                 problems.push(format!(
-                    "only scim-http and the server may name {dep}, not {krate}"
+                    "only scim-http, the console and the server may name {dep}, not {krate}"
                 ));
             }
         }
