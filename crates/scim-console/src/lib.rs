@@ -94,6 +94,15 @@ impl Console {
     }
 }
 
+/// A form or query string the console cannot read, as its HTML error page.
+fn bad_request(detail: String) -> actix_web::Error {
+    ConsoleError::Api(scim_http::ApiError::new(
+        actix_web::http::StatusCode::BAD_REQUEST,
+        detail,
+    ))
+    .into()
+}
+
 /// Mounts the console under [`CONSOLE_PREFIX`] with its security headers and
 /// the access log; `/console` itself leads to the sign-in page or the tenants.
 pub fn configure(console: Console) -> impl FnOnce(&mut web::ServiceConfig) {
@@ -101,7 +110,14 @@ pub fn configure(console: Console) -> impl FnOnce(&mut web::ServiceConfig) {
         cfg.service(
             web::scope(CONSOLE_PREFIX)
                 .app_data(web::Data::new(console))
-                .app_data(web::FormConfig::default().limit(16 * 1024))
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(16 * 1024)
+                        .error_handler(|e, _| bad_request(e.to_string())),
+                )
+                .app_data(
+                    web::QueryConfig::default().error_handler(|e, _| bad_request(e.to_string())),
+                )
                 .wrap(headers::security_headers())
                 .wrap(actix_web::middleware::from_fn(
                     scim_http::middleware::access_log,

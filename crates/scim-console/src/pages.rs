@@ -2,6 +2,7 @@
 
 mod scim_setup;
 mod sign_in;
+mod sub_accounts;
 mod tenants;
 
 use actix_web::http::{StatusCode, header};
@@ -33,6 +34,11 @@ pub(crate) fn scim_setup_path(slug: &str) -> String {
     format!("/console/t/{slug}/scim")
 }
 
+/// A tenant's sub-accounts list.
+pub(crate) fn sub_accounts_path(slug: &str) -> String {
+    format!("/console/t/{slug}/users")
+}
+
 /// A form that only carries the CSRF token.
 #[derive(Debug, Deserialize)]
 pub(crate) struct CsrfForm {
@@ -44,6 +50,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     sign_in::routes(cfg);
     tenants::routes(cfg);
     scim_setup::routes(cfg);
+    sub_accounts::routes(cfg);
 }
 
 /// A 303 to `location` (after a form post, or to the page that applies).

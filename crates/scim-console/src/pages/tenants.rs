@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use maud::html;
 
-use super::{scim_setup_path, tenant_path};
+use super::{scim_setup_path, sub_accounts_path, tenant_path};
 use crate::error::ConsoleError;
 use crate::layout::{self, when};
 use crate::signed_in::SignedIn;
@@ -62,6 +62,10 @@ async fn home(
                 li {
                     a href=(scim_setup_path(&slug)) { "Configure SCIM" }
                     " — the Tenant URL and the tokens your identity provider uses."
+                }
+                li {
+                    a href=(sub_accounts_path(&slug)) { "Sub-accounts" }
+                    " — the provisioned users, their roles and why."
                 }
             }
         },

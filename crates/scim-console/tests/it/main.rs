@@ -8,4 +8,5 @@ mod harness;
 
 mod scim_setup;
 mod sign_in;
+mod sub_accounts;
 mod tenants;
