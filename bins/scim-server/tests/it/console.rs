@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use provisioning::{Actor, RequestContext};
 use serde_json::json;
 
@@ -65,11 +66,7 @@ async fn browser(driver: &Driver) -> Client {
         json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu",
                         "--disable-dev-shm-usage", "--window-size=1280,900"]}),
     );
-    // The WebDriver client's TLS stack (unused on loopback HTTP) needs a
-    // provider; the server's is ring. Another test may have installed it.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    ClientBuilder::rustls()
-        .expect("rustls client")
+    ClientBuilder::new(HttpConnector::new())
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{}", driver.port))
         .await
