@@ -14,8 +14,8 @@ use anyhow::Context;
 use provisioning::Provisioning;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use scim_http::extract::BodyLimit;
 use scim_console::Console;
+use scim_http::extract::BodyLimit;
 use scim_http::{HttpConfig, ScimState, configure_admin, configure_scim};
 
 use crate::cli::{Cli, ServeArgs};
@@ -142,7 +142,14 @@ pub(crate) fn serve(
         Some(address) => {
             // The console on the admin listener shows Tenant URLs of the SCIM one.
             let scim_origin = cli.scim_origin();
-            let admin = listen(&state, Routes::Admin, args, address, tls.clone(), Some(scim_origin))?;
+            let admin = listen(
+                &state,
+                Routes::Admin,
+                args,
+                address,
+                tls.clone(),
+                Some(scim_origin),
+            )?;
             tracing::info!(address = %address, "serving the admin API on its own listener");
             (
                 listen(&state, Routes::Scim, args, args.bind, tls, None)?,

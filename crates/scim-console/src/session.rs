@@ -137,11 +137,17 @@ mod tests {
         let t0 = Instant::now();
         let id = sessions.start(operator(), t0).unwrap();
         assert_eq!(
-            sessions.get(&id, t0 + Duration::from_secs(59)).unwrap().identity,
+            sessions
+                .get(&id, t0 + Duration::from_secs(59))
+                .unwrap()
+                .identity,
             operator()
         );
         assert!(sessions.get(&id, t0 + Duration::from_secs(60)).is_none());
-        assert!(sessions.is_empty(), "an expired session is dropped when seen");
+        assert!(
+            sessions.is_empty(),
+            "an expired session is dropped when seen"
+        );
     }
 
     #[test]
@@ -171,8 +177,12 @@ mod tests {
     fn each_session_has_its_own_csrf_token() {
         let sessions = Sessions::new(Duration::from_secs(60));
         let t0 = Instant::now();
-        let a = sessions.get(&sessions.start(operator(), t0).unwrap(), t0).unwrap();
-        let b = sessions.get(&sessions.start(operator(), t0).unwrap(), t0).unwrap();
+        let a = sessions
+            .get(&sessions.start(operator(), t0).unwrap(), t0)
+            .unwrap();
+        let b = sessions
+            .get(&sessions.start(operator(), t0).unwrap(), t0)
+            .unwrap();
         assert_eq!(a.csrf.len(), 2 * TOKEN_BYTES);
         assert!(a.csrf_matches(&a.csrf.clone()));
         assert!(!a.csrf_matches(&b.csrf));

@@ -45,7 +45,10 @@ impl Driver {
         let driver = Driver { child, port };
         let deadline = Instant::now() + WAIT;
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not listen on {port}");
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on {port}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         driver
@@ -85,8 +88,11 @@ async fn screenshot(client: &Client, backend: Backend, name: &str) {
     let png = client.screenshot().await.expect("screenshot");
     let dir = screenshot_dir();
     std::fs::create_dir_all(&dir).expect("screenshot folder");
-    std::fs::write(dir.join(format!("{name}-{backend:?}.png").to_lowercase()), png)
-        .expect("screenshot written");
+    std::fs::write(
+        dir.join(format!("{name}-{backend:?}.png").to_lowercase()),
+        png,
+    )
+    .expect("screenshot written");
 }
 
 async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
@@ -165,7 +171,9 @@ async fn operator_and_tenant_admin(backend: Backend, server: &Server, admin_toke
     assert_eq!(url, format!("{}/scim/v2/acme", server.origin));
     screenshot(&client, backend, "configure-scim").await;
     client
-        .find(Locator::Css("form[action='/console/t/acme/scim/tokens'] button"))
+        .find(Locator::Css(
+            "form[action='/console/t/acme/scim/tokens'] button",
+        ))
         .await
         .unwrap()
         .click()
@@ -178,7 +186,10 @@ async fn operator_and_tenant_admin(backend: Backend, server: &Server, admin_toke
         .await
         .unwrap();
     wait_for(&client, "#tokens").await;
-    assert!(!client.source().await.unwrap().contains(&secret), "shown once");
+    assert!(
+        !client.source().await.unwrap().contains(&secret),
+        "shown once"
+    );
 
     // An identity provider pushes users with the new token.
     let scim = server.client("/scim/v2/acme", &secret);
@@ -194,13 +205,19 @@ async fn operator_and_tenant_admin(backend: Backend, server: &Server, admin_toke
         .await
         .unwrap();
     let users = wait_for(&client, "#users").await.text().await.unwrap();
-    assert!(users.contains("ada@acme.test") && users.contains("grace@acme.test"), "{users}");
+    assert!(
+        users.contains("ada@acme.test") && users.contains("grace@acme.test"),
+        "{users}"
+    );
     screenshot(&client, backend, "sub-accounts").await;
     sign_out(&client).await;
 
     // A tenant admin: its own tenant only.
     sign_in(&client, server, admin_token).await;
-    assert_eq!(client.current_url().await.unwrap().path(), "/console/t/acme");
+    assert_eq!(
+        client.current_url().await.unwrap().path(),
+        "/console/t/acme"
+    );
     client
         .goto(&format!("{}/console/tenants", server.origin))
         .await

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use scim_store::{NewToken, Token, TokenKind};
 use serde::Serialize;
 
+use super::tokens::find_token;
 use crate::context::RequestContext;
 use crate::error::{Error, Result};
 use crate::events::{Event, Recorder};
@@ -14,7 +15,6 @@ use crate::service::Provisioning;
 use crate::tenant::TenantContext;
 use crate::token;
 use crate::users::new_id;
-use super::tokens::find_token;
 
 /// Longest admin token name.
 const MAX_NAME_CHARS: usize = 100;

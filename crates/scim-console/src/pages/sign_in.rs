@@ -6,8 +6,8 @@
 use std::time::Instant;
 
 use actix_web::cookie::time::Duration as CookieDuration;
-use actix_web::http::header::{self, ContentType};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 use scim_http::AdminGate;

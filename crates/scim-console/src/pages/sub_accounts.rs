@@ -168,8 +168,17 @@ async fn list(
     let query = filters.query();
     let (name, roles, page) = signed_in
         .run_in_tenant(&slug, move |p, tenant, _| {
-            let roles: Vec<String> = tenant.catalogue.roles.iter().map(|r| r.name.clone()).collect();
-            Ok((tenant.display_name.clone(), roles, p.sub_accounts(tenant, &query)?))
+            let roles: Vec<String> = tenant
+                .catalogue
+                .roles
+                .iter()
+                .map(|r| r.name.clone())
+                .collect();
+            Ok((
+                tenant.display_name.clone(),
+                roles,
+                p.sub_accounts(tenant, &query)?,
+            ))
         })
         .await?;
     let body = html! {

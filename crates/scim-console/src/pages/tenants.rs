@@ -16,7 +16,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 async fn list(signed_in: SignedIn) -> Result<HttpResponse, ConsoleError> {
-    let mut tenants = signed_in.run(|p| p.list_tenants()).await?;
+    let mut tenants = signed_in.run(provisioning::Provisioning::list_tenants).await?;
     tenants.retain(|t| signed_in.reach().covers(&t.slug));
     let page = layout::page(
         &signed_in,
@@ -44,10 +44,7 @@ async fn list(signed_in: SignedIn) -> Result<HttpResponse, ConsoleError> {
     Ok(layout::respond(StatusCode::OK, page))
 }
 
-async fn home(
-    signed_in: SignedIn,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ConsoleError> {
+async fn home(signed_in: SignedIn, path: web::Path<String>) -> Result<HttpResponse, ConsoleError> {
     let slug = path.into_inner();
     let name = signed_in
         .run_in_tenant(&slug, |_, tenant, _| Ok(tenant.display_name.clone()))

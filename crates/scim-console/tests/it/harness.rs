@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use actix_web::App;
 use actix_web::http::Method;
 use actix_web::test::{self, TestRequest};
-use actix_web::App;
 use scim_console::Console;
 use scim_http::{Actor, HttpConfig, Provisioning, RequestContext, ScimState, StoreOptions};
 pub(crate) use scim_store::testing::Backend;
@@ -106,7 +106,10 @@ impl TestConsole {
         let mut browser = self.browser();
         let form = browser.get("/console/sign-in").await;
         let signed = browser
-            .post("/console/sign-in", &[("csrf", &form.csrf()), ("token", token)])
+            .post(
+                "/console/sign-in",
+                &[("csrf", &form.csrf()), ("token", token)],
+            )
             .await;
         assert_eq!(signed.status, 303, "{}", signed.body);
         assert_eq!(signed.header("location"), "/console");
@@ -204,4 +207,3 @@ macro_rules! both_backends {
         }
     };
 }
-

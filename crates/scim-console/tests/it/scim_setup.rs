@@ -15,11 +15,17 @@ async fn generating_a_token_shows_the_secret_once(backend: Backend) {
         element_text(&setup.body, "tenant-url").as_deref(),
         Some("http://localhost:8080/scim/v2/acme")
     );
-    let forged = browser.post("/console/t/acme/scim/tokens", &[("csrf", "x")]).await;
+    let forged = browser
+        .post("/console/t/acme/scim/tokens", &[("csrf", "x")])
+        .await;
     assert_eq!(forged.status, 403);
     let p = app.provisioning();
     let acme = p.tenant("acme").unwrap();
-    assert_eq!(p.list_tokens(&acme).unwrap().len(), 1, "a forged form changes nothing");
+    assert_eq!(
+        p.list_tokens(&acme).unwrap().len(),
+        1,
+        "a forged form changes nothing"
+    );
 
     let issued = browser
         .post("/console/t/acme/scim/tokens", &[("csrf", &setup.csrf())])
@@ -27,11 +33,16 @@ async fn generating_a_token_shows_the_secret_once(backend: Backend) {
     assert_eq!(issued.status, 200);
     assert!(issued.body.contains("shown only once"));
     let secret = element_text(&issued.body, "new-token").unwrap();
-    let (tenant, _) = p.authenticate("acme", &secret).expect("the new token works");
+    let (tenant, _) = p
+        .authenticate("acme", &secret)
+        .expect("the new token works");
     assert_eq!(tenant.slug, "acme");
 
     let after = browser.get("/console/t/acme/scim").await;
-    assert!(!after.body.contains(&secret), "the list never shows a secret");
+    assert!(
+        !after.body.contains(&secret),
+        "the list never shows a secret"
+    );
     let tokens = p.list_tokens(&acme).unwrap();
     assert_eq!(tokens.len(), 2);
     for token in &tokens {
@@ -51,7 +62,10 @@ async fn a_tenant_admins_changes_carry_its_name(backend: Backend) {
     let app = TestConsole::new(backend);
     let p = app.provisioning();
     let acme = p.tenant("acme").unwrap();
-    let admin = p.issue_admin_token(&acme, &operator_ctx(), "Alice Admin").unwrap().secret;
+    let admin = p
+        .issue_admin_token(&acme, &operator_ctx(), "Alice Admin")
+        .unwrap()
+        .secret;
     let mut browser = app.signed_in(&admin).await;
     let setup = browser.get("/console/t/acme/scim").await;
     let issued = browser
@@ -64,7 +78,10 @@ async fn a_tenant_admins_changes_carry_its_name(backend: Backend) {
         .rev()
         .find(|e| e.kind.to_string() == "token.rotated")
         .unwrap();
-    assert_eq!(rotated.cause.as_ref().unwrap()["actor"]["name"], "Alice Admin");
+    assert_eq!(
+        rotated.cause.as_ref().unwrap()["actor"]["name"],
+        "Alice Admin"
+    );
 }
 
 async fn revoking_asks_first_then_stops_the_token(backend: Backend) {
@@ -77,7 +94,10 @@ async fn revoking_asks_first_then_stops_the_token(backend: Backend) {
     let confirm = browser.get(&path).await;
     assert_eq!(confirm.status, 200);
     assert!(confirm.body.contains("cannot be undone"));
-    assert!(p.list_tokens(&acme).unwrap()[0].revoked_at.is_none(), "asking changes nothing");
+    assert!(
+        p.list_tokens(&acme).unwrap()[0].revoked_at.is_none(),
+        "asking changes nothing"
+    );
     let forged = browser.post(&path, &[("csrf", "x")]).await;
     assert_eq!(forged.status, 403);
     assert!(p.list_tokens(&acme).unwrap()[0].revoked_at.is_none());

@@ -26,7 +26,13 @@ async fn signed_out_browsers_are_sent_to_sign_in_without_tenant_names(backend: B
         .post("/console/t/acme/scim/tokens", &[("csrf", "x")])
         .await;
     assert_eq!(posted.status, 303);
-    assert_eq!(app.provisioning().list_tokens(&app.provisioning().tenant("acme").unwrap()).unwrap().len(), 1);
+    assert_eq!(
+        app.provisioning()
+            .list_tokens(&app.provisioning().tenant("acme").unwrap())
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 async fn the_operator_token_signs_in_with_a_strict_session_cookie(backend: Backend) {
@@ -35,7 +41,10 @@ async fn the_operator_token_signs_in_with_a_strict_session_cookie(backend: Backe
     let form = browser.get("/console/sign-in").await;
     assert_eq!(form.status, 200);
     let pairing = form.set_cookie("scim_console_sign_in").unwrap();
-    assert!(pairing.contains("HttpOnly") && pairing.contains("SameSite=Strict"), "{pairing}");
+    assert!(
+        pairing.contains("HttpOnly") && pairing.contains("SameSite=Strict"),
+        "{pairing}"
+    );
     let signed = browser
         .post(
             "/console/sign-in",
@@ -48,13 +57,25 @@ async fn the_operator_token_signs_in_with_a_strict_session_cookie(backend: Backe
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/console"] {
         assert!(session.contains(attribute), "{session}");
     }
-    assert!(!session.contains("Secure"), "plain HTTP: no Secure flag: {session}");
-    assert!(!browser.cookies.contains_key("scim_console_sign_in"), "the form token is spent");
+    assert!(
+        !session.contains("Secure"),
+        "plain HTTP: no Secure flag: {session}"
+    );
+    assert!(
+        !browser.cookies.contains_key("scim_console_sign_in"),
+        "the form token is spent"
+    );
     let home = browser.get("/console").await;
     assert_eq!(home.header("location"), "/console/tenants");
     let tenants = browser.get("/console/tenants").await;
     assert_eq!(tenants.status, 200);
-    assert!(tenants.body.contains("Signed in as <strong>operator</strong>"), "{}", tenants.body);
+    assert!(
+        tenants
+            .body
+            .contains("Signed in as <strong>operator</strong>"),
+        "{}",
+        tenants.body
+    );
 }
 
 async fn a_wrong_token_is_refused_and_starts_no_session(backend: Backend) {
@@ -72,7 +93,10 @@ async fn a_wrong_token_is_refused_and_starts_no_session(backend: Backend) {
         .secret;
     for wrong in ["nope", "", tenant_token.as_str()] {
         let refused = browser
-            .post("/console/sign-in", &[("csrf", &form.csrf()), ("token", wrong)])
+            .post(
+                "/console/sign-in",
+                &[("csrf", &form.csrf()), ("token", wrong)],
+            )
             .await;
         assert_eq!(refused.status, 401, "{wrong}");
         assert!(refused.body.contains("was not accepted"));
@@ -110,15 +134,21 @@ async fn sign_out_ends_the_session_for_good(backend: Backend) {
     let mut browser = app.signed_in(OPERATOR_TOKEN).await;
     let session = browser.cookies["scim_console_session"].clone();
     let page = browser.get("/console/tenants").await;
-    let refused = browser.post("/console/sign-out", &[("csrf", "wrong")]).await;
+    let refused = browser
+        .post("/console/sign-out", &[("csrf", "wrong")])
+        .await;
     assert_eq!(refused.status, 403);
     assert_eq!(browser.get("/console/tenants").await.status, 200);
-    let out = browser.post("/console/sign-out", &[("csrf", &page.csrf())]).await;
+    let out = browser
+        .post("/console/sign-out", &[("csrf", &page.csrf())])
+        .await;
     assert_eq!(out.status, 303);
     assert_eq!(out.header("location"), "/console/sign-in");
     assert!(!browser.cookies.contains_key("scim_console_session"));
     // The old cookie, replayed, opens nothing.
-    browser.cookies.insert("scim_console_session".to_owned(), session);
+    browser
+        .cookies
+        .insert("scim_console_session".to_owned(), session);
     assert_eq!(browser.get("/console/tenants").await.status, 303);
 }
 
@@ -130,9 +160,14 @@ async fn every_page_carries_the_content_security_policy(backend: Backend) {
     let mut browser = app.signed_in(OPERATOR_TOKEN).await;
     let tenants = browser.get("/console/tenants").await;
     let missing = browser.get("/console/t/nowhere").await;
-    let forged = browser.post("/console/t/acme/scim/tokens", &[("csrf", "x")]).await;
+    let forged = browser
+        .post("/console/t/acme/scim/tokens", &[("csrf", "x")])
+        .await;
     for page in [&sign_in, &redirect, &tenants, &missing, &forged] {
-        assert_eq!(page.header("content-security-policy"), CONTENT_SECURITY_POLICY);
+        assert_eq!(
+            page.header("content-security-policy"),
+            CONTENT_SECURITY_POLICY
+        );
         assert_eq!(page.header("x-frame-options"), "DENY");
     }
     assert!(CONTENT_SECURITY_POLICY.contains("default-src 'none'"));

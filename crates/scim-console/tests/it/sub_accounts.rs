@@ -16,7 +16,9 @@ fn push_users(app: &TestConsole, names: &[(&str, bool)]) {
     let mut ctx = RequestContext::new(
         "push",
         "http://localhost/scim/v2/acme",
-        Actor::IdentityProvider { token: "test".to_owned() },
+        Actor::IdentityProvider {
+            token: "test".to_owned(),
+        },
     );
     for (name, active) in names {
         p.create_user(

@@ -6,7 +6,8 @@ use crate::harness::{Backend, OPERATOR_TOKEN, TestConsole, operator_ctx};
 
 fn second_tenant_and_admin_token(app: &TestConsole) -> String {
     let p = app.provisioning();
-    p.create_tenant(&operator_ctx(), "initech", "Initech").unwrap();
+    p.create_tenant(&operator_ctx(), "initech", "Initech")
+        .unwrap();
     p.issue_admin_token(&p.tenant("acme").unwrap(), &operator_ctx(), "Alice Admin")
         .unwrap()
         .secret
@@ -28,11 +29,17 @@ async fn a_tenant_admin_sees_only_its_tenant(backend: Backend) {
     let app = TestConsole::new(backend);
     let admin_token = second_tenant_and_admin_token(&app);
     let mut browser = app.signed_in(&admin_token).await;
-    assert_eq!(browser.get("/console").await.header("location"), "/console/t/acme");
+    assert_eq!(
+        browser.get("/console").await.header("location"),
+        "/console/t/acme"
+    );
     let list = browser.get("/console/tenants").await;
     assert!(list.body.contains("href=\"/console/t/acme\""));
     assert!(!list.body.contains("initech") && !list.body.contains("Initech"));
-    assert!(list.body.contains("Signed in as <strong>Alice Admin</strong>"));
+    assert!(
+        list.body
+            .contains("Signed in as <strong>Alice Admin</strong>")
+    );
     for path in ["/console/t/initech", "/console/t/initech/scim"] {
         let other = browser.get(path).await;
         let absent = browser.get(&path.replace("initech", "nosuch")).await;
@@ -48,7 +55,10 @@ async fn a_tenant_admin_sees_only_its_tenant(backend: Backend) {
         .await;
     assert_eq!(forged.status, 404);
     let p = app.provisioning();
-    assert_eq!(p.list_tokens(&p.tenant("initech").unwrap()).unwrap().len(), 1);
+    assert_eq!(
+        p.list_tokens(&p.tenant("initech").unwrap()).unwrap().len(),
+        1
+    );
 }
 
 both_backends!(
