@@ -4,8 +4,8 @@
 //! - Dependency direction (docs/ARCHITECTURE.md): every workspace member lists
 //!   in [`ARROWS`] the internal crates it may depend on, and a member missing
 //!   from it is a failure; only `scim-store` names diesel or r2d2; only
-//!   `scim-http`, the server binary and the actix example name actix; no I/O
-//!   crate reaches `scim-proto` or `role-engine`.
+//!   `scim-http`, `scim-console`, the server binary and the actix example name
+//!   actix; no I/O crate reaches `scim-proto` or `role-engine`.
 //! - Minimum supported Rust version: every member inherits the workspace's
 //!   `rust-version`, and no package in the resolved graph needs a newer Rust.
 //! - Every library crate's `lib.rs` opens with a `//!` doc comment.

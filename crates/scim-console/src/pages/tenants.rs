@@ -16,7 +16,9 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 async fn list(signed_in: SignedIn) -> Result<HttpResponse, ConsoleError> {
-    let mut tenants = signed_in.run(provisioning::Provisioning::list_tenants).await?;
+    let mut tenants = signed_in
+        .run(provisioning::Provisioning::list_tenants)
+        .await?;
     tenants.retain(|t| signed_in.reach().covers(&t.slug));
     let page = layout::page(
         &signed_in,

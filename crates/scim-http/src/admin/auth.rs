@@ -114,7 +114,7 @@ impl Reach {
 }
 
 /// An authenticated admin credential: what it reaches and who it is (the
-/// admin API leaves it in the request for [`Admin`]).
+/// admin API leaves it in the request for its handlers).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdminIdentity {
     /// The tenants it reaches.
