@@ -4,8 +4,8 @@
 //! - Dependency direction (docs/ARCHITECTURE.md): every workspace member lists
 //!   in [`ARROWS`] the internal crates it may depend on, and a member missing
 //!   from it is a failure; only `scim-store` names diesel or r2d2; only
-//!   `scim-http`, the server binary and the actix example name actix; no I/O
-//!   crate reaches `scim-proto` or `role-engine`.
+//!   `scim-http`, `scim-console`, the server binary and the actix example name
+//!   actix; no I/O crate reaches `scim-proto` or `role-engine`.
 //! - Minimum supported Rust version: every member inherits the workspace's
 //!   `rust-version`, and no package in the resolved graph needs a newer Rust.
 //! - Every library crate's `lib.rs` opens with a `//!` doc comment.
@@ -115,6 +115,9 @@ const ARROWS: &[(&str, &[&str])] = &[
     ("provisioning", &["scim-proto", "role-engine", "scim-store"]),
     // The store reaches HTTP only through provisioning (and its re-exports).
     ("scim-http", &["scim-proto", "role-engine", "provisioning"]),
+    // The console is a client of the use cases, through scim-http's credential
+    // check and error mapping; never of the store.
+    ("scim-console", &["provisioning", "scim-http"]),
     (
         "scim-server",
         &[
@@ -123,6 +126,7 @@ const ARROWS: &[(&str, &[&str])] = &[
             "scim-store",
             "provisioning",
             "scim-http",
+            "scim-console",
         ],
     ),
     ("embed-role-engine", &["role-engine"]),
@@ -147,9 +151,9 @@ fn members(meta: &Value) -> BTreeSet<String> {
         .collect()
 }
 
-/// The members that may name actix: the HTTP crate, the server, and the example
+/// The members that may name actix: the HTTP crate, the console, the server, and the example
 /// of embedding the routes in an actix-web application.
-const ACTIX_USERS: &[&str] = &["scim-http", "scim-server", "embed-actix"];
+const ACTIX_USERS: &[&str] = &["scim-http", "scim-console", "scim-server", "embed-actix"];
 
 const IO_CRATES: &[&str] = &[
     "tokio",
@@ -201,7 +205,7 @@ fn dependency_rules(meta: &Value) -> Vec<String> {
             }
             if dep.starts_with("actix") && !ACTIX_USERS.contains(&krate.as_str()) {
                 problems.push(format!(
-                    "only scim-http and the server may name {dep}, not {krate}"
+                    "only scim-http, the console and the server may name {dep}, not {krate}"
                 ));
             }
         }

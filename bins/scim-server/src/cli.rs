@@ -286,6 +286,16 @@ impl Cli {
     /// server's configured listen address and TLS (the `serve` flags, or for
     /// other commands the same settings from the environment).
     pub(crate) fn tenant_url_and_source(&self, slug: &str) -> (String, OriginSource) {
+        let (origin, source) = self.scim_origin_and_source();
+        (format!("{origin}/scim/v2/{slug}"), source)
+    }
+
+    /// The origin of the Tenant URLs (`https://host[:port]`, no path).
+    pub(crate) fn scim_origin(&self) -> String {
+        self.scim_origin_and_source().0
+    }
+
+    fn scim_origin_and_source(&self) -> (String, OriginSource) {
         let configured;
         let serve = match &self.command {
             Some(Command::Serve(args)) => args,
@@ -294,7 +304,7 @@ impl Cli {
                 &configured
             }
         };
-        let (origin, source) = match &self.public_url {
+        match &self.public_url {
             Some(url) => (
                 url.trim_end_matches('/').to_owned(),
                 OriginSource::PublicUrl,
@@ -305,8 +315,7 @@ impl Cli {
                     unspecified: serve.bind.ip().is_unspecified(),
                 },
             ),
-        };
-        (format!("{origin}/scim/v2/{slug}"), source)
+        }
     }
 }
 

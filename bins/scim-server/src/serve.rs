@@ -14,6 +14,7 @@ use anyhow::Context;
 use provisioning::Provisioning;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use scim_console::Console;
 use scim_http::extract::BodyLimit;
 use scim_http::{HttpConfig, ScimState, configure_admin, configure_scim};
 
@@ -135,14 +136,23 @@ pub(crate) fn serve(
     };
     let (scim, admin) = match args.admin_bind {
         None => (
-            listen(&state, Routes::ScimAndAdmin, args, args.bind, tls)?,
+            listen(&state, Routes::ScimAndAdmin, args, args.bind, tls, None)?,
             None,
         ),
         Some(address) => {
-            let admin = listen(&state, Routes::Admin, args, address, tls.clone())?;
+            // The console on the admin listener shows Tenant URLs of the SCIM one.
+            let scim_origin = cli.scim_origin();
+            let admin = listen(
+                &state,
+                Routes::Admin,
+                args,
+                address,
+                tls.clone(),
+                Some(scim_origin),
+            )?;
             tracing::info!(address = %address, "serving the admin API on its own listener");
             (
-                listen(&state, Routes::Scim, args, args.bind, tls)?,
+                listen(&state, Routes::Scim, args, args.bind, tls, None)?,
                 Some(admin),
             )
         }
@@ -190,10 +200,21 @@ fn listen(
     args: &ServeArgs,
     address: SocketAddr,
     tls: Option<rustls::ServerConfig>,
+    scim_origin: Option<String>,
 ) -> anyhow::Result<actix_web::dev::Server> {
     let state = state.clone();
+    // One console per listener that serves the admin API, built here so that
+    // all of its workers share one session table.
+    let console = (routes != Routes::Scim).then(|| {
+        let console = Console::new(state.clone());
+        match &scim_origin {
+            Some(origin) => console.with_scim_origin(origin.clone()),
+            None => console,
+        }
+    });
     let mut server = HttpServer::new(move || {
         let state = state.clone();
+        let console = console.clone();
         App::new()
             .configure(move |cfg| {
                 if routes != Routes::Admin {
@@ -201,6 +222,9 @@ fn listen(
                 }
                 if routes != Routes::Scim {
                     configure_admin(state)(cfg);
+                }
+                if let Some(console) = console {
+                    scim_console::configure(console)(cfg);
                 }
             })
             .default_service(actix_web::web::to(scim_http::not_found))

@@ -8,8 +8,9 @@ use scim_proto::ScimType;
 use crate::error::ApiError;
 
 /// Runs a use case on actix's blocking pool (the store is synchronous) and maps
-/// its error; a task that panicked or was cancelled is a logged 500.
-pub(crate) async fn run_blocking<T: Send + 'static>(
+/// its error; a task that panicked or was cancelled is a logged 500. Public so
+/// that other front ends (the web console) answer the same statuses.
+pub async fn run_blocking<T: Send + 'static>(
     request_id: String,
     f: impl FnOnce() -> provisioning::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {

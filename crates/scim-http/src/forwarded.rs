@@ -127,7 +127,7 @@ fn from_trusted_proxy(req: &HttpRequest, proxies: &[TrustedProxy]) -> bool {
 /// The origin (`https://host[:port]`) the request was addressed to: from the
 /// forwarded headers when a trusted proxy sent it, else from the connection
 /// (TLS or not) and the `Host` header.
-pub(crate) fn origin(req: &HttpRequest, proxies: &[TrustedProxy]) -> String {
+pub fn origin(req: &HttpRequest, proxies: &[TrustedProxy]) -> String {
     if from_trusted_proxy(req, proxies) {
         let info = req.connection_info();
         return format!("{}://{}", info.scheme(), info.host());

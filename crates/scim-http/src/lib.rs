@@ -60,6 +60,8 @@ mod state;
 
 use actix_web::web;
 
+pub use admin::{AdminGate, AdminIdentity, Reach as AdminReach};
+pub use convert::run_blocking;
 pub use error::ApiError;
 pub use provisioning::{
     Actor, Holdings, HoldingsProvider, Provisioning, RequestContext, Store, StoreError,
@@ -102,10 +104,10 @@ pub fn configure_admin(state: ScimState) -> impl FnOnce(&mut web::ServiceConfig)
     move |cfg: &mut web::ServiceConfig| {
         let admin_path = state.config.admin_prefix.clone();
         let limit = state.config.body_limit;
-        let admin_key = admin::AdminKey::new(state.config.admin_token.as_deref());
+        let admin_gate = AdminGate::new(&state);
         cfg.app_data(web::Data::new(state)).app_data(limit).service(
             web::scope(&admin_path)
-                .app_data(admin_key)
+                .app_data(admin_gate)
                 .app_data(admin::query_config())
                 .wrap(actix_web::middleware::from_fn(admin::authenticate))
                 .wrap(actix_web::middleware::from_fn(admin::problem_documents))

@@ -81,6 +81,8 @@ fn serve(
             ..config
         },
     };
+    // The console as the binary mounts it with the admin API: one per server.
+    let console = scim_console::Console::new(state.clone());
     let (tx, rx) = mpsc::channel::<(SocketAddr, ServerHandle)>();
     let thread = std::thread::spawn(move || {
         let system = actix_web::rt::System::new();
@@ -88,6 +90,7 @@ fn serve(
             let server = HttpServer::new(move || {
                 App::new()
                     .configure(configure(state.clone()))
+                    .configure(scim_console::configure(console.clone()))
                     .default_service(web::to(scim_http::not_found))
             })
             .workers(2)

@@ -16,6 +16,7 @@ mod admin;
 mod bulk;
 mod cli;
 mod concurrency;
+mod console;
 mod crash;
 mod discovery;
 mod entra;

@@ -16,30 +16,82 @@ use crate::convert::run_blocking;
 use crate::error::ApiError;
 use crate::middleware::request_id;
 use crate::request::{bearer, state};
+use crate::state::ScimState;
 
 /// Longest `X-Admin-Name` recorded.
 const MAX_ON_BEHALF_OF: usize = 200;
 
-/// The operator token's hash, computed once when the routes are mounted
-/// (`None`: no operator token; only tenants' admin tokens open the admin API).
+/// The admin credential check, shared by the admin API and the web console:
+/// the operator token's hash, computed once when the routes are mounted
+/// (`None`: no operator token; only tenants' admin tokens are accepted), and
+/// the service that knows the tenants' admin tokens.
 #[derive(Debug, Clone)]
-pub(crate) struct AdminKey(Option<String>);
+pub struct AdminGate {
+    operator_hash: Option<String>,
+    provisioning: Provisioning,
+}
 
-impl AdminKey {
-    pub(crate) fn new(secret: Option<&str>) -> AdminKey {
-        AdminKey(secret.map(token::hash))
+impl AdminGate {
+    /// The check for this state's operator token and tenants.
+    pub fn new(state: &ScimState) -> AdminGate {
+        AdminGate {
+            operator_hash: state.config.admin_token.as_deref().map(token::hash),
+            provisioning: state.provisioning.clone(),
+        }
     }
 
-    fn admits(&self, presented: &str) -> bool {
-        self.0
+    fn admits_operator(&self, presented: &str) -> bool {
+        self.operator_hash
             .as_deref()
             .is_some_and(|hash| token::verify(presented, hash))
+    }
+
+    /// Who `presented` is: the operator token, or a tenant's usable admin
+    /// token (checked on the blocking pool). Anything else is the admin API's
+    /// 401; `on_behalf_of` is recorded with the operator token only.
+    pub async fn check(
+        &self,
+        request_id: String,
+        presented: String,
+        on_behalf_of: Option<String>,
+    ) -> Result<AdminIdentity, ApiError> {
+        if self.admits_operator(&presented) {
+            return Ok(AdminIdentity {
+                reach: Reach::AllTenants,
+                actor: Actor::Admin {
+                    credential: AdminCredential::OperatorToken,
+                    on_behalf_of,
+                },
+            });
+        }
+        let provisioning = self.provisioning.clone();
+        let holder = run_blocking(request_id, move || {
+            provisioning.authenticate_admin(&presented)
+        })
+        .await
+        .map_err(|e| {
+            if e.status == StatusCode::UNAUTHORIZED {
+                ApiError::admin_unauthorized()
+            } else {
+                e
+            }
+        })?;
+        Ok(AdminIdentity {
+            reach: Reach::Tenant {
+                id: holder.tenant_id,
+                slug: holder.tenant_slug,
+            },
+            actor: Actor::Admin {
+                credential: holder.credential,
+                on_behalf_of: None,
+            },
+        })
     }
 }
 
 /// The tenants a credential reaches.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Reach {
+pub enum Reach {
     /// The operator token: every tenant, and the operations on tenants themselves.
     AllTenants,
     /// A tenant's admin token: that tenant's resources.
@@ -53,7 +105,7 @@ pub(crate) enum Reach {
 
 impl Reach {
     /// Whether the tenant with this slug is within reach.
-    pub(crate) fn covers(&self, slug: &str) -> bool {
+    pub fn covers(&self, slug: &str) -> bool {
         match self {
             Reach::AllTenants => true,
             Reach::Tenant { slug: own, .. } => own == slug,
@@ -61,11 +113,14 @@ impl Reach {
     }
 }
 
-/// An authenticated credential, left in the request by [`authenticate`].
-#[derive(Debug, Clone)]
-struct Credential {
-    reach: Reach,
-    actor: Actor,
+/// An authenticated admin credential: what it reaches and who it is (the
+/// admin API leaves it in the request for its handlers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminIdentity {
+    /// The tenants it reaches.
+    pub reach: Reach,
+    /// The actor its changes are recorded under.
+    pub actor: Actor,
 }
 
 /// Middleware: authenticates the admin credential (401 otherwise) and leaves
@@ -83,42 +138,14 @@ pub(crate) async fn authenticate<B: MessageBody + 'static>(
     }
 }
 
-async fn credential(req: HttpRequest) -> Result<Credential, ApiError> {
+async fn credential(req: HttpRequest) -> Result<AdminIdentity, ApiError> {
     let presented = bearer(&req).map_err(|_| ApiError::admin_unauthorized())?;
-    if req
-        .app_data::<AdminKey>()
-        .is_some_and(|key| key.admits(&presented))
-    {
-        return Ok(Credential {
-            reach: Reach::AllTenants,
-            actor: Actor::Admin {
-                credential: AdminCredential::OperatorToken,
-                on_behalf_of: on_behalf_of(&req),
-            },
-        });
-    }
-    let provisioning = state(&req)?.provisioning.clone();
-    let holder = run_blocking(request_id(&req), move || {
-        provisioning.authenticate_admin(&presented)
-    })
-    .await
-    .map_err(|e| {
-        if e.status == StatusCode::UNAUTHORIZED {
-            ApiError::admin_unauthorized()
-        } else {
-            e
-        }
-    })?;
-    Ok(Credential {
-        reach: Reach::Tenant {
-            id: holder.tenant_id,
-            slug: holder.tenant_slug,
-        },
-        actor: Actor::Admin {
-            credential: holder.credential,
-            on_behalf_of: None,
-        },
-    })
+    let gate = req
+        .app_data::<AdminGate>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal(&request_id(&req)))?;
+    gate.check(request_id(&req), presented, on_behalf_of(&req))
+        .await
 }
 
 /// The person a host application says it acts for, with the operator token.
@@ -147,7 +174,7 @@ impl Admin {
         let state = state(req)?;
         let credential = req
             .extensions()
-            .get::<Credential>()
+            .get::<AdminIdentity>()
             .cloned()
             .ok_or_else(ApiError::admin_unauthorized)?;
         if let Some(slug) = req.match_info().get("tenant")

@@ -27,7 +27,8 @@ mod users;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
-pub(crate) use self::auth::{AdminKey, authenticate};
+pub(crate) use self::auth::authenticate;
+pub use self::auth::{AdminGate, AdminIdentity, Reach};
 pub(crate) use self::body::query_config;
 pub(crate) use self::problem::problem_documents;
 use self::routing::AdminRoutes;

@@ -1,0 +1,56 @@
+//! The sub-accounts list: users pushed over SCIM appear with their status;
+//! search, filters and paging; unreadable filters are a 400 page.
+
+use provisioning::RequestContext;
+use scim_http::Actor;
+use serde_json::json;
+
+use crate::both_backends;
+use crate::harness::{Backend, OPERATOR_TOKEN, TestConsole};
+
+const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+
+fn push_users(app: &TestConsole, names: &[(&str, bool)]) {
+    let p = app.provisioning();
+    let tenant = p.tenant("acme").unwrap();
+    let mut ctx = RequestContext::new(
+        "push",
+        "http://localhost/scim/v2/acme",
+        Actor::IdentityProvider {
+            token: "test".to_owned(),
+        },
+    );
+    for (name, active) in names {
+        p.create_user(
+            &tenant,
+            &mut ctx,
+            &json!({"schemas": [USER], "userName": name, "active": active}),
+        )
+        .unwrap();
+    }
+}
+
+async fn pushed_users_are_listed_and_filtered(backend: Backend) {
+    let app = TestConsole::new(backend);
+    push_users(&app, &[("alice@acme.test", true), ("bob@acme.test", false)]);
+    let mut browser = app.signed_in(OPERATOR_TOKEN).await;
+    let all = browser.get("/console/t/acme/users").await;
+    assert_eq!(all.status, 200);
+    assert!(all.body.contains("alice@acme.test") && all.body.contains("bob@acme.test"));
+    // The form as a browser submits it: every field, unset ones empty.
+    let inactive = browser
+        .get("/console/t/acme/users?q=&role=&status=inactive&locked=&sort=user_name&order=asc")
+        .await;
+    assert_eq!(inactive.status, 200);
+    assert!(inactive.body.contains("bob@acme.test"));
+    assert!(!inactive.body.contains("alice@acme.test"));
+    let searched = browser.get("/console/t/acme/users?q=ali").await;
+    assert!(searched.body.contains("alice@acme.test") && !searched.body.contains("bob@"));
+    let none = browser.get("/console/t/acme/users?locked=locked").await;
+    assert!(none.body.contains("No user matches."));
+    let bad = browser.get("/console/t/acme/users?status=sleeping").await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("<h1>Bad Request</h1>"));
+}
+
+both_backends!(pushed_users_are_listed_and_filtered);
