@@ -55,7 +55,7 @@ pub struct RuleSet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guard: Option<Guard>,
     /// The rules, in order: the first that matches decides. `"rules"` in JSON,
-    /// `[[rule]]` sections in TOML (see [`render_toml`]).
+    /// `[[rule]]` sections in TOML.
     #[serde(default, rename = "rules", alias = "rule")]
     pub rules: Vec<Rule>,
 }
