@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::machine::{is_root, on_path, run, say};
+
 /// Where the tests expect PostgreSQL unless `SCIM_TEST_POSTGRES_URL` says
 /// otherwise (`scim_store::testing::postgres_url`).
 pub(crate) const POSTGRES_ADDR: &str = "127.0.0.1:5432";
@@ -236,35 +238,6 @@ fn cluster_versions() -> Vec<String> {
 
 fn installed_server_versions() -> Vec<String> {
     versions_in(SERVERS_DIR, "bin/postgres")
-}
-
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|out| out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "0")
-}
-
-fn run(program: &str, args: &[&str]) -> Result<(), String> {
-    let status = Command::new(program)
-        .args(args)
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .status()
-        .map_err(|e| format!("could not run {program}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{program} {} exited with {status}", args.join(" ")))
-    }
-}
-
-fn say(message: &str) {
-    eprintln!("xtask: {message}");
 }
 
 #[cfg(test)]
