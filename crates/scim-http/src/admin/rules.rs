@@ -193,6 +193,43 @@ async fn edit(
     edit_reply(&outcome.outcome, &outcome, dry_run, done, version)
 }
 
+/// The problem documents every one-rule edit may answer, stated once for the
+/// OpenAPI document.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code, reason = "the variants exist for the OpenAPI document")]
+enum RuleEditErrors {
+    #[response(
+        status = 400,
+        description = "Malformed body or query, or a position out of range.",
+        content_type = "application/problem+json"
+    )]
+    Malformed(ProblemDocument),
+    #[response(
+        status = 404,
+        description = "No such tenant or rule.",
+        content_type = "application/problem+json"
+    )]
+    NotFound(ProblemDocument),
+    #[response(
+        status = 409,
+        description = "The edit would leave the guarded role without an active holder.",
+        content_type = "application/problem+json"
+    )]
+    Guarded(ProblemDocument),
+    #[response(
+        status = 412,
+        description = "`If-Match` is stale: the rule set changed since.",
+        content_type = "application/problem+json"
+    )]
+    Stale(ProblemDocument),
+    #[response(
+        status = 422,
+        description = "The rules have errors: nothing was saved; `problems` lists them all.",
+        content_type = "application/problem+json"
+    )]
+    Invalid(ProblemDocument),
+}
+
 /// `POST .../rules[?position=N][&dry_run=true]`: one new rule.
 #[utoipa::path(
     post,
@@ -203,11 +240,7 @@ async fn edit(
     responses(
         (status = 201, description = "Created: the rule with its id and position, and the outcome.", body = RuleEditOutcome, headers(("ETag" = String, description = "The rule set's version, for `If-Match`."))),
         (status = 200, description = "Saved (or, with `dry_run`, previewed): the rule and the outcome.", body = RuleEditOutcome, headers(("ETag" = String, description = "The rule set's version, for `If-Match`."))),
-        (status = 400, description = "Malformed body or query, or a position out of range.", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant or rule.", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 409, description = "The edit would leave the guarded role without an active holder.", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` is stale: the rule set changed since.", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "The rules have errors: nothing was saved; `problems` lists them all.", body = ProblemDocument, content_type = "application/problem+json"),
+        RuleEditErrors,
     ),
 )]
 async fn create_rule(
@@ -241,11 +274,7 @@ async fn create_rule(
     request_body = Rule,
     responses(
         (status = 200, description = "Saved (or, with `dry_run`, previewed): the rule and the outcome.", body = RuleEditOutcome, headers(("ETag" = String, description = "The rule set's version, for `If-Match`."))),
-        (status = 400, description = "Malformed body or query, or a position out of range.", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant or rule.", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 409, description = "The edit would leave the guarded role without an active holder.", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` is stale: the rule set changed since.", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "The rules have errors: nothing was saved; `problems` lists them all.", body = ProblemDocument, content_type = "application/problem+json"),
+        RuleEditErrors,
     ),
 )]
 async fn replace_rule(
@@ -268,11 +297,7 @@ async fn replace_rule(
     params(("tenant" = String, Path, description = "The tenant's slug."), ("rule" = String, Path, description = "The rule's id."), ("dry_run" = Option<bool>, Query, description = "Validate and preview only; nothing is saved (always 200)."), ("If-Match" = Option<String>, Header, description = "The rule set's `ETag` the change was based on; 412 when the rule set changed since.")),
     responses(
         (status = 200, description = "Saved (or, with `dry_run`, previewed): the rule and the outcome.", body = RuleEditOutcome, headers(("ETag" = String, description = "The rule set's version, for `If-Match`."))),
-        (status = 400, description = "Malformed body or query, or a position out of range.", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant or rule.", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 409, description = "The edit would leave the guarded role without an active holder.", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` is stale: the rule set changed since.", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "The rules have errors: nothing was saved; `problems` lists them all.", body = ProblemDocument, content_type = "application/problem+json"),
+        RuleEditErrors,
     ),
 )]
 async fn delete_rule(
@@ -302,11 +327,7 @@ async fn delete_rule(
     request_body = MoveBody,
     responses(
         (status = 200, description = "Saved (or, with `dry_run`, previewed): the rule and the outcome.", body = RuleEditOutcome, headers(("ETag" = String, description = "The rule set's version, for `If-Match`."))),
-        (status = 400, description = "Malformed body or query, or a position out of range.", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant or rule.", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 409, description = "The edit would leave the guarded role without an active holder.", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` is stale: the rule set changed since.", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "The rules have errors: nothing was saved; `problems` lists them all.", body = ProblemDocument, content_type = "application/problem+json"),
+        RuleEditErrors,
     ),
 )]
 async fn move_rule(
