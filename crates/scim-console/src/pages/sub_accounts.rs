@@ -202,7 +202,12 @@ async fn list(
                             td { (user.role.as_deref().unwrap_or("—")) }
                             td { (user.reason.as_deref().unwrap_or("")) }
                             td { @if let Some(lock) = &user.lock { "locked to " (lock.role) " by " (lock.by) } }
-                            td { (user.groups.len()) }
+                            td {
+                                @for (i, group) in user.groups.iter().enumerate() {
+                                    @if i > 0 { ", " }
+                                    (group.display_name)
+                                }
+                            }
                             td { (when(user.last_modified)) }
                         }
                     }

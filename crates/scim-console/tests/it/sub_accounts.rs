@@ -9,7 +9,10 @@ use crate::both_backends;
 use crate::harness::{Backend, OPERATOR_TOKEN, TestConsole};
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
+/// Pushes users as the IdP would, and a group "Field Staff" with the first one
+/// as member.
 fn push_users(app: &TestConsole, names: &[(&str, bool)]) {
     let p = app.provisioning();
     let tenant = p.tenant("acme").unwrap();
@@ -20,14 +23,23 @@ fn push_users(app: &TestConsole, names: &[(&str, bool)]) {
             token: "test".to_owned(),
         },
     );
+    let mut ids = Vec::new();
     for (name, active) in names {
-        p.create_user(
-            &tenant,
-            &mut ctx,
-            &json!({"schemas": [USER], "userName": name, "active": active}),
-        )
-        .unwrap();
+        let created = p
+            .create_user(
+                &tenant,
+                &mut ctx,
+                &json!({"schemas": [USER], "userName": name, "active": active}),
+            )
+            .unwrap();
+        ids.push(created.id);
     }
+    p.create_group(
+        &tenant,
+        &mut ctx,
+        &json!({"schemas": [GROUP], "displayName": "Field Staff", "members": [{"value": ids[0]}]}),
+    )
+    .unwrap();
 }
 
 async fn pushed_users_are_listed_and_filtered(backend: Backend) {
@@ -37,6 +49,10 @@ async fn pushed_users_are_listed_and_filtered(backend: Backend) {
     let all = browser.get("/console/t/acme/users").await;
     assert_eq!(all.status, 200);
     assert!(all.body.contains("alice@acme.test") && all.body.contains("bob@acme.test"));
+    assert!(
+        all.body.contains("Field Staff"),
+        "each row names its groups"
+    );
     // The form as a browser submits it: every field, unset ones empty.
     let inactive = browser
         .get("/console/t/acme/users?q=&role=&status=inactive&locked=&sort=user_name&order=asc")
