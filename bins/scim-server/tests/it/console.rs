@@ -3,134 +3,14 @@
 //! token and see it once, a SCIM client pushes users with it, they appear in
 //! the sub-accounts list, and a tenant admin sees no other tenant. Each page
 //! is saved as a screenshot in `target/console-screenshots/`.
-//!
-//! Needs `chromium` and `chromedriver` on the PATH (`apt-get install chromium
-//! chromium-driver`; `.ci/run` installs them when missing).
 
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use fantoccini::Locator;
 use provisioning::{Actor, RequestContext};
 use serde_json::json;
 
 use crate::both_backends;
+use crate::browser::{Driver, browser, screenshot, sign_in, sign_out, wait_for};
 use crate::harness::{ADMIN_TOKEN, Backend, Server, start};
-
-/// The longest wait for a page element: pages render in milliseconds, so this
-/// only bounds a failing test.
-const WAIT: Duration = Duration::from_secs(10);
-
-/// A chromedriver process of this test, on a free port; killed on drop.
-struct Driver {
-    child: Child,
-    port: u16,
-}
-
-impl Driver {
-    fn start() -> Driver {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver runs (apt-get install chromium chromium-driver)");
-        let driver = Driver { child, port };
-        let deadline = Instant::now() + WAIT;
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "chromedriver did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        driver
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn browser(driver: &Driver) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".to_owned(),
-        json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-                        "--disable-dev-shm-usage", "--window-size=1280,900"]}),
-    );
-    ClientBuilder::new(HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("a WebDriver session")
-}
-
-fn screenshot_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"),
-        PathBuf::from,
-    );
-    target.join("console-screenshots")
-}
-
-async fn screenshot(client: &Client, backend: Backend, name: &str) {
-    let png = client.screenshot().await.expect("screenshot");
-    let dir = screenshot_dir();
-    std::fs::create_dir_all(&dir).expect("screenshot folder");
-    std::fs::write(
-        dir.join(format!("{name}-{backend:?}.png").to_lowercase()),
-        png,
-    )
-    .expect("screenshot written");
-}
-
-async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no {css}: {e}"))
-}
-
-async fn sign_in(client: &Client, server: &Server, token: &str) {
-    client
-        .goto(&format!("{}/console", server.origin))
-        .await
-        .expect("open the console");
-    let field = wait_for(client, "input#token").await;
-    field.send_keys(token).await.expect("type the token");
-    client
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .expect("the sign-in button")
-        .click()
-        .await
-        .expect("sign in");
-    wait_for(client, "header .who").await;
-}
-
-async fn sign_out(client: &Client) {
-    client
-        .find(Locator::Css("header form button"))
-        .await
-        .expect("the sign-out button")
-        .click()
-        .await
-        .expect("sign out");
-    wait_for(client, "input#token").await;
-}
 
 async fn operator_and_tenant_admin(backend: Backend, server: &Server, admin_token: &str) {
     let driver = Driver::start();

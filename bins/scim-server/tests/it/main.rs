@@ -13,6 +13,7 @@ mod harness;
 
 mod access;
 mod admin;
+mod browser;
 mod bulk;
 mod cli;
 mod concurrency;
