@@ -380,6 +380,35 @@ fn rules_are_resources(backend: Backend) {
         why.body["decision"]["reason"]["group"]["label"],
         "Employees"
     );
+    // So do the sub-accounts list and the event that gave Ada the role,
+    // written before the rename.
+    let listed = admin.get(&format!("/users/{ada}"));
+    assert_eq!(
+        listed.body["reason_detail"]["group"]["label"], "Employees",
+        "{}",
+        listed.text
+    );
+    let reason = listed.body["reason"].as_str().unwrap();
+    assert!(reason.contains("Employees"), "{reason}");
+    let events = admin.get(&format!("/events?kind=role.changed&user={ada}"));
+    assert_eq!(events.status, 200, "{}", events.text);
+    let by_rule = events.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["after"]["reason"]["step"] == "rule")
+        .unwrap_or_else(|| panic!("{}", events.text))
+        .clone();
+    assert_eq!(by_rule["after"]["reason"]["id"], json!(ids[0]));
+    assert_eq!(
+        by_rule["after"]["reason"]["group"]["label"], "Employees",
+        "{by_rule}"
+    );
+    let why = by_rule["cause"]["why"].as_str().unwrap();
+    assert!(
+        why.contains("Employees") && !why.contains("Staff"),
+        "{why}"
+    );
 }
 
 /// Catalogue, rules and settings carry entity tags; a stale `If-Match` is a

@@ -1,7 +1,10 @@
 //! The event log as the admin API reads it.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
-use scim_store::{Event, EventKind, EventSearch};
+use role_engine::{Decision, Reason};
+use scim_store::{Event, EventKind, EventSearch, ReadTx};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -145,10 +148,14 @@ impl Provisioning {
     pub fn event_log(&self, tenant: &TenantContext, query: &EventQuery) -> Result<EventLogPage> {
         let search = query.to_search()?;
         self.store.number_events(&tenant.id)?;
-        let page = self.read(|tx| Ok(tx.tenant(&tenant.id).events().search(&search)?))?;
-        Ok(EventLogPage {
-            items: page.events.into_iter().map(EventInfo::from_row).collect(),
-            next_after_seq: page.next_after_seq,
+        self.read(|tx| {
+            let page = tx.tenant(&tenant.id).events().search(&search)?;
+            let mut items: Vec<EventInfo> = page.events.into_iter().map(EventInfo::from_row).collect();
+            name_groups_as_they_are_now(tx, &tenant.id, &mut items)?;
+            Ok(EventLogPage {
+                items,
+                next_after_seq: page.next_after_seq,
+            })
         })
     }
 
@@ -158,6 +165,65 @@ impl Provisioning {
         self.store.number_events(&tenant.id)?;
         self.read(|tx| Ok(tx.tenant(&tenant.id).events().head()?))
     }
+}
+
+/// The deciding rule's group in a `role.changed` event, when a rule decided.
+fn rule_reason(event: &EventInfo) -> Option<Reason> {
+    if event.kind != EventKind::RoleChanged {
+        return None;
+    }
+    let reason = event.after.as_ref()?.get("reason")?;
+    match serde_json::from_value::<Reason>(reason.clone()).ok()? {
+        reason @ Reason::Rule { group: Some(_), .. } => Some(reason),
+        _ => None,
+    }
+}
+
+/// Role changes name their rule's group by its display name now, not by the
+/// label the rule carried when it was saved: a group the identity provider
+/// renamed since shows its new name, as explanations do. The stored event is
+/// left as written; one lookup per distinct group on the page.
+fn name_groups_as_they_are_now(
+    tx: &mut ReadTx<'_>,
+    tenant_id: &str,
+    items: &mut [EventInfo],
+) -> Result<()> {
+    let mut names: HashMap<String, String> = HashMap::new();
+    for event in items.iter_mut() {
+        let Some(reason) = rule_reason(event) else {
+            continue;
+        };
+        if let Reason::Rule {
+            group: Some(group), ..
+        } = &reason
+            && !names.contains_key(&group.id)
+            && let Some(found) = tx.tenant(tenant_id).groups().by_id(&group.id)?
+        {
+            names.insert(group.id.clone(), found.display_name);
+        }
+        let reason = reason.with_group_names(&names);
+        let role = event
+            .after
+            .as_ref()
+            .and_then(|after| after.get("role"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let why = Decision {
+            role,
+            reason: reason.clone(),
+        }
+        .to_string();
+        if let Some(Value::Object(after)) = &mut event.after {
+            after.insert("reason".to_owned(), serde_json::to_value(&reason)?);
+        }
+        if let Some(Value::Object(cause)) = &mut event.cause
+            && cause.contains_key("why")
+        {
+            cause.insert("why".to_owned(), Value::String(why));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

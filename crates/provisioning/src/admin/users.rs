@@ -142,20 +142,35 @@ pub(super) fn status_of(user: &User) -> &'static str {
     }
 }
 
-fn reason_line(user: &User) -> Option<String> {
-    let reason: Reason = serde_json::from_value(user.role_reason.clone()?).ok()?;
-    Some(reason.to_string())
+/// The stored reason with its rule's group named as it is now (the user's
+/// groups hold the deciding group when a group rule decided), as text and as
+/// data; the stored row keeps the label of the last rule save.
+fn current_reason(user: &User, groups: &[GroupRef]) -> (Option<String>, Option<Value>) {
+    let Some(stored) = user.role_reason.clone() else {
+        return (None, None);
+    };
+    let Ok(reason) = serde_json::from_value::<Reason>(stored.clone()) else {
+        return (None, Some(stored));
+    };
+    let names: HashMap<String, String> = groups
+        .iter()
+        .map(|g| (g.group_id.clone(), g.display_name.clone()))
+        .collect();
+    let reason = reason.with_group_names(&names);
+    let detail = serde_json::to_value(&reason).unwrap_or(stored);
+    (Some(reason.to_string()), Some(detail))
 }
 
 fn row(user: &User, groups: Vec<GroupRef>) -> SubAccount {
+    let (reason, reason_detail) = current_reason(user, &groups);
     SubAccount {
         id: user.id.clone(),
         user_name: user.user_name.clone(),
         display_name: user.display_name.clone(),
         status: status_of(user),
         role: user.role.clone(),
-        reason: reason_line(user),
-        reason_detail: user.role_reason.clone(),
+        reason,
+        reason_detail,
         lock: user.lock.as_ref().map(lock_info),
         groups: groups
             .into_iter()
