@@ -35,7 +35,6 @@ pub use holdings::{Holdings, HoldingsProvider, UnknownHoldings};
 pub use progress::Progress;
 pub use query::{ListRequest, ListResult};
 pub use render::ScimResource;
-pub use roles::RoleChange;
 /// The role engine's data the use cases take and return (rule sets, the
 /// catalogue, validation problems, dry runs), so that a client of the use
 /// cases names them without depending on the engine.
@@ -43,6 +42,7 @@ pub use role_engine::{
     Catalogue, Change, DISABLED, Decision, Effect, GroupRef, Guard, PreviewSummary, Problem,
     ProblemKind, Reason, RoleDef, Rule, RuleSet, Severity, Transition,
 };
+pub use roles::RoleChange;
 /// What an event records ([`EventInfo::kind`]), as the store keeps it.
 pub use scim_store::EventKind;
 pub use scim_store::{Store, StoreError, StoreOptions};
