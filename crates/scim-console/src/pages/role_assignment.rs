@@ -127,41 +127,19 @@ fn refused(
     attempt: Attempt,
     a: &Assignment,
 ) -> HttpResponse {
-    match attempt {
-        Attempt::Stale => page_response(
-            signed_in,
-            slug,
-            StatusCode::CONFLICT,
-            a,
-            Some(Notice::Stale),
-            None,
-        ),
-        Attempt::Refused(message) => {
-            let rejection = Rejection {
-                edit: form.edit,
-                problems: vec![html! { (message) }],
-            };
-            page_response(
-                signed_in,
-                slug,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                a,
-                None,
-                Some(&rejection),
-            )
-        }
-        Attempt::Ran(outcome) => {
-            let rejection = Rejection::of_problems(form.edit, &outcome.problems);
-            page_response(
-                signed_in,
-                slug,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                a,
-                None,
-                Some(&rejection),
-            )
-        }
-    }
+    let rejection = match attempt {
+        Attempt::Stale => None,
+        Attempt::Refused(message) => Some(Rejection {
+            edit: form.edit,
+            problems: vec![html! { (message) }],
+        }),
+        Attempt::Ran(outcome) => Some(Rejection::of_problems(form.edit, &outcome.problems)),
+    };
+    let (status, notice) = match rejection {
+        None => (StatusCode::CONFLICT, Some(Notice::Stale)),
+        Some(_) => (StatusCode::UNPROCESSABLE_ENTITY, None),
+    };
+    page_response(signed_in, slug, status, a, notice, rejection.as_ref())
 }
 
 async fn preview(

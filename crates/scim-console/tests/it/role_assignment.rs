@@ -5,15 +5,13 @@
 //! next to its field and changes nothing; the filter check as you type.
 
 use provisioning::{
-    EventQuery, Provisioning, RequestContext, Rule, RuleSet, RulesEdit, RulesRun, SubAccountQuery,
-    TenantContext,
+    EventQuery, Provisioning, Rule, RuleSet, RulesEdit, RulesRun, SubAccountQuery, TenantContext,
 };
-use scim_http::Actor;
 use serde_json::json;
 
 use crate::both_backends;
 use crate::harness::{
-    Backend, Browser, OPERATOR_TOKEN, Page, TestConsole, field_value, operator_ctx,
+    Backend, Browser, OPERATOR_TOKEN, Page, TestConsole, field_value, idp_ctx, operator_ctx,
 };
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -27,13 +25,7 @@ const SAVE: &str = "/console/t/acme/roles/save";
 fn push(app: &TestConsole) -> String {
     let p = app.provisioning();
     let tenant = p.tenant("acme").unwrap();
-    let mut ctx = RequestContext::new(
-        "push",
-        "http://localhost/scim/v2/acme",
-        Actor::IdentityProvider {
-            token: "test".to_owned(),
-        },
-    );
+    let mut ctx = idp_ctx();
     let mut ids = Vec::new();
     for (name, title) in [
         ("ada@acme.test", "Technician"),
