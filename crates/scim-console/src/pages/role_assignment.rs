@@ -15,7 +15,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, web};
 use maud::html;
-use provisioning::{ProblemKind, Severity};
+use provisioning::{Problem, ProblemKind};
 use serde::Deserialize;
 
 use self::edit::{Attempt, EditForm, Run};
@@ -159,12 +159,7 @@ async fn preview(
     )
     .await?;
     match attempt {
-        Attempt::Ran(outcome)
-            if !outcome
-                .problems
-                .iter()
-                .any(|p| p.severity == Severity::Error) =>
-        {
+        Attempt::Ran(outcome) if !outcome.problems.iter().any(Problem::is_error) => {
             let body = preview::render(&signed_in, &slug, &a, &form.edit, form.version, &outcome);
             Ok(layout::respond(
                 StatusCode::OK,

@@ -440,7 +440,44 @@ async fn filters_are_checked_as_typed(backend: Backend) {
     assert_eq!(other.status, 404);
 }
 
+async fn a_long_preview_lists_the_first_users_and_counts_the_rest(backend: Backend) {
+    let app = TestConsole::new(backend);
+    push(&app);
+    let p = app.provisioning();
+    let mut ctx = idp_ctx();
+    for i in 0..53 {
+        let user = json!({"schemas": [USER], "userName": format!("clerk{i:02}@acme.test"), "title": "Clerk"});
+        p.create_user(&acme(p), &mut ctx, &user).unwrap();
+    }
+    let mut browser = app.signed_in(OPERATOR_TOKEN).await;
+    let page = browser.get(ROLES).await;
+    let fields = [
+        ("op", "add_filter"),
+        ("filter", "title eq \"Clerk\""),
+        ("role", "Disabled"),
+    ];
+    let preview = submit(&mut browser, PREVIEW, &page, &fields).await;
+    assert!(
+        preview
+            .body
+            .contains("55 users change: 55 User → Disabled."),
+        "{}",
+        preview.body
+    );
+    assert_eq!(
+        preview
+            .body
+            .matches("<td>User</td><td>Disabled</td>")
+            .count(),
+        50,
+        "{}",
+        preview.body
+    );
+    assert!(preview.body.contains("and 5 more"), "{}", preview.body);
+}
+
 both_backends!(
+    a_long_preview_lists_the_first_users_and_counts_the_rest,
     the_page_shows_groups_rules_and_settings,
     an_edit_is_previewed_then_saved,
     attribute_rules_are_added_moved_and_removed,
