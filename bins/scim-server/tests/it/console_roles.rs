@@ -48,7 +48,7 @@ async fn map_group_and_refuse_a_stale_edit(backend: Backend, server: &Server, gr
     assert!(
         text(&client, "#new-filter-problem")
             .await
-            .contains("At character 7")
+            .contains("position 6")
     );
     // WebDriver scripts are not the page's: the CSP does not apply to them.
     client

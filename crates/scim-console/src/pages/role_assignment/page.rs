@@ -156,7 +156,8 @@ pub(super) fn problem(p: &Problem) -> Markup {
 }
 
 /// A filter's problem and its position: the message, then the filter with
-/// the spot marked (positions are byte offsets; shown as characters).
+/// the spot marked (the message gives the position as a byte offset, which
+/// the mark makes plain).
 pub(super) fn filter_problem(filter: &str, position: Option<usize>, message: &str) -> Markup {
     let split = position.and_then(|at| Some((filter.get(..at)?, filter.get(at..)?)));
     html! {
@@ -164,7 +165,7 @@ pub(super) fn filter_problem(filter: &str, position: Option<usize>, message: &st
         @if let Some((before, after)) = split {
             " "
             span.excerpt {
-                "At character " (before.chars().count() + 1) ": "
+                "Where: "
                 code { (before) mark { "▸" } (after) }
             }
         }
@@ -385,14 +386,14 @@ mod tests {
     #[test]
     fn a_filter_problem_marks_the_character() {
         let html = filter_problem("title eqq 1", Some(6), "bad operator").into_string();
-        assert!(html.contains("At character 7"), "{html}");
+        assert!(html.contains("Where: <code>"), "{html}");
         assert!(
             html.contains("<code>title <mark>▸</mark>eqq 1</code>"),
             "{html}"
         );
         let no_split = filter_problem("é", Some(1), "x").into_string();
         assert!(
-            !no_split.contains("At character"),
+            !no_split.contains("Where:"),
             "not a char boundary: {no_split}"
         );
     }
