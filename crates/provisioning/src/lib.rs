@@ -35,6 +35,13 @@ pub use holdings::{Holdings, HoldingsProvider, UnknownHoldings};
 pub use progress::Progress;
 pub use query::{ListRequest, ListResult};
 pub use render::ScimResource;
+/// The role engine's data the use cases take and return (rule sets, the
+/// catalogue, validation problems, dry runs), so that a client of the use
+/// cases names them without depending on the engine.
+pub use role_engine::{
+    Catalogue, Change, DISABLED, Decision, Effect, GroupRef, Guard, PreviewSummary, Problem,
+    ProblemKind, Reason, RoleDef, Rule, RuleSet, Severity, Transition,
+};
 pub use roles::RoleChange;
 /// What an event records ([`EventInfo::kind`]), as the store keeps it.
 pub use scim_store::EventKind;

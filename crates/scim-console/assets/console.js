@@ -10,3 +10,30 @@ document.addEventListener("click", function (event) {
     button.textContent = "Copied";
   });
 });
+
+// Attribute-rule filters checked as they are typed: a field with
+// data-check-url asks the console what is wrong with its value (an HTML
+// fragment, empty when nothing is) and shows it in the element its
+// aria-describedby names. Without the script the same words appear after
+// submitting.
+var filterCheck = { timer: 0, asked: 0 };
+document.addEventListener("input", function (event) {
+  var field = event.target.closest("input[data-check-url]");
+  if (!field) return;
+  clearTimeout(filterCheck.timer);
+  filterCheck.timer = setTimeout(function () {
+    var asked = ++filterCheck.asked;
+    var url = field.getAttribute("data-check-url") + "?filter=" + encodeURIComponent(field.value);
+    fetch(url, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (fragment) {
+        // A slower answer to an earlier keystroke must not overwrite a newer one.
+        if (asked !== filterCheck.asked) return;
+        var target = document.getElementById(field.getAttribute("aria-describedby"));
+        if (!target) return;
+        target.innerHTML = fragment;
+        field.setAttribute("aria-invalid", fragment.trim() === "" ? "false" : "true");
+      })
+      .catch(function () {});
+  }, 250);
+});

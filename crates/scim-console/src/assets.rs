@@ -1,4 +1,5 @@
-//! The stylesheet and the one small script, compiled into the binary and
+//! The stylesheet and the one small script (Copy buttons, the rule filter
+//! check as you type), compiled into the binary and
 //! served from `/console/assets/` (no CDN, no build step).
 
 use actix_web::http::header;

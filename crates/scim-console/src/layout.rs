@@ -64,6 +64,19 @@ pub(crate) fn page(signed_in: &SignedIn, title: &str, content: Markup) -> Markup
     }
 }
 
+/// The links between a tenant's pages, for the top of each of them.
+pub(crate) fn tenant_nav(slug: &str) -> Markup {
+    use crate::pages::{roles_path, scim_setup_path, sub_accounts_path, tenant_path};
+    html! {
+        nav.tenant aria-label="Tenant pages" {
+            a href=(tenant_path(slug)) { "Home" }
+            a href=(scim_setup_path(slug)) { "Configure SCIM" }
+            a href=(sub_accounts_path(slug)) { "Sub-accounts" }
+            a href=(roles_path(slug)) { "Role assignment" }
+        }
+    }
+}
+
 /// A time as the console shows it (UTC, to the minute).
 pub(crate) fn when(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()

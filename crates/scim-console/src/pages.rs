@@ -1,5 +1,6 @@
 //! The console's pages, one module per page family, and the paths between them.
 
+mod role_assignment;
 mod scim_setup;
 mod sign_in;
 mod sub_accounts;
@@ -39,6 +40,8 @@ pub(crate) fn sub_accounts_path(slug: &str) -> String {
     format!("/console/t/{slug}/users")
 }
 
+pub(crate) use role_assignment::roles_path;
+
 /// A form that only carries the CSRF token.
 #[derive(Debug, Deserialize)]
 pub(crate) struct CsrfForm {
@@ -51,6 +54,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     tenants::routes(cfg);
     scim_setup::routes(cfg);
     sub_accounts::routes(cfg);
+    role_assignment::routes(cfg);
 }
 
 /// A 303 to `location` (after a form post, or to the page that applies).

@@ -127,4 +127,3 @@ pub(crate) async fn sign_out(client: &Client) {
         .expect("sign out");
     wait_for(client, "input#token").await;
 }
-

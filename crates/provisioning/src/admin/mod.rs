@@ -7,6 +7,7 @@
 mod admin_tokens;
 mod catalogue;
 mod event_log;
+mod filter_check;
 mod groups;
 mod locks;
 mod reports;
@@ -20,6 +21,7 @@ mod versions;
 
 pub use admin_tokens::{AdminTokenInfo, IssuedAdminToken};
 pub use event_log::{EventInfo, EventLogPage, EventQuery, MAX_EVENT_PAGE};
+pub use filter_check::rule_filter_problem;
 pub use groups::{GroupInfo, GroupPage};
 pub use locks::{LockInfo, LockRefused, LockRequest, lock_version};
 pub use reports::{DisabledPage, DisabledUser, MAX_REPORT_PAGE};

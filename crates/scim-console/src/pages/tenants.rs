@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use maud::html;
 
-use super::{scim_setup_path, sub_accounts_path, tenant_path};
+use super::{roles_path, scim_setup_path, sub_accounts_path, tenant_path};
 use crate::error::ConsoleError;
 use crate::layout::{self, when};
 use crate::signed_in::SignedIn;
@@ -65,6 +65,10 @@ async fn home(signed_in: SignedIn, path: web::Path<String>) -> Result<HttpRespon
                 li {
                     a href=(sub_accounts_path(&slug)) { "Sub-accounts" }
                     " — the provisioned users, their roles and why."
+                }
+                li {
+                    a href=(roles_path(&slug)) { "Role assignment" }
+                    " — the default role, group mappings, attribute rules and their settings, previewed before saving."
                 }
             }
         },

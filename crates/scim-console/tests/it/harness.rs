@@ -152,6 +152,17 @@ pub(crate) fn operator_ctx() -> RequestContext {
     RequestContext::new("test", "", Actor::Operator)
 }
 
+/// The identity provider's context, for pushing users and groups as it would.
+pub(crate) fn idp_ctx() -> RequestContext {
+    RequestContext::new(
+        "push",
+        "http://localhost/scim/v2/acme",
+        Actor::IdentityProvider {
+            token: "test".to_owned(),
+        },
+    )
+}
+
 /// A client that keeps the cookies the console sets, as a browser would.
 pub(crate) struct Browser<'a> {
     console: &'a TestConsole,

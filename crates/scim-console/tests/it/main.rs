@@ -6,6 +6,7 @@
 
 mod harness;
 
+mod role_assignment;
 mod scim_setup;
 mod sign_in;
 mod sub_accounts;

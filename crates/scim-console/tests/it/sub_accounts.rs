@@ -1,12 +1,10 @@
 //! The sub-accounts list: users pushed over SCIM appear with their status;
 //! search, filters and paging; unreadable filters are a 400 page.
 
-use provisioning::RequestContext;
-use scim_http::Actor;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::harness::{Backend, OPERATOR_TOKEN, TestConsole};
+use crate::harness::{Backend, OPERATOR_TOKEN, TestConsole, idp_ctx};
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -16,13 +14,7 @@ const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 fn push_users(app: &TestConsole, names: &[(&str, bool)]) {
     let p = app.provisioning();
     let tenant = p.tenant("acme").unwrap();
-    let mut ctx = RequestContext::new(
-        "push",
-        "http://localhost/scim/v2/acme",
-        Actor::IdentityProvider {
-            token: "test".to_owned(),
-        },
-    );
+    let mut ctx = idp_ctx();
     let mut ids = Vec::new();
     for (name, active) in names {
         let created = p
