@@ -64,6 +64,22 @@ pub(crate) fn page(signed_in: &SignedIn, title: &str, content: Markup) -> Markup
     }
 }
 
+/// The links between a tenant's pages, shown at the top of each.
+pub(crate) fn tenant_nav(slug: &str) -> Markup {
+    let links = [
+        (crate::pages::tenant_path(slug), "Home"),
+        (crate::pages::scim_setup_path(slug), "Configure SCIM"),
+        (crate::pages::sub_accounts_path(slug), "Sub-accounts"),
+        (crate::pages::activity_path(slug), "Activity"),
+        (crate::pages::disabled_report_path(slug), "Disabled users"),
+    ];
+    html! {
+        nav.tenant aria-label="Tenant pages" {
+            ul { @for (href, text) in &links { li { a href=(href) { (text) } } } }
+        }
+    }
+}
+
 /// A time as the console shows it (UTC, to the minute).
 pub(crate) fn when(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()

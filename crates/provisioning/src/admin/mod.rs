@@ -17,6 +17,7 @@ mod rules;
 mod settings;
 mod tenants;
 mod tokens;
+mod user_detail;
 mod users;
 mod versions;
 
@@ -32,6 +33,7 @@ pub use rules::{
 };
 pub use tenants::{CreatedTenant, TenantInfo, TenantRename};
 pub use tokens::{IssuedTokenInfo, TokenInfo};
+pub use user_detail::UserDetail;
 pub use users::{
     MemberOf, SortDirection, SubAccount, SubAccountPage, SubAccountQuery, SubAccountSort,
     SubAccountStatus,
