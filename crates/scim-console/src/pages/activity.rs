@@ -38,7 +38,8 @@ struct Filters {
     from: Option<String>,
     #[serde(default, deserialize_with = "blank_as_none")]
     to: Option<String>,
-    #[serde(default, deserialize_with = "blank_as_none")]
+    /// The older-page cursor (a hidden field: never blank).
+    #[serde(default)]
     before: Option<i64>,
 }
 

@@ -20,7 +20,7 @@ pub(super) fn describe(entry: &ActivityEntry) -> String {
     let event = &entry.event;
     let before = event.before.as_ref();
     let after = event.after.as_ref();
-    let role = |state| field(state, "role").unwrap_or("no role");
+    let role = |state| field(state, "role").unwrap_or("none");
     match &event.kind {
         EventKind::UserCreated => "user created".to_owned(),
         EventKind::UserUpdated => "user's attributes changed".to_owned(),

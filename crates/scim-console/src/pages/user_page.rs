@@ -214,7 +214,7 @@ fn lock_section(signed_in: &SignedIn, slug: &str, detail: &UserDetail, form: &Lo
                         p.field-error #lock-role-error { (message) }
                     }
                     label for="lock-reason" { "Reason (shown with the lock)" }
-                    input #lock-reason type="text" name="reason" maxlength="500" value=(form.reason);
+                    input #lock-reason type="text" name="reason" value=(form.reason) maxlength="500";
                     label {
                         input type="checkbox" name="allow_disabled" value="yes" checked[form.allow_disabled]
                             aria-describedby=[form.error(Field::AllowDisabled).map(|_| "allow-disabled-error")];
