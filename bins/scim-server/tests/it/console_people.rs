@@ -22,7 +22,10 @@ async fn wait_text(client: &Client, css: &str, needle: &str) -> String {
         if text.contains(needle) {
             return text;
         }
-        assert!(Instant::now() < deadline, "{css} never said {needle:?}: {text}");
+        assert!(
+            Instant::now() < deadline,
+            "{css} never said {needle:?}: {text}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
@@ -89,7 +92,10 @@ async fn people_pages(backend: Backend, server: &Server, pushed: &Pushed) {
     click(&client, &format!("a[href='{user_page}']")).await;
     wait_text(&client, "#role", "Loanee").await;
     let why = wait_for(&client, "#why").await.text().await.unwrap();
-    assert!(why.contains("rule 2 matched (member of group Employees)"), "{why}");
+    assert!(
+        why.contains("rule 2 matched (member of group Employees)"),
+        "{why}"
+    );
     assert!(why.contains("rule 1 -> Admin: not matched"), "{why}");
     screenshot(&client, backend, "user-page").await;
 
@@ -110,7 +116,10 @@ async fn people_pages(backend: Backend, server: &Server, pushed: &Pushed) {
         .unwrap();
     click(&client, "#lock form button[type=submit]").await;
     let state = wait_text(&client, "#lock-state", "Locked as Admin").await;
-    assert!(state.contains("by operator") && state.contains("runs the pilot"), "{state}");
+    assert!(
+        state.contains("by operator") && state.contains("runs the pilot"),
+        "{state}"
+    );
     screenshot(&client, backend, "user-locked").await;
 
     // The identity provider takes her out of Employees: the lock holds.
@@ -121,9 +130,15 @@ async fn people_pages(backend: Backend, server: &Server, pushed: &Pushed) {
     assert_eq!(removed.status, 204, "{}", removed.text);
     client.refresh().await.unwrap();
     wait_text(&client, "#groups", "none").await;
-    assert_eq!(wait_for(&client, "#role").await.text().await.unwrap(), "Admin");
+    assert_eq!(
+        wait_for(&client, "#role").await.text().await.unwrap(),
+        "Admin"
+    );
     let history = wait_text(&client, "#history", "left the group").await;
-    assert!(history.contains("role locked as Admin (runs the pilot)"), "{history}");
+    assert!(
+        history.contains("role locked as Admin (runs the pilot)"),
+        "{history}"
+    );
 
     // Entra deactivates Bob: Disabled in the list and in the report.
     let deactivated = server.scim().patch_ops(
@@ -136,12 +151,22 @@ async fn people_pages(backend: Backend, server: &Server, pushed: &Pushed) {
         .await
         .unwrap();
     let list = wait_text(&client, "#users", "bob@acme.test").await;
-    assert!(list.contains("Disabled") && list.contains("inactive"), "{list}");
+    assert!(
+        list.contains("Disabled") && list.contains("inactive"),
+        "{list}"
+    );
     assert!(!list.contains("ada@acme.test"));
     screenshot(&client, backend, "sub-accounts-disabled").await;
-    click(&client, "nav.tenant a[href='/console/t/acme/reports/disabled-users']").await;
+    click(
+        &client,
+        "nav.tenant a[href='/console/t/acme/reports/disabled-users']",
+    )
+    .await;
     let report = wait_text(&client, "#disabled", "bob@acme.test").await;
-    assert!(report.contains("unknown"), "the bundled server knows no holdings: {report}");
+    assert!(
+        report.contains("unknown"),
+        "the bundled server knows no holdings: {report}"
+    );
     let csv = wait_for(&client, "#download-csv").await;
     assert_eq!(
         csv.attr("href").await.unwrap().as_deref(),
@@ -152,7 +177,10 @@ async fn people_pages(backend: Backend, server: &Server, pushed: &Pushed) {
     // Activity: everything, newest first, then only the lock.
     click(&client, "nav.tenant a[href='/console/t/acme/activity']").await;
     let log = wait_text(&client, "table.events", "user.deactivated").await;
-    assert!(log.contains("boolean-string") && log.contains("case-insensitive-op"), "{log}");
+    assert!(
+        log.contains("boolean-string") && log.contains("case-insensitive-op"),
+        "{log}"
+    );
     assert!(
         log.find("user.deactivated") < log.find("lock.set"),
         "newest first: {log}"
@@ -167,8 +195,15 @@ async fn people_pages(backend: Backend, server: &Server, pushed: &Pushed) {
         .unwrap();
     click(&client, "form.filters button[type=submit]").await;
     wait_text(&client, "table.events", "role locked as Admin").await;
-    let filtered = wait_for(&client, "table.events tbody").await.text().await.unwrap();
-    assert!(!filtered.contains("user.created") && !filtered.contains("user.deactivated"), "{filtered}");
+    let filtered = wait_for(&client, "table.events tbody")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !filtered.contains("user.created") && !filtered.contains("user.deactivated"),
+        "{filtered}"
+    );
     assert_eq!(filtered.lines().count(), 1, "one lock: {filtered}");
     screenshot(&client, backend, "activity-filtered").await;
 

@@ -266,8 +266,10 @@ mod tests {
             Some("operator")
         );
         assert_eq!(
-            name(json!({"kind": "admin", "credential": "admin_token", "name": "Alice", "token": "x"}))
-                .as_deref(),
+            name(
+                json!({"kind": "admin", "credential": "admin_token", "name": "Alice", "token": "x"})
+            )
+            .as_deref(),
             Some("Alice")
         );
         assert_eq!(
@@ -275,7 +277,10 @@ mod tests {
                 .as_deref(),
             Some("operator for Bob")
         );
-        assert_eq!(name(json!({"kind": "operator"})).as_deref(), Some("operator"));
+        assert_eq!(
+            name(json!({"kind": "operator"})).as_deref(),
+            Some("operator")
+        );
         assert_eq!(actor_name(None), None);
     }
 }

@@ -80,14 +80,24 @@ fn parse_time(raw: &str, field: Field) -> Result<DateTime<Utc>, FieldError> {
         .map(|t| t.and_utc())
         .ok_or_else(|| FieldError {
             field,
-            message: format!("'{raw}' is not a date and time; use the form 2026-12-07T18:30 (UTC)."),
+            message: format!(
+                "'{raw}' is not a date and time; use the form 2026-12-07T18:30 (UTC)."
+            ),
         })
 }
 
 impl Filters {
     fn query(&self) -> Result<ActivityQuery, FieldError> {
-        let since = self.from.as_deref().map(|t| parse_time(t, Field::From)).transpose()?;
-        let until = self.to.as_deref().map(|t| parse_time(t, Field::To)).transpose()?;
+        let since = self
+            .from
+            .as_deref()
+            .map(|t| parse_time(t, Field::From))
+            .transpose()?;
+        let until = self
+            .to
+            .as_deref()
+            .map(|t| parse_time(t, Field::To))
+            .transpose()?;
         if let (Some(since), Some(until)) = (since, until)
             && since >= until
         {
@@ -144,7 +154,13 @@ fn error_for(error: Option<&FieldError>, field: Field) -> Option<&str> {
 }
 
 /// A labelled text input with its error, if any, right below it.
-fn text_input(f: Field, label: &str, kind: &str, value: Option<&str>, error: Option<&FieldError>) -> Markup {
+fn text_input(
+    f: Field,
+    label: &str,
+    kind: &str,
+    value: Option<&str>,
+    error: Option<&FieldError>,
+) -> Markup {
     let message = error_for(error, f);
     let error_id = format!("{}-error", f.id());
     html! {
@@ -242,5 +258,8 @@ async fn show(
     } else {
         StatusCode::OK
     };
-    Ok(layout::respond(status, layout::page(&signed_in, "Activity", body)))
+    Ok(layout::respond(
+        status,
+        layout::page(&signed_in, "Activity", body),
+    ))
 }

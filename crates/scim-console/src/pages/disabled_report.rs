@@ -98,7 +98,10 @@ async fn show(
 }
 
 /// The whole report as CSV: the admin API's download, streamed chunk by chunk.
-async fn download(signed_in: SignedIn, path: web::Path<String>) -> Result<HttpResponse, ConsoleError> {
+async fn download(
+    signed_in: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ConsoleError> {
     let slug = path.into_inner();
     let tenant = signed_in
         .run_in_tenant(&slug, |p, tenant, _| p.tenant(&tenant.slug))

@@ -5,9 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use maud::html;
 
-use super::{
-    activity_path, disabled_report_path, scim_setup_path, sub_accounts_path, tenant_path,
-};
+use super::{activity_path, disabled_report_path, scim_setup_path, sub_accounts_path, tenant_path};
 use crate::error::ConsoleError;
 use crate::layout::{self, when};
 use crate::signed_in::SignedIn;

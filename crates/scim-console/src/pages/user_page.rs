@@ -24,7 +24,10 @@ const HISTORY_PAGE: u64 = 20;
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/t/{tenant}/users/{user}", web::get().to(show))
         .route("/t/{tenant}/users/{user}/lock", web::post().to(lock))
-        .route("/t/{tenant}/users/{user}/unlock", web::get().to(confirm_unlock))
+        .route(
+            "/t/{tenant}/users/{user}/unlock",
+            web::get().to(confirm_unlock),
+        )
         .route("/t/{tenant}/users/{user}/unlock", web::post().to(unlock));
 }
 
@@ -180,7 +183,12 @@ fn explanation(value: &Value) -> Markup {
     }
 }
 
-fn lock_section(signed_in: &SignedIn, slug: &str, detail: &UserDetail, form: &LockFormState) -> Markup {
+fn lock_section(
+    signed_in: &SignedIn,
+    slug: &str,
+    detail: &UserDetail,
+    form: &LockFormState,
+) -> Markup {
     let user = &detail.account.id;
     html! {
         section #lock {
@@ -304,7 +312,14 @@ async fn show(
     paging: web::Query<HistoryPaging>,
 ) -> Result<HttpResponse, ConsoleError> {
     let (slug, user) = path.into_inner();
-    let page = render(&signed_in, &slug, &user, paging.before, &LockFormState::default()).await?;
+    let page = render(
+        &signed_in,
+        &slug,
+        &user,
+        paging.before,
+        &LockFormState::default(),
+    )
+    .await?;
     Ok(layout::respond(StatusCode::OK, page))
 }
 
@@ -312,7 +327,11 @@ async fn show(
 async fn change_lock(
     signed_in: &SignedIn,
     slug: &str,
-    change: impl FnOnce(&provisioning::Provisioning, &provisioning::TenantContext, &provisioning::RequestContext) -> provisioning::Result<()>
+    change: impl FnOnce(
+        &provisioning::Provisioning,
+        &provisioning::TenantContext,
+        &provisioning::RequestContext,
+    ) -> provisioning::Result<()>
     + Send
     + 'static,
 ) -> Result<Option<Refusal>, ConsoleError> {
@@ -351,7 +370,8 @@ async fn lock(
         };
         let (id, version) = (user.clone(), form.version);
         change_lock(&signed_in, &slug, move |p, tenant, ctx| {
-            p.set_lock(tenant, ctx, &id, &request, Some(&[version])).map(drop)
+            p.set_lock(tenant, ctx, &id, &request, Some(&[version]))
+                .map(drop)
         })
         .await?
     };

@@ -15,10 +15,7 @@ fn seqs(html: &str) -> Vec<i64> {
     rows(html)
         .filter_map(|row| {
             let start = row.find("<td>")? + 4;
-            row[start..]
-                .split('<')
-                .next()
-                .and_then(|n| n.parse().ok())
+            row[start..].split('<').next().and_then(|n| n.parse().ok())
         })
         .collect()
 }
@@ -37,31 +34,54 @@ async fn the_log_reads_newest_first_with_compat_rules_and_guard_violations(backe
     assert_eq!(page.status, 200, "{}", page.body);
     let order = seqs(&page.body);
     assert!(order.len() > 5, "{order:?}");
-    assert!(order.windows(2).all(|w| w[0] > w[1]), "newest first: {order:?}");
+    assert!(
+        order.windows(2).all(|w| w[0] > w[1]),
+        "newest first: {order:?}"
+    );
     let row = rows(&page.body)
         .find(|row| row.contains("guard.violated"))
         .expect("a guard violation row");
     assert!(row.starts_with(" class=\"guard-violation\""), "{row}");
-    assert!(row.contains("Guard violation"), "marked in words, not colour alone");
+    assert!(
+        row.contains("Guard violation"),
+        "marked in words, not colour alone"
+    );
     let deactivation = rows(&page.body)
         .find(|row| row.contains("user.deactivated"))
         .expect("the deactivation");
     for rule in ["case-insensitive-op", "boolean-string"] {
         assert!(deactivation.contains(rule), "{rule}: {deactivation}");
     }
-    assert!(deactivation.contains("Entra sends"), "with the rule's description");
-    assert!(deactivation.contains("idp:scim_test"), "who: the identity provider's token");
+    assert!(
+        deactivation.contains("Entra sends"),
+        "with the rule's description"
+    );
+    assert!(
+        deactivation.contains("idp:scim_test"),
+        "who: the identity provider's token"
+    );
 
     let deactivations = browser
         .get("/console/t/acme/activity?kind=user.deactivated&user=&group=&from=&to=")
         .await;
     assert_eq!(seqs(&deactivations.body).len(), 1);
-    assert!(deactivations.body.contains("deactivated by the identity provider"));
-    let by_name = browser.get("/console/t/acme/activity?user=ADA%40acme.test").await;
+    assert!(
+        deactivations
+            .body
+            .contains("deactivated by the identity provider")
+    );
+    let by_name = browser
+        .get("/console/t/acme/activity?user=ADA%40acme.test")
+        .await;
     assert_eq!(by_name.status, 200);
-    assert!(by_name.body.contains("joined the group"), "a user's memberships are its events");
+    assert!(
+        by_name.body.contains("joined the group"),
+        "a user's memberships are its events"
+    );
     assert!(!by_name.body.contains("rules changed"));
-    let by_group = browser.get("/console/t/acme/activity?group=App+Admins").await;
+    let by_group = browser
+        .get("/console/t/acme/activity?group=App+Admins")
+        .await;
     assert!(by_group.body.contains("group created") && !by_group.body.contains("user created"));
 }
 
@@ -70,16 +90,34 @@ async fn bad_filters_are_explained_next_to_their_field(backend: Backend) {
     let mut browser = app.signed_in(OPERATOR_TOKEN).await;
     for (query, field, words) in [
         ("kind=role.chnaged", "kind", "is not a kind of event"),
-        ("user=nobody", "user", "No user has the user name or id 'nobody'"),
-        ("group=nothing", "group", "No group has the name or id 'nothing'"),
+        (
+            "user=nobody",
+            "user",
+            "No user has the user name or id 'nobody'",
+        ),
+        (
+            "group=nothing",
+            "group",
+            "No group has the name or id 'nothing'",
+        ),
         ("from=yesterday", "from", "is not a date and time"),
-        ("from=2026-12-07T10:00&to=2026-12-07T09:00", "to", "The end must be after the start."),
+        (
+            "from=2026-12-07T10:00&to=2026-12-07T09:00",
+            "to",
+            "The end must be after the start.",
+        ),
     ] {
-        let page = browser.get(&format!("/console/t/acme/activity?{query}")).await;
+        let page = browser
+            .get(&format!("/console/t/acme/activity?{query}"))
+            .await;
         assert_eq!(page.status, 400, "{query}");
         let error = element(&page.body, "p", &format!("{field}-error"));
         assert!(error.contains(words), "{query}: {error}");
-        assert!(page.body.contains(&format!("aria-describedby=\"{field}-error\"")), "{query}");
+        assert!(
+            page.body
+                .contains(&format!("aria-describedby=\"{field}-error\"")),
+            "{query}"
+        );
     }
     let in_range = browser
         .get("/console/t/acme/activity?from=2000-01-01T00:00&to=2100-01-01T00:00")
@@ -95,15 +133,26 @@ async fn older_pages_follow_the_cursor_with_the_filters(backend: Backend) {
         idp.user(&format!("user{i:02}@acme.test"), &format!("ext-{i}"));
     }
     let mut browser = app.signed_in(OPERATOR_TOKEN).await;
-    let first = browser.get("/console/t/acme/activity?kind=user.created").await;
+    let first = browser
+        .get("/console/t/acme/activity?kind=user.created")
+        .await;
     let newest = seqs(&first.body);
     assert_eq!(newest.len(), 50);
     assert!(first.body.contains("user59@acme.test") && !first.body.contains("user09@"));
     let before = newest.last().unwrap();
-    assert!(first.body.contains(&format!("name=\"before\" value=\"{before}\"")));
-    assert!(first.body.contains("name=\"kind\" value=\"user.created\""), "the filter is kept");
+    assert!(
+        first
+            .body
+            .contains(&format!("name=\"before\" value=\"{before}\""))
+    );
+    assert!(
+        first.body.contains("name=\"kind\" value=\"user.created\""),
+        "the filter is kept"
+    );
     let older = browser
-        .get(&format!("/console/t/acme/activity?kind=user.created&before={before}"))
+        .get(&format!(
+            "/console/t/acme/activity?kind=user.created&before={before}"
+        ))
         .await;
     let rest = seqs(&older.body);
     assert_eq!(rest.len(), 10);

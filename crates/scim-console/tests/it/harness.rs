@@ -273,21 +273,22 @@ impl TestConsole {
 /// `html` with every occurrence of each `(value, name)` replaced by
 /// `[name]`, for snapshots of pages that show generated ids.
 pub(crate) fn redact(html: &str, values: &[(&str, &str)]) -> String {
-    values
-        .iter()
-        .fold(html.to_owned(), |text, (value, name)| {
-            text.replace(value, &format!("[{name}]"))
-        })
+    values.iter().fold(html.to_owned(), |text, (value, name)| {
+        text.replace(value, &format!("[{name}]"))
+    })
 }
 
 /// `html` with the console's times (`2026-12-07 18:30 UTC`) replaced by `[time]`.
 pub(crate) fn redact_times(html: &str) -> String {
     const SHAPE: &str = "dddd-dd-dd dd:dd UTC";
     let fits = |window: &[u8]| {
-        window
-            .iter()
-            .zip(SHAPE.bytes())
-            .all(|(c, s)| if s == b'd' { c.is_ascii_digit() } else { *c == s })
+        window.iter().zip(SHAPE.bytes()).all(|(c, s)| {
+            if s == b'd' {
+                c.is_ascii_digit()
+            } else {
+                *c == s
+            }
+        })
     };
     let bytes = html.as_bytes();
     let mut out = String::with_capacity(html.len());
@@ -308,9 +309,13 @@ pub(crate) fn redact_times(html: &str) -> String {
 /// `html` with a line break before the tags that start rows, list items and
 /// paragraphs, so that snapshots read (and diff) line by line.
 pub(crate) fn lines(html: &str) -> String {
-    ["<tr", "<dt", "<li", "<p", "<h2", "<h3", "<ol", "<thead", "<tbody"]
-        .iter()
-        .fold(html.to_owned(), |text, tag| text.replace(tag, &format!("\n{tag}")))
+    [
+        "<tr", "<dt", "<li", "<p", "<h2", "<h3", "<ol", "<thead", "<tbody",
+    ]
+    .iter()
+    .fold(html.to_owned(), |text, tag| {
+        text.replace(tag, &format!("\n{tag}"))
+    })
 }
 
 /// The `tag` element with this id, from its start tag to the end of its first

@@ -47,7 +47,10 @@ async fn the_page_shows_identity_role_why_and_groups(backend: Backend) {
     );
     let history = element(&page.body, "section", "history");
     assert!(history.contains("joined the group"), "{history}");
-    assert!(history.contains("role User → Loanee: Loanee: rule 1 matched (member of group Employees)"), "{history}");
+    assert!(
+        history.contains("role User → Loanee: Loanee: rule 1 matched (member of group Employees)"),
+        "{history}"
+    );
     assert!(page.body.contains("Not locked"));
     let missing = browser.get("/console/t/acme/users/no-such-user").await;
     assert_eq!(missing.status, 404);
@@ -68,30 +71,72 @@ async fn locking_is_checked_recorded_and_holds_against_the_idp(backend: Backend)
         .await;
     assert_eq!(forged.status, 403);
     let no_role = browser
-        .post(&lock, &[("csrf", &csrf), ("role", ""), ("reason", "x"), ("version", "0")])
+        .post(
+            &lock,
+            &[
+                ("csrf", &csrf),
+                ("role", ""),
+                ("reason", "x"),
+                ("version", "0"),
+            ],
+        )
         .await;
     assert_eq!(no_role.status, 422);
-    assert!(no_role.body.contains("id=\"lock-role-error\""), "{}", no_role.body);
-    assert!(no_role.body.contains("Choose the role to lock this user as."));
+    assert!(
+        no_role.body.contains("id=\"lock-role-error\""),
+        "{}",
+        no_role.body
+    );
+    assert!(
+        no_role
+            .body
+            .contains("Choose the role to lock this user as.")
+    );
     let disabled = browser
-        .post(&lock, &[("csrf", &csrf), ("role", "Disabled"), ("reason", "left"), ("version", "0")])
+        .post(
+            &lock,
+            &[
+                ("csrf", &csrf),
+                ("role", "Disabled"),
+                ("reason", "left"),
+                ("version", "0"),
+            ],
+        )
         .await;
     assert_eq!(disabled.status, 422);
-    assert!(disabled.body.contains("id=\"allow-disabled-error\""), "{}", disabled.body);
+    assert!(
+        disabled.body.contains("id=\"allow-disabled-error\""),
+        "{}",
+        disabled.body
+    );
     assert_eq!(
         field_value(&disabled.body, "reason").as_deref(),
         Some("left"),
         "the form keeps what was typed"
     );
     let unknown = browser
-        .post(&lock, &[("csrf", &csrf), ("role", "Boss"), ("version", "0")])
+        .post(
+            &lock,
+            &[("csrf", &csrf), ("role", "Boss"), ("version", "0")],
+        )
         .await;
     assert_eq!(unknown.status, 422);
     assert!(unknown.body.contains("id=\"lock-role-error\""));
-    assert!(account(&app, &ada).lock.is_none(), "nothing changed on bad input");
+    assert!(
+        account(&app, &ada).lock.is_none(),
+        "nothing changed on bad input"
+    );
 
     let locked = browser
-        .post(&lock, &[("csrf", &csrf), ("role", "Admin"), ("reason", "runs the pilot"), ("version", "0")])
+        .post(
+            &lock,
+            &[
+                ("csrf", &csrf),
+                ("role", "Admin"),
+                ("reason", "runs the pilot"),
+                ("version", "0"),
+            ],
+        )
         .await;
     assert_eq!(locked.status, 303, "{}", locked.body);
     assert_eq!(locked.header("location"), path);
@@ -101,15 +146,29 @@ async fn locking_is_checked_recorded_and_holds_against_the_idp(backend: Backend)
     let p = app.provisioning();
     let acme = p.tenant("acme").unwrap();
     let events = p.event_log(&acme, &EventQuery::default()).unwrap().items;
-    let set = events.iter().rev().find(|e| e.kind.as_str() == "lock.set").unwrap();
-    assert_eq!(set.cause.as_ref().unwrap()["actor"]["credential"], "operator_token");
+    let set = events
+        .iter()
+        .rev()
+        .find(|e| e.kind.as_str() == "lock.set")
+        .unwrap();
+    assert_eq!(
+        set.cause.as_ref().unwrap()["actor"]["credential"],
+        "operator_token"
+    );
 
     // A form made on the unlocked state no longer applies.
     let stale = browser
-        .post(&lock, &[("csrf", &csrf), ("role", "Viewer"), ("version", "0")])
+        .post(
+            &lock,
+            &[("csrf", &csrf), ("role", "Viewer"), ("version", "0")],
+        )
         .await;
     assert_eq!(stale.status, 422);
-    assert!(stale.body.contains("Someone changed this user"), "{}", stale.body);
+    assert!(
+        stale.body.contains("Someone changed this user"),
+        "{}",
+        stale.body
+    );
     assert_eq!(account(&app, &ada).role.as_deref(), Some("Admin"));
 
     // The identity provider moves Ada into another group: the lock holds.
@@ -118,21 +177,33 @@ async fn locking_is_checked_recorded_and_holds_against_the_idp(backend: Backend)
     idp.add_member(&contractors, &ada);
     let page = browser.get(&path).await;
     let state = element(&page.body, "p", "lock-state");
-    assert!(state.contains("Locked as <strong>Admin</strong> by operator"), "{state}");
+    assert!(
+        state.contains("Locked as <strong>Admin</strong> by operator"),
+        "{state}"
+    );
     assert!(state.contains("runs the pilot"));
     assert!(element(&page.body, "dd", "role").contains("Admin"));
     assert!(element(&page.body, "dd", "groups").contains("Contractors"));
     let history = element(&page.body, "section", "history");
-    assert!(history.contains("role locked as Admin (runs the pilot)"), "{history}");
+    assert!(
+        history.contains("role locked as Admin (runs the pilot)"),
+        "{history}"
+    );
 
     // Unlocking asks first, then the rules decide again.
     let unlock = format!("{path}/unlock");
     let confirm = browser.get(&unlock).await;
     assert_eq!(confirm.status, 200);
-    assert!(confirm.body.contains("the rules decide this user's role again"));
+    assert!(
+        confirm
+            .body
+            .contains("the rules decide this user's role again")
+    );
     assert!(account(&app, &ada).lock.is_some(), "asking changes nothing");
     let version = field_value(&confirm.body, "version").unwrap();
-    let forged = browser.post(&unlock, &[("csrf", "x"), ("version", &version)]).await;
+    let forged = browser
+        .post(&unlock, &[("csrf", "x"), ("version", &version)])
+        .await;
     assert_eq!(forged.status, 403);
     let done = browser
         .post(&unlock, &[("csrf", &confirm.csrf()), ("version", &version)])
@@ -160,7 +231,12 @@ async fn a_tenant_admins_lock_carries_its_name(backend: Backend) {
     let locked = browser
         .post(
             &format!("{path}/lock"),
-            &[("csrf", &page.csrf()), ("role", "Disabled"), ("allow_disabled", "yes"), ("version", "0")],
+            &[
+                ("csrf", &page.csrf()),
+                ("role", "Disabled"),
+                ("allow_disabled", "yes"),
+                ("version", "0"),
+            ],
         )
         .await;
     assert_eq!(locked.status, 303, "{}", locked.body);
@@ -184,13 +260,25 @@ async fn history_pages_go_back_in_time(backend: Backend) {
     let path = format!("/console/t/acme/users/{ada}");
     let first = browser.get(&path).await;
     let history = element(&first.body, "section", "history");
-    assert!(history.contains("Team 24") && !history.contains("Team 04"), "{history}");
+    assert!(
+        history.contains("Team 24") && !history.contains("Team 04"),
+        "{history}"
+    );
     let start = history.find("?before=").expect("an older page") + 8;
-    let before: String = history[start..].chars().take_while(char::is_ascii_digit).collect();
+    let before: String = history[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     let older = browser.get(&format!("{path}?before={before}")).await;
     let history = element(&older.body, "section", "history");
-    assert!(history.contains("Team 04") && !history.contains("Team 24"), "{history}");
-    assert!(history.contains("user created"), "the oldest page ends with the creation");
+    assert!(
+        history.contains("Team 04") && !history.contains("Team 24"),
+        "{history}"
+    );
+    assert!(
+        history.contains("user created"),
+        "the oldest page ends with the creation"
+    );
 }
 
 both_backends!(

@@ -65,7 +65,7 @@ fn check_event(event: &NewEvent) -> Result<(), StoreError> {
         &event.user_id,
     ]
     .into_iter()
-        .flatten()
+    .flatten()
     {
         check_text("event", value)?;
     }

@@ -629,7 +629,11 @@ fn events_newest_first_and_by_user(backend: Backend) {
         resource_id: Some("u1".into()),
         ..all.clone()
     };
-    assert_eq!(page(&by_resource, None), vec![6, 4, 1], "the group's event is not the user's resource");
+    assert_eq!(
+        page(&by_resource, None),
+        vec![6, 4, 1],
+        "the group's event is not the user's resource"
+    );
     let roles = EventSearch {
         kinds: vec![EventKind::RoleChanged],
         since: Some(at(5)),
@@ -638,7 +642,11 @@ fn events_newest_first_and_by_user(backend: Backend) {
     assert_eq!(page(&roles, None), vec![5]);
     let none = db
         .store
-        .read(|tx| tx.tenant(&t.id).events().newest_first(&EventSearch::default(), None))
+        .read(|tx| {
+            tx.tenant(&t.id)
+                .events()
+                .newest_first(&EventSearch::default(), None)
+        })
         .unwrap_err();
     assert!(matches!(none, StoreError::InvalidData(_)), "{none:?}");
 }
