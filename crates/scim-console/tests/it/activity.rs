@@ -3,7 +3,7 @@
 //! request, guard violations marked.
 
 use crate::both_backends;
-use crate::harness::{Backend, OPERATOR_TOKEN, TestConsole, element};
+use crate::harness::{Backend, OPERATOR_TOKEN, TestConsole, element, operator_ctx};
 
 /// The rows of the events table (after the header row).
 fn rows(html: &str) -> impl Iterator<Item = &str> {
@@ -161,7 +161,59 @@ async fn older_pages_follow_the_cursor_with_the_filters(backend: Backend) {
     assert!(!older.body.contains("Older events"), "the last page");
 }
 
+/// The people pages of another tenant answer a tenant admin exactly like a
+/// tenant that does not exist, and a signed-out browser learns nothing.
+async fn another_tenants_people_pages_are_out_of_reach(backend: Backend) {
+    let app = TestConsole::new(backend);
+    let p = app.provisioning();
+    p.create_tenant(&operator_ctx(), "initech", "Initech")
+        .unwrap();
+    let admin = p
+        .issue_admin_token(&p.tenant("acme").unwrap(), &operator_ctx(), "Alice Admin")
+        .unwrap()
+        .secret;
+    let ada = app.idp().user("ada@acme.test", "ext-ada");
+    let paths = [
+        "/console/t/initech/activity".to_owned(),
+        "/console/t/initech/reports/disabled-users".to_owned(),
+        "/console/t/initech/reports/disabled-users.csv".to_owned(),
+        format!("/console/t/initech/users/{ada}"),
+    ];
+    let mut signed_out = app.browser();
+    for path in &paths {
+        let page = signed_out.get(path).await;
+        assert_eq!(page.status, 303, "{path}");
+        assert_eq!(page.header("location"), "/console/sign-in");
+    }
+    let mut browser = app.signed_in(&admin).await;
+    for path in &paths {
+        let other = browser.get(path).await;
+        let absent = browser.get(&path.replace("initech", "nosuch")).await;
+        assert_eq!(other.status, 404, "{path}");
+        assert_eq!(
+            other.body.replace("initech", "X"),
+            absent.body.replace("nosuch", "X"),
+            "{path}"
+        );
+    }
+    let own = browser.get(&format!("/console/t/acme/users/{ada}")).await;
+    let forged = browser
+        .post(
+            &format!("/console/t/initech/users/{ada}/lock"),
+            &[("csrf", &own.csrf()), ("role", "Admin"), ("version", "0")],
+        )
+        .await;
+    assert_eq!(forged.status, 404);
+    assert!(
+        p.sub_account(&p.tenant("acme").unwrap(), &ada)
+            .unwrap()
+            .lock
+            .is_none()
+    );
+}
+
 both_backends!(
+    another_tenants_people_pages_are_out_of_reach,
     the_log_reads_newest_first_with_compat_rules_and_guard_violations,
     bad_filters_are_explained_next_to_their_field,
     older_pages_follow_the_cursor_with_the_filters,
