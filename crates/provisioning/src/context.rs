@@ -66,6 +66,30 @@ impl Actor {
         }
     }
 
+    /// The actor an event's `cause.actor` records ([`Actor::to_json`]'s
+    /// inverse); `None` for a shape it never writes.
+    pub(crate) fn from_json(actor: &Value) -> Option<Actor> {
+        let text = |key: &str| actor.get(key).and_then(Value::as_str).map(str::to_owned);
+        Some(match text("kind")?.as_str() {
+            "identity_provider" => Actor::IdentityProvider {
+                token: text("token")?,
+            },
+            "admin" => Actor::Admin {
+                credential: match text("credential")?.as_str() {
+                    "operator_token" => AdminCredential::OperatorToken,
+                    "admin_token" => AdminCredential::AdminToken {
+                        name: text("name")?,
+                        token: text("token")?,
+                    },
+                    _ => return None,
+                },
+                on_behalf_of: text("on_behalf_of"),
+            },
+            "operator" => Actor::Operator,
+            _ => return None,
+        })
+    }
+
     /// A short name for lock records (`set by`).
     pub fn name(&self) -> String {
         match self {
@@ -123,5 +147,32 @@ impl RequestContext {
             cause["why"] = json!(why);
         }
         cause
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_actors_read_back_as_themselves() {
+        for actor in [
+            Actor::IdentityProvider { token: "t1".into() },
+            Actor::Operator,
+            Actor::Admin {
+                credential: AdminCredential::OperatorToken,
+                on_behalf_of: Some("Bob".into()),
+            },
+            Actor::Admin {
+                credential: AdminCredential::AdminToken {
+                    name: "Alice".into(),
+                    token: "a1".into(),
+                },
+                on_behalf_of: None,
+            },
+        ] {
+            assert_eq!(Actor::from_json(&actor.to_json()), Some(actor));
+        }
+        assert_eq!(Actor::from_json(&json!({"kind": "robot"})), None);
     }
 }

@@ -340,6 +340,13 @@ impl<'a> Recorder<'a> {
             ),
         };
         let cause = self.ctx.cause(why.as_deref());
+        let user_id = match (&kind, resource) {
+            (_, ("User", user)) => Some(user),
+            (EventKind::MemberAdded, _) => after.as_ref().and_then(member_of_change),
+            (EventKind::MemberRemoved, _) => before.as_ref().and_then(member_of_change),
+            _ => None,
+        };
+        let user_id = user_id.map(str::to_owned);
         NewEvent {
             time: self.now,
             kind,
@@ -349,8 +356,14 @@ impl<'a> Recorder<'a> {
             after,
             cause: Some(cause),
             request_id: Some(self.ctx.request_id.clone()),
+            user_id,
         }
     }
+}
+
+/// The member a membership event's `{"user": id}` names.
+fn member_of_change(state: &Value) -> Option<&str> {
+    state.get("user").and_then(Value::as_str)
 }
 
 #[cfg(test)]

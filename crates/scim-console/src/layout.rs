@@ -64,15 +64,19 @@ pub(crate) fn page(signed_in: &SignedIn, title: &str, content: Markup) -> Markup
     }
 }
 
-/// The links between a tenant's pages, for the top of each of them.
+/// The links between a tenant's pages, shown at the top of each.
 pub(crate) fn tenant_nav(slug: &str) -> Markup {
-    use crate::pages::{roles_path, scim_setup_path, sub_accounts_path, tenant_path};
+    let links = [
+        (crate::pages::tenant_path(slug), "Home"),
+        (crate::pages::scim_setup_path(slug), "Configure SCIM"),
+        (crate::pages::sub_accounts_path(slug), "Sub-accounts"),
+        (crate::pages::roles_path(slug), "Role assignment"),
+        (crate::pages::activity_path(slug), "Activity"),
+        (crate::pages::disabled_report_path(slug), "Disabled users"),
+    ];
     html! {
         nav.tenant aria-label="Tenant pages" {
-            a href=(tenant_path(slug)) { "Home" }
-            a href=(scim_setup_path(slug)) { "Configure SCIM" }
-            a href=(sub_accounts_path(slug)) { "Sub-accounts" }
-            a href=(roles_path(slug)) { "Role assignment" }
+            ul { @for (href, text) in &links { li { a href=(href) { (text) } } } }
         }
     }
 }

@@ -1,16 +1,21 @@
 //! The console's pages, one module per page family, and the paths between them.
 
+mod activity;
+mod disabled_report;
+mod event_list;
 mod role_assignment;
 mod scim_setup;
 mod sign_in;
 mod sub_accounts;
 mod tenants;
+mod user_page;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use maud::html;
 use scim_http::AdminReach;
-use serde::Deserialize;
+use serde::de::IntoDeserializer;
+use serde::{Deserialize, Deserializer};
 
 use crate::error::ConsoleError;
 use crate::layout;
@@ -42,10 +47,40 @@ pub(crate) fn sub_accounts_path(slug: &str) -> String {
 
 pub(crate) use role_assignment::roles_path;
 
+/// A user's page.
+pub(crate) fn user_path(slug: &str, user_id: &str) -> String {
+    format!("/console/t/{slug}/users/{user_id}")
+}
+
+/// A tenant's Activity page (the event log, newest first).
+pub(crate) fn activity_path(slug: &str) -> String {
+    format!("/console/t/{slug}/activity")
+}
+
+/// A tenant's disabled-users report.
+pub(crate) fn disabled_report_path(slug: &str) -> String {
+    format!("/console/t/{slug}/reports/disabled-users")
+}
+
 /// A form that only carries the CSRF token.
 #[derive(Debug, Deserialize)]
 pub(crate) struct CsrfForm {
     csrf: String,
+}
+
+/// An empty (or blank) form field as no value; anything else as `T` (a
+/// browser sends every field of a GET form, unset ones empty).
+pub(crate) fn blank_as_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    match Option::<String>::deserialize(deserializer)? {
+        Some(raw) if !raw.trim().is_empty() => {
+            T::deserialize(raw.trim().into_deserializer()).map(Some)
+        }
+        _ => Ok(None),
+    }
 }
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
@@ -55,6 +90,9 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     scim_setup::routes(cfg);
     sub_accounts::routes(cfg);
     role_assignment::routes(cfg);
+    user_page::routes(cfg);
+    activity::routes(cfg);
+    disabled_report::routes(cfg);
 }
 
 /// A 303 to `location` (after a form post, or to the page that applies).

@@ -136,6 +136,17 @@ impl SignedIn {
         )
     }
 
+    /// The use cases, for a response streamed chunk by chunk after the
+    /// handler returns (each chunk runs on the blocking pool).
+    pub(crate) fn provisioning(&self) -> &Provisioning {
+        &self.provisioning
+    }
+
+    /// This request's id, for logs and events.
+    pub(crate) fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
     /// Runs `f` on the blocking pool, as the signed-in credential.
     pub(crate) async fn run<T: Send + 'static>(
         &self,

@@ -27,6 +27,11 @@ macro_rules! compat_rules {
                 match self { $(CompatRule::$variant => $name,)* }
             }
 
+            /// The rule with this [`name`](CompatRule::name), as the event log records it.
+            pub fn from_name(name: &str) -> Option<CompatRule> {
+                CompatRule::ALL.iter().copied().find(|rule| rule.name() == name)
+            }
+
             /// What the rule accepts and how it is read, for humans.
             pub fn description(self) -> &'static str {
                 match self { $(CompatRule::$variant => concat!($($doc),*).trim_ascii(),)* }
@@ -146,7 +151,9 @@ mod tests {
                 rule.description().len() > 20,
                 "{rule:?} needs a description"
             );
+            assert_eq!(CompatRule::from_name(rule.name()), Some(*rule));
         }
+        assert_eq!(CompatRule::from_name("no-such-rule"), None);
     }
 
     #[test]

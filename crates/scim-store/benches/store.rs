@@ -251,6 +251,7 @@ fn create(store: &Store, id: String, i: usize, with_event: bool) {
                     after: None,
                     cause: Some(json!({"request": "POST /Users"})),
                     request_id: None,
+                    user_id: None,
                 })?;
             }
             Ok::<_, StoreError>(())

@@ -467,6 +467,9 @@ pub struct EventSearch {
     pub kinds: Vec<EventKind>,
     /// Only events about this resource (a user, group, token or tenant id).
     pub resource_id: Option<String>,
+    /// Only events concerning this user ([`NewEvent::user_id`]): its own and
+    /// its group membership changes.
+    pub user_id: Option<String>,
     /// Only events at or after this time.
     pub since: Option<DateTime<Utc>>,
     /// Only events before this time.
@@ -660,6 +663,9 @@ pub struct Event {
     pub cause: Option<Value>,
     /// Request id, for correlation with logs.
     pub request_id: Option<String>,
+    /// The user the event concerns: the resource of a user's event, the
+    /// member of a membership event.
+    pub user_id: Option<String>,
 }
 
 /// An event to append.
@@ -681,4 +687,7 @@ pub struct NewEvent {
     pub cause: Option<Value>,
     /// Request id.
     pub request_id: Option<String>,
+    /// The user the event concerns, if any: the resource of a user's event,
+    /// the member of a membership event (whose resource is the group).
+    pub user_id: Option<String>,
 }

@@ -219,7 +219,7 @@ impl GroupRow {
 
 /// Columns of [`EventRow`].
 pub(crate) const EVENT_COLUMNS: &str = "tenant_id, seq, time, kind, resource_type, resource_id, \
-     before_state, after_state, cause, request_id";
+     before_state, after_state, cause, request_id, user_id";
 
 /// Reads columns of `events` by name; types come from `crate::schema`.
 #[derive(QueryableByName)]
@@ -237,6 +237,7 @@ pub(crate) struct EventRow {
     after_state: Option<String>,
     cause: Option<String>,
     request_id: Option<String>,
+    user_id: Option<String>,
 }
 
 impl EventRow {
@@ -252,6 +253,7 @@ impl EventRow {
             after: self.after_state.as_deref().map(parse_json).transpose()?,
             cause: self.cause.as_deref().map(parse_json).transpose()?,
             request_id: self.request_id,
+            user_id: self.user_id,
         })
     }
 }

@@ -116,6 +116,7 @@ diesel::table! {
         after_state -> Nullable<Text>,
         cause -> Nullable<Text>,
         request_id -> Nullable<Text>,
+        user_id -> Nullable<Text>,
     }
 }
 

@@ -18,6 +18,7 @@ mod bulk;
 mod cli;
 mod concurrency;
 mod console;
+mod console_people;
 mod console_roles;
 mod crash;
 mod discovery;

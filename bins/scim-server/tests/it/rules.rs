@@ -405,10 +405,7 @@ fn rules_are_resources(backend: Backend) {
         "{by_rule}"
     );
     let why = by_rule["cause"]["why"].as_str().unwrap();
-    assert!(
-        why.contains("Employees") && !why.contains("Staff"),
-        "{why}"
-    );
+    assert!(why.contains("Employees") && !why.contains("Staff"), "{why}");
 }
 
 /// Catalogue, rules and settings carry entity tags; a stale `If-Match` is a

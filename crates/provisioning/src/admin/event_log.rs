@@ -42,7 +42,7 @@ pub struct EventInfo {
 }
 
 impl EventInfo {
-    fn from_row(e: Event) -> EventInfo {
+    pub(super) fn from_row(e: Event) -> EventInfo {
         EventInfo {
             seq: e.seq,
             time: e.time,
@@ -97,50 +97,64 @@ pub struct EventLogPage {
 
 impl EventQuery {
     fn to_search(&self) -> Result<EventSearch> {
-        let limit = match self.limit {
-            None => DEFAULT_EVENT_PAGE,
-            Some(n) if (1..=MAX_EVENT_PAGE).contains(&n) => n,
-            Some(n) => {
-                return Err(Error::Invalid(format!(
-                    "limit must be between 1 and {MAX_EVENT_PAGE}, not {n}"
-                )));
-            }
-        };
-        let mut kinds = Vec::with_capacity(self.kinds.len());
-        for name in &self.kinds {
-            match EventKind::parse(name) {
-                EventKind::Other(_) => {
-                    let known: Vec<&str> = EventKind::KNOWN.iter().map(EventKind::as_str).collect();
-                    return Err(Error::Invalid(format!(
-                        "unknown event kind '{name}'; the kinds are {}",
-                        known.join(", ")
-                    )));
-                }
-                kind => kinds.push(kind),
-            }
-        }
         if self.user.is_some() && self.group.is_some() {
             return Err(Error::Invalid(
                 "name a user or a group, not both: an event is about one resource".to_owned(),
             ));
-        }
-        if let (Some(since), Some(until)) = (self.since, self.until)
-            && since >= until
-        {
-            return Err(Error::Invalid("since must be before until".to_owned()));
         }
         if self.after_seq < 0 {
             return Err(Error::Invalid("after_seq must not be negative".to_owned()));
         }
         Ok(EventSearch {
             after_seq: self.after_seq,
-            kinds,
             resource_id: self.user.clone().or_else(|| self.group.clone()),
-            since: self.since,
-            until: self.until,
-            limit,
+            ..filters(&self.kinds, self.since, self.until, self.limit)?
         })
     }
+}
+
+/// The checks and filters every read of the log shares: kinds by name, a time
+/// range, a page size (`None`: 100; at most [`MAX_EVENT_PAGE`]).
+pub(super) fn filters(
+    kinds: &[String],
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    limit: Option<u64>,
+) -> Result<EventSearch> {
+    let limit = match limit {
+        None => DEFAULT_EVENT_PAGE,
+        Some(n) if (1..=MAX_EVENT_PAGE).contains(&n) => n,
+        Some(n) => {
+            return Err(Error::Invalid(format!(
+                "limit must be between 1 and {MAX_EVENT_PAGE}, not {n}"
+            )));
+        }
+    };
+    let mut parsed = Vec::with_capacity(kinds.len());
+    for name in kinds {
+        match EventKind::parse(name) {
+            EventKind::Other(_) => {
+                let known: Vec<&str> = EventKind::KNOWN.iter().map(EventKind::as_str).collect();
+                return Err(Error::Invalid(format!(
+                    "unknown event kind '{name}'; the kinds are {}",
+                    known.join(", ")
+                )));
+            }
+            kind => parsed.push(kind),
+        }
+    }
+    if let (Some(since), Some(until)) = (since, until)
+        && since >= until
+    {
+        return Err(Error::Invalid("since must be before until".to_owned()));
+    }
+    Ok(EventSearch {
+        kinds: parsed,
+        since,
+        until,
+        limit,
+        ..EventSearch::default()
+    })
 }
 
 impl Provisioning {
@@ -150,7 +164,8 @@ impl Provisioning {
         self.store.number_events(&tenant.id)?;
         self.read(|tx| {
             let page = tx.tenant(&tenant.id).events().search(&search)?;
-            let mut items: Vec<EventInfo> = page.events.into_iter().map(EventInfo::from_row).collect();
+            let mut items: Vec<EventInfo> =
+                page.events.into_iter().map(EventInfo::from_row).collect();
             name_groups_as_they_are_now(tx, &tenant.id, &mut items)?;
             Ok(EventLogPage {
                 items,

@@ -2,8 +2,10 @@
 //! admin tokens,
 //! settings, the role catalogue, rule sets (with dry runs), role locks, users
 //! (the sub-accounts list and explanations), groups (as rules see them), the
-//! event log and the disabled-users report.
+//! event log (and its newest-first reading, the activity) and the
+//! disabled-users report.
 
+mod activity;
 mod admin_tokens;
 mod catalogue;
 mod event_log;
@@ -16,9 +18,11 @@ mod rules;
 mod settings;
 mod tenants;
 mod tokens;
+mod user_detail;
 mod users;
 mod versions;
 
+pub use activity::{ActivityEntry, ActivityPage, ActivityQuery, AppliedCompat, Named};
 pub use admin_tokens::{AdminTokenInfo, IssuedAdminToken};
 pub use event_log::{EventInfo, EventLogPage, EventQuery, MAX_EVENT_PAGE};
 pub use filter_check::rule_filter_problem;
@@ -31,6 +35,7 @@ pub use rules::{
 };
 pub use tenants::{CreatedTenant, TenantInfo, TenantRename};
 pub use tokens::{IssuedTokenInfo, TokenInfo};
+pub use user_detail::UserDetail;
 pub use users::{
     MemberOf, SortDirection, SubAccount, SubAccountPage, SubAccountQuery, SubAccountSort,
     SubAccountStatus,

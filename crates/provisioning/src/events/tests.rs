@@ -66,6 +66,7 @@ fn rows_carry_the_request_time() {
             after: None,
             cause: Some(json!({"actor": {"kind": "operator"}, "request_id": "req-1"})),
             request_id: Some("req-1".into()),
+            user_id: Some("u1".into()),
         }
     );
 }

@@ -72,6 +72,7 @@ async fn show(signed_in: SignedIn, path: web::Path<String>) -> Result<HttpRespon
         &signed_in,
         "Configure SCIM",
         html! {
+            (layout::tenant_nav(&slug))
             p.crumbs { a href=(tenant_path(&slug)) { (name) } " / Configure SCIM" }
             h1 { "Configure SCIM" }
             (tenant_url_section(&signed_in, &slug))

@@ -7,10 +7,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 use provisioning::{SortDirection, SubAccountQuery, SubAccountSort, SubAccountStatus};
-use serde::de::IntoDeserializer;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
-use super::{sub_accounts_path, tenant_path};
+use super::{blank_as_none, sub_accounts_path, tenant_path, user_path};
 use crate::error::ConsoleError;
 use crate::layout::{self, when};
 use crate::signed_in::SignedIn;
@@ -46,20 +45,6 @@ struct Filters {
     order: Option<SortDirection>,
     #[serde(default, deserialize_with = "blank_as_none")]
     cursor: Option<String>,
-}
-
-/// An empty (or blank) form field as no value; anything else as `T`.
-fn blank_as_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    match Option::<String>::deserialize(deserializer)? {
-        Some(raw) if !raw.trim().is_empty() => {
-            T::deserialize(raw.trim().into_deserializer()).map(Some)
-        }
-        _ => Ok(None),
-    }
 }
 
 impl Filters {
@@ -182,6 +167,7 @@ async fn list(
         })
         .await?;
     let body = html! {
+        (layout::tenant_nav(&slug))
         p.crumbs { a href=(tenant_path(&slug)) { (name) } " / Sub-accounts" }
         h1 { "Sub-accounts" }
         (filter_form(&slug, &filters, &roles))
@@ -196,7 +182,7 @@ async fn list(
                 tbody {
                     @for user in &page.items {
                         tr {
-                            td { (user.user_name) }
+                            td { a href=(user_path(&slug, &user.id)) { (user.user_name) } }
                             td { (user.display_name.as_deref().unwrap_or("—")) }
                             td { (user.status) }
                             td { (user.role.as_deref().unwrap_or("—")) }

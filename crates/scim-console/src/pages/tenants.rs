@@ -5,7 +5,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use maud::html;
 
-use super::{roles_path, scim_setup_path, sub_accounts_path, tenant_path};
+use super::{
+    activity_path, disabled_report_path, roles_path, scim_setup_path, sub_accounts_path,
+    tenant_path,
+};
 use crate::error::ConsoleError;
 use crate::layout::{self, when};
 use crate::signed_in::SignedIn;
@@ -55,6 +58,7 @@ async fn home(signed_in: SignedIn, path: web::Path<String>) -> Result<HttpRespon
         &signed_in,
         &name,
         html! {
+            (layout::tenant_nav(&slug))
             h1 { (name) }
             p { "Tenant " code { (slug) } }
             ul.cards {
@@ -69,6 +73,14 @@ async fn home(signed_in: SignedIn, path: web::Path<String>) -> Result<HttpRespon
                 li {
                     a href=(roles_path(&slug)) { "Role assignment" }
                     " — the default role, group mappings, attribute rules and their settings, previewed before saving."
+                }
+                li {
+                    a href=(activity_path(&slug)) { "Activity" }
+                    " — the event log, newest first: role, activation and group changes, locks, guard violations."
+                }
+                li {
+                    a href=(disabled_report_path(&slug)) { "Disabled users" }
+                    " — users the identity provider disabled, since when, and what they still hold (CSV download)."
                 }
             }
         },

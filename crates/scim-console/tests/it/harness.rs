@@ -116,6 +116,11 @@ impl TestConsole {
         browser
     }
 
+    /// Sends a request as it is (no cookies), e.g. to the admin API.
+    pub(crate) async fn send_request(&self, req: TestRequest) -> Page {
+        self.send(req).await
+    }
+
     async fn send(&self, req: TestRequest) -> Page {
         let app = test::init_service(
             App::new()
@@ -146,6 +151,185 @@ impl TestConsole {
             body,
         }
     }
+}
+
+/// The identity provider's side of the tests: SCIM writes through the use
+/// cases, as the SCIM routes make them.
+pub(crate) struct IdentityProvider<'a> {
+    app: &'a TestConsole,
+}
+
+const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
+impl IdentityProvider<'_> {
+    fn ctx() -> RequestContext {
+        RequestContext::new(
+            "idp-request",
+            "http://localhost/scim/v2/acme",
+            Actor::IdentityProvider {
+                token: "scim_test".to_owned(),
+            },
+        )
+    }
+
+    fn tenant(&self) -> Arc<provisioning::TenantContext> {
+        self.app.provisioning().tenant("acme").expect("tenant acme")
+    }
+
+    /// Creates a user; returns its id.
+    pub(crate) fn user(&self, user_name: &str, external_id: &str) -> String {
+        self.app
+            .provisioning()
+            .create_user(
+                &self.tenant(),
+                &mut Self::ctx(),
+                &serde_json::json!({"schemas": [USER_SCHEMA], "userName": user_name,
+                                    "externalId": external_id, "active": true}),
+            )
+            .expect("create user")
+            .id
+    }
+
+    /// Creates a group with these members; returns its id.
+    pub(crate) fn group(&self, display_name: &str, members: &[&str]) -> String {
+        let members: Vec<_> = members
+            .iter()
+            .map(|id| serde_json::json!({"value": id}))
+            .collect();
+        self.app
+            .provisioning()
+            .create_group(
+                &self.tenant(),
+                &mut Self::ctx(),
+                &serde_json::json!({"schemas": [GROUP_SCHEMA], "displayName": display_name, "members": members}),
+            )
+            .expect("create group")
+            .id
+    }
+
+    /// Adds a member to a group.
+    pub(crate) fn add_member(&self, group: &str, user: &str) {
+        self.app
+            .provisioning()
+            .patch_group(
+                &self.tenant(),
+                &mut Self::ctx(),
+                group,
+                &serde_json::json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": "add", "path": "members", "value": [{"value": user}]}]}),
+                None,
+            )
+            .expect("add member");
+    }
+
+    /// Deactivates a user as Entra does (a capitalised op, a string boolean).
+    pub(crate) fn deactivate(&self, user: &str) {
+        self.app
+            .provisioning()
+            .patch_user(
+                &self.tenant(),
+                &mut Self::ctx(),
+                user,
+                &serde_json::json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": "Replace", "path": "active", "value": "False"}]}),
+                None,
+            )
+            .expect("deactivate");
+    }
+}
+
+impl TestConsole {
+    /// The identity provider of tenant `acme`.
+    pub(crate) fn idp(&self) -> IdentityProvider<'_> {
+        IdentityProvider { app: self }
+    }
+
+    /// The roles Admin, Loanee and Viewer (default), a rule per group
+    /// (`(group id, role)`) and the last-holder guard on `guard`, through the
+    /// admin API.
+    pub(crate) async fn rules(&self, rules: &[(&str, &str)], guard: Option<&str>) {
+        let rules: Vec<_> = rules
+            .iter()
+            .map(|(group, role)| serde_json::json!({"group": {"id": group}, "role": role}))
+            .collect();
+        let mut body = serde_json::json!({
+            "default_role": "Viewer",
+            "roles": [{"name": "Admin"}, {"name": "Loanee"}, {"name": "Viewer"}],
+            "rules": rules,
+        });
+        if let Some(role) = guard {
+            body["guard"] = serde_json::json!({"role": role});
+        }
+        let req = TestRequest::put()
+            .uri("/admin/v1/tenants/acme/rules")
+            .insert_header(("authorization", format!("Bearer {OPERATOR_TOKEN}")))
+            .set_json(body);
+        let page = self.send(req).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+    }
+}
+
+/// `html` with every occurrence of each `(value, name)` replaced by
+/// `[name]`, for snapshots of pages that show generated ids.
+pub(crate) fn redact(html: &str, values: &[(&str, &str)]) -> String {
+    values.iter().fold(html.to_owned(), |text, (value, name)| {
+        text.replace(value, &format!("[{name}]"))
+    })
+}
+
+/// `html` with the console's times (`2026-12-07 18:30 UTC`) replaced by `[time]`.
+pub(crate) fn redact_times(html: &str) -> String {
+    const SHAPE: &str = "dddd-dd-dd dd:dd UTC";
+    let fits = |window: &[u8]| {
+        window.iter().zip(SHAPE.bytes()).all(|(c, s)| {
+            if s == b'd' {
+                c.is_ascii_digit()
+            } else {
+                *c == s
+            }
+        })
+    };
+    let bytes = html.as_bytes();
+    let mut out = String::with_capacity(html.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if i + SHAPE.len() <= bytes.len() && fits(&bytes[i..i + SHAPE.len()]) {
+            out.push_str("[time]");
+            i += SHAPE.len();
+        } else {
+            let c = html[i..].chars().next().unwrap_or_default();
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+/// `html` with a line break before the tags that start rows, list items and
+/// paragraphs, so that snapshots read (and diff) line by line.
+pub(crate) fn lines(html: &str) -> String {
+    [
+        "<tr", "<dt", "<li", "<p", "<h2", "<h3", "<ol", "<thead", "<tbody",
+    ]
+    .iter()
+    .fold(html.to_owned(), |text, tag| {
+        text.replace(tag, &format!("\n{tag}"))
+    })
+}
+
+/// The `tag` element with this id, from its start tag to the end of its first
+/// closing tag of the same name (enough for the console's sections).
+pub(crate) fn element(html: &str, tag: &str, id: &str) -> String {
+    let start = html
+        .find(&format!(" id=\"{id}\""))
+        .and_then(|at| html[..at].rfind(&format!("<{tag}")))
+        .unwrap_or_else(|| panic!("no <{tag} id={id}> in {html}"));
+    let close = format!("</{tag}>");
+    let end = html[start..]
+        .find(&close)
+        .map_or(html.len(), |i| start + i + close.len());
+    html[start..end].to_owned()
 }
 
 pub(crate) fn operator_ctx() -> RequestContext {

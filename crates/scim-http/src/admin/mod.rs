@@ -16,7 +16,7 @@ mod jobs;
 mod locks;
 mod openapi;
 mod problem;
-mod reports;
+pub(crate) mod reports;
 mod routing;
 mod rules;
 mod settings;

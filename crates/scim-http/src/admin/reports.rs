@@ -1,9 +1,12 @@
 //! The disabled-users report: JSON a page at a time, or the whole report
 //! streamed as CSV or NDJSON.
 
+use std::sync::Arc;
+
+use actix_web::HttpResponse;
 use actix_web::http::Method;
 use actix_web::web::{self, Path, Query};
-use provisioning::{DisabledPage, DisabledUser, MAX_REPORT_PAGE};
+use provisioning::{DisabledPage, DisabledUser, MAX_REPORT_PAGE, Provisioning, TenantContext};
 use serde::Deserialize;
 
 use super::auth::Admin;
@@ -73,6 +76,26 @@ async fn disabled_report(
     let request_id = ctx.request_id.clone();
     let lookup = p.clone();
     let tenant = run_blocking(request_id.clone(), move || lookup.tenant(&slug)).await?;
+    Ok(download(p, tenant, request_id, format))
+}
+
+/// The whole disabled-users report of `tenant` as the CSV download the admin
+/// API gives (`?format=csv`), streamed: for other front ends (the console).
+pub fn disabled_users_csv(
+    p: Provisioning,
+    tenant: Arc<TenantContext>,
+    request_id: String,
+) -> HttpResponse {
+    download(p, tenant, request_id, Format::Csv)
+}
+
+/// The report as a streamed CSV or NDJSON download.
+fn download(
+    p: Provisioning,
+    tenant: Arc<TenantContext>,
+    request_id: String,
+    format: Format,
+) -> HttpResponse {
     let next = move |after: Option<String>| -> provisioning::Result<Step<Option<String>>> {
         let DisabledPage { items, next } = p.disabled_report(&tenant, after.as_deref(), CHUNK)?;
         let mut text = String::new();
@@ -99,14 +122,7 @@ async fn disabled_report(
             String::new(),
         )
     };
-    Ok(streamed(
-        content_type,
-        file_name,
-        request_id,
-        first,
-        None,
-        next,
-    ))
+    streamed(content_type, file_name, request_id, first, None, next)
 }
 
 const CSV_HEADER: [&str; 8] = [

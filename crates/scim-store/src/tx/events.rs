@@ -58,9 +58,14 @@ fn check_event(event: &NewEvent) -> Result<(), StoreError> {
     {
         check_json("event", value)?;
     }
-    for value in [&event.resource_type, &event.resource_id, &event.request_id]
-        .into_iter()
-        .flatten()
+    for value in [
+        &event.resource_type,
+        &event.resource_id,
+        &event.request_id,
+        &event.user_id,
+    ]
+    .into_iter()
+    .flatten()
     {
         check_text("event", value)?;
     }
@@ -139,6 +144,8 @@ fn insert_rows(tx: &mut Tx<'_>, tenant_id: &str, rows: &[NewEvent]) -> Result<()
             .opt_text(json(&event.cause).as_deref())
             .push(", ")
             .opt_text(event.request_id.as_deref())
+            .push(", ")
+            .opt_text(event.user_id.as_deref())
             .push(")");
     }
     // One statement text per row count: worth caching for the usual one or two.
@@ -147,6 +154,40 @@ fn insert_rows(tx: &mut Tx<'_>, tenant_id: &str, rows: &[NewEvent]) -> Result<()
     }
     tx.execute(sql)?;
     Ok(())
+}
+
+/// The numbered events of `tenant_id` that pass `search`'s filters (not its
+/// limit), for the caller to order and cut.
+fn filtered(tenant_id: &str, search: &EventSearch) -> Sql {
+    let mut sql = Sql::select(EVENT_COLUMNS, " FROM events WHERE tenant_id = ");
+    // `seq > after_seq` also leaves out unnumbered events (NULL compares false).
+    sql.text(tenant_id)
+        .push(" AND seq > ")
+        .int(search.after_seq);
+    if !search.kinds.is_empty() {
+        let kinds: Vec<&str> = search.kinds.iter().map(EventKind::as_str).collect();
+        sql.push(" AND kind IN ").text_list(&kinds);
+    }
+    if let Some(id) = &search.resource_id {
+        sql.push(" AND resource_id = ").text(id.as_str());
+    }
+    if let Some(id) = &search.user_id {
+        sql.push(" AND user_id = ").text(id.as_str());
+    }
+    if let Some(since) = search.since {
+        sql.push(" AND time >= ").time(to_db(since));
+    }
+    if let Some(until) = search.until {
+        sql.push(" AND time < ").time(to_db(until));
+    }
+    sql
+}
+
+fn load_events(tx: &mut Tx<'_>, sql: Sql) -> Result<Vec<Event>, StoreError> {
+    tx.load::<EventRow>(sql)?
+        .into_iter()
+        .map(EventRow::into_model)
+        .collect()
 }
 
 /// The sequencer: numbers the tenant's committed unnumbered events after its highest
@@ -231,33 +272,12 @@ impl<M> Scoped<'_, '_, M, Events> {
         }
         let head = self.head()?;
         let (tx, tenant_id) = self.parts();
-        let mut sql = Sql::select(EVENT_COLUMNS, " FROM events WHERE tenant_id = ");
-        sql.text(tenant_id)
-            .push(" AND seq > ")
-            .int(search.after_seq)
-            // Read in the same snapshot as the head: nothing above it is seen, so
-            // a page that is not full has looked at everything up to it.
-            .push(" AND seq <= ")
-            .int(head);
-        if !search.kinds.is_empty() {
-            let kinds: Vec<&str> = search.kinds.iter().map(EventKind::as_str).collect();
-            sql.push(" AND kind IN ").text_list(&kinds);
-        }
-        if let Some(id) = &search.resource_id {
-            sql.push(" AND resource_id = ").text(id.as_str());
-        }
-        if let Some(since) = search.since {
-            sql.push(" AND time >= ").time(to_db(since));
-        }
-        if let Some(until) = search.until {
-            sql.push(" AND time < ").time(to_db(until));
-        }
+        let mut sql = filtered(tenant_id, search);
+        // Read in the same snapshot as the head: nothing above it is seen, so
+        // a page that is not full has looked at everything up to it.
+        sql.push(" AND seq <= ").int(head);
         sql.push(" ORDER BY seq").limit(search.limit, 0);
-        let events = tx
-            .load::<EventRow>(sql)?
-            .into_iter()
-            .map(EventRow::into_model)
-            .collect::<Result<Vec<Event>, StoreError>>()?;
+        let events = load_events(tx, sql)?;
         let next_after_seq = match events.last() {
             Some(last) if events.len() as u64 == search.limit => last.seq,
             _ => head.max(search.after_seq),
@@ -266,6 +286,26 @@ impl<M> Scoped<'_, '_, M, Events> {
             events,
             next_after_seq,
         })
+    }
+
+    /// Up to `search.limit` numbered events that pass its filters, newest
+    /// first, numbered below `before_seq` when given (the last event of the
+    /// previous page: pages of a reader going back in time).
+    pub fn newest_first(
+        &mut self,
+        search: &EventSearch,
+        before_seq: Option<i64>,
+    ) -> Result<Vec<Event>, StoreError> {
+        if search.limit == 0 {
+            return Err(StoreError::invalid("a page holds at least one event"));
+        }
+        let (tx, tenant_id) = self.parts();
+        let mut sql = filtered(tenant_id, search);
+        if let Some(before) = before_seq {
+            sql.push(" AND seq < ").int(before);
+        }
+        sql.push(" ORDER BY seq DESC").limit(search.limit, 0);
+        load_events(tx, sql)
     }
 
     /// The latest `limit` numbered events about one resource, newest first.

@@ -485,6 +485,7 @@ fn event(kind: EventKind, resource: &str, time: DateTime<Utc>) -> NewEvent {
         after: None,
         cause: None,
         request_id: None,
+        user_id: Some(resource.into()),
     }
 }
 
@@ -581,6 +582,75 @@ fn events_filter_by_kind_resource_and_time(backend: Backend) {
     assert!(matches!(err, StoreError::InvalidData(_)), "{err:?}");
 }
 
+/// A reader going back in time: newest first, each page before the last one
+/// seen; a user's events include its membership changes (events of the group).
+fn events_newest_first_and_by_user(backend: Backend) {
+    let db = fresh(backend);
+    let t = tenant(&db.store, "acme");
+    let joined = NewEvent {
+        resource_type: Some("Group".into()),
+        resource_id: Some("g1".into()),
+        user_id: Some("u1".into()),
+        ..event(EventKind::MemberAdded, "g1", at(3))
+    };
+    let events = [
+        event(EventKind::UserCreated, "u1", at(1)),
+        event(EventKind::UserCreated, "u2", at(2)),
+        joined,
+        event(EventKind::RoleChanged, "u1", at(4)),
+        event(EventKind::RoleChanged, "u2", at(5)),
+        event(EventKind::LockSet, "u1", at(6)),
+    ];
+    db.store
+        .write(|tx| tx.tenant(&t.id).events().append_all(&events))
+        .unwrap();
+    db.store.number_events(&t.id).unwrap();
+    let page = |q: &EventSearch, before: Option<i64>| {
+        db.store
+            .read(|tx| tx.tenant(&t.id).events().newest_first(q, before))
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect::<Vec<_>>()
+    };
+    let all = EventSearch {
+        limit: 4,
+        ..EventSearch::default()
+    };
+    assert_eq!(page(&all, None), vec![6, 5, 4, 3]);
+    assert_eq!(page(&all, Some(3)), vec![2, 1]);
+    assert_eq!(page(&all, Some(1)), Vec::<i64>::new());
+    let u1 = EventSearch {
+        user_id: Some("u1".into()),
+        ..all.clone()
+    };
+    assert_eq!(page(&u1, None), vec![6, 4, 3, 1], "the membership included");
+    let by_resource = EventSearch {
+        resource_id: Some("u1".into()),
+        ..all.clone()
+    };
+    assert_eq!(
+        page(&by_resource, None),
+        vec![6, 4, 1],
+        "the group's event is not the user's resource"
+    );
+    let roles = EventSearch {
+        kinds: vec![EventKind::RoleChanged],
+        since: Some(at(5)),
+        ..all.clone()
+    };
+    assert_eq!(page(&roles, None), vec![5]);
+    let none = db
+        .store
+        .read(|tx| {
+            tx.tenant(&t.id)
+                .events()
+                .newest_first(&EventSearch::default(), None)
+        })
+        .unwrap_err();
+    assert!(matches!(none, StoreError::InvalidData(_)), "{none:?}");
+}
+
 contract!(
     text_search_matches_prefixes_of_names_emails_and_external_ids,
     text_search_with_many_matches,
@@ -588,4 +658,5 @@ contract!(
     search_pages_follow_each_order_and_survive_inserts,
     groups_page_by_name,
     events_filter_by_kind_resource_and_time,
+    events_newest_first_and_by_user,
 );

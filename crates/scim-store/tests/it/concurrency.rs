@@ -248,6 +248,7 @@ fn event_consumers_never_miss_an_event(backend: Backend) {
                     after: None,
                     cause: None,
                     request_id: None,
+                    user_id: None,
                 })
             })?;
             // Reads in between, as a server would serve them.
@@ -274,6 +275,7 @@ fn tagged_event(tag: String) -> NewEvent {
         after: None,
         cause: None,
         request_id: None,
+        user_id: None,
     }
 }
 

@@ -318,6 +318,7 @@ fn event(kind: EventKind, resource: &str) -> NewEvent {
         after: Some(json!({"active": true})),
         cause: Some(json!({"by": "scim"})),
         request_id: Some("req-1".into()),
+        user_id: None,
     }
 }
 

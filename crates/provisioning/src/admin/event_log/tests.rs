@@ -20,6 +20,7 @@ fn events_serialise_kinds_and_times_as_the_admin_api_writes_them() {
         after: Some(json!({"role": "Admin"})),
         cause: None,
         request_id: Some("r1".into()),
+        user_id: Some("u1".into()),
     });
     assert_eq!(info.kind, EventKind::RoleChanged);
     assert_eq!(
