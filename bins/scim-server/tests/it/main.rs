@@ -29,3 +29,4 @@ mod okta;
 mod roles;
 mod rules;
 mod search;
+mod strict;
