@@ -18,6 +18,7 @@ mod bulk;
 mod cli;
 mod concurrency;
 mod console;
+mod corpus;
 mod crash;
 mod discovery;
 mod entra;

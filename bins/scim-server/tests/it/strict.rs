@@ -51,7 +51,8 @@ fn wrong_json_types_are_refused(backend: Backend) {
         scim.post("/Users", &body)
             .assert_error(400, Some("invalidValue"));
         body["userName"] = json!("ada@contoso.com");
-        scim.put(&user, &body).assert_error(400, Some("invalidValue"));
+        scim.put(&user, &body)
+            .assert_error(400, Some("invalidValue"));
         for op in ["add", "replace"] {
             scim.patch_ops(
                 &user,
@@ -138,8 +139,11 @@ fn filters_outside_the_grammar_are_refused(backend: Backend) {
         "emails[1 eq 1].value",
         "1emails",
     ] {
-        scim.patch_ops(&user, json!([{"op": "replace", "path": path, "value": "x"}]))
-            .assert_error(400, Some("invalidPath"));
+        scim.patch_ops(
+            &user,
+            json!([{"op": "replace", "path": path, "value": "x"}]),
+        )
+        .assert_error(400, Some("invalidPath"));
     }
     assert_eq!(visible_state(&scim), before);
     // Quoted values, numbers and the keywords stay in the grammar.
@@ -181,8 +185,11 @@ fn message_shapes_are_checked(backend: Backend) {
         {"method": "post", "path": "/Users", "data": create}
     ]))
     .assert_error(400, Some("invalidSyntax"));
-    scim.post("/Bulk", &json!([{"method": "POST", "path": "/Users", "bulkId": "u", "data": create}]))
-        .assert_error(400, Some("invalidSyntax"));
+    scim.post(
+        "/Bulk",
+        &json!([{"method": "POST", "path": "/Users", "bulkId": "u", "data": create}]),
+    )
+    .assert_error(400, Some("invalidSyntax"));
     assert_eq!(visible_state(&scim), before);
 }
 
@@ -193,24 +200,60 @@ fn etags_are_distinct_across_resources(backend: Backend) {
     let ada = scim.create_user("ada@contoso.com");
     let bob = scim.create_user("bob@contoso.com");
     let staff = scim.create_group("Staff");
-    let ada_tag = scim.get(&format!("/Users/{ada}")).header("etag").unwrap().to_owned();
-    let bob_tag = scim.get(&format!("/Users/{bob}")).header("etag").unwrap().to_owned();
-    let staff_tag = scim.get(&format!("/Groups/{staff}")).header("etag").unwrap().to_owned();
+    let ada_tag = scim
+        .get(&format!("/Users/{ada}"))
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    let bob_tag = scim
+        .get(&format!("/Users/{bob}"))
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    let staff_tag = scim
+        .get(&format!("/Groups/{staff}"))
+        .header("etag")
+        .unwrap()
+        .to_owned();
     assert_ne!(ada_tag, bob_tag);
     assert_ne!(ada_tag, staff_tag);
     let before = visible_state(&scim);
     let title = json!([{"op": "replace", "path": "title", "value": "T"}]);
     let patch = json!({"schemas": [PATCH_OP], "Operations": title}).to_string();
     for tag in [&bob_tag, &staff_tag] {
-        scim.request("PATCH", &format!("/Users/{ada}"), Some(&patch), &[("If-Match", tag)])
-            .assert_error(412, None);
-        scim.request("DELETE", &format!("/Users/{ada}"), None, &[("If-Match", tag)])
-            .assert_error(412, None);
-        let put = json!({"schemas": [USER], "userName": "ada@contoso.com", "title": "X"}).to_string();
-        scim.request("PUT", &format!("/Users/{ada}"), Some(&put), &[("If-Match", tag)])
-            .assert_error(412, None);
-        let not_modified = scim.request("GET", &format!("/Users/{ada}"), None, &[("If-None-Match", tag)]);
-        assert_eq!(not_modified.status, 200, "another resource's tag is no match");
+        scim.request(
+            "PATCH",
+            &format!("/Users/{ada}"),
+            Some(&patch),
+            &[("If-Match", tag)],
+        )
+        .assert_error(412, None);
+        scim.request(
+            "DELETE",
+            &format!("/Users/{ada}"),
+            None,
+            &[("If-Match", tag)],
+        )
+        .assert_error(412, None);
+        let put =
+            json!({"schemas": [USER], "userName": "ada@contoso.com", "title": "X"}).to_string();
+        scim.request(
+            "PUT",
+            &format!("/Users/{ada}"),
+            Some(&put),
+            &[("If-Match", tag)],
+        )
+        .assert_error(412, None);
+        let not_modified = scim.request(
+            "GET",
+            &format!("/Users/{ada}"),
+            None,
+            &[("If-None-Match", tag)],
+        );
+        assert_eq!(
+            not_modified.status, 200,
+            "another resource's tag is no match"
+        );
     }
     let r = scim.post(
         "/Bulk",
@@ -240,7 +283,9 @@ fn head_with_expect(stream: &mut TcpStream, addr: &str, token: &str, len: usize)
         "POST /scim/v2/acme/Users HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/scim+json\r\nContent-Length: {len}\r\nExpect: 100-continue\r\n\r\n"
     )
     .unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     let mut buffer = [0u8; 4096];
     let n = stream
         .read(&mut buffer)
@@ -277,7 +322,10 @@ fn expect_continue_is_answered(backend: Backend) {
         } else {
             interim
         };
-        assert!(answer.starts_with(&format!("HTTP/1.1 {status}")), "{answer}");
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{answer}"
+        );
     }
     assert_eq!(server.scim().get("/Users").body["totalResults"], 1);
 }
