@@ -1145,7 +1145,7 @@ fn check(case: &Case, status: u16, content_type: Option<&str>, body: &Value) -> 
         Expect::Error(wanted, scim_type) => {
             let well_formed = content_type == Some("application/scim+json")
                 && body["schemas"] == json!(["urn:ietf:params:scim:api:messages:2.0:Error"])
-                && body["status"] == status.to_string()
+                && body["status"].as_str() == Some(status.to_string().as_str())
                 && body["detail"].as_str().is_some_and(|d| !d.is_empty())
                 && body.get("scimType").and_then(Value::as_str) == scim_type;
             if status == wanted && well_formed {
