@@ -24,7 +24,7 @@ use crate::render::{self, ScimResource};
 use crate::roles::{GuardPolicy, recompute};
 use crate::service::Provisioning;
 use crate::tenant::TenantContext;
-use crate::users::new_id;
+use crate::users::{check_possible_id, new_id};
 
 /// Splits a normalised group into its body and its member ids.
 fn split_members(mut resource: Value) -> (Value, Option<Vec<String>>) {
@@ -211,6 +211,7 @@ impl Provisioning {
         id: &str,
         with_members: bool,
     ) -> Result<ScimResource> {
+        check_possible_id(ResourceKind::Group, id)?;
         self.read(|tx| {
             let group = live_group(tx, tenant, id)?;
             let members = if with_members {
@@ -256,6 +257,7 @@ impl Provisioning {
         body: &Value,
         expected_version: Option<&[i64]>,
     ) -> Result<ScimResource> {
+        check_possible_id(ResourceKind::Group, id)?;
         let resource = normalize_resource(
             body,
             &GROUP_RESOURCE,
@@ -299,6 +301,7 @@ impl Provisioning {
         body: &Value,
         expected_version: Option<&[i64]>,
     ) -> Result<i64> {
+        check_possible_id(ResourceKind::Group, id)?;
         let request = PatchRequest::from_json(body, &mut ctx.compat)?;
         let (rest, changes) = split_member_changes(&request, &mut ctx.compat)?;
         let options = tenant.normalize_options();
@@ -410,6 +413,7 @@ impl Provisioning {
         id: &str,
         expected_version: Option<&[i64]>,
     ) -> Result<()> {
+        check_possible_id(ResourceKind::Group, id)?;
         let now = self.now();
         self.write(|tx| {
             tx.tenant(&tenant.id).groups().lock(&[id.to_owned()])?;

@@ -89,7 +89,7 @@ pub(crate) fn parse(
     let filter = match request.filter.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(text) => {
-            let parsed = Filter::parse_with(text, &mut ctx.compat)?;
+            let parsed = Filter::parse(text)?;
             Some(compile_with(&parsed, rt, &mut ctx.compat)?)
         }
     };

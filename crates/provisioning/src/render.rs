@@ -13,7 +13,7 @@ use serde_json::Value;
 pub struct ScimResource {
     /// Server id.
     pub id: String,
-    /// Version; the ETag is `scim_proto::render::etag(version)`.
+    /// Version; the ETag is `scim_proto::render::resource_etag(id, version)`.
     pub version: i64,
     /// The full canonical resource, before projection.
     pub resource: Value,

@@ -37,6 +37,18 @@ pub(crate) fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// The 404 for an id no resource can have, answered before the store is
+/// asked: one holding U+0000, which no store keeps (PostgreSQL text cannot).
+pub(crate) fn check_possible_id(resource: ResourceKind, id: &str) -> Result<()> {
+    if id.contains('\0') {
+        return Err(Error::NotFound {
+            resource,
+            id: id.replace('\0', "\\0"),
+        });
+    }
+    Ok(())
+}
+
 /// `If-Match`: the stored version must be one of the expected ones.
 pub(crate) fn check_version(version: i64, expected: Option<&[i64]>) -> Result<()> {
     match expected {
@@ -138,6 +150,7 @@ impl Provisioning {
         id: &str,
         with_groups: bool,
     ) -> Result<ScimResource> {
+        check_possible_id(ResourceKind::User, id)?;
         self.read(|tx| {
             let user = find_user(tx, &tenant.id, id, Visibility::Live)?;
             let groups = if with_groups {
@@ -183,6 +196,7 @@ impl Provisioning {
         body: &Value,
         expected_version: Option<&[i64]>,
     ) -> Result<ScimResource> {
+        check_possible_id(ResourceKind::User, id)?;
         let resource = without_password(normalize_resource(
             body,
             &USER_RESOURCE,
@@ -203,6 +217,7 @@ impl Provisioning {
         body: &Value,
         expected_version: Option<&[i64]>,
     ) -> Result<ScimResource> {
+        check_possible_id(ResourceKind::User, id)?;
         let request = PatchRequest::from_json(body, &mut ctx.compat)?;
         let options = tenant.normalize_options();
         self.update_user_with(tenant, ctx, id, expected_version, |current, compat| {
@@ -272,6 +287,7 @@ impl Provisioning {
         id: &str,
         expected_version: Option<&[i64]>,
     ) -> Result<()> {
+        check_possible_id(ResourceKind::User, id)?;
         let now = self.now();
         self.write(|tx| {
             // The delete mode as committed now, kept until this transaction commits.

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::convert::api_error;
 use crate::error::ApiError;
-use crate::etag::{Precondition, etag};
+use crate::etag::{Precondition, resource_etag};
 use crate::extract::ScimJson;
 use crate::request::TenantCall;
 use crate::scim::json_response;
@@ -73,12 +73,13 @@ fn execute(
     let mut data = op.data.clone().unwrap_or(Value::Null);
     resolve(&mut data, ids).map_err(conflict)?;
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    // Read like `If-Match`: a tag that is not ours matches no version (412).
+    // Read like `If-Match`: a tag that is not this resource's matches no version (412).
+    let target = segments.get(1).copied().unwrap_or_default();
     let expected = op
         .version
         .as_deref()
         .map(Precondition::parse)
-        .and_then(Precondition::expected_versions);
+        .and_then(|p| p.expected_resource_versions(target));
     let expected = expected.as_deref();
     let bad_path = || {
         ApiError::new(
@@ -165,10 +166,7 @@ pub(crate) async fn bulk(
     call: TenantCall,
     state: web::Data<ScimState>,
 ) -> Result<HttpResponse, ApiError> {
-    let request: BulkRequest = serde_json::from_value(body.0).map_err(|e| {
-        ApiError::new(StatusCode::BAD_REQUEST, format!("Not a BulkRequest: {e}"))
-            .with_type(ScimType::InvalidSyntax)
-    })?;
+    let request = BulkRequest::from_json(body.0)?;
     let max = state.provisioning.options().bulk_max_operations;
     if request.operations.len() > max {
         return Err(ApiError::new(
@@ -202,7 +200,11 @@ pub(crate) async fn bulk(
                         BulkOperationResult {
                             method: op.method.clone(),
                             bulk_id: op.bulk_id.clone(),
-                            version: done.version.map(etag),
+                            version: done
+                                .id
+                                .as_deref()
+                                .zip(done.version)
+                                .map(|(id, version)| resource_etag(id, version)),
                             location: done.location,
                             status: done.status.as_u16().to_string(),
                             response: None,

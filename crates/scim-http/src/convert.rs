@@ -33,6 +33,13 @@ pub(crate) fn api_error(error: Error, request_id: &str) -> ApiError {
         e @ Error::Conflict { .. } => {
             ApiError::new(StatusCode::CONFLICT, e.to_string()).with_type(ScimType::Uniqueness)
         }
+        // A negative `expected`: the tags named no version of this resource.
+        Error::PreconditionFailed { expected, actual } if expected < 0 => ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            format!(
+                "If-Match names no version of this resource (another resource's or a foreign entity tag); the current version is {actual}."
+            ),
+        ),
         Error::PreconditionFailed { expected, actual } => ApiError::new(
             StatusCode::PRECONDITION_FAILED,
             format!(

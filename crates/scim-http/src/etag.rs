@@ -1,10 +1,11 @@
 //! The `If-Match` / `If-None-Match` preconditions of a request. Entity tags
-//! themselves (`W/"<version>"`, parsing tag lists) are `scim_proto::render`'s.
+//! themselves (`W/"<id>/<version>"` of SCIM resources, `W/"<version>"` of
+//! tenant-wide entities, parsing tag lists) are `scim_proto::render`'s.
 
 use actix_web::HttpRequest;
 use actix_web::http::header::{self, HeaderName};
 
-pub use scim_proto::render::{Precondition, etag};
+pub use scim_proto::render::{Precondition, etag, resource_etag};
 
 fn read(req: &HttpRequest, name: HeaderName) -> Option<Precondition> {
     let values: Vec<&str> = req

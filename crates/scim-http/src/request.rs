@@ -127,8 +127,9 @@ pub(crate) struct ResourceId {
     pub(crate) id: String,
 }
 
-/// The versions `If-Match` requires (`None`: no condition, or `*`); tags that
-/// are not ours require a version that never exists, hence a 412.
+/// The versions `If-Match` requires of a tenant-wide entity (settings, rules,
+/// catalogue, locks: `W/"<version>"`) (`None`: no condition, or `*`); tags
+/// that are not ours require a version that never exists, hence a 412.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct IfMatch(pub(crate) Option<Vec<i64>>);
 
@@ -140,6 +141,28 @@ impl FromRequest for IfMatch {
         ready(Ok(IfMatch(
             if_match(req).and_then(Precondition::expected_versions),
         )))
+    }
+}
+
+/// `If-Match` on a SCIM resource, whose tags name the resource as well as its
+/// version (`scim_proto::render::resource_etag`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ResourceIfMatch(Option<Precondition>);
+
+impl ResourceIfMatch {
+    /// The versions of the resource `id` required (`None`: no condition, or
+    /// `*`); another resource's tags require a version that never exists, hence a 412.
+    pub(crate) fn versions_of(self, id: &str) -> Option<Vec<i64>> {
+        self.0.and_then(|p| p.expected_resource_versions(id))
+    }
+}
+
+impl FromRequest for ResourceIfMatch {
+    type Error = Infallible;
+    type Future = Ready<Result<ResourceIfMatch, Infallible>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(ResourceIfMatch(if_match(req))))
     }
 }
 

@@ -13,7 +13,6 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use futures_util::future::LocalBoxFuture;
 use provisioning::{ListRequest, ListResult, ScimResource};
-use scim_proto::ScimType;
 use scim_proto::messages::{ListResponse, SearchRequest};
 use scim_proto::project::Projection;
 use scim_proto::schema::{GROUP_RESOURCE, ResourceType, USER_RESOURCE};
@@ -21,9 +20,9 @@ use serde_json::Value;
 
 use crate::discovery;
 use crate::error::{ApiError, SCIM_JSON};
-use crate::etag::etag;
+use crate::etag::resource_etag;
 use crate::extract::ScimJson;
-use crate::request::{IfMatch, IfNoneMatch, QueryParams, ResourceId, TenantCall};
+use crate::request::{IfNoneMatch, QueryParams, ResourceId, ResourceIfMatch, TenantCall};
 use crate::state::ScimState;
 
 type Reply = Result<HttpResponse, ApiError>;
@@ -60,7 +59,7 @@ fn resource_response(
 ) -> HttpResponse {
     let body = projection.apply(&resource.resource, rt);
     let mut response = json_response(status, &body);
-    if let Ok(value) = HeaderValue::from_str(&etag(resource.version)) {
+    if let Ok(value) = HeaderValue::from_str(&resource_etag(&resource.id, resource.version)) {
         response.headers_mut().insert(header::ETAG, value);
     }
     if let Some(Ok(location)) = resource.resource["meta"]["location"]
@@ -169,14 +168,7 @@ impl FromRequest for SearchBody {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let body = ScimJson::from_request(req, payload);
-        Box::pin(async move {
-            serde_json::from_value(body.await?.0)
-                .map(SearchBody)
-                .map_err(|e| {
-                    ApiError::new(StatusCode::BAD_REQUEST, format!("Not a SearchRequest: {e}"))
-                        .with_type(ScimType::InvalidSyntax)
-                })
-        })
+        Box::pin(async move { Ok(SearchBody(SearchRequest::from_json(body.await?.0)?)) })
     }
 }
 
@@ -204,9 +196,12 @@ async fn get_one<K: Served>(
             Kind::Groups => p.get_group(tenant, ctx, &id, with),
         })
         .await?;
-    if if_none_match.0.is_some_and(|p| p.matches(resource.version)) {
+    if if_none_match
+        .0
+        .is_some_and(|p| p.matches_resource(&resource.id, resource.version))
+    {
         let mut response = HttpResponse::NotModified().finish();
-        if let Ok(value) = HeaderValue::from_str(&etag(resource.version)) {
+        if let Ok(value) = HeaderValue::from_str(&resource_etag(&resource.id, resource.version)) {
             response.headers_mut().insert(header::ETAG, value);
         }
         return Ok(response);
@@ -242,7 +237,7 @@ async fn create<K: Served>(body: ScimJson, call: TenantCall, params: QueryParams
 struct Change {
     id: String,
     body: Value,
-    expected: IfMatch,
+    expected: ResourceIfMatch,
 }
 
 impl FromRequest for Change {
@@ -252,7 +247,7 @@ impl FromRequest for Change {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let body = ScimJson::from_request(req, payload);
         let path = web::Path::<ResourceId>::extract(req);
-        let expected = IfMatch::extract(req);
+        let expected = ResourceIfMatch::extract(req);
         Box::pin(async move {
             Ok(Change {
                 body: body.await?.0,
@@ -268,7 +263,7 @@ async fn replace<K: Served>(change: Change, call: TenantCall, params: QueryParam
     let rt = kind.rt();
     let projection = projection(&params, rt)?;
     let Change { id, body, expected } = change;
-    let expected = expected.0;
+    let expected = expected.versions_of(&id);
     let resource = call
         .run(move |p, tenant, ctx| match kind {
             Kind::Users => p.replace_user(tenant, ctx, &id, &body, expected.as_deref()),
@@ -288,7 +283,7 @@ async fn patch<K: Served>(change: Change, call: TenantCall, params: QueryParams)
     let rt = kind.rt();
     let projection = projection(&params, rt)?;
     let Change { id, body, expected } = change;
-    let expected = expected.0;
+    let expected = expected.versions_of(&id);
     match kind {
         Kind::Users => {
             let resource = call
@@ -308,6 +303,7 @@ async fn patch<K: Served>(change: Change, call: TenantCall, params: QueryParams)
             // back; a client that asks for attributes gets the resource.
             let render = params.asks_projection();
             let with = projection.returns(rt, None, "members");
+            let tagged = id.clone();
             let outcome = call
                 .run(move |p, tenant, ctx| {
                     let version = p.patch_group(tenant, ctx, &id, &body, expected.as_deref())?;
@@ -327,7 +323,7 @@ async fn patch<K: Served>(change: Change, call: TenantCall, params: QueryParams)
                 )),
                 Err(version) => {
                     let mut response = HttpResponse::NoContent().finish();
-                    if let Ok(value) = HeaderValue::from_str(&etag(version)) {
+                    if let Ok(value) = HeaderValue::from_str(&resource_etag(&tagged, version)) {
                         response.headers_mut().insert(header::ETAG, value);
                     }
                     Ok(response)
@@ -340,9 +336,10 @@ async fn patch<K: Served>(change: Change, call: TenantCall, params: QueryParams)
 async fn delete<K: Served>(
     call: TenantCall,
     path: web::Path<ResourceId>,
-    expected: IfMatch,
+    expected: ResourceIfMatch,
 ) -> Reply {
-    let (kind, id, expected) = (K::KIND, path.into_inner().id, expected.0);
+    let (kind, id) = (K::KIND, path.into_inner().id);
+    let expected = expected.versions_of(&id);
     call.run(move |p, tenant, ctx| match kind {
         Kind::Users => p.delete_user(tenant, ctx, &id, expected.as_deref()),
         Kind::Groups => p.delete_group(tenant, ctx, &id, expected.as_deref()),
@@ -370,23 +367,42 @@ async fn search_root(search: SearchBody, call: TenantCall, state: web::Data<Scim
         .count
         .map_or(options.default_page_size, |c| u64::try_from(c).unwrap_or(0))
         .min(options.max_page_size);
+    // A filter outside the grammar is refused whatever the types.
+    if let Some(filter) = search
+        .filter
+        .as_deref()
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+    {
+        scim_proto::filter::Filter::parse(filter)?;
+    }
     let request = move |start_index: u64, count: u64| ListRequest {
         filter: search.filter.clone(),
         start_index: Some(i64::try_from(start_index).unwrap_or(i64::MAX)),
         count: Some(i64::try_from(count).unwrap_or(i64::MAX)),
         ..ListRequest::default()
     };
-    // A filter naming attributes one type lacks simply selects none of it.
-    let or_empty = |result: provisioning::Result<ListResult>| match result {
-        Err(provisioning::Error::Scim(scim_proto::Error::InvalidFilter { .. })) => Ok(empty()),
-        other => other,
-    };
+    // A filter naming attributes one type lacks simply selects none of it; one
+    // that fits neither type is refused as it would be at either endpoint.
     let (users, groups) = call
         .run(move |p, tenant, ctx| {
-            let users = or_empty(p.list_users(tenant, ctx, &request(start, count)))?;
+            let (users, users_unbound) = match p.list_users(tenant, ctx, &request(start, count)) {
+                Err(e @ provisioning::Error::Scim(scim_proto::Error::InvalidFilter { .. })) => {
+                    (empty(), Some(e))
+                }
+                other => (other?, None),
+            };
             let group_start = (start - 1).saturating_sub(users.total) + 1;
             let room = count.saturating_sub(users.resources.len() as u64);
-            let groups = or_empty(p.list_groups(tenant, ctx, &request(group_start, room)))?;
+            let groups = match p.list_groups(tenant, ctx, &request(group_start, room)) {
+                Err(provisioning::Error::Scim(scim_proto::Error::InvalidFilter { .. })) => {
+                    match users_unbound {
+                        Some(error) => return Err(error),
+                        None => empty(),
+                    }
+                }
+                other => other?,
+            };
             Ok((users, groups))
         })
         .await?;

@@ -61,8 +61,6 @@ compat_rules! {
     CreateFilteredElement = "create-filtered-element",
     /// A one-element array sent for a single-valued attribute, read as its element.
     SingleElementArray = "single-element-array",
-    /// A single value or object sent for a multi-valued attribute, read as a one-element array.
-    SingleValueForMultiValued = "single-value-for-multi-valued",
     /// A `null` attribute value, read as the attribute being absent (on PATCH add/replace: removed).
     NullAsAbsent = "null-as-absent",
     /// Read-only attributes sent by the client (`meta`, `id`, `groups`, member `display`) ignored, as RFC 7643 section 7 allows.
@@ -73,7 +71,7 @@ compat_rules! {
     UnknownAttributeIgnored = "unknown-attribute-ignored",
     /// A resource without `schemas` accepted as the endpoint's resource type.
     MissingSchemas = "missing-schemas",
-    /// An unquoted filter value (`externalId eq jyoung`), read as a string.
+    /// An unquoted number compared with a string attribute (`employeeNumber eq 42`), read as its text. (Unquoted words are outside the grammar and refused.)
     UnquotedFilterValue = "unquoted-filter-value",
     /// An extension attribute named without its URN (`department`), resolved when exactly one extension defines it.
     UnqualifiedExtensionAttribute = "unqualified-extension-attribute",

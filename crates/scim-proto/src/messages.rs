@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, ScimType};
+use crate::normalize::{check_client_json, json_type};
 
 /// URN of ListResponse.
 pub const LIST_RESPONSE_URN: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
@@ -173,6 +174,69 @@ fn list_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Strin
     }))
 }
 
+/// Reads a protocol message from a request body: a JSON object (serde would
+/// otherwise read an array positionally into the fields) whose `schemas` name
+/// the message (RFC 7644 sections 3.4.3 and 3.7), with no name given twice.
+fn read_message<T: serde::de::DeserializeOwned>(body: Value, urn: &str) -> Result<T, Error> {
+    let name = urn.rsplit(':').next().unwrap_or(urn);
+    let Some(object) = body.as_object() else {
+        return Err(Error::InvalidSyntax(format!(
+            "a {name} must be a JSON object, not {}",
+            json_type(&body)
+        )));
+    };
+    check_client_json(&body)?;
+    let named = match crate::attr::get(object, "schemas") {
+        Some(Value::Array(uris)) => uris
+            .iter()
+            .any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(urn))),
+        _ => false,
+    };
+    if !named {
+        return Err(Error::InvalidSyntax(format!(
+            "a {name} needs 'schemas': [\"{urn}\"]"
+        )));
+    }
+    serde_json::from_value(body).map_err(|e| Error::InvalidSyntax(format!("not a {name}: {e}")))
+}
+
+impl SearchRequest {
+    /// Reads a `.search` body.
+    pub fn from_json(body: Value) -> Result<SearchRequest, Error> {
+        read_message(body, SEARCH_REQUEST_URN)
+    }
+}
+
+impl BulkRequest {
+    /// Reads a `/Bulk` body. RFC 7644 section 3.7 requires a `bulkId` on every
+    /// `POST` operation, unique in the request; the whole request is refused
+    /// before any operation runs when one lacks it.
+    pub fn from_json(body: Value) -> Result<BulkRequest, Error> {
+        let request: BulkRequest = read_message(body, BULK_REQUEST_URN)?;
+        let mut seen = std::collections::HashSet::new();
+        for (i, op) in request.operations.iter().enumerate() {
+            if !op.method.eq_ignore_ascii_case("POST") {
+                continue;
+            }
+            match op.bulk_id.as_deref().map(str::trim) {
+                None | Some("") => {
+                    return Err(Error::InvalidSyntax(format!(
+                        "Operations[{i}]: a POST operation needs a non-empty 'bulkId'"
+                    )));
+                }
+                Some(id) if !seen.insert(id) => {
+                    return Err(Error::InvalidSyntax(format!(
+                        "Operations[{i}]: bulkId '{}' is used by an earlier POST",
+                        crate::filter::excerpt(id)
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(request)
+    }
+}
+
 /// One operation of a bulk request (RFC 7644 section 3.7).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -291,8 +355,48 @@ mod tests {
                 {"method": "PATCH", "path": "/Groups/bulkId:ytrewq", "version": "W/\"1\"", "data": {}}
             ]
         });
-        let req: BulkRequest = serde_json::from_value(body.clone()).unwrap();
+        let req = BulkRequest::from_json(body.clone()).unwrap();
         assert_eq!(req.operations[0].bulk_id.as_deref(), Some("qwerty"));
         assert_eq!(serde_json::to_value(&req).unwrap(), body);
+    }
+
+    #[test]
+    fn messages_are_objects_and_bulk_posts_name_a_unique_bulk_id() {
+        let post = |bulk_id: Value| json!({"method": "post", "path": "/Users", "bulkId": bulk_id});
+        for body in [
+            json!([{"method": "POST", "path": "/Users", "bulkId": "a"}]),
+            json!({"schemas": [BULK_REQUEST_URN], "Operations": [{"method": "POST", "path": "/Users"}]}),
+            json!({"schemas": [BULK_REQUEST_URN], "Operations": [post(json!(""))]}),
+            json!({"schemas": [BULK_REQUEST_URN], "Operations": [post(json!(" "))]}),
+            json!({"schemas": [BULK_REQUEST_URN], "Operations": [post(json!(null))]}),
+            json!({"schemas": [BULK_REQUEST_URN], "Operations": [post(json!("a")), post(json!("a"))]}),
+        ] {
+            let err = BulkRequest::from_json(body.clone()).unwrap_err();
+            assert_eq!(err.scim_type(), ScimType::InvalidSyntax, "{body}");
+        }
+        // Other methods need no bulkId.
+        BulkRequest::from_json(json!({"schemas": [BULK_REQUEST_URN],
+            "Operations": [{"method": "DELETE", "path": "/Users/x"}, post(json!("a"))]}))
+        .unwrap();
+        for body in [
+            json!([]),
+            json!(["filter"]),
+            json!("userName pr"),
+            json!(1),
+            json!({"filter": "userName pr"}),
+            json!({"schemas": [BULK_REQUEST_URN]}),
+            json!({"schemas": SEARCH_REQUEST_URN}),
+        ] {
+            let err = SearchRequest::from_json(body.clone()).unwrap_err();
+            assert_eq!(err.scim_type(), ScimType::InvalidSyntax, "{body}");
+        }
+        let twice = json!({"schemas": [SEARCH_REQUEST_URN], "filter": "a pr", "FILTER": "b pr"});
+        let err = SearchRequest::from_json(twice).unwrap_err();
+        assert_eq!(err.scim_type(), ScimType::InvalidValue);
+        SearchRequest::from_json(json!({"Schemas": [SEARCH_REQUEST_URN]})).unwrap();
+        let err =
+            BulkRequest::from_json(json!({"schemas": [SEARCH_REQUEST_URN], "Operations": []}))
+                .unwrap_err();
+        assert_eq!(err.scim_type(), ScimType::InvalidSyntax);
     }
 }

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::compat::{CompatReport, CompatRule};
 use crate::error::{Error, Result};
-use crate::filter::{AttrPath, parse_bool_str};
+use crate::filter::{AttrPath, excerpt, parse_bool_str};
 use crate::schema::{
     AttributeDef, AttributeType, Container, Mutability, Resolution, ResourceType, is_urn,
 };
@@ -75,6 +75,7 @@ pub fn normalize_resource(
             rt.name
         )));
     };
+    check_client_json(input)?;
     let mut out = Map::new();
     let mut saw_schemas = false;
     for (key, value) in object {
@@ -350,12 +351,13 @@ pub fn normalize_value(
         return Ok(None);
     }
     if def.multi_valued {
-        let items: Vec<&Value> = match value {
-            Value::Array(items) => items.iter().collect(),
-            single => {
-                report.note(CompatRule::SingleValueForMultiValued);
-                vec![single]
-            }
+        // No client sends a lone value here; a named rule would be needed to read one.
+        let Value::Array(items) = value else {
+            return Err(Error::InvalidValue(format!(
+                "'{}' is multi-valued: an array of values is expected, not {}",
+                def.name,
+                json_type(value)
+            )));
         };
         let mut out = Vec::with_capacity(items.len());
         for item in items {
@@ -421,24 +423,21 @@ pub(crate) fn normalize_single(
     }
     let object = match value {
         Value::Object(object) => object,
-        Value::String(s) if def.sub_attribute("value").is_some() => {
-            if is_manager(def) {
-                if s.is_empty() {
-                    report.note(CompatRule::ManagerEmptyRemoves);
-                    return Ok(None);
-                }
-                report.note(CompatRule::ManagerBareString);
-            } else {
-                report.note(CompatRule::SingleValueForMultiValued);
+        Value::String(s) if is_manager(def) => {
+            if s.is_empty() {
+                report.note(CompatRule::ManagerEmptyRemoves);
+                return Ok(None);
             }
+            report.note(CompatRule::ManagerBareString);
             let mut wrapped = Map::new();
             wrapped.insert("value".into(), Value::String(s.clone()));
             return Ok(Some(Value::Object(wrapped)));
         }
         _ => {
             return Err(Error::InvalidValue(format!(
-                "'{}' must be an object of sub-attributes",
-                def.name
+                "'{}' must be an object of sub-attributes, not {}",
+                def.name,
+                json_type(value)
             )));
         }
     };
@@ -510,14 +509,19 @@ pub(crate) fn normalize_simple(
     } else {
         format!("{parent}.{}", def.name)
     };
-    let wrong =
-        |expected: &str| Error::InvalidValue(format!("'{name}' must be {expected}, not {value}"));
+    let wrong = |expected: &str| {
+        Error::InvalidValue(format!(
+            "'{name}' must be {expected}, not {}",
+            excerpt(&value.to_string())
+        ))
+    };
     match value {
         Value::Null => {
             report.note(CompatRule::NullAsAbsent);
             Ok(None)
         }
-        Value::Array(items) if items.len() == 1 && !def.multi_valued => {
+        // One level only: `[["x"]]` is no client's shape.
+        Value::Array(items) if items.len() == 1 && !def.multi_valued && !items[0].is_array() => {
             report.note(CompatRule::SingleElementArray);
             normalize_simple(def, &items[0], parent, report)
         }
@@ -554,6 +558,47 @@ pub(crate) fn normalize_simple(
             },
             AttributeType::Complex => Err(wrong("a simple value")),
         },
+    }
+}
+
+/// Checks what no client request may hold, at any depth: two keys of one object
+/// equal but for letter case (names are case-insensitive, so
+/// `{"userName": "a", "USERNAME": "b"}` names one attribute twice, and which
+/// value wins would be a guess), and U+0000 in a key or string (no identity
+/// provider sends it, and PostgreSQL text cannot hold it).
+pub(crate) fn check_client_json(value: &Value) -> Result<()> {
+    let nul = || Error::InvalidValue("U+0000 (NUL) is not accepted in names or values".into());
+    match value {
+        Value::String(s) if s.contains('\0') => Err(nul()),
+        Value::Object(map) => {
+            let mut seen = std::collections::HashSet::with_capacity(map.len());
+            for key in map.keys() {
+                if key.contains('\0') {
+                    return Err(nul());
+                }
+                if !seen.insert(key.to_ascii_lowercase()) {
+                    return Err(Error::InvalidValue(format!(
+                        "'{}' is given twice (names are case-insensitive)",
+                        crate::filter::excerpt(key)
+                    )));
+                }
+            }
+            map.values().try_for_each(check_client_json)
+        }
+        Value::Array(items) => items.iter().try_for_each(check_client_json),
+        _ => Ok(()),
+    }
+}
+
+/// The JSON type of `value`, for error messages (which must not echo huge input).
+pub(crate) fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 

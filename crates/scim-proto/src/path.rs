@@ -13,7 +13,6 @@
 
 use std::fmt::{self, Display, Formatter};
 
-use crate::compat::CompatReport;
 use crate::error::Result;
 use crate::filter::{AttrPath, Filter};
 
@@ -30,12 +29,7 @@ pub struct PatchPath {
 impl PatchPath {
     /// Parses a path; errors are [`Error::InvalidPath`](crate::Error::InvalidPath).
     pub fn parse(input: &str) -> Result<PatchPath> {
-        PatchPath::parse_with(input, &mut CompatReport::new())
-    }
-
-    /// Like [`PatchPath::parse`], recording leniencies in `report`.
-    pub fn parse_with(input: &str, report: &mut CompatReport) -> Result<PatchPath> {
-        let (attr, filter) = crate::filter::parser::parse_patch_path(input, report)?;
+        let (attr, filter) = crate::filter::parser::parse_patch_path(input)?;
         Ok(PatchPath { attr, filter })
     }
 }

@@ -1,6 +1,6 @@
 //! Rendering resources as SCIM shows them: `id`, the body, the membership
 //! references (`$ref`s) and `meta` (`resourceType`, `created`, `lastModified`,
-//! `location`, `version`), and the weak entity tags `W/"<version>"` that
+//! `location`, `version`), and the weak entity tags `W/"<id>/<version>"` that
 //! `meta.version` and the `ETag` header carry, with their parsing.
 //!
 //! Everything comes in as plain parameters (ids, times, versions, a base URL),
@@ -22,8 +22,10 @@
 //!     Some("https://host/scim/v2"),
 //! );
 //! assert_eq!(group["members"][0]["$ref"], "https://host/scim/v2/Users/u1");
-//! assert_eq!(group["meta"]["version"], render::etag(3));
-//! assert_eq!(render::Precondition::parse(r#"W/"3""#).matches(3), true);
+//! assert_eq!(group["meta"]["version"], render::resource_etag("g1", 3));
+//! assert_eq!(group["meta"]["version"], r#"W/"g1/3""#);
+//! assert!(render::Precondition::parse(r#"W/"g1/3""#).matches_resource("g1", 3));
+//! assert!(!render::Precondition::parse(r#"W/"u1/3""#).matches_resource("g1", 3));
 //! ```
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -31,10 +33,18 @@ use serde_json::{Map, Value, json};
 
 use crate::schema::{GROUP_RESOURCE, ResourceType, USER_RESOURCE};
 
-/// The weak entity tag of a version: `W/"<version>"`, as in `meta.version` and
-/// the `ETag` header.
+/// The weak entity tag of a tenant-wide entity's version (settings, rules,
+/// catalogue, locks): `W/"<version>"`.
 pub fn etag(version: i64) -> String {
     format!("W/\"{version}\"")
+}
+
+/// The weak entity tag of version `version` of the SCIM resource `id`:
+/// `W/"<id>/<version>"`, as in `meta.version` and the `ETag` header. The id
+/// makes the tags of two resources at one version differ, so that one's tag is
+/// no precondition for the other.
+pub fn resource_etag(id: &str, version: i64) -> String {
+    format!("W/\"{id}/{version}\"")
 }
 
 /// A parsed entity-tag list (`If-Match`, `If-None-Match`, a bulk operation's
@@ -43,44 +53,67 @@ pub fn etag(version: i64) -> String {
 pub enum Precondition {
     /// `*`: any current version.
     Any,
-    /// A list of entity tags, reduced to the versions they name (tags that are not
-    /// ours match nothing).
-    Versions(Vec<i64>),
+    /// The opaque tags of the list, without `W/` and quotes (weak and strong tags
+    /// name the same thing); tags that are not ours name nothing.
+    Tags(Vec<String>),
 }
 
 impl Precondition {
-    /// Parses an entity-tag list; weak and strong tags name the same version, and
-    /// tags that are not ours name none.
+    /// Parses an entity-tag list.
     pub fn parse(value: &str) -> Precondition {
         if value.trim() == "*" {
             return Precondition::Any;
         }
-        let versions = value
+        let tags = value
             .split(',')
-            .filter_map(|tag| {
+            .map(|tag| {
                 let tag = tag.trim();
                 let tag = tag.strip_prefix("W/").unwrap_or(tag);
-                tag.trim_matches('"').parse::<i64>().ok()
+                tag.trim_matches('"').to_owned()
             })
+            .filter(|tag| !tag.is_empty())
             .collect();
-        Precondition::Versions(versions)
+        Precondition::Tags(tags)
     }
 
-    /// Whether the resource at `version` satisfies the tag list (weak comparison).
-    pub fn matches(&self, version: i64) -> bool {
-        match self {
-            Precondition::Any => true,
-            Precondition::Versions(versions) => versions.contains(&version),
-        }
-    }
-
-    /// The versions to require from storage: `None` for `*` (any version).
+    /// The versions of a tenant-wide entity ([`etag`]) the list requires: `None`
+    /// for `*` (any version).
     pub fn expected_versions(self) -> Option<Vec<i64>> {
         match self {
             Precondition::Any => None,
-            Precondition::Versions(v) => Some(v),
+            Precondition::Tags(tags) => Some(tags.iter().filter_map(|t| t.parse().ok()).collect()),
         }
     }
+
+    /// The versions of the resource `id` ([`resource_etag`]) the list requires:
+    /// `None` for `*`; another resource's tags require none, hence a 412.
+    pub fn expected_resource_versions(self, id: &str) -> Option<Vec<i64>> {
+        match self {
+            Precondition::Any => None,
+            Precondition::Tags(tags) => Some(
+                tags.iter()
+                    .filter_map(|tag| resource_version(tag, id))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Whether version `version` of the resource `id` satisfies the list (weak
+    /// comparison), as `If-None-Match` asks.
+    pub fn matches_resource(&self, id: &str, version: i64) -> bool {
+        match self {
+            Precondition::Any => true,
+            Precondition::Tags(tags) => tags
+                .iter()
+                .any(|tag| resource_version(tag, id) == Some(version)),
+        }
+    }
+}
+
+/// The version an opaque tag `<id>/<version>` names, if it is of resource `id`.
+fn resource_version(tag: &str, id: &str) -> Option<i64> {
+    let (tagged, version) = tag.rsplit_once('/')?;
+    (tagged == id).then(|| version.parse().ok()).flatten()
 }
 
 /// The text of `meta.created` and `meta.lastModified` (RFC 3339, UTC, with
@@ -127,7 +160,7 @@ pub fn meta(rt: &ResourceType, id: &str, meta: &Meta, base_url: Option<&str>) ->
     if let Some(base) = base_url {
         out.insert("location".to_owned(), json!(location(base, rt, id)));
     }
-    out.insert("version".to_owned(), json!(etag(meta.version)));
+    out.insert("version".to_owned(), json!(resource_etag(id, meta.version)));
     Value::Object(out)
 }
 

@@ -542,11 +542,14 @@ fn int_as_float(i: i64) -> f64 {
     i as f64
 }
 
-/// `meta.version` as rendered (`W/"<n>"`), for filters and sorting.
+/// `meta.version` as rendered (`scim_proto::render::resource_etag`:
+/// `W/"<id>/<n>"`), for filters and sorting.
 pub(crate) fn version_text(dialect: Dialect, row: &str) -> String {
     match dialect {
-        Dialect::Sqlite => format!("('W/\"' || {row}.version || '\"')"),
-        Dialect::Postgres => format!("(('W/\"' || {row}.version || '\"') COLLATE \"C\")"),
+        Dialect::Sqlite => format!("('W/\"' || {row}.id || '/' || {row}.version || '\"')"),
+        Dialect::Postgres => {
+            format!("(('W/\"' || {row}.id || '/' || {row}.version || '\"') COLLATE \"C\")")
+        }
     }
 }
 

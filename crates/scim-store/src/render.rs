@@ -5,7 +5,7 @@
 //! This rendering is also what filters mean: the SQL translation is defined to
 //! agree with `CompiledFilter::matches` on exactly these documents (the property
 //! tests check it), including `meta` (times with microseconds, `version` as
-//! `W/"<n>"`, `location` when a base URL is given), a user's `groups` (`value`,
+//! `W/"<id>/<n>"`, `location` when a base URL is given), a user's `groups` (`value`,
 //! `$ref`, `display`, `type: "direct"`) and a group's `members` (`value`, `$ref`,
 //! `display`, `type: "User"`).
 

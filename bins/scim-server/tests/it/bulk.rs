@@ -84,7 +84,9 @@ fn bulk_versions(backend: Backend) {
     };
     let r = scim.post(
         "/Bulk",
-        &json!({"schemas": [BULK], "Operations": [patch("W/\"9\""), patch("not-a-tag"), patch("W/\"1\"")]}),
+        &json!({"schemas": [BULK], "Operations": [
+            patch(&format!("W/\"{id}/9\"")), patch("not-a-tag"), patch("W/\"1\""),
+            patch(&format!("W/\"{id}/1\""))]}),
     );
     assert_eq!(r.status, 200, "{}", r.text);
     let statuses: Vec<&str> = r.body["Operations"]
@@ -93,8 +95,12 @@ fn bulk_versions(backend: Backend) {
         .iter()
         .map(|o| o["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, ["412", "412", "200"], "{}", r.text);
-    assert_eq!(scim.get(&format!("/Users/{id}")).body["title"], "W/\"1\"");
+    // A bare version is no longer this resource's tag.
+    assert_eq!(statuses, ["412", "412", "412", "200"], "{}", r.text);
+    assert_eq!(
+        scim.get(&format!("/Users/{id}")).body["title"],
+        format!("W/\"{id}/1\"")
+    );
 }
 
 both_backends!(bulk_with_references, bulk_versions);

@@ -258,6 +258,17 @@ impl Client {
         body: Option<&str>,
         headers: &[(&str, &str)],
     ) -> Resp {
+        self.request_bytes(method, path, body.map(str::as_bytes), headers)
+    }
+
+    /// A request whose body may be any bytes (not UTF-8, not JSON).
+    pub(crate) fn request_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&[u8]>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
         let url = format!("{}{path}", self.base);
         let mut builder = ureq::http::Request::builder().method(method).uri(&url);
         if let Some(token) = &self.token {
@@ -273,7 +284,7 @@ impl Client {
             builder = builder.header(*name, *value);
         }
         let request = builder
-            .body(body.unwrap_or("").to_owned())
+            .body(body.unwrap_or_default().to_vec())
             .expect("request");
         let mut response = self
             .agent

@@ -19,7 +19,7 @@ async fn bulk_shape(backend: Backend) {
                      "data": {"schemas": [USER], "userName": "ada@contoso.com"}},
                     {"method": "POST", "path": "/Groups", "bulkId": "staff",
                      "data": {"schemas": [GROUP], "displayName": "Staff", "members": [{"value": "bulkId:ada"}]}},
-                    {"method": "POST", "path": "/Users",
+                    {"method": "POST", "path": "/Users", "bulkId": "ada-again",
                      "data": {"schemas": [USER], "userName": "ada@contoso.com"}},
                     {"method": "DELETE", "path": "/Groups/bulkId:nobody"}
                 ]

@@ -225,6 +225,9 @@ impl<'a> Lexer<'a> {
                     }
                     let code = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
                     char::from_u32(code).ok_or_else(|| self.error(at, "invalid \\u escape"))?
+                } else if first == 0 {
+                    // No stored value holds it (PostgreSQL text cannot).
+                    return Err(self.error(at, "\\u0000 is not accepted in strings"));
                 } else {
                     char::from_u32(first)
                         .ok_or_else(|| self.error(at, "unpaired surrogate in \\u escape"))?

@@ -23,11 +23,11 @@ pub(crate) use eval::parse_bool_str;
 pub use eval::{
     Check, CompiledFilter, ElementFilter, Located, Node, Operand, compile, compile_with, locate,
 };
+pub(crate) use lexer::excerpt;
 
 /// The case fold of every case-insensitive comparison; see [`crate::attr::fold_case`].
 pub use crate::attr::fold_case;
 
-use crate::compat::CompatReport;
 use crate::error::Result;
 
 /// Maximum filter length in bytes: longer input is rejected before parsing.
@@ -215,13 +215,10 @@ pub enum Filter {
 impl Filter {
     /// Parses a filter. Bounded by [`MAX_FILTER_LEN`], [`MAX_DEPTH`] and [`MAX_TERMS`];
     /// errors are [`Error::InvalidFilter`](crate::Error::InvalidFilter) with a byte position.
+    /// The grammar is RFC 7644's, with no leniency: a value is a double-quoted
+    /// string, a number, `true`, `false` or `null`.
     pub fn parse(input: &str) -> Result<Filter> {
-        Filter::parse_with(input, &mut CompatReport::new())
-    }
-
-    /// Like [`Filter::parse`], recording leniencies (such as unquoted values) in `report`.
-    pub fn parse_with(input: &str, report: &mut CompatReport) -> Result<Filter> {
-        parser::parse_filter(input, report)
+        parser::parse_filter(input)
     }
 
     /// `left and right`.

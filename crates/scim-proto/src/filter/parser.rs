@@ -9,19 +9,17 @@ use super::{
     AttrPath, CompValue, CompareOp, Condition, Filter, MAX_DEPTH, MAX_FILTER_LEN, MAX_TERMS,
     ValuePath,
 };
-use crate::compat::{CompatReport, CompatRule};
 use crate::error::Result;
 use crate::schema::is_urn;
 
-pub(crate) struct Parser<'a, 'r> {
+pub(crate) struct Parser<'a> {
     lex: Lexer<'a>,
     depth: usize,
     terms: usize,
     in_value_filter: bool,
-    report: &'r mut CompatReport,
 }
 
-impl std::fmt::Debug for Parser<'_, '_> {
+impl std::fmt::Debug for Parser<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Parser")
             .field("depth", &self.depth)
@@ -29,31 +27,28 @@ impl std::fmt::Debug for Parser<'_, '_> {
     }
 }
 
-pub(crate) fn parse_filter(input: &str, report: &mut CompatReport) -> Result<Filter> {
+pub(crate) fn parse_filter(input: &str) -> Result<Filter> {
     if input.len() > MAX_FILTER_LEN {
         return Err(Flavor::Filter.error(
             MAX_FILTER_LEN,
             format!("filter is longer than {MAX_FILTER_LEN} bytes"),
         ));
     }
-    let mut parser = Parser::new(input, 0, Flavor::Filter, report);
+    let mut parser = Parser::new(input, 0, Flavor::Filter);
     let filter = parser.parse_or()?;
     parser.expect_end()?;
     Ok(filter)
 }
 
 /// Parses a PATCH path into its attribute path and optional value filter.
-pub(crate) fn parse_patch_path(
-    input: &str,
-    report: &mut CompatReport,
-) -> Result<(AttrPath, Option<Filter>)> {
+pub(crate) fn parse_patch_path(input: &str) -> Result<(AttrPath, Option<Filter>)> {
     if input.len() > MAX_FILTER_LEN {
         return Err(Flavor::Path.error(
             MAX_FILTER_LEN,
             format!("path is longer than {MAX_FILTER_LEN} bytes"),
         ));
     }
-    let mut parser = Parser::new(input, 0, Flavor::Path, report);
+    let mut parser = Parser::new(input, 0, Flavor::Path);
     let (pos, word) = match parser.lex.next_token()? {
         Some((pos, Token::Word(word))) => (pos, word),
         Some((pos, other)) => {
@@ -201,19 +196,13 @@ fn is_json_number(word: &str) -> bool {
     i == b.len()
 }
 
-impl<'a, 'r> Parser<'a, 'r> {
-    pub(crate) fn new(
-        input: &'a str,
-        base: usize,
-        flavor: Flavor,
-        report: &'r mut CompatReport,
-    ) -> Parser<'a, 'r> {
+impl<'a> Parser<'a> {
+    pub(crate) fn new(input: &'a str, base: usize, flavor: Flavor) -> Parser<'a> {
         Parser {
             lex: Lexer::new(input, base, flavor),
             depth: 0,
             terms: 0,
             in_value_filter: false,
-            report,
         }
     }
 
@@ -447,8 +436,20 @@ impl<'a, 'r> Parser<'a, 'r> {
                 } else if is_json_number(w) {
                     self.parse_number(w, pos)
                 } else {
-                    self.report.note(CompatRule::UnquotedFilterValue);
-                    Ok(CompValue::Str(w.to_owned()))
+                    // RFC 7644's compValue: no client sends bare words any more
+                    // (Entra's quoting them dates from its pre-2019 documentation).
+                    let hint = if w.starts_with('\'') {
+                        "strings are written in double quotes"
+                    } else {
+                        "a string value must be quoted"
+                    };
+                    Err(self.lex.error(
+                        pos,
+                        format!(
+                            "expected a value (a \"string\", a number, true, false or null), found '{}': {hint}",
+                            excerpt(w)
+                        ),
+                    ))
                 }
             }
             Some((pos, token)) => Err(self

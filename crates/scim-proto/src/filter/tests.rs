@@ -7,7 +7,7 @@
 //! (literals), [`check_error`] (error position and message).
 
 use super::*;
-use crate::compat::{CompatReport, CompatRule};
+use crate::ScimType;
 use crate::error::Error;
 use crate::path::PatchPath;
 
@@ -475,7 +475,7 @@ fn json_strings_with_every_escape() {
         (r#""a\/b""#, "a/b"),
         (r#""\b\f\n\r\t""#, "\u{8}\u{c}\n\r\t"),
         (r#""caf\u00e9 caf\u00E9""#, "café café"),
-        (r#""\u0000\u001f""#, "\u{0}\u{1f}"),
+        (r#""\u0001\u001f""#, "\u{1}\u{1f}"),
         (r#""\ud83d\ude00""#, "😀"),
         (r#""\uD83D\uDE00!""#, "😀!"),
         (r#""\uffff""#, "\u{ffff}"),
@@ -581,55 +581,67 @@ fn booleans_null_and_date_times() {
     check_printed("x eq TRUE or y ne NULL", "x eq true or y ne null");
 }
 
+/// RFC 7644's compValue is a JSON literal: bare words (Entra's pre-2019
+/// documentation, Microsoft's test collection), single-quoted strings and
+/// numbers that are not JSON numbers are refused, with the word's position.
 #[test]
-fn unquoted_values_are_strings_and_recorded_as_a_leniency() {
-    let cases = [
-        // Entra's legacy documentation.
-        ("externalId eq jyoung", eq(at("externalId"), s("jyoung"))),
-        // Microsoft's validator.
-        ("userName sw O", cmp(at("userName"), CompareOp::Sw, s("O"))),
+fn unquoted_and_single_quoted_values_are_refused() {
+    for (input, position) in [
+        ("externalId eq jyoung", 14),
+        ("userName sw O", 12),
+        ("userName eq 'ada@contoso.com'", 12),
+        ("userName eq 'ada'", 12),
+        ("x eq 'a b'", 5),
+        ("name.FamilyName eq Employee and title pr", 19),
         (
-            "name.FamilyName eq Employee and (emails.Value co example.com or emails.Value co example.org)",
-            eq(at_sub("name", "FamilyName"), s("Employee")).and(
-                cmp(at_sub("emails", "Value"), CompareOp::Co, s("example.com")).or(cmp(
-                    at_sub("emails", "Value"),
-                    CompareOp::Co,
-                    s("example.org"),
-                )),
-            ),
+            "title pr and id eq 2819c223-7f76-453a-919d-413861904646",
+            19,
         ),
-        (
-            "id eq 2819c223-7f76-453a-919d-413861904646 and manager eq 26118915-6090",
-            eq(at("id"), s("2819c223-7f76-453a-919d-413861904646"))
-                .and(eq(at("manager"), s("26118915-6090"))),
-        ),
-        // Not JSON numbers, so strings.
-        ("x eq 01", eq(at("x"), s("01"))),
-        ("x eq 1.", eq(at("x"), s("1."))),
-        ("x eq .5", eq(at("x"), s(".5"))),
-        ("x eq +1", eq(at("x"), s("+1"))),
-        ("x eq 0x10", eq(at("x"), s("0x10"))),
-        ("x eq jöung", eq(at("x"), s("jöung"))),
-        ("x eq a\\b", eq(at("x"), s("a\\b"))),
-    ];
-    for (input, expected) in &cases {
-        check(input, expected);
-        let mut report = CompatReport::new();
-        Filter::parse_with(input, &mut report).unwrap();
+        ("x eq 01", 5),
+        ("x eq 1.", 5),
+        ("x eq .5", 5),
+        ("x eq +1", 5),
+        ("x eq 0x10", 5),
+        ("x eq jöung", 5),
+        ("emails[type eq work]", 15),
+    ] {
+        let err = Filter::parse(input).unwrap_err();
+        assert_eq!(err.scim_type(), ScimType::InvalidFilter, "{input}");
         assert!(
-            report.contains(CompatRule::UnquotedFilterValue),
-            "{input}: {report:?}"
+            err.to_string().contains(&format!("position {position}")),
+            "{input}: {err}"
         );
     }
-    check_printed("externalId eq jyoung", r#"externalId eq "jyoung""#);
-    // Quoted values, numbers and keywords are not leniencies.
+    // U+0000 is no stored value (PostgreSQL text cannot hold one).
+    let err = Filter::parse(r#"userName eq "a\u0000b""#).unwrap_err();
+    assert_eq!(err.scim_type(), ScimType::InvalidFilter);
+    assert!(err.to_string().contains("position 14"), "{err}");
+    assert!(
+        Filter::parse("userName eq 'x'")
+            .unwrap_err()
+            .to_string()
+            .contains("double quotes")
+    );
+    // Quoted values, numbers and keywords are the grammar.
     for input in [
         r#"externalId eq "jyoung""#,
-        "x eq 5 and y eq true and z eq null and w pr",
+        "x eq 5 and y eq -1.5e3 and z eq true and w eq null and v pr",
     ] {
-        let mut report = CompatReport::new();
-        Filter::parse_with(input, &mut report).unwrap();
-        assert!(report.is_empty(), "{input}: {report:?}");
+        Filter::parse(input).unwrap();
+    }
+}
+
+/// `ATTRNAME = ALPHA *(nameChar)`: a name starting with a digit is no attribute.
+#[test]
+fn attribute_names_start_with_a_letter() {
+    for input in [
+        "1 eq 1",
+        "1userName eq \"x\"",
+        "title pr or 2 pr",
+        "emails[1 eq 1]",
+    ] {
+        let err = Filter::parse(input).unwrap_err();
+        assert_eq!(err.scim_type(), ScimType::InvalidFilter, "{input}");
     }
 }
 

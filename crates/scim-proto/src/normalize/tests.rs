@@ -199,15 +199,75 @@ fn read_only_and_unknown_attributes_are_ignored_in_lenient_mode() {
 }
 
 #[test]
-fn single_values_and_single_element_arrays() {
+fn single_element_arrays_are_read_as_their_element() {
     check_user(
-        json!({"schemas": [CORE], "userName": ["u"], "emails": {"value": "a@b.c"}}),
-        json!({"schemas": [CORE], "userName": "u", "emails": [{"value": "a@b.c"}]}),
-        &[
-            CompatRule::SingleElementArray,
-            CompatRule::SingleValueForMultiValued,
-        ],
+        json!({"schemas": [CORE], "userName": ["u"]}),
+        json!({"schemas": [CORE], "userName": "u"}),
+        &[CompatRule::SingleElementArray],
     );
+}
+
+/// A lone value where an array of complex values belongs, or a string where
+/// sub-attributes belong, is no client's shape: refused, not guessed at.
+#[test]
+fn wrong_json_types_of_complex_and_multi_valued_attributes_are_refused() {
+    for (attribute, value) in [
+        ("emails", json!("a@b.c")),
+        ("emails", json!({"value": "a@b.c"})),
+        ("emails", json!(["a@b.c"])),
+        ("emails", json!([["a@b.c"]])),
+        ("phoneNumbers", json!("123")),
+        ("x509Certificates", json!("x")),
+        ("roles", json!(true)),
+        ("name", json!("Ada Lovelace")),
+        ("name", json!(7)),
+    ] {
+        let mut input = json!({"schemas": [CORE], "userName": "u"});
+        input[attribute] = value.clone();
+        let err = normalize_resource(
+            &input,
+            &USER_RESOURCE,
+            &NormalizeOptions::default(),
+            &mut CompatReport::new(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.scim_type(),
+            crate::ScimType::InvalidValue,
+            "{attribute}: {value}"
+        );
+    }
+    for members in [json!("id"), json!({"value": "id"}), json!(["id"])] {
+        let err = normalize_resource(
+            &json!({"displayName": "G", "members": members}),
+            &crate::schema::GROUP_RESOURCE,
+            &NormalizeOptions::default(),
+            &mut CompatReport::new(),
+        )
+        .unwrap_err();
+        assert_eq!(err.scim_type(), crate::ScimType::InvalidValue, "{members}");
+    }
+}
+
+#[test]
+fn names_given_twice_and_nul_characters_are_refused() {
+    for input in [
+        json!({"schemas": [CORE], "userName": "a", "USERNAME": "b"}),
+        json!({"schemas": [CORE], "SCHEMAS": [CORE], "userName": "a"}),
+        json!({"schemas": [CORE], "userName": "a", "name": {"givenName": "x", "GivenName": "y"}}),
+        json!({"schemas": [CORE], "userName": "a", "emails": [{"value": "x", "Value": "y"}]}),
+        json!({"schemas": [CORE], "userName": "a", "urn:x:Ext": {"k": 1, "K": 2}}),
+        // U+0000, which PostgreSQL text cannot hold, in a value or a name.
+        json!({"schemas": [CORE], "userName": "a\u{0}b"}),
+        json!({"schemas": [CORE], "userName": "a", "urn:x:Ext": {"k\u{0}": 1}}),
+        json!({"schemas": [CORE], "userName": "a", "urn:x:Ext": {"k": ["\u{0}"]}}),
+    ] {
+        assert_eq!(
+            reject_user(input.clone()).scim_type(),
+            crate::ScimType::InvalidValue,
+            "{input}"
+        );
+    }
 }
 
 #[test]
@@ -273,7 +333,7 @@ fn groups_drop_member_display_and_require_display_name() {
             "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group",
                         "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
             "displayName": "Sales",
-            "members": [{"value": "u1", "display": "Alice", "$ref": null}, "u2"]
+            "members": [{"value": "u1", "display": "Alice", "$ref": null}, {"value": "u2"}]
         }),
         &GROUP_RESOURCE,
         &NormalizeOptions::default(),

@@ -8,6 +8,7 @@ use crate::attr::get;
 use crate::compat::{CompatReport, CompatRule};
 use crate::error::{Error, Result};
 use crate::filter::{AttrPath, CompValue, Filter};
+use crate::normalize::json_type;
 
 /// A change to a group's membership, read out of a PATCH request so that a store
 /// can apply it as row operations (O(changed members), not O(group size)).
@@ -68,7 +69,7 @@ fn split_one(
         let mut others = Map::new();
         for (key, value) in values {
             if key.eq_ignore_ascii_case("members") {
-                let ids = member_ids(value, report)?;
+                let ids = member_ids(value)?;
                 changes.push(match op.op {
                     OpKind::Replace => MemberChange::Replace(ids),
                     _ => MemberChange::Add(ids),
@@ -96,12 +97,12 @@ fn split_one(
         ));
     }
     let change = match (op.op, &path.filter, &op.value) {
-        (OpKind::Add, None, Some(v)) => MemberChange::Add(member_ids(v, report)?),
-        (OpKind::Replace, None, Some(v)) => MemberChange::Replace(member_ids(v, report)?),
+        (OpKind::Add, None, Some(v)) => MemberChange::Add(member_ids(v)?),
+        (OpKind::Replace, None, Some(v)) => MemberChange::Replace(member_ids(v)?),
         (OpKind::Remove, None, None | Some(Value::Null)) => MemberChange::RemoveAll,
         (OpKind::Remove, None, Some(v)) => {
             report.note(CompatRule::RemoveByValueArray);
-            MemberChange::Remove(member_ids(v, report)?)
+            MemberChange::Remove(member_ids(v)?)
         }
         (OpKind::Remove, Some(filter), _) => match value_eq_ids(filter) {
             Some(ids) => MemberChange::Remove(ids),
@@ -145,29 +146,33 @@ fn value_eq_ids(filter: &Filter) -> Option<Vec<String>> {
     }
 }
 
-/// Member ids from a `members` value: objects with `value`, bare id strings, or one of either.
-fn member_ids(value: &Value, report: &mut CompatReport) -> Result<Vec<String>> {
-    let items: Vec<&Value> = match value {
-        Value::Array(items) => items.iter().collect(),
-        Value::Null => Vec::new(),
-        single => {
-            report.note(CompatRule::SingleValueForMultiValued);
-            vec![single]
+/// Member ids from a `members` value: an array of objects with a `value` (or
+/// `null`, no members). A lone object or id string is no client's shape and
+/// is refused, as in POST and PUT.
+fn member_ids(value: &Value) -> Result<Vec<String>> {
+    let items = match value {
+        Value::Array(items) => items,
+        Value::Null => return Ok(Vec::new()),
+        other => {
+            return Err(Error::InvalidValue(format!(
+                "'members' is multi-valued: an array of member objects is expected, not {}",
+                json_type(other)
+            )));
         }
     };
     items
-        .into_iter()
+        .iter()
         .map(|item| match item {
-            Value::String(id) if !id.is_empty() => Ok(id.clone()),
             Value::Object(fields) => match get(fields, "value") {
                 Some(Value::String(id)) if !id.is_empty() => Ok(id.clone()),
                 _ => Err(Error::InvalidValue(
                     "every member needs a 'value' (the member's id)".into(),
                 )),
             },
-            _ => Err(Error::InvalidValue(
-                "a member is an object with a 'value' or an id string".into(),
-            )),
+            other => Err(Error::InvalidValue(format!(
+                "a member is an object with a 'value', not {}",
+                json_type(other)
+            ))),
         })
         .collect()
 }

@@ -7,6 +7,7 @@ use super::{MAX_OPERATIONS, OpKind, PATCH_OP_URN, PatchOperation, PatchRequest};
 use crate::attr::get;
 use crate::compat::{CompatReport, CompatRule};
 use crate::error::{Error, Result};
+use crate::normalize::check_client_json;
 use crate::path::PatchPath;
 
 impl PatchRequest {
@@ -19,16 +20,17 @@ impl PatchRequest {
                 "a PatchOp request must be a JSON object".into(),
             ));
         };
+        check_client_json(body)?;
+        // RFC 7644 section 3.5.2 requires the URN, and both identity providers send it.
         match get(object, "schemas") {
-            None | Some(Value::Null) => report.note(CompatRule::MissingSchemas),
             Some(Value::Array(uris))
                 if uris.iter().any(|u| {
                     u.as_str()
                         .is_some_and(|u| u.eq_ignore_ascii_case(PATCH_OP_URN))
                 }) => {}
-            Some(_) => {
+            _ => {
                 return Err(Error::InvalidSyntax(format!(
-                    "'schemas' must be [\"{PATCH_OP_URN}\"]"
+                    "a PatchOp request needs 'schemas': [\"{PATCH_OP_URN}\"]"
                 )));
             }
         }
@@ -73,7 +75,7 @@ fn parse_operation(op: &Value, report: &mut CompatReport) -> Result<PatchOperati
     let path = match get(object, "path") {
         None | Some(Value::Null) => None,
         Some(Value::String(p)) if p.trim().is_empty() => None,
-        Some(Value::String(p)) => Some(PatchPath::parse_with(p, report)?),
+        Some(Value::String(p)) => Some(PatchPath::parse(p)?),
         Some(_) => return Err(Error::path(0, "'path' must be a string")),
     };
     let value = get(object, "value").cloned();

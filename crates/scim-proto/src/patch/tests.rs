@@ -508,19 +508,32 @@ fn an_error_names_the_failing_operation() {
 fn patch_op_message_shape() {
     let mut report = CompatReport::new();
     let req = PatchRequest::from_json(
-        &json!({"Operations": [{"Op": "REMOVE", "Path": "title"}]}),
+        &json!({"Schemas": [PATCH_OP_URN], "Operations": [{"Op": "REMOVE", "Path": "title"}]}),
         &mut report,
     )
     .unwrap();
     assert_eq!(req.operations[0].op, OpKind::Remove);
-    assert!(report.contains(CompatRule::MissingSchemas));
-    assert!(report.contains(CompatRule::CaseInsensitiveOp));
-    let err = PatchRequest::from_json(
-        &json!({"schemas": ["urn:wrong"], "Operations": []}),
-        &mut CompatReport::new(),
-    )
-    .unwrap_err();
-    assert_eq!(err.scim_type(), ScimType::InvalidSyntax);
+    assert_eq!(report.names(), ["case-insensitive-op"]);
+    // RFC 7644 section 3.5.2: the PatchOp URN is required.
+    for body in [
+        json!({"Operations": []}),
+        json!({"schemas": null, "Operations": []}),
+        json!({"schemas": [], "Operations": []}),
+        json!({"schemas": PATCH_OP_URN, "Operations": []}),
+        json!({"schemas": ["urn:wrong"], "Operations": []}),
+    ] {
+        let err = PatchRequest::from_json(&body, &mut CompatReport::new()).unwrap_err();
+        assert_eq!(err.scim_type(), ScimType::InvalidSyntax, "{body}");
+    }
+    // Names given twice in different case: which one is meant is a guess.
+    for body in [
+        json!({"schemas": [PATCH_OP_URN], "Operations": [], "operations": []}),
+        json!({"schemas": [PATCH_OP_URN], "Operations": [{"op": "add", "OP": "remove", "path": "title", "value": "x"}]}),
+        json!({"schemas": [PATCH_OP_URN], "Operations": [{"op": "add", "value": {"title": "x", "TITLE": "y"}}]}),
+    ] {
+        let err = PatchRequest::from_json(&body, &mut CompatReport::new()).unwrap_err();
+        assert_eq!(err.scim_type(), ScimType::InvalidValue, "{body}");
+    }
 }
 
 // --- Property: an error anywhere leaves the resource unchanged ------------------------------

@@ -24,17 +24,38 @@ fn entity_tags_format_parse_and_compare_weakly() {
     assert_eq!(Precondition::parse("*"), Precondition::Any);
     assert_eq!(Precondition::parse(" * ").expected_versions(), None);
     let p = Precondition::parse("W/\"3\", \"4\" , W/\"other\"");
-    assert_eq!(p, Precondition::Versions(vec![3, 4]));
-    assert!(p.matches(3) && p.matches(4) && !p.matches(5));
+    assert_eq!(p.clone().expected_versions(), Some(vec![3, 4]));
     assert_eq!(
         Precondition::parse("\"7\"").expected_versions(),
         Some(vec![7])
     );
-    assert!(!Precondition::parse("garbage").matches(1));
     assert_eq!(
-        Precondition::parse(&etag(42)),
-        Precondition::Versions(vec![42])
+        Precondition::parse("garbage").expected_versions(),
+        Some(vec![])
     );
+    assert_eq!(
+        Precondition::parse(&etag(42)).expected_versions(),
+        Some(vec![42])
+    );
+}
+
+/// A resource's tag names the resource: another resource's tag at the same
+/// version, or a bare version, is no match.
+#[test]
+fn resource_tags_are_distinct_across_resources() {
+    assert_eq!(resource_etag("u1", 3), "W/\"u1/3\"");
+    let p = Precondition::parse(&format!("{}, \"u2/4\", W/\"5\"", resource_etag("u1", 3)));
+    assert!(p.matches_resource("u1", 3));
+    assert!(!p.matches_resource("u1", 4) && !p.matches_resource("u1", 5));
+    assert!(p.matches_resource("u2", 4) && !p.matches_resource("u2", 3));
+    assert_eq!(p.clone().expected_resource_versions("u1"), Some(vec![3]));
+    assert_eq!(p.expected_resource_versions("u9"), Some(vec![]));
+    assert_eq!(
+        Precondition::parse("*").expected_resource_versions("u1"),
+        None
+    );
+    assert!(Precondition::parse("*").matches_resource("u1", 1));
+    assert!(!Precondition::parse("W/\"u1/x\"").matches_resource("u1", 1));
 }
 
 #[test]

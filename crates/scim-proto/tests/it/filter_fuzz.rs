@@ -312,7 +312,7 @@ fn exercise(input: &str, targets: &[(&ResourceType, Value)], reached: &mut Reach
         Ok(filter) => {
             reached.filters += 1;
             let printed = filter.to_string();
-            // Printing may lengthen a filter (quotes around unquoted values).
+            // Printing may lengthen a filter (escapes, spaces).
             if printed.len() <= MAX_FILTER_LEN {
                 assert_eq!(
                     Filter::parse(&printed).as_ref(),

@@ -20,7 +20,7 @@ fn member_changes_are_split_out_in_order() {
         {"op": "remove", "path": "members[value eq \"u5\" or value eq \"u6\"]"},
         {"op": "remove", "path": "members[display co \"x\"]"},
         {"op": "replace", "value": {"id": "g", "displayName": "New", "members": [{"value": "u7"}]}},
-        {"op": "add", "path": "members", "value": "u8"},
+        {"op": "add", "path": "members", "value": [{"value": "u8"}]},
         {"op": "remove", "path": "members"},
         {"op": "Replace", "path": "displayName", "value": "Newer"}
     ]))
@@ -51,6 +51,30 @@ fn member_changes_are_split_out_in_order() {
             .as_deref(),
         Some("displayName")
     );
+}
+
+/// A lone member object or id string, or an id string in the array, is no
+/// client's shape (members are an array of objects, as in POST and PUT).
+#[test]
+fn members_that_are_not_an_array_of_objects_are_refused() {
+    for value in [
+        json!("u1"),
+        json!({"value": "u1"}),
+        json!(["u1"]),
+        json!(3),
+        json!([{"value": 3}]),
+    ] {
+        for op in ["add", "replace", "remove"] {
+            let err = split(json!([{"op": op, "path": "members", "value": value}])).unwrap_err();
+            assert_eq!(
+                err.scim_type(),
+                crate::ScimType::InvalidValue,
+                "{op} {value}"
+            );
+        }
+        let err = split(json!([{"op": "add", "value": {"members": value}}])).unwrap_err();
+        assert_eq!(err.scim_type(), crate::ScimType::InvalidValue, "{value}");
+    }
 }
 
 #[test]
