@@ -17,6 +17,7 @@ mod browser;
 mod bulk;
 mod cli;
 mod concurrency;
+mod connection;
 mod console;
 mod crash;
 mod discovery;
