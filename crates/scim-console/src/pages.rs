@@ -1,5 +1,6 @@
 //! The console's pages, one module per page family, and the paths between them.
 
+mod connection;
 mod scim_setup;
 mod sign_in;
 mod sub_accounts;
