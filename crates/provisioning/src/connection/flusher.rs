@@ -5,10 +5,9 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use chrono::TimeDelta;
 use scim_store::StoreError;
 
-use super::status::CONNECTION_HOURS;
+use super::status::first_hour;
 use crate::error::Result;
 use crate::service::Provisioning;
 
@@ -23,9 +22,8 @@ impl Provisioning {
         }
         let mut slugs: Vec<&String> = taken.keys().collect();
         slugs.sort();
-        // Hours older than the status shows (plus one, for the hour in progress).
-        let prune_before = super::log::hour_of(self.now())
-            - TimeDelta::hours(i64::from(CONNECTION_HOURS));
+        // The hours before those the status shows are of no more use.
+        let prune_before = first_hour(self.now());
         let written = self.write(|tx| {
             for slug in &slugs {
                 let Some(tenant) = tx.tenant_by_slug(slug)? else {

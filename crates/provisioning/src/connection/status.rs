@@ -97,10 +97,15 @@ pub struct ConnectionTotals {
     pub errors: i64,
 }
 
+/// The first of the `CONNECTION_HOURS` hours that end with `now`'s.
+pub(super) fn first_hour(now: DateTime<Utc>) -> DateTime<Utc> {
+    hour_of(now) - TimeDelta::hours(i64::from(CONNECTION_HOURS) - 1)
+}
+
 /// The `CONNECTION_HOURS` hours ending with `now`'s, with `stored`'s counts
 /// and zeros elsewhere.
 fn week_of_hours(now: DateTime<Utc>, stored: &[HourCount]) -> Vec<HourPoint> {
-    let first = hour_of(now) - TimeDelta::hours(i64::from(CONNECTION_HOURS) - 1);
+    let first = first_hour(now);
     (0..i64::from(CONNECTION_HOURS))
         .map(|n| {
             let hour = first + TimeDelta::hours(n);
@@ -124,7 +129,7 @@ impl Provisioning {
             tracing::warn!(error = %error, "could not write the connection status");
         }
         let now = self.now();
-        let since = hour_of(now) - TimeDelta::hours(i64::from(CONNECTION_HOURS) - 1);
+        let since = first_hour(now);
         let (stored, latest) = self.read(|tx| {
             let mut scope = tx.tenant(&tenant.id);
             let stored = scope.connection().hours_since(since)?;
