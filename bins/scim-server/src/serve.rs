@@ -158,6 +158,10 @@ pub(crate) fn serve(
         }
     };
     bootstrap(cli, &provisioning)?;
+    // Dropped when the servers have stopped: the last counts are written then.
+    let _flusher = provisioning
+        .start_connection_flusher(CONNECTION_FLUSH_INTERVAL)
+        .context("starting the connection status writer")?;
     tracing::info!(
         address = %args.bind,
         tls = args.tls_cert.is_some(),
@@ -180,6 +184,10 @@ pub(crate) fn serve(
         })
         .context("server stopped with an error")
 }
+
+/// How often the SCIM requests counted in memory are written to the store for
+/// the tenants' connection status: one short transaction per interval.
+const CONNECTION_FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Which routes a listener serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

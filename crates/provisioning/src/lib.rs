@@ -12,6 +12,7 @@
 
 mod admin;
 pub mod clock;
+mod connection;
 pub mod context;
 pub mod error;
 mod events;
@@ -29,6 +30,9 @@ mod users;
 
 pub use admin::*;
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use connection::{
+    CONNECTION_HOURS, ConnectionFlusher, ConnectionStatus, ConnectionTotals, HourPoint, RequestInfo,
+};
 pub use context::{Actor, AdminCredential, RequestContext};
 pub use error::{Error, ResourceKind, Result};
 pub use holdings::{Holdings, HoldingsProvider, UnknownHoldings};
@@ -43,8 +47,12 @@ pub use role_engine::{
     ProblemKind, Reason, RoleDef, Rule, RuleSet, Severity, Transition,
 };
 pub use roles::RoleChange;
+/// Which client sent a SCIM request ([`RequestNote::client`]).
+pub use scim_proto::ClientKind;
 /// What an event records ([`EventInfo::kind`]), as the store keeps it.
 pub use scim_store::EventKind;
+/// One SCIM request, as [`Provisioning::record_request`] takes it.
+pub use scim_store::RequestNote;
 pub use scim_store::{Store, StoreError, StoreOptions};
 pub use service::{AdminTokenHolder, Options, Provisioning};
 pub use tenant::{TenantContext, TenantSettings, UserDeleteMode};

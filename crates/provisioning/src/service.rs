@@ -11,6 +11,7 @@ use std::time::Instant;
 use scim_store::{ReadTx, Store, StoreError, Tenant, Token, TokenKind, WriteTx};
 
 use crate::clock::{Clock, SystemClock};
+use crate::connection::ConnectionLog;
 use crate::context::{Actor, AdminCredential};
 use crate::error::{Error, ResourceKind, Result};
 use crate::holdings::{HoldingsProvider, UnknownHoldings};
@@ -92,6 +93,7 @@ pub struct Provisioning {
     tenants: Arc<Mutex<TenantCache>>,
     auth: Arc<Mutex<HashMap<String, CachedAuth>>>,
     touched: Arc<Mutex<HashMap<String, DateTime<Utc>>>>,
+    pub(crate) connection_log: Arc<ConnectionLog>,
 }
 
 impl std::fmt::Debug for Provisioning {
@@ -118,6 +120,7 @@ impl Provisioning {
             tenants: Arc::default(),
             auth: Arc::default(),
             touched: Arc::default(),
+            connection_log: Arc::default(),
         }
     }
 

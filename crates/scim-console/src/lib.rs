@@ -33,6 +33,7 @@
 //! compiled into the binary.
 
 mod assets;
+mod chart;
 mod error;
 pub mod headers;
 mod layout;

@@ -1,6 +1,7 @@
 //! The console's pages, one module per page family, and the paths between them.
 
 mod activity;
+mod connection;
 mod disabled_report;
 mod event_list;
 mod role_assignment;

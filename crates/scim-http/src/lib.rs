@@ -44,6 +44,7 @@
 
 mod admin;
 mod bulk;
+mod connection;
 mod convert;
 mod csv;
 mod discovery;
@@ -80,7 +81,9 @@ pub fn configure(state: ScimState) -> impl FnOnce(&mut web::ServiceConfig) {
 }
 
 /// Mounts the SCIM routes (`{scim_prefix}/{tenant}/...`) with the shared state,
-/// the body limit and the access log. Routes no endpoint serves answer a SCIM 404.
+/// the body limit, the access log and the recording of each request for the
+/// tenant's connection status (flushed by
+/// [`Provisioning::start_connection_flusher`], or when the status is read). Routes no endpoint serves answer a SCIM 404.
 pub fn configure_scim(state: ScimState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         let scim_path = format!("{}/{{tenant}}", state.config.scim_prefix);
@@ -90,6 +93,9 @@ pub fn configure_scim(state: ScimState) -> impl FnOnce(&mut web::ServiceConfig) 
             .configure(health::routes)
             .service(
                 web::scope(&scim_path)
+                    .wrap(actix_web::middleware::from_fn(
+                        connection::record_connection,
+                    ))
                     .wrap(actix_web::middleware::from_fn(middleware::access_log))
                     .configure(scim::routes)
                     .default_service(web::to(scim::not_found)),

@@ -17,7 +17,8 @@
 //! - [`project`]: `attributes` / `excludedAttributes` projection;
 //! - [`render`]: resources as SCIM shows them (`meta`, `$ref`s, entity tags);
 //! - [`messages`]: ListResponse, PatchOp, SearchRequest, Error and Bulk messages;
-//! - [`resource`]: typed User, Enterprise User and Group structs.
+//! - [`resource`]: typed User, Enterprise User and Group structs;
+//! - [`client`]: which provisioning client (Entra ID, Okta) sent a request.
 //!
 //! Resources travel as [`serde_json::Value`] in *canonical form*: attribute names
 //! spelled as the schema spells them, extension attributes inside an object keyed
@@ -28,6 +29,7 @@
 //! `scim-store` and `scim-http` crates' jobs.
 
 pub mod attr;
+pub mod client;
 pub mod compat;
 pub mod error;
 pub mod filter;
@@ -40,5 +42,6 @@ pub mod render;
 pub mod resource;
 pub mod schema;
 
+pub use client::ClientKind;
 pub use compat::{CompatReport, CompatRule};
 pub use error::{Error, Result, ScimType};

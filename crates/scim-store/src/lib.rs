@@ -21,7 +21,7 @@
 //! the events) is one atomic unit with errors of the caller's own type. A
 //! transaction ([`ReadTx`], [`WriteTx`]) lists, finds and creates tenants; all
 //! else belongs to one tenant and goes through its scope, `tx.tenant(id)`, whose
-//! handles (`users()`, `groups()`, `tokens()`, `events()`) hold the queries, so
+//! handles (`users()`, `groups()`, `tokens()`, `events()`, `connection()`) hold the queries, so
 //! no query can leave out the tenant, and only a write transaction's scope can
 //! write:
 //!
@@ -156,6 +156,7 @@
 mod check;
 mod checkpoint;
 mod conn;
+mod connection;
 mod db;
 mod dialect;
 mod doc;
@@ -175,6 +176,7 @@ mod ticker;
 mod time;
 mod tx;
 
+pub use connection::{ConnectionBatch, HourCount, LatestRequests, RequestNote};
 pub use error::{ResourceKind, Result, StoreError};
 pub use model::{
     AdminUserQuery, Event, EventKind, EventPage, EventSearch, Group, GroupRef, GroupUpdate,
@@ -183,4 +185,6 @@ pub use model::{
     TokenKind, User, UserOrder, UserSearch, UserStatus, UserUpdate, UserWithGroups, Visibility,
 };
 pub use store::{Store, StoreOptions};
-pub use tx::{Events, Groups, Read, ReadTx, Scoped, TenantScope, Tokens, Users, Write, WriteTx};
+pub use tx::{
+    Connection, Events, Groups, Read, ReadTx, Scoped, TenantScope, Tokens, Users, Write, WriteTx,
+};

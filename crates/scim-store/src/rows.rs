@@ -4,8 +4,10 @@
 use chrono::NaiveDateTime;
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Nullable, Text};
+use scim_proto::ClientKind;
 
 use crate::check::parse_json;
+use crate::connection::{HourCount, RequestNote};
 use crate::error::StoreError;
 use crate::model::{Event, EventKind, Group, RoleLock, Tenant, Token, TokenKind, User};
 use crate::time::{from_db, opt_from_db};
@@ -311,4 +313,64 @@ pub(crate) struct GroupStateRow {
     pub(crate) member_count: i64,
     #[diesel(sql_type = diesel::sql_types::Timestamp)]
     pub(crate) created: NaiveDateTime,
+}
+
+/// Columns of [`HourRow`].
+pub(crate) const HOUR_COLUMNS: &str = "hour, requests, errors";
+
+/// Reads columns of `connection_hours` by name.
+#[derive(QueryableByName)]
+#[diesel(table_name = crate::schema::connection_hours)]
+pub(crate) struct HourRow {
+    hour: NaiveDateTime,
+    requests: i64,
+    errors: i64,
+}
+
+impl HourRow {
+    pub(crate) fn into_model(self) -> HourCount {
+        HourCount {
+            hour: from_db(self.hour),
+            requests: self.requests,
+            errors: self.errors,
+        }
+    }
+}
+
+/// Columns of [`RequestRow`].
+pub(crate) const REQUEST_COLUMNS: &str =
+    "sort, at, method, route, status, client, request_id, scim_type, detail";
+
+/// Reads columns of `connection_requests` by name.
+#[derive(QueryableByName)]
+#[diesel(table_name = crate::schema::connection_requests)]
+pub(crate) struct RequestRow {
+    pub(crate) sort: String,
+    at: NaiveDateTime,
+    method: String,
+    route: String,
+    status: i64,
+    client: String,
+    request_id: String,
+    scim_type: Option<String>,
+    detail: Option<String>,
+}
+
+impl RequestRow {
+    pub(crate) fn into_model(self) -> Result<RequestNote, StoreError> {
+        let client = ClientKind::parse(&self.client).ok_or_else(|| StoreError::Database {
+            message: format!("stored client kind '{}' is unknown", self.client),
+            source: None,
+        })?;
+        Ok(RequestNote {
+            at: from_db(self.at),
+            method: self.method,
+            route: self.route,
+            status: u16::try_from(self.status).unwrap_or(u16::MAX),
+            client,
+            request_id: self.request_id,
+            scim_type: self.scim_type,
+            detail: self.detail,
+        })
+    }
 }

@@ -120,6 +120,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    connection_hours (tenant_id, hour) {
+        tenant_id -> Text,
+        hour -> Timestamp,
+        requests -> BigInt,
+        errors -> BigInt,
+    }
+}
+
+diesel::table! {
+    connection_requests (tenant_id, sort) {
+        tenant_id -> Text,
+        sort -> Text,
+        at -> Timestamp,
+        method -> Text,
+        route -> Text,
+        status -> BigInt,
+        client -> Text,
+        request_id -> Text,
+        scim_type -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(tokens -> tenants (tenant_id));
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(groups -> tenants (tenant_id));
@@ -127,6 +151,8 @@ diesel::joinable!(user_emails -> tenants (tenant_id));
 diesel::joinable!(memberships -> tenants (tenant_id));
 diesel::joinable!(events -> tenants (tenant_id));
 diesel::joinable!(inexact_resources -> tenants (tenant_id));
+diesel::joinable!(connection_hours -> tenants (tenant_id));
+diesel::joinable!(connection_requests -> tenants (tenant_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
@@ -137,6 +163,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     memberships,
     inexact_resources,
     events,
+    connection_hours,
+    connection_requests,
 );
 
 #[cfg(test)]

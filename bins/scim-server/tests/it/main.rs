@@ -17,6 +17,7 @@ mod browser;
 mod bulk;
 mod cli;
 mod concurrency;
+mod connection;
 mod console;
 mod console_people;
 mod console_roles;

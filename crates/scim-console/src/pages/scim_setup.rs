@@ -1,7 +1,8 @@
 //! Configure SCIM: the Tenant URL to give the identity provider, the tenant's
 //! SCIM tokens (by prefix, never the secret), generating a new one (the secret
 //! is shown once, on the response to the form, and stored nowhere readable),
-//! and revoking one after a confirmation page.
+//! revoking one after a confirmation page, and the connection status
+//! (`connection.rs`).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -63,9 +64,14 @@ fn tenant_url_section(signed_in: &SignedIn, slug: &str) -> Markup {
 
 async fn show(signed_in: SignedIn, path: web::Path<String>) -> Result<HttpResponse, ConsoleError> {
     let slug = path.into_inner();
-    let (name, tokens) = signed_in
+    let (name, tokens, connection) = signed_in
         .run_in_tenant(&slug, |p, tenant, _| {
-            Ok((tenant.display_name.clone(), p.list_tokens(tenant)?))
+            let connection = p.connection_status(tenant)?;
+            Ok((
+                tenant.display_name.clone(),
+                p.list_tokens(tenant)?,
+                connection,
+            ))
         })
         .await?;
     let page = layout::page(
@@ -76,6 +82,7 @@ async fn show(signed_in: SignedIn, path: web::Path<String>) -> Result<HttpRespon
             p.crumbs { a href=(tenant_path(&slug)) { (name) } " / Configure SCIM" }
             h1 { "Configure SCIM" }
             (tenant_url_section(&signed_in, &slug))
+            (super::connection::section(&connection))
             section {
                 h2 { "Tokens" }
                 @if tokens.is_empty() {

@@ -1,6 +1,6 @@
 //! The admin JSON API under `/admin/v1`, opened by the operator token (every
 //! tenant) or a tenant's admin token (that tenant): tenants, SCIM tokens and
-//! admin tokens, settings, role catalogue, rule set (with dry runs), the
+//! admin tokens, settings, the connection status, role catalogue, rule set (with dry runs), the
 //! sub-accounts list, role locks, explanations, the event log and the
 //! disabled-users report (JSON or CSV). Errors are problem documents
 //! (`problem.rs`); the OpenAPI document is generated from the handlers
@@ -10,6 +10,7 @@ mod admin_tokens;
 mod auth;
 mod body;
 mod catalogue;
+mod connection;
 mod events;
 mod groups;
 mod jobs;
@@ -77,6 +78,7 @@ fn register(r: &mut AdminRoutes<'_>) {
     tenants::routes(r, t);
     settings::routes(r, t);
     tokens::routes(r, t);
+    connection::routes(r, t);
     admin_tokens::routes(r, t);
     catalogue::routes(r, t);
     rules::routes(r, t);

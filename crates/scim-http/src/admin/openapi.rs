@@ -71,6 +71,7 @@ pub(crate) struct ProblemDocument {
         super::tokens::list_tokens,
         super::tokens::rotate_token,
         super::tokens::revoke_token,
+        super::connection::get_connection,
         super::admin_tokens::list_admin_tokens,
         super::admin_tokens::issue_admin_token,
         super::admin_tokens::revoke_admin_token,

@@ -13,6 +13,7 @@ mod admin;
 mod admin_lists;
 mod bulk;
 mod checks;
+mod connection;
 mod discovery;
 mod groups;
 mod openapi;

@@ -61,6 +61,20 @@ fn diesel_columns() -> Columns {
             diesel::debug_query::<diesel::pg::Pg, _>(&events::table.select(events::all_columns))
                 .to_string(),
         ),
+        (
+            "connection_hours",
+            diesel::debug_query::<diesel::pg::Pg, _>(
+                &connection_hours::table.select(connection_hours::all_columns),
+            )
+            .to_string(),
+        ),
+        (
+            "connection_requests",
+            diesel::debug_query::<diesel::pg::Pg, _>(
+                &connection_requests::table.select(connection_requests::all_columns),
+            )
+            .to_string(),
+        ),
     ];
     queries
         .into_iter()

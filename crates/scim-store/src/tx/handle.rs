@@ -135,6 +135,11 @@ impl<'a, 'c, M> TenantScope<'a, 'c, M> {
     pub fn events(&mut self) -> Scoped<'_, 'c, M, Events> {
         Scoped::new(self.tx, self.id)
     }
+
+    /// The tenant's connection status: request counts and latest requests.
+    pub fn connection(&mut self) -> Scoped<'_, 'c, M, Connection> {
+        Scoped::new(self.tx, self.id)
+    }
 }
 
 /// What a [`Scoped`] handle is about: the tenant's users.
@@ -149,8 +154,11 @@ pub enum Tokens {}
 /// What a [`Scoped`] handle is about: the tenant's event log.
 #[derive(Debug)]
 pub enum Events {}
+/// What a [`Scoped`] handle is about: the tenant's connection status.
+#[derive(Debug)]
+pub enum Connection {}
 
-/// The part `S` ([`Users`], [`Groups`], [`Tokens`], [`Events`]) of one tenant's
+/// The part `S` ([`Users`], [`Groups`], [`Tokens`], [`Events`], [`Connection`]) of one tenant's
 /// data inside a transaction, in mode `M` ([`Read`] or [`Write`]). Its methods
 /// are the store's queries, each written once (in `tx/users.rs`, ...).
 ///

@@ -3,10 +3,11 @@
 //! `handle` is the public face: [`ReadTx`], [`WriteTx`] and the tenant-scoped
 //! [`TenantScope`] / [`Scoped`] handles. Each query is a method of a handle,
 //! written once for both backends in the module of its subject (`tenants`,
-//! `tokens`, `users`, `groups`, `events`); `list` is the SCIM list query users
+//! `tokens`, `users`, `groups`, `events`, `connection`); `list` is the SCIM list query users
 //! and groups share, `gate` entering a tenant for write, `run` the running of a
 //! closure in a transaction (commit, rollback, re-runs).
 
+mod connection;
 mod emails;
 pub(crate) mod events;
 mod gate;
@@ -23,7 +24,7 @@ use diesel::deserialize::QueryableByName;
 
 pub(crate) use gate::TenantCache;
 pub use handle::{
-    Events, Groups, Read, ReadTx, Scoped, TenantScope, Tokens, Users, Write, WriteTx,
+    Connection, Events, Groups, Read, ReadTx, Scoped, TenantScope, Tokens, Users, Write, WriteTx,
 };
 
 use crate::db::{DbConnection, MultiBackend};

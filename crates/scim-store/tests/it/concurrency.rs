@@ -608,7 +608,10 @@ fn postgres_deadlock_victims_are_run_again() {
     // build) a second re-run has been seen once; what matters is that both
     // transactions end committed, which the joins above check.
     let runs = runs.load(Ordering::SeqCst);
-    assert!((3..=4).contains(&runs), "one deadlock, one re-run: {runs} runs");
+    assert!(
+        (3..=4).contains(&runs),
+        "one deadlock, one re-run: {runs} runs"
+    );
 }
 
 /// Errors that are the caller's, not the database's conflicts, are never re-run.

@@ -4,6 +4,7 @@
 
 mod admin_queries;
 mod concurrency;
+mod connection;
 mod durability;
 mod filters;
 mod fixtures;

@@ -1,0 +1,2 @@
+DROP TABLE connection_requests;
+DROP TABLE connection_hours;
