@@ -485,7 +485,52 @@ async fn a_long_preview_lists_the_first_users_and_counts_the_rest(backend: Backe
     assert!(preview.body.contains("and 5 more"), "{}", preview.body);
 }
 
+/// A rule's group reads under the name the identity provider gives it now,
+/// and a rule whose group the identity provider deleted says it matches nobody.
+async fn rules_follow_renamed_and_deleted_groups(backend: Backend) {
+    let app = TestConsole::new(backend);
+    let mut browser = app.signed_in(OPERATOR_TOKEN).await;
+    let group = push(&app);
+    let p = app.provisioning();
+    let labelled = provisioning::GroupRef::labelled(&group, "Field Staff");
+    let edit = RulesEdit::rules(
+        RuleSet::new("User")
+            .with_rule(Rule::group(labelled.clone(), "Admin"))
+            .with_rule(Rule::group(labelled, "User").and_filter("title pr")),
+    );
+    let saved = p.set_rules(
+        &acme(p),
+        &operator_ctx(),
+        edit,
+        RulesRun::Save(Default::default()),
+    );
+    assert!(saved.unwrap().saved);
+    let rename = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "displayName", "value": "Technicians"}]});
+    p.patch_group(&acme(p), &mut idp_ctx(), &group, &rename, None)
+        .unwrap();
+    let page = browser.get(ROLES).await;
+    // The second rule names the group in the attribute rules' table.
+    assert!(
+        page.body
+            .contains("member of <strong>Technicians</strong> and"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Field Staff"), "{}", page.body);
+
+    p.delete_group(&acme(p), &idp_ctx(), &group, None).unwrap();
+    let page = browser.get(ROLES).await;
+    assert!(
+        page.body
+            .contains("no longer pushed by the identity provider"),
+        "{}",
+        page.body
+    );
+}
+
 both_backends!(
+    rules_follow_renamed_and_deleted_groups,
     a_long_preview_lists_the_first_users_and_counts_the_rest,
     the_page_shows_groups_rules_and_settings,
     an_edit_is_previewed_then_saved,

@@ -95,10 +95,15 @@ impl Assignment {
 
     /// A group's display name, or its id when it is no longer pushed.
     pub(super) fn group_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.pushed_name(id).unwrap_or(id)
+    }
+
+    /// The display name of a group the identity provider has pushed.
+    fn pushed_name(&self, id: &str) -> Option<&str> {
         self.groups
             .iter()
             .find(|g| g.id == id)
-            .map_or(id, |g| g.display_name.as_str())
+            .map(|g| g.display_name.as_str())
     }
 }
 
@@ -106,7 +111,15 @@ impl Assignment {
 pub(super) fn condition(a: &Assignment, rule: &Rule) -> Markup {
     html! {
         @if let Some(group) = &rule.group {
-            "member of " strong { (group.label.as_deref().unwrap_or(a.group_name(&group.id))) }
+            @match a.pushed_name(&group.id) {
+                // Its name now: the identity provider may have renamed it.
+                Some(name) => { "member of " strong { (name) } }
+                None => {
+                    "member of " strong { (group.label.as_deref().unwrap_or(&group.id)) }
+                    " "
+                    span.gone { "(no longer pushed by the identity provider: this rule matches nobody)" }
+                }
+            }
             @if rule.filter.is_some() { " and " }
         }
         @if let Some(filter) = &rule.filter { code { (filter) } }
