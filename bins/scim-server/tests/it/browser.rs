@@ -118,6 +118,7 @@ async fn screenshot(client: &Client, backend: Backend, name: &str) {
     )
     .expect("screenshot written");
     if let Some(path) = docs_image(backend, name) {
+        std::fs::create_dir_all(path.parent().expect("docs/images")).expect("docs/images");
         std::fs::write(&path, &png)
             .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
     }
