@@ -15,8 +15,7 @@ const FOLDER: &str = "bins/scim-server/tests/axe";
 
 /// The installed version of axe-core in `folder`, if any.
 fn installed(folder: &Path) -> Option<String> {
-    let text =
-        std::fs::read_to_string(folder.join("node_modules/axe-core/package.json")).ok()?;
+    let text = std::fs::read_to_string(folder.join("node_modules/axe-core/package.json")).ok()?;
     let manifest: Value = serde_json::from_str(&text).ok()?;
     manifest["version"].as_str().map(str::to_owned)
 }
@@ -78,10 +77,9 @@ mod tests {
     #[test]
     fn the_lock_pins_what_the_manifest_asks_for() {
         let folder = crate::tidy::workspace_root().join(FOLDER);
-        let manifest: Value = serde_json::from_str(
-            &std::fs::read_to_string(folder.join("package.json")).unwrap(),
-        )
-        .unwrap();
+        let manifest: Value =
+            serde_json::from_str(&std::fs::read_to_string(folder.join("package.json")).unwrap())
+                .unwrap();
         assert_eq!(
             manifest["dependencies"]["axe-core"].as_str(),
             Some(locked(&folder).unwrap().as_str()),

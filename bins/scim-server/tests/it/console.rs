@@ -10,7 +10,9 @@ use provisioning::{Actor, RequestContext};
 use serde_json::json;
 
 use crate::both_backends;
-use crate::browser::{Driver, browser, check_page, check_page_on_a_phone, sign_in, sign_out, wait_for};
+use crate::browser::{
+    Driver, browser, check_page, check_page_on_a_phone, sign_in, sign_out, wait_for,
+};
 use crate::harness::{ADMIN_TOKEN, Backend, Server, start};
 
 async fn operator_and_tenant_admin(backend: Backend, server: &Server, admin_token: &str) {
