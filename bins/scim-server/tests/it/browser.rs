@@ -1,7 +1,8 @@
 //! Browser support for the console's tests: a chromedriver process per test,
 //! a headless Chromium session, waits, sign-in and sign-out, and the check of
-//! each page: a screenshot into `target/console-screenshots/` and axe-core's
-//! accessibility check (`axe.rs`), on a laptop-sized window and, for some
+//! each page: a screenshot into `target/console-screenshots/`, axe-core's
+//! accessibility check (`axe.rs`) and a keyboard walk (`keyboard.rs`), on a
+//! laptop-sized window and, for some
 //! pages, a phone-sized one. With `CONSOLE_SCREENSHOTS_TO_DOCS=1` the SQLite
 //! runs also write their screenshots to `docs/images/console-<name>.png`, the
 //! images the documentation shows.
@@ -11,6 +12,7 @@
 //! test` installs all three when missing.
 
 mod axe;
+mod keyboard;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -24,6 +26,7 @@ use serde_json::json;
 use crate::harness::{Backend, Server};
 
 pub(crate) use axe::assert_accessible;
+pub(crate) use keyboard::assert_keyboard_usable;
 
 /// The longest wait for a page element: pages render in milliseconds, so this
 /// only bounds a failing test.
@@ -125,10 +128,12 @@ async fn screenshot(client: &Client, backend: Backend, name: &str) {
 }
 
 /// The check of the page the browser shows now: its screenshot, then
-/// axe-core's verdict (no serious or critical violation).
+/// axe-core's verdict (no serious or critical violation), then Tab through
+/// it (the focus always shows).
 pub(crate) async fn check_page(client: &Client, backend: Backend, name: &str) {
     screenshot(client, backend, name).await;
     assert_accessible(client, name).await;
+    assert_keyboard_usable(client, name).await;
 }
 
 /// The elements that stick out past the right edge of the page, outside any
