@@ -3,14 +3,16 @@
 //! - `cargo xtask test`: make sure PostgreSQL is reachable (starting the local
 //!   cluster if it is down, installing it if it is missing and we may: see
 //!   `postgres.rs`) and that Chromium and chromedriver are there for the
-//!   console's browser tests (installing them likewise: `chromium.rs`), then
-//!   run the whole test suite. This is the README's test
+//!   console's browser tests (installing them likewise: `chromium.rs`), that
+//!   axe-core is installed for their accessibility checks (`npm ci`:
+//!   `axe.rs`), then run the whole test suite. This is the README's test
 //!   command and what `.ci/run` calls.
 //! - `cargo xtask tidy`: the repository rules (also run as part of `cargo test`,
 //!   see `tidy.rs`).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod axe;
 mod chromium;
 mod machine;
 mod postgres;
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
 fn test(extra: &[String]) -> Result<(), String> {
     postgres::ensure()?;
     chromium::ensure()?;
+    axe::ensure(&tidy::workspace_root())?;
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["test", "--workspace"])
         .args(extra)

@@ -81,6 +81,15 @@ pub(crate) fn tenant_nav(slug: &str) -> Markup {
     }
 }
 
+/// A table that scrolls sideways inside its own box when the screen is
+/// narrower than the table, so the page itself never does. The box is a named
+/// region that takes keyboard focus: it can be scrolled without a mouse.
+pub(crate) fn scrolling_table(label: &str, table: Markup) -> Markup {
+    html! {
+        div.table-scroll role="region" aria-label=(label) tabindex="0" { (table) }
+    }
+}
+
 /// A time as the console shows it (UTC, to the minute).
 pub(crate) fn when(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()

@@ -2,14 +2,17 @@
 //! against the real server routes on a random port: sign in, generate a SCIM
 //! token and see it once, a SCIM client pushes users with it, they appear in
 //! the sub-accounts list, and a tenant admin sees no other tenant. Each page
-//! is saved as a screenshot in `target/console-screenshots/`.
+//! is checked as `browser::check_page` does (screenshot, accessibility), the
+//! sub-accounts list on a phone-sized window too.
 
 use fantoccini::Locator;
 use provisioning::{Actor, RequestContext};
 use serde_json::json;
 
 use crate::both_backends;
-use crate::browser::{Driver, browser, screenshot, sign_in, sign_out, wait_for};
+use crate::browser::{
+    Driver, browser, check_page, check_page_on_a_phone, sign_in, sign_out, wait_for,
+};
 use crate::harness::{ADMIN_TOKEN, Backend, Server, start};
 
 async fn operator_and_tenant_admin(backend: Backend, server: &Server, admin_token: &str) {
@@ -23,12 +26,12 @@ async fn operator_and_tenant_admin(backend: Backend, server: &Server, admin_toke
         .unwrap();
     wait_for(&client, "input#token").await;
     assert!(client.current_url().await.unwrap().path() == "/console/sign-in");
-    screenshot(&client, backend, "sign-in").await;
+    check_page(&client, backend, "sign-in").await;
 
     // The operator: every tenant.
     sign_in(&client, server, ADMIN_TOKEN).await;
     wait_for(&client, "a[href='/console/t/initech']").await;
-    screenshot(&client, backend, "tenants").await;
+    check_page(&client, backend, "tenants").await;
     client
         .find(Locator::Css("a[href='/console/t/acme']"))
         .await
@@ -37,7 +40,7 @@ async fn operator_and_tenant_admin(backend: Backend, server: &Server, admin_toke
         .await
         .unwrap();
     wait_for(&client, "ul.cards").await;
-    screenshot(&client, backend, "tenant-home").await;
+    check_page(&client, backend, "tenant-home").await;
 
     // Configure SCIM: generate a token, shown once.
     client
@@ -49,7 +52,7 @@ async fn operator_and_tenant_admin(backend: Backend, server: &Server, admin_toke
         .unwrap();
     let url = wait_for(&client, "#tenant-url").await.text().await.unwrap();
     assert_eq!(url, format!("{}/scim/v2/acme", server.origin));
-    screenshot(&client, backend, "configure-scim").await;
+    check_page(&client, backend, "configure-scim").await;
     client
         .find(Locator::Css(
             "form[action='/console/t/acme/scim/tokens'] button",
@@ -60,7 +63,7 @@ async fn operator_and_tenant_admin(backend: Backend, server: &Server, admin_toke
         .await
         .unwrap();
     let secret = wait_for(&client, "#new-token").await.text().await.unwrap();
-    screenshot(&client, backend, "new-token").await;
+    check_page(&client, backend, "new-token").await;
     client
         .goto(&format!("{}/console/t/acme/scim", server.origin))
         .await
@@ -89,7 +92,8 @@ async fn operator_and_tenant_admin(backend: Backend, server: &Server, admin_toke
         users.contains("ada@acme.test") && users.contains("grace@acme.test"),
         "{users}"
     );
-    screenshot(&client, backend, "sub-accounts").await;
+    check_page(&client, backend, "sub-accounts").await;
+    check_page_on_a_phone(&client, backend, "sub-accounts").await;
     sign_out(&client).await;
 
     // A tenant admin: its own tenant only.
@@ -110,7 +114,7 @@ async fn operator_and_tenant_admin(backend: Backend, server: &Server, admin_toke
         .unwrap();
     let heading = wait_for(&client, "main h1").await.text().await.unwrap();
     assert_eq!(heading, "Not Found");
-    screenshot(&client, backend, "other-tenant").await;
+    check_page(&client, backend, "other-tenant").await;
 
     client.close().await.expect("end the WebDriver session");
 }

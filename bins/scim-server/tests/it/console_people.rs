@@ -3,7 +3,9 @@
 //! roles; in the browser an operator locks a user's role and sees a later
 //! SCIM group change leave it alone, sees an Entra deactivation as Disabled in
 //! the sub-accounts list and in the disabled-users report, and filters the
-//! Activity page by kind. Each page is saved as a screenshot.
+//! Activity page by kind. Each page is checked as `browser::check_page` does
+//! (screenshot, accessibility), the user page and Activity on a phone-sized
+//! window too.
 
 use std::time::Instant;
 
@@ -11,7 +13,7 @@ use fantoccini::{Client, Locator};
 use serde_json::json;
 
 use crate::both_backends;
-use crate::browser::{Driver, WAIT, browser, screenshot, sign_in, wait_for};
+use crate::browser::{Driver, WAIT, browser, check_page, check_page_on_a_phone, sign_in, wait_for};
 use crate::harness::{ADMIN_TOKEN, Backend, Server, start};
 
 /// Waits until the element's text contains `needle`; returns the text.
@@ -97,7 +99,8 @@ async fn people_pages(backend: Backend, server: &Server, pushed: &Pushed) {
         "{why}"
     );
     assert!(why.contains("rule 1 -> Admin: not matched"), "{why}");
-    screenshot(&client, backend, "user-page").await;
+    check_page(&client, backend, "user-page").await;
+    check_page_on_a_phone(&client, backend, "user-page").await;
 
     // Lock her as Admin, with a reason.
     client
@@ -120,7 +123,7 @@ async fn people_pages(backend: Backend, server: &Server, pushed: &Pushed) {
         state.contains("by operator") && state.contains("runs the pilot"),
         "{state}"
     );
-    screenshot(&client, backend, "user-locked").await;
+    check_page(&client, backend, "user-locked").await;
 
     // The identity provider takes her out of Employees: the lock holds.
     let removed = server.scim().patch_ops(
@@ -156,7 +159,7 @@ async fn people_pages(backend: Backend, server: &Server, pushed: &Pushed) {
         "{list}"
     );
     assert!(!list.contains("ada@acme.test"));
-    screenshot(&client, backend, "sub-accounts-disabled").await;
+    check_page(&client, backend, "sub-accounts-disabled").await;
     click(
         &client,
         "nav.tenant a[href='/console/t/acme/reports/disabled-users']",
@@ -172,7 +175,7 @@ async fn people_pages(backend: Backend, server: &Server, pushed: &Pushed) {
         csv.attr("href").await.unwrap().as_deref(),
         Some("/console/t/acme/reports/disabled-users.csv")
     );
-    screenshot(&client, backend, "disabled-report").await;
+    check_page(&client, backend, "disabled-report").await;
 
     // Activity: everything, newest first, then only the lock.
     click(&client, "nav.tenant a[href='/console/t/acme/activity']").await;
@@ -185,7 +188,8 @@ async fn people_pages(backend: Backend, server: &Server, pushed: &Pushed) {
         log.find("user.deactivated") < log.find("lock.set"),
         "newest first: {log}"
     );
-    screenshot(&client, backend, "activity").await;
+    check_page(&client, backend, "activity").await;
+    check_page_on_a_phone(&client, backend, "activity").await;
     client
         .find(Locator::Css("#kind"))
         .await
@@ -205,7 +209,7 @@ async fn people_pages(backend: Backend, server: &Server, pushed: &Pushed) {
         "{filtered}"
     );
     assert_eq!(filtered.lines().count(), 1, "one lock: {filtered}");
-    screenshot(&client, backend, "activity-filtered").await;
+    check_page(&client, backend, "activity-filtered").await;
 
     client.close().await.expect("end the WebDriver session");
 }

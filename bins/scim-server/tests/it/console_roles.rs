@@ -3,14 +3,15 @@
 //! group to a role, sees the preview list the affected users, saves, and sees
 //! their roles in the sub-accounts list; a filter is checked as it is typed;
 //! and an edit previewed before someone else changed the rules through the
-//! admin API is refused on Save, nothing overwritten. Screenshots of the page,
-//! the preview and the refusal go to `target/console-screenshots/`.
+//! admin API is refused on Save, nothing overwritten. The page, the preview
+//! and the refusal are checked as `browser::check_page` does (screenshot,
+//! accessibility), the page and the preview on a phone-sized window too.
 
 use fantoccini::{Client, Locator};
 use serde_json::json;
 
 use crate::both_backends;
-use crate::browser::{Driver, browser, screenshot, sign_in, wait_for};
+use crate::browser::{Driver, browser, check_page, check_page_on_a_phone, sign_in, wait_for};
 use crate::harness::{ADMIN_TOKEN, Backend, Server, start};
 
 async fn click(client: &Client, css: &str) {
@@ -38,7 +39,8 @@ async fn map_group_and_refuse_a_stale_edit(backend: Backend, server: &Server, gr
         .unwrap();
     click(&client, "ul.cards a[href='/console/t/acme/roles']").await;
     wait_for(&client, "#group-mappings").await;
-    screenshot(&client, backend, "roles").await;
+    check_page(&client, backend, "roles").await;
+    check_page_on_a_phone(&client, backend, "roles").await;
 
     // The filter is checked as it is typed (the page's script).
     let field = wait_for(&client, "#new-filter").await;
@@ -58,7 +60,7 @@ async fn map_group_and_refuse_a_stale_edit(backend: Backend, server: &Server, gr
         )
         .await
         .unwrap();
-    screenshot(&client, backend, "roles-filter-check").await;
+    check_page(&client, backend, "roles-filter-check").await;
 
     // Map the pushed group to Admin: the preview lists its members.
     wait_for(&client, &format!("select[id='group-{group}']"))
@@ -75,7 +77,8 @@ async fn map_group_and_refuse_a_stale_edit(backend: Backend, server: &Server, gr
         "{listed}"
     );
     assert!(!listed.contains("cy@acme.test"), "{listed}");
-    screenshot(&client, backend, "roles-preview").await;
+    check_page(&client, backend, "roles-preview").await;
+    check_page_on_a_phone(&client, backend, "roles-preview").await;
     click(&client, "#save").await;
     assert!(
         text(&client, "#saved")
@@ -134,7 +137,7 @@ async fn map_group_and_refuse_a_stale_edit(backend: Backend, server: &Server, gr
             .contains("title eq \"Boss\""),
         "the current state"
     );
-    screenshot(&client, backend, "roles-stale").await;
+    check_page(&client, backend, "roles-stale").await;
     let stored = server.admin().get("/rules");
     assert_eq!(
         stored.body["rules"].as_array().map(Vec::len),

@@ -60,7 +60,7 @@ async fn show(
         @if page.items.is_empty() {
             p #no-disabled { "No user is disabled." }
         } @else {
-            div.table-scroll {
+            (layout::scrolling_table("Disabled users", html! {
                 table #disabled {
                     thead { tr {
                         th scope="col" { "User name" } th scope="col" { "Display name" } th scope="col" { "Status" }
@@ -82,7 +82,7 @@ async fn show(
                         }
                     }
                 }
-            }
+            }))
         }
         @if let Some(after) = &page.next {
             form method="get" action=(disabled_report_path(&slug)) {

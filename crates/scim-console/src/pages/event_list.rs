@@ -8,7 +8,7 @@ use provisioning::{ActivityEntry, EventKind, Named};
 use serde_json::Value;
 
 use super::user_path;
-use crate::layout::when;
+use crate::layout::{self, when};
 
 /// A string field of an event's `before` or `after`.
 fn field<'a>(state: Option<&'a Value>, key: &str) -> Option<&'a str> {
@@ -85,7 +85,7 @@ fn name_or_id(named: &Named) -> &str {
 /// page; a user's own history leaves it out).
 pub(super) fn event_table(slug: &str, entries: &[ActivityEntry], show_user: bool) -> Markup {
     html! {
-        div.table-scroll {
+        (layout::scrolling_table("Events", html! {
             table.events {
                 thead { tr {
                     th scope="col" { "#" } th scope="col" { "When" } th scope="col" { "Kind" } th scope="col" { "What" }
@@ -124,6 +124,6 @@ pub(super) fn event_table(slug: &str, entries: &[ActivityEntry], show_user: bool
                     }
                 }
             }
-        }
+        }))
     }
 }

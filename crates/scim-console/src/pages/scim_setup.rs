@@ -88,10 +88,10 @@ async fn show(signed_in: SignedIn, path: web::Path<String>) -> Result<HttpRespon
                 @if tokens.is_empty() {
                     p { "This tenant has no SCIM token." }
                 } @else {
-                    table #tokens {
+                    (layout::scrolling_table("SCIM tokens", html! { table #tokens {
                         thead { tr {
                             th { "Prefix" } th { "Label" } th { "Created" } th { "Last used" }
-                            th { "Expires" } th { "Status" } th {}
+                            th { "Expires" } th { "Status" } th { span.visually-hidden { "Actions" } }
                         } }
                         tbody {
                             @for token in &tokens {
@@ -110,7 +110,7 @@ async fn show(signed_in: SignedIn, path: web::Path<String>) -> Result<HttpRespon
                                 }
                             }
                         }
-                    }
+                    } }))
                 }
                 form method="post" action=(format!("{}/tokens", scim_setup_path(&slug))) {
                     input type="hidden" name="csrf" value=(signed_in.csrf());

@@ -174,7 +174,7 @@ async fn list(
         @if page.items.is_empty() {
             p #no-users { "No user matches." }
         } @else {
-            table #users {
+            (layout::scrolling_table("Users", html! { table #users {
                 thead { tr {
                     th { "User name" } th { "Display name" } th { "Status" } th { "Role" }
                     th { "Why" } th { "Lock" } th { "Groups" } th { "Last change" }
@@ -198,7 +198,7 @@ async fn list(
                         }
                     }
                 }
-            }
+            } }))
         }
         @if let Some(cursor) = &page.next_cursor {
             (next_page_form(&slug, &filters, cursor))

@@ -31,7 +31,7 @@ async fn list(signed_in: SignedIn) -> Result<HttpResponse, ConsoleError> {
             @if tenants.is_empty() {
                 p { "No tenants yet. Create one with " code { "scim-server tenant create" } " or the admin API." }
             } @else {
-                table {
+                (layout::scrolling_table("Tenants", html! { table {
                     thead { tr { th { "Name" } th { "Slug" } th { "Created" } } }
                     tbody {
                         @for tenant in &tenants {
@@ -42,7 +42,7 @@ async fn list(signed_in: SignedIn) -> Result<HttpResponse, ConsoleError> {
                             }
                         }
                     }
-                }
+                } }))
             }
         },
     );

@@ -301,7 +301,7 @@ pub(super) fn render(
             @if a.groups.is_empty() {
                 p #no-groups { "The identity provider has pushed no groups yet." }
             } @else {
-                div.scroll { table #group-mappings {
+                (crate::layout::scrolling_table("Group mappings", html! { table #group-mappings {
                     thead { tr { th { "Group" } th { "Members" } th { "Role" } th { "Rule" } } }
                     tbody {
                         @for group in &a.groups {
@@ -327,7 +327,7 @@ pub(super) fn render(
                             }
                         }
                     }
-                } }
+                } }))
             }
         }
 
@@ -337,8 +337,8 @@ pub(super) fn render(
             @if others.is_empty() {
                 p #no-attribute-rules { "No attribute rules." }
             } @else {
-                div.scroll { table #attribute-rules {
-                    thead { tr { th { "Rule" } th { "Condition" } th { "Role" } th { "Order" } th {} } }
+                (crate::layout::scrolling_table("Attribute rules", html! { table #attribute-rules {
+                    thead { tr { th { "Rule" } th { "Condition" } th { "Role" } th { "Order" } th { span.visually-hidden { "Remove" } } } }
                     tbody {
                         @for (position, rule) in &others {
                             @let id = rule.id.as_deref().unwrap_or_default();
@@ -356,7 +356,7 @@ pub(super) fn render(
                             }
                         }
                     }
-                } }
+                } }))
             }
             (edit_form(signed_in, slug, a.version, &[("op", "add_filter")], "stack wide", html! {
                 h3 { "Add an attribute rule" }

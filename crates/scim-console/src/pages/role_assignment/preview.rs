@@ -146,13 +146,13 @@ pub(super) fn render(
             }
         }
         @if listed > 0 {
-            div.scroll { table #preview-users {
+            (crate::layout::scrolling_table("Users the change affects", html! { table #preview-users {
                 thead { tr { th { "User" } th { "Role now" } th { "Role after" } th { "Why" } } }
                 tbody {
                     @for change in changes { (entry(change)) }
                     @for change in held { (entry(change)) }
                 }
-            } }
+            } }))
             @if more > 0 { p #preview-more { "and " (more) " more" } }
         }
         form.row method="post" action=(save_path(slug)) {
