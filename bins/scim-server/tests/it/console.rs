@@ -94,6 +94,30 @@ async fn operator_and_tenant_admin(backend: Backend, server: &Server, admin_toke
     );
     check_page(&client, backend, "sub-accounts").await;
     check_page_on_a_phone(&client, backend, "sub-accounts").await;
+
+    // Configure SCIM now shows that traffic, an error among it.
+    let refused = scim.post(
+        "/Users",
+        &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "active": true}),
+    );
+    assert_eq!(refused.status, 400, "{}", refused.text);
+    client
+        .goto(&format!("{}/console/t/acme/scim", server.origin))
+        .await
+        .unwrap();
+    let totals = wait_for(&client, "#connection-totals")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(totals.contains("3 requests, 1 error"), "{totals}");
+    let last_error = wait_for(&client, "#connection-last-error")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(last_error.contains("400"), "{last_error}");
+    check_page(&client, backend, "connection").await;
     sign_out(&client).await;
 
     // A tenant admin: its own tenant only.
