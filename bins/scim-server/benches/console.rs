@@ -128,15 +128,17 @@ fn seed_console_extras(seeded: &Seeded, users: usize) -> f64 {
     started.elapsed().as_secs_f64()
 }
 
+/// The `value` of the first `<input name="{name}">` in a page, if any.
+fn find_input(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_owned())
+}
+
 /// The `value` of the first `<input name="{name}">` in a page.
 fn input_value(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} field"))
-        + marker.len();
-    let end = html[start..].find('"').unwrap() + start;
-    html[start..end].to_owned()
+    find_input(html, name).unwrap_or_else(|| panic!("no {name} field"))
 }
 
 /// The `name=value` of the cookie `name` a response sets.
@@ -270,10 +272,12 @@ fn row(name: &str, label: &str, t: &Timing) {
     );
 }
 
-/// The cursor of the sub-accounts page `depth` pages in.
-fn deep_cursor(browser: &Browser, users_path: &str, depth: usize) -> String {
+/// The cursor of the sub-accounts page `depth` pages in, or of the last one
+/// when there are fewer, with the number of that page.
+fn deep_cursor(browser: &Browser, users_path: &str, depth: usize) -> (String, usize) {
     let mut cursor = String::new();
-    for _ in 0..depth {
+    let mut reached = 1;
+    while reached < depth {
         let query: Vec<(&str, &str)> = if cursor.is_empty() {
             Vec::new()
         } else {
@@ -281,9 +285,13 @@ fn deep_cursor(browser: &Browser, users_path: &str, depth: usize) -> String {
         };
         let (status, html) = browser.get(users_path, &query);
         assert_eq!(status, 200);
-        cursor = input_value(&html, "cursor");
+        match find_input(&html, "cursor") {
+            Some(next) => cursor = next,
+            None => break,
+        }
+        reached += 1;
     }
-    cursor
+    (cursor, reached)
 }
 
 fn run(backend: Backend, name: &str, users: usize) {
@@ -309,7 +317,8 @@ fn run(backend: Backend, name: &str, users: usize) {
 
     let t = format!("/t/{TENANT}");
     let users_path = format!("{t}/users");
-    let cursor = deep_cursor(&browser, &users_path, 50);
+    let (cursor, depth) = deep_cursor(&browser, &users_path, 200);
+    let deep = format!("sub-accounts, page {depth} (cursor)");
     let history = user_name(HISTORY_USER);
     let pages = [
         page("tenants", "/tenants", &[]),
@@ -317,7 +326,7 @@ fn run(backend: Backend, name: &str, users: usize) {
         page("Configure SCIM", &format!("{t}/scim"), &[]),
         page("sub-accounts, first page", &users_path, &[]),
         page(
-            "sub-accounts, page 51 (cursor)",
+            &deep,
             &users_path,
             &[("cursor", &cursor)],
         ),
@@ -330,6 +339,11 @@ fn run(backend: Backend, name: &str, users: usize) {
             "sub-accounts, q=given4242",
             &users_path,
             &[("q", "given4242")],
+        ),
+        page(
+            "sub-accounts, q=given5 (11,111 users)",
+            &users_path,
+            &[("q", "given5")],
         ),
         page(
             "sub-accounts, q=nobody (no match)",
@@ -415,7 +429,7 @@ fn run(backend: Backend, name: &str, users: usize) {
             &[("user", &history)],
         ),
         page(
-            "Activity, user=user0099999",
+            "Activity, user=the last user",
             &format!("{t}/activity"),
             &[("user", &user_name(users - 1))],
         ),
