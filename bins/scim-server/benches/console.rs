@@ -325,11 +325,7 @@ fn run(backend: Backend, name: &str, users: usize) {
         page("tenant home", &t, &[]),
         page("Configure SCIM", &format!("{t}/scim"), &[]),
         page("sub-accounts, first page", &users_path, &[]),
-        page(
-            &deep,
-            &users_path,
-            &[("cursor", &cursor)],
-        ),
+        page(&deep, &users_path, &[("cursor", &cursor)]),
         page(
             "sub-accounts, q=user00999 (10 users)",
             &users_path,
@@ -393,7 +389,7 @@ fn run(backend: Backend, name: &str, users: usize) {
             &[("sort", "last_change"), ("order", "desc")],
         ),
         page(
-            "sub-accounts, inactive + locked + q",
+            "sub-accounts, inactive + locked + q=user0",
             &users_path,
             &[("status", "inactive"), ("locked", "locked"), ("q", "user0")],
         ),
