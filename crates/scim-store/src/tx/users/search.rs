@@ -155,6 +155,37 @@ fn text_condition(tx: &mut Tx<'_>, matches: Sql) -> Result<Sql, StoreError> {
     Ok(sql)
 }
 
+/// ` AND u.id IN (the users the app-state filters select)` when those are few,
+/// so the page starts from them (through `users_admin_role`, `users_locked`)
+/// instead of walking the order's index and testing every row of the tenant
+/// for a filter that matches almost nobody; nothing when the filters select
+/// many (a page then fills quickly along the order's index).
+fn sparse_state_condition(
+    tx: &mut Tx<'_>,
+    conditions: &StateConditions,
+) -> Result<Option<Sql>, StoreError> {
+    let mut probe = Sql::from("SELECT COUNT(*) AS n FROM (SELECT u.id FROM users u WHERE ");
+    probe
+        .append(conditions.indexed.clone())
+        .push(&format!(" LIMIT {}) m", FEW_MATCHES + 1));
+    let found = tx.first::<CountRow>(probe)?.map_or(0, |r| r.n);
+    if u64::try_from(found).unwrap_or(u64::MAX) > FEW_MATCHES {
+        return Ok(None);
+    }
+    let mut sql = Sql::from(" AND u.id IN (SELECT u.id FROM users u WHERE ");
+    sql.append(conditions.indexed.clone()).push(")");
+    Ok(Some(sql))
+}
+
+/// The users the app-state filters select, written twice: `scanned` for a page
+/// that walks the order's index testing each row, `indexed` for reading the
+/// selected users through the filters' own indexes.
+#[derive(Debug)]
+pub(super) struct StateConditions {
+    pub(super) scanned: Sql,
+    pub(super) indexed: Sql,
+}
+
 /// The statement of one page: the users where `condition` holds, after the
 /// cursor's position, in the search's order, one more than the page holds.
 fn page_query(
@@ -196,11 +227,16 @@ fn page_query(
 pub(super) fn search(
     tx: &mut Tx<'_>,
     tenant_id: &str,
-    mut condition: Sql,
+    conditions: StateConditions,
     search: &UserSearch,
 ) -> Result<KeysetPage<User>, StoreError> {
     if search.limit == 0 {
         return Err(StoreError::invalid("a page holds at least one user"));
+    }
+    let mut condition = conditions.scanned.clone();
+    let filtered = search.role.is_some() || search.status.is_some() || search.locked.is_some();
+    if filtered && let Some(narrow) = sparse_state_condition(tx, &conditions)? {
+        condition.append(narrow);
     }
     let q = search.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     if let Some(q) = q {

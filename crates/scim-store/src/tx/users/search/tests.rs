@@ -129,6 +129,21 @@ fn assert_index_backed(conn: &mut DbConnection, sort_step: &str) {
         few.contains("e USING PRIMARY KEY") || few.contains("user_emails_pkey"),
         "q: expected the e-mail index in\n{few}"
     );
+    // A rare role (few users, the probe found): read through the role's index.
+    let mut rare = condition();
+    rare.push(" AND COALESCE(u.role, '') = ").text("Technician");
+    let mut sparse = condition();
+    sparse
+        .push(" AND u.role = ")
+        .text("Technician")
+        .push(" AND u.id IN (SELECT u.id FROM users u WHERE ")
+        .append(rare)
+        .push(")");
+    let by_role = plan(conn, page_query(&sparse, &search, None).unwrap());
+    assert!(
+        by_role.contains("users_admin_role"),
+        "a rare role: expected users_admin_role in\n{by_role}"
+    );
     // With many matches, SQLite walks the order's index and tests each row
     // (PostgreSQL chooses by its statistics).
     if dialect == Dialect::Postgres {
