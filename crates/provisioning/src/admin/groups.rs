@@ -1,7 +1,7 @@
 //! Groups as the role-mapping screen sees them, and group-deletion previews.
 
 use role_engine::{Change, PushedGroup, PushedGroups, RuleSet};
-use scim_store::{EventKind, ReadTx, Visibility};
+use scim_store::{EventKind, Visibility};
 use serde::Serialize;
 
 use crate::error::{Error, ResourceKind, Result};
@@ -40,44 +40,56 @@ pub struct GroupPage {
     pub next_cursor: Option<String>,
 }
 
-/// The tenant's groups as `rules` validation needs them: every current group,
-/// and the groups the rules name that the identity provider deleted (with the
-/// display name their deletion event recorded).
-pub(super) fn pushed_groups(
-    tx: &mut ReadTx<'_>,
-    tenant_id: &str,
-    rules: &RuleSet,
-) -> Result<PushedGroups> {
-    let paging = scim_store::Paging::Index {
-        start_index: 1,
-        count: u64::MAX,
-    };
-    let current: Vec<PushedGroup> = tx
-        .tenant(tenant_id)
-        .groups()
-        .list(&scim_store::ListQuery {
-            filter: None,
-            sort: None,
-            paging: &paging,
-            base_url: None,
+impl Provisioning {
+    /// The tenant's groups as `rules` validation needs them: every current
+    /// group, and the groups the rules name that the identity provider deleted
+    /// (with the display name their deletion event recorded).
+    ///
+    /// Deletions are looked up in the event log only for groups the rules name
+    /// that are no longer pushed; only then are the committed events numbered
+    /// first (PostgreSQL numbers them after commit, and a large save leaves
+    /// many behind, which a preview would otherwise wait for).
+    pub(super) fn pushed_groups(&self, tenant_id: &str, rules: &RuleSet) -> Result<PushedGroups> {
+        let paging = scim_store::Paging::Index {
+            start_index: 1,
+            count: u64::MAX,
+        };
+        let current: Vec<PushedGroup> = self.read(|tx| {
+            Ok(tx
+                .tenant(tenant_id)
+                .groups()
+                .list(&scim_store::ListQuery {
+                    filter: None,
+                    sort: None,
+                    paging: &paging,
+                    base_url: None,
+                })?
+                .items)
         })?
-        .items
         .into_iter()
         .map(|g| PushedGroup::new(g.id, g.display_name))
         .collect();
-    let missing: Vec<String> = rules
-        .rules
-        .iter()
-        .filter_map(|r| r.group.as_ref())
-        .filter(|g| !current.iter().any(|c| c.id == g.id))
-        .map(|g| g.id.clone())
-        .collect();
-    let deleted = if missing.is_empty() {
-        Vec::new()
-    } else {
-        tx.tenant(tenant_id)
-            .events()
-            .latest_of_resources(&missing, &[EventKind::GroupDeleted])?
+        let missing: Vec<String> = rules
+            .rules
+            .iter()
+            .filter_map(|r| r.group.as_ref())
+            .filter(|g| !current.iter().any(|c| c.id == g.id))
+            .map(|g| g.id.clone())
+            .collect();
+        if missing.is_empty() {
+            return Ok(PushedGroups {
+                current,
+                deleted: Vec::new(),
+            });
+        }
+        self.store().number_events(tenant_id)?;
+        let deleted = self
+            .read(|tx| {
+                Ok(tx
+                    .tenant(tenant_id)
+                    .events()
+                    .latest_of_resources(&missing, &[EventKind::GroupDeleted])?)
+            })?
             .into_iter()
             .map(|(id, event)| {
                 let name = event
@@ -89,9 +101,9 @@ pub(super) fn pushed_groups(
                     .to_owned();
                 PushedGroup::new(id, name)
             })
-            .collect()
-    };
-    Ok(PushedGroups { current, deleted })
+            .collect();
+        Ok(PushedGroups { current, deleted })
+    }
 }
 
 impl Provisioning {

@@ -5,11 +5,11 @@
 //! are read in id order, [`CHUNK`] at a time, folded into counts (a
 //! [`PreviewSummary`], the validation's [`UserChecks`]) and, for a dry run, into
 //! one page of entries; a save writes each chunk's decisions before reading the
-//! next, inside one transaction. Users deleted by the identity provider are
+//! next, inside one transaction, and checks the users on that same pass. Users deleted by the identity provider are
 //! skipped: they are `Disabled` whatever the rules say.
 
 use role_engine::{
-    Change, Engine, GuardViolation, PreviewSummary, Problem, PushedGroups, RulePreview, RuleSet,
+    Change, Engine, GuardViolation, PreviewSummary, Problem, RulePreview, RuleSet,
     RuleTests, UserChecks, UserSnapshot,
 };
 use scim_store::{AdminUserQuery, ReadTx, TenantUpdate, User, UserStatus, Visibility, WriteTx};
@@ -25,7 +25,6 @@ use crate::tenant::{TenantContext, TenantSettings, decision_inputs, stored_rules
 use crate::users::{check_version, new_id};
 
 use super::catalogue::check_roles_in_use;
-use super::groups::pushed_groups;
 use super::tenants::change_tenant;
 use super::versions::{locked_row, part_version};
 
@@ -64,9 +63,47 @@ struct RulesSave<'a> {
     rules: &'a RuleSet,
     /// The catalogue to store with the rules (`None`: keep the current one).
     catalogue: Option<&'a role_engine::Catalogue>,
+    /// The catalogue the users are checked against (the new one, else the current).
+    checked_against: &'a role_engine::Catalogue,
     settings: Option<TenantSettings>,
     /// `If-Match`: the versions of the stored rule set the edit was made on.
     expected: Option<&'a [i64]>,
+}
+
+/// How a save ended: committed, or rolled back because the checks on the
+/// users found errors (nothing stored).
+enum SaveOutcome {
+    Saved {
+        user_problems: Vec<Problem>,
+        summary: PreviewSummary,
+        version: i64,
+    },
+    Invalid {
+        user_problems: Vec<Problem>,
+        summary: PreviewSummary,
+    },
+}
+
+/// Why a save's transaction ends without committing.
+enum SaveStop {
+    Failed(Error),
+    /// The user checks found errors: roll back, and report them.
+    Invalid {
+        user_problems: Vec<Problem>,
+        summary: PreviewSummary,
+    },
+}
+
+impl From<scim_store::StoreError> for SaveStop {
+    fn from(e: scim_store::StoreError) -> SaveStop {
+        SaveStop::Failed(e.into())
+    }
+}
+
+impl From<Error> for SaveStop {
+    fn from(e: Error) -> SaveStop {
+        SaveStop::Failed(e)
+    }
 }
 
 /// Users read per chunk when a whole tenant is decided: large enough that the
@@ -220,7 +257,9 @@ impl Provisioning {
     /// against the groups the identity provider pushed, the file's cases run)
     /// and previews its effect over every live user; unless `run` is a dry run
     /// or validation finds errors, saves it with the file's catalogue, if any,
-    /// deciding every live user again in the same transaction. Rules without
+    /// deciding every live user again in the same transaction. A save reads
+    /// the users once: the checks that need them run as they are decided, and
+    /// an error among those rolls the save back. Rules without
     /// an id get one (the id of the stored rule that says the same, else a new
     /// one); group labels become the groups' current names.
     pub fn set_rules(
@@ -245,10 +284,7 @@ impl Provisioning {
         let mut rules = file.rule_set.clone();
         rules.assign_rule_ids(tenant.engine.rules(), new_id);
         let catalogue = file.catalogue.as_ref().unwrap_or(&tenant.catalogue);
-        // Group deletions are found in the event log: every committed event
-        // numbered first (PostgreSQL numbers them after commit).
-        self.store().number_events(&tenant.id)?;
-        let groups = self.read(|tx| pushed_groups(tx, &tenant.id, &rules))?;
+        let groups = self.pushed_groups(&tenant.id, &rules)?;
         for group in rules.rules.iter_mut().filter_map(|r| r.group.as_mut()) {
             if let Some(current) = groups.current.iter().find(|g| g.id == group.id) {
                 group.label = Some(current.display_name.clone());
@@ -265,34 +301,60 @@ impl Provisioning {
                 version: None,
             });
         };
-        let (mut problems, summary, entries) =
-            self.read(|tx| dry_run(tx, tenant, &rules, catalogue, &groups, &new_engine, page))?;
-        problems.extend(file.case_problems(&new_engine));
+        let rule_problems = role_engine::validate(&rules, catalogue, &[], Some(&groups));
+        let case_problems = file.case_problems(&new_engine);
+        // The problems in their order: the rules', the users', the cases'.
+        let problems = |user_problems: Vec<Problem>| {
+            let mut all = rule_problems.clone();
+            all.extend(user_problems);
+            all.extend(case_problems.iter().cloned());
+            all
+        };
+        let known_invalid = rule_problems
+            .iter()
+            .chain(&case_problems)
+            .any(Problem::is_error);
         let progress = match run {
-            RulesRun::Save(progress) if !problems.iter().any(Problem::is_error) => progress,
+            RulesRun::Save(progress) if !known_invalid => progress,
             _ => {
+                let (user_problems, summary, entries) =
+                    self.read(|tx| dry_run(tx, tenant, &rules, catalogue, &new_engine, page))?;
                 return Ok(RulesOutcome {
                     saved: false,
-                    problems,
+                    problems: problems(user_problems),
                     summary,
                     entries: page.map(|_| entries),
                     version: None,
                 });
             }
         };
+        // A save reads the users once: the user-dependent checks run on the
+        // pass that decides them, and an error among them rolls it back.
         let save = RulesSave {
             rules: &rules,
             catalogue: file.catalogue.as_ref(),
+            checked_against: catalogue,
             settings,
             expected: expected.as_deref(),
         };
-        let (summary, version) = self.save_rules(tenant, ctx, save, &progress)?;
+        let (saved, user_problems, summary, version) =
+            match self.save_rules(tenant, ctx, save, &progress)? {
+                SaveOutcome::Saved {
+                    user_problems,
+                    summary,
+                    version,
+                } => (true, user_problems, summary, Some(version)),
+                SaveOutcome::Invalid {
+                    user_problems,
+                    summary,
+                } => (false, user_problems, summary, None),
+            };
         Ok(RulesOutcome {
-            saved: true,
-            problems,
+            saved,
+            problems: problems(user_problems),
             summary,
             entries: None,
-            version: Some(version),
+            version,
         })
     }
 
@@ -328,18 +390,21 @@ impl Provisioning {
     }
 
     /// Saves the rules (with the catalogue and settings of `save`) and decides
-    /// every live user again, a chunk at a time, in one transaction; returns
-    /// the counts of what changed and the tenant's new version.
+    /// every live user again, a chunk at a time, in one transaction, checking
+    /// the users on the way; returns the counts of what changed, the users'
+    /// problems and the tenant's new version, or, when those problems include
+    /// an error, the problems and counts of a save rolled back.
     fn save_rules(
         &self,
         tenant: &TenantContext,
         ctx: &RequestContext,
         save: RulesSave<'_>,
         progress: &Progress,
-    ) -> Result<(PreviewSummary, i64)> {
+    ) -> Result<SaveOutcome> {
         let RulesSave {
             rules,
             catalogue,
+            checked_against,
             settings,
             expected,
         } = save;
@@ -357,7 +422,7 @@ impl Provisioning {
             .transpose()?;
         let new_catalogue = catalogue.map(serde_json::to_value).transpose()?;
         let catalogue_before = serde_json::to_value(&tenant.catalogue)?;
-        self.write(|tx| {
+        let written = self.store().write(|tx| {
             if expected.is_some() {
                 let row = locked_row(tx, &tenant.id, now)?;
                 check_version(part_version(&decision_inputs(&row)?.1)?, expected)?;
@@ -399,31 +464,53 @@ impl Provisioning {
                 Some(role) => active_holders(tx, &fresh, role)?,
                 None => 0,
             };
-            let summary = decide_all(tx, tenant, &fresh, ctx, progress, now)?;
+            let mut checks = UserChecks::new(rules, checked_against);
+            let summary = decide_all(tx, tenant, &fresh, ctx, &mut checks, progress, now)?;
+            let user_problems = checks.finish();
+            if user_problems.iter().any(Problem::is_error) {
+                return Err(SaveStop::Invalid {
+                    user_problems,
+                    summary,
+                });
+            }
             // The guard is checked on the whole edit, not chunk by chunk: a
             // chunk may take the last holder away that a later one gives back.
             if let Some(role) = guarded
                 && holders_before > 0
                 && active_holders(tx, &fresh, &role)? == 0
             {
-                return Err(Error::Refused(GuardViolation {
+                return Err(SaveStop::Failed(Error::Refused(GuardViolation {
                     role,
                     active_holders: holders_before,
-                }));
+                })));
             }
-            Ok((summary, part_version(fresh.engine.rules())?))
-        })
+            Ok(SaveOutcome::Saved {
+                user_problems,
+                summary,
+                version: part_version(fresh.engine.rules())?,
+            })
+        });
+        match written {
+            Ok(saved) => Ok(saved),
+            Err(SaveStop::Invalid {
+                user_problems,
+                summary,
+            }) => Ok(SaveOutcome::Invalid {
+                user_problems,
+                summary,
+            }),
+            Err(SaveStop::Failed(error)) => Err(error),
+        }
     }
 }
 
-/// Validation and preview over every live user in one read, keeping the
-/// counts and the entries of `page` (if any).
+/// The user-dependent validation and the preview over every live user in
+/// one read, keeping the counts and the entries of `page` (if any).
 fn dry_run(
     tx: &mut ReadTx<'_>,
     tenant: &TenantContext,
     rules: &RuleSet,
     catalogue: &role_engine::Catalogue,
-    groups: &PushedGroups,
     new_engine: &Engine,
     page: Option<&PreviewPage>,
 ) -> Result<(Vec<Problem>, PreviewSummary, PreviewEntries)> {
@@ -453,9 +540,7 @@ fn dry_run(
         }
         Ok(true)
     })?;
-    let mut problems = role_engine::validate(rules, catalogue, &[], Some(groups));
-    problems.extend(checks.finish());
-    Ok((problems, summary, entries))
+    Ok((checks.finish(), summary, entries))
 }
 
 /// The user id of the last entry of a page (entries are in user id order,
@@ -469,12 +554,14 @@ fn entries_last_id(entries: &PreviewEntries) -> Option<String> {
 }
 
 /// Decides every live user by `fresh` and stores what changed, a chunk at a
-/// time; counts the changes as a preview from `tenant`'s rules would.
+/// time; counts the changes as a preview from `tenant`'s rules would, and
+/// shows every user to `checks`.
 fn decide_all(
     tx: &mut WriteTx<'_>,
     tenant: &TenantContext,
     fresh: &TenantContext,
     ctx: &RequestContext,
+    checks: &mut UserChecks<'_>,
     progress: &Progress,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<PreviewSummary> {
@@ -497,6 +584,7 @@ fn decide_all(
             .into_iter()
             .map(|item| {
                 let snap = snapshot(&item.user, item.group_ids);
+                checks.observe(&snap);
                 if let Some(change) = preview.compare(index, &snap) {
                     summary.add(&change);
                 }
