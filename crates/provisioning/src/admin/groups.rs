@@ -54,21 +54,22 @@ impl Provisioning {
             start_index: 1,
             count: u64::MAX,
         };
-        let current: Vec<PushedGroup> = self.read(|tx| {
-            Ok(tx
-                .tenant(tenant_id)
-                .groups()
-                .list(&scim_store::ListQuery {
-                    filter: None,
-                    sort: None,
-                    paging: &paging,
-                    base_url: None,
-                })?
-                .items)
-        })?
-        .into_iter()
-        .map(|g| PushedGroup::new(g.id, g.display_name))
-        .collect();
+        let current: Vec<PushedGroup> = self
+            .read(|tx| {
+                Ok(tx
+                    .tenant(tenant_id)
+                    .groups()
+                    .list(&scim_store::ListQuery {
+                        filter: None,
+                        sort: None,
+                        paging: &paging,
+                        base_url: None,
+                    })?
+                    .items)
+            })?
+            .into_iter()
+            .map(|g| PushedGroup::new(g.id, g.display_name))
+            .collect();
         let missing: Vec<String> = rules
             .rules
             .iter()

@@ -9,8 +9,8 @@
 //! skipped: they are `Disabled` whatever the rules say.
 
 use role_engine::{
-    Change, Engine, GuardViolation, PreviewSummary, Problem, RulePreview, RuleSet,
-    RuleTests, UserChecks, UserSnapshot,
+    Change, Engine, GuardViolation, PreviewSummary, Problem, RulePreview, RuleSet, RuleTests,
+    UserChecks, UserSnapshot,
 };
 use scim_store::{AdminUserQuery, ReadTx, TenantUpdate, User, UserStatus, Visibility, WriteTx};
 use serde::Serialize;

@@ -18,7 +18,7 @@ use super::rows_to_users;
 use crate::dialect::{self, prefix_upper_bound};
 use crate::doc::fold;
 use crate::error::StoreError;
-use crate::model::{KeysetPage, User, UserOrder, UserSearch};
+use crate::model::{KeysetPage, User, UserOrder, UserSearch, UserStatus};
 use crate::query::opaque;
 use crate::rows::{CountRow, USER_COLUMNS, UserRow};
 use crate::sql::Sql;
@@ -234,8 +234,13 @@ pub(super) fn search(
         return Err(StoreError::invalid("a page holds at least one user"));
     }
     let mut condition = conditions.scanned.clone();
-    let filtered = search.role.is_some() || search.status.is_some() || search.locked.is_some();
-    if filtered && let Some(narrow) = sparse_state_condition(tx, &conditions)? {
+    // Only filters an index serves (the role, `active`, the locked users'
+    // partial index): for the others (deleted, unlocked) the probe itself
+    // would read the whole tenant, and the walk is no worse.
+    let indexed = search.role.is_some()
+        || search.locked == Some(true)
+        || search.status == Some(UserStatus::Inactive);
+    if indexed && let Some(narrow) = sparse_state_condition(tx, &conditions)? {
         condition.append(narrow);
     }
     let q = search.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
