@@ -16,7 +16,7 @@ use crate::error::{Error, ResourceKind, Result};
 use crate::service::Provisioning;
 use crate::tenant::TenantContext;
 
-use super::event_log::{EventInfo, filters};
+use super::event_log::{EventInfo, filters, name_groups_as_they_are_now};
 
 /// Entries per page when the query names no `limit`.
 const DEFAULT_ACTIVITY_PAGE: u64 = 50;
@@ -192,7 +192,7 @@ impl Provisioning {
         )?;
         // Newest first reads numbered events only: number what has committed.
         self.store.number_events(&tenant.id)?;
-        let (events, (users, groups)) = self.read(|tx| {
+        let (items, next_before_seq) = self.read(|tx| {
             if let Some(user) = &query.user {
                 search.user_id = Some(resolve_user(tx, &tenant.id, user)?);
             }
@@ -203,30 +203,32 @@ impl Provisioning {
                 .tenant(&tenant.id)
                 .events()
                 .newest_first(&search, query.before_seq)?;
-            let names = names(tx, &tenant.id, &events)?;
-            Ok((events, names))
+            let (users, groups) = names(tx, &tenant.id, &events)?;
+            let next_before_seq = (events.len() as u64 == search.limit)
+                .then(|| events.last().map(|e| e.seq))
+                .flatten();
+            let mut items: Vec<ActivityEntry> = events
+                .into_iter()
+                .map(|event| {
+                    let named = |id: &str, names: &HashMap<String, String>| Named {
+                        id: id.to_owned(),
+                        name: names.get(id).cloned(),
+                    };
+                    let user = event.user_id.as_deref().map(|id| named(id, &users));
+                    let group = group_of(&event).map(|id| named(id, &groups));
+                    ActivityEntry {
+                        actor: actor_name(event.cause.as_ref()),
+                        compat: applied_compat(event.cause.as_ref()),
+                        user,
+                        group,
+                        event: EventInfo::from_row(event),
+                    }
+                })
+                .collect();
+            // Role changes name their rule's group as it is now, as the admin API's log does.
+            name_groups_as_they_are_now(tx, &tenant.id, items.iter_mut().map(|e| &mut e.event))?;
+            Ok((items, next_before_seq))
         })?;
-        let next_before_seq = (events.len() as u64 == search.limit)
-            .then(|| events.last().map(|e| e.seq))
-            .flatten();
-        let items = events
-            .into_iter()
-            .map(|event| {
-                let named = |id: &str, names: &HashMap<String, String>| Named {
-                    id: id.to_owned(),
-                    name: names.get(id).cloned(),
-                };
-                let user = event.user_id.as_deref().map(|id| named(id, &users));
-                let group = group_of(&event).map(|id| named(id, &groups));
-                ActivityEntry {
-                    actor: actor_name(event.cause.as_ref()),
-                    compat: applied_compat(event.cause.as_ref()),
-                    user,
-                    group,
-                    event: EventInfo::from_row(event),
-                }
-            })
-            .collect();
         Ok(ActivityPage {
             items,
             next_before_seq,

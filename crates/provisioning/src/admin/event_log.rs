@@ -198,13 +198,13 @@ fn rule_reason(event: &EventInfo) -> Option<Reason> {
 /// label the rule carried when it was saved: a group the identity provider
 /// renamed since shows its new name, as explanations do. The stored event is
 /// left as written; one lookup per distinct group on the page.
-fn name_groups_as_they_are_now(
+pub(super) fn name_groups_as_they_are_now<'a>(
     tx: &mut ReadTx<'_>,
     tenant_id: &str,
-    items: &mut [EventInfo],
+    items: impl IntoIterator<Item = &'a mut EventInfo>,
 ) -> Result<()> {
     let mut names: HashMap<String, String> = HashMap::new();
-    for event in items.iter_mut() {
+    for event in items {
         let Some(reason) = rule_reason(event) else {
             continue;
         };

@@ -518,6 +518,15 @@ async fn rules_follow_renamed_and_deleted_groups(backend: Backend) {
         page.body
     );
     assert!(!page.body.contains("Field Staff"), "{}", page.body);
+    // So do the role changes in Activity, written before the rename.
+    let activity = browser
+        .get("/console/t/acme/activity?kind=role.changed")
+        .await;
+    assert!(
+        activity.body.contains("Technicians") && !activity.body.contains("Field Staff"),
+        "{}",
+        activity.body
+    );
 
     p.delete_group(&acme(p), &idp_ctx(), &group, None).unwrap();
     let page = browser.get(ROLES).await;
