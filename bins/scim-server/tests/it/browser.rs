@@ -201,6 +201,17 @@ pub(crate) async fn wait_for(client: &Client, css: &str) -> fantoccini::elements
         .unwrap_or_else(|e| panic!("no {css}: {e}"))
 }
 
+/// Clicks the element `css` finds (now: the page is already there).
+pub(crate) async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+}
+
 pub(crate) async fn sign_in(client: &Client, server: &Server, token: &str) {
     client
         .goto(&format!("{}/console", server.origin))

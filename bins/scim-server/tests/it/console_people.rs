@@ -13,7 +13,9 @@ use fantoccini::{Client, Locator};
 use serde_json::json;
 
 use crate::both_backends;
-use crate::browser::{Driver, WAIT, browser, check_page, check_page_on_a_phone, sign_in, wait_for};
+use crate::browser::{
+    Driver, WAIT, browser, check_page, check_page_on_a_phone, click, sign_in, wait_for,
+};
 use crate::harness::{ADMIN_TOKEN, Backend, Server, start};
 
 /// Waits until the element's text contains `needle`; returns the text.
@@ -30,16 +32,6 @@ async fn wait_text(client: &Client, css: &str, needle: &str) -> String {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-}
-
-async fn click(client: &Client, css: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no {css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
 /// Users Ada and Bob in Employees (Loanee); IT Admins (Admin) empty.

@@ -7,22 +7,14 @@
 //! and the refusal are checked as `browser::check_page` does (screenshot,
 //! accessibility), the page and the preview on a phone-sized window too.
 
-use fantoccini::{Client, Locator};
+use fantoccini::Client;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::browser::{Driver, browser, check_page, check_page_on_a_phone, sign_in, wait_for};
+use crate::browser::{
+    Driver, browser, check_page, check_page_on_a_phone, click, sign_in, wait_for,
+};
 use crate::harness::{ADMIN_TOKEN, Backend, Server, start};
-
-async fn click(client: &Client, css: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no {css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
-}
 
 async fn text(client: &Client, css: &str) -> String {
     wait_for(client, css).await.text().await.unwrap()

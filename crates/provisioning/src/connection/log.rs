@@ -40,12 +40,13 @@ impl Pending {
     /// one is there.
     fn offer(&mut self, note: RequestNote) {
         if note.failed() {
-            keep_later(&mut self.latest.error, &note);
+            keep_later(&mut self.latest.error, note.clone());
         }
         if note.client != ClientKind::Other {
-            keep_later(&mut self.latest.recognised, &note);
+            keep_later(&mut self.latest.recognised, note.clone());
         }
-        keep_later(&mut self.latest.request, &note);
+        // Every request is the latest of all: moved there, not copied.
+        keep_later(&mut self.latest.request, note);
     }
 
     fn merge(&mut self, other: Pending) {
@@ -64,7 +65,7 @@ impl Pending {
         ];
         for (slot, note) in ours.into_iter().zip(theirs) {
             if let Some(note) = note {
-                keep_later(slot, &note);
+                keep_later(slot, note);
             }
         }
     }
@@ -79,9 +80,9 @@ impl Pending {
     }
 }
 
-fn keep_later(slot: &mut Option<RequestNote>, note: &RequestNote) {
+fn keep_later(slot: &mut Option<RequestNote>, note: RequestNote) {
     if slot.as_ref().is_none_or(|kept| kept.at <= note.at) {
-        *slot = Some(note.clone());
+        *slot = Some(note);
     }
 }
 
