@@ -86,7 +86,7 @@ fn text_search_matches_prefixes_of_names_emails_and_external_ids(backend: Backen
         &t.id,
         "u1",
         body("alice", Some("Alice A"), "a@x.example", "EXT-Abc"),
-        None,
+        Some("Member"),
         at(1),
     );
     add(
@@ -94,7 +94,7 @@ fn text_search_matches_prefixes_of_names_emails_and_external_ids(backend: Backen
         &t.id,
         "u2",
         body("bob", Some("Zed Builder"), "bob@x.example", ""),
-        None,
+        Some("Member"),
         at(1),
     );
     add(
@@ -102,7 +102,7 @@ fn text_search_matches_prefixes_of_names_emails_and_external_ids(backend: Backen
         &t.id,
         "u3",
         body("carol", None, "Ally@y.example", ""),
-        None,
+        Some("Member"),
         at(1),
     );
     add(
@@ -110,7 +110,7 @@ fn text_search_matches_prefixes_of_names_emails_and_external_ids(backend: Backen
         &t.id,
         "u4",
         body("ÉMILE", None, "e@x.example", ""),
-        None,
+        Some("Member"),
         at(1),
     );
     add(
@@ -118,7 +118,7 @@ fn text_search_matches_prefixes_of_names_emails_and_external_ids(backend: Backen
         &t.id,
         "u5",
         body("dave", None, "d@x.example", "ext-zzz"),
-        None,
+        Some("Member"),
         at(1),
     );
     add(
@@ -129,18 +129,40 @@ fn text_search_matches_prefixes_of_names_emails_and_external_ids(backend: Backen
         None,
         at(1),
     );
+    // Keys that differ only in case make the row's filter document inexact:
+    // its e-mail is then found through the side table alone.
+    add(
+        s,
+        &t.id,
+        "u6",
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "frank",
+            "emails": [{"value": "Inexact@x.example", "VALUE": "other@x.example"}],
+        }),
+        Some("Member"),
+        at(1),
+    );
     s.write(|tx| tx.tenant(&t.id).users().soft_delete("u5", None, at(2)))
         .unwrap();
+    // The same matches whether the search gathers the text's matches (no
+    // filter) or tests the text on each of the few users a filter selects.
     let found = |q: &str| {
-        let query = UserSearch {
-            q: Some(q.to_owned()),
-            limit: 10,
-            ..UserSearch::default()
+        let run = |role: Option<&str>| {
+            let query = UserSearch {
+                q: Some(q.to_owned()),
+                role: role.map(str::to_owned),
+                limit: 10,
+                ..UserSearch::default()
+            };
+            let (mut found, next) = search(s, &t.id, &query).unwrap();
+            assert_eq!(next, None, "{q}");
+            found.sort();
+            found
         };
-        let (mut found, next) = search(s, &t.id, &query).unwrap();
-        assert_eq!(next, None, "{q}");
-        found.sort();
-        found
+        let gathered = run(None);
+        assert_eq!(run(Some("Member")), gathered, "{q} with a role filter");
+        gathered
     };
     // userName and displayName (u1), an e-mail (u3); never another tenant's.
     assert_eq!(found("AL"), ids(&["u1", "u3"]));
@@ -150,7 +172,9 @@ fn text_search_matches_prefixes_of_names_emails_and_external_ids(backend: Backen
     assert_eq!(found("émi"), ids(&["u4"]));
     // A prefix, not a substring.
     assert_eq!(found("lice"), ids(&[]));
-    assert_eq!(found("  "), ids(&["u1", "u2", "u3", "u4", "u5"]));
+    assert_eq!(found("inexact@"), ids(&["u6"]));
+    assert_eq!(found("other@"), ids(&[]));
+    assert_eq!(found("  "), ids(&["u1", "u2", "u3", "u4", "u5", "u6"]));
     let long = UserSearch {
         q: Some("x".repeat(300)),
         limit: 10,

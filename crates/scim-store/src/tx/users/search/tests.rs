@@ -144,6 +144,20 @@ fn assert_index_backed(conn: &mut DbConnection, sort_step: &str) {
         by_role.contains("users_admin_role"),
         "a rare role: expected users_admin_role in\n{by_role}"
     );
+    // Users deleted by the IdP (often none): counted and read through the
+    // partial index of them, not by reading the tenant.
+    let mut deleted = condition();
+    deleted.push(" AND u.deleted_at IS NOT NULL");
+    let mut sparse = condition();
+    sparse
+        .push(" AND u.deleted_at IS NOT NULL AND u.id IN (SELECT u.id FROM users u WHERE ")
+        .append(deleted)
+        .push(")");
+    let by_deletion = plan(conn, page_query(&sparse, &search, None).unwrap());
+    assert!(
+        by_deletion.contains("users_deleted"),
+        "deleted users: expected users_deleted in\n{by_deletion}"
+    );
     // With many matches, SQLite walks the order's index and tests each row
     // (PostgreSQL chooses by its statistics).
     if dialect == Dialect::Postgres {
