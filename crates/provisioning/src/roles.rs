@@ -42,7 +42,19 @@ pub struct RoleChange {
 
 /// The engine's view of a stored user.
 pub(crate) fn snapshot(user: &User, group_ids: Vec<String>) -> UserSnapshot {
-    let mut snap = UserSnapshot::new(with_id(&user.resource, &user.id))
+    snapshot_of(user, user.resource.clone(), group_ids)
+}
+
+/// [`snapshot`] that moves the body out of `user` (leaving `null`) instead of
+/// copying it: for passes over a whole tenant, which keep the user only for
+/// its columns.
+pub(crate) fn take_snapshot(user: &mut User, group_ids: Vec<String>) -> UserSnapshot {
+    let resource = std::mem::take(&mut user.resource);
+    snapshot_of(user, resource, group_ids)
+}
+
+fn snapshot_of(user: &User, resource: Value, group_ids: Vec<String>) -> UserSnapshot {
+    let mut snap = UserSnapshot::new(with_id(resource, &user.id))
         .with_groups(group_ids)
         .with_deleted(user.deleted_at.is_some());
     if let Some(lock) = &user.lock {
@@ -57,8 +69,7 @@ pub(crate) fn snapshot(user: &User, group_ids: Vec<String>) -> UserSnapshot {
 }
 
 /// A user's stored body with its `id`, as rule filters see it.
-fn with_id(resource: &Value, id: &str) -> Value {
-    let mut resource = resource.clone();
+fn with_id(mut resource: Value, id: &str) -> Value {
     if let Value::Object(map) = &mut resource {
         map.insert("id".into(), Value::String(id.to_owned()));
     }
@@ -339,7 +350,7 @@ pub(crate) fn new_user_decision(
 ) -> Result<(Decision, Value)> {
     let decision = tenant
         .engine
-        .decide(&UserSnapshot::new(with_id(resource, id)));
+        .decide(&UserSnapshot::new(with_id(resource.clone(), id)));
     let reason = serde_json::to_value(&decision.reason)?;
     Ok((decision, reason))
 }

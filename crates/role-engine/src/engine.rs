@@ -127,6 +127,13 @@ impl Engine {
         &self.rules
     }
 
+    /// Whether a rule tests user attributes. Without such a rule a decision
+    /// reads nothing of a snapshot's resource but `active` (and a preview its
+    /// `id` and `userName`), so a caller may build snapshots without the rest.
+    pub fn reads_attributes(&self) -> bool {
+        self.rules.rules.iter().any(|rule| rule.filter.is_some())
+    }
+
     /// The role for `user`, and why. Deterministic: the order of the user's
     /// groups and of the resource's attributes plays no part.
     pub fn decide(&self, user: &UserSnapshot) -> Decision {

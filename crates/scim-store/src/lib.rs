@@ -179,10 +179,11 @@ mod tx;
 pub use connection::{ConnectionBatch, HourCount, LatestRequests, RequestNote};
 pub use error::{ResourceKind, Result, StoreError};
 pub use model::{
-    AdminUserQuery, Event, EventKind, EventPage, EventSearch, Group, GroupRef, GroupUpdate,
-    KeysetPage, ListQuery, MemberPage, MemberRef, MembershipChange, NewEvent, NewGroup, NewTenant,
-    NewToken, NewUser, Page, Paging, RoleLock, RoleUpdate, SortBy, Tenant, TenantUpdate, Token,
-    TokenKind, User, UserOrder, UserSearch, UserStatus, UserUpdate, UserWithGroups, Visibility,
+    AdminUserQuery, BodyRead, Event, EventKind, EventPage, EventSearch, Group, GroupRef,
+    GroupUpdate, KeysetPage, ListQuery, MemberPage, MemberRef, MembershipChange, NewEvent,
+    NewGroup, NewTenant, NewToken, NewUser, Page, Paging, RoleLock, RoleUpdate, SortBy, Tenant,
+    TenantUpdate, Token, TokenKind, User, UserOrder, UserSearch, UserStatus, UserUpdate,
+    UserWithGroups, Visibility,
 };
 pub use store::{Store, StoreOptions};
 pub use tx::{

@@ -325,6 +325,18 @@ pub enum Visibility {
     IncludeDeleted,
 }
 
+/// How much of each user a batch reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyRead {
+    /// The stored body.
+    Full,
+    /// Only what the indexed columns hold: `resource` is built from them
+    /// (`userName`, `displayName`, `externalId`, `active`; absent when the
+    /// column is empty). For callers that need no other attribute, such as
+    /// role decisions without attribute rules: the body is most of a row.
+    Columns,
+}
+
 /// `sortBy` and `sortOrder`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SortBy {

@@ -112,6 +112,13 @@ pub(crate) const USER_COLUMNS: &str = "u.id, u.tenant_id, u.user_name, u.externa
      u.display_name, u.active, u.resource, u.version, u.created, u.last_modified, \
      u.deleted_at, u.role, u.role_reason, u.lock_role, u.lock_by, u.lock_at, u.lock_reason";
 
+/// [`USER_COLUMNS`] without the stored body, read as JSON `null` in its place
+/// (see [`crate::BodyRead::Columns`]).
+pub(crate) const USER_COLUMNS_NO_BODY: &str = "u.id, u.tenant_id, u.user_name, \
+     u.external_id, u.display_name, u.active, 'null' AS resource, u.version, u.created, \
+     u.last_modified, u.deleted_at, u.role, u.role_reason, u.lock_role, u.lock_by, u.lock_at, \
+     u.lock_reason";
+
 /// Reads columns of `users` by name; types come from `crate::schema`.
 #[derive(QueryableByName)]
 #[diesel(table_name = crate::schema::users)]

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use provisioning::{Actor, Provisioning, RequestContext};
 use scim_store::testing::{Backend, TestDatabase};
-use scim_store::{NewUser, Store, StoreError, StoreOptions, Visibility};
+use scim_store::{BodyRead, NewUser, Store, StoreError, StoreOptions, Visibility};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_scim-server");
@@ -138,10 +138,12 @@ fn save_killed_mid_way_leaves_old_or_new(backend: Backend) {
             let mut roles = std::collections::BTreeMap::<String, usize>::new();
             let mut after: Option<String> = None;
             loop {
-                let batch =
-                    tx.tenant(&tenant)
-                        .users()
-                        .batch(after.as_deref(), 1_000, Visibility::Live)?;
+                let batch = tx.tenant(&tenant).users().batch(
+                    after.as_deref(),
+                    1_000,
+                    Visibility::Live,
+                    BodyRead::Full,
+                )?;
                 let Some(last) = batch.last() else { break };
                 after = Some(last.user.id.clone());
                 for item in batch {

@@ -12,14 +12,16 @@ use role_engine::{
     Change, Engine, GuardViolation, PreviewSummary, Problem, RulePreview, RuleSet, RuleTests,
     UserChecks, UserSnapshot,
 };
-use scim_store::{AdminUserQuery, ReadTx, TenantUpdate, User, UserStatus, Visibility, WriteTx};
+use scim_store::{
+    AdminUserQuery, BodyRead, ReadTx, TenantUpdate, User, UserStatus, Visibility, WriteTx,
+};
 use serde::Serialize;
 
 use crate::context::RequestContext;
 use crate::error::{Error, Result};
 use crate::events::{Event, Recorder, TenantPart};
 use crate::progress::Progress;
-use crate::roles::{active_holders, snapshot, store_decisions};
+use crate::roles::{active_holders, store_decisions, take_snapshot};
 use crate::service::{Provisioning, compile_context};
 use crate::tenant::{TenantContext, TenantSettings, decision_inputs, stored_rules};
 use crate::users::{check_version, new_id};
@@ -206,10 +208,22 @@ pub struct PreviewChunk {
 /// Reads the tenant's live users after `after`, a chunk at a time, in id
 /// order, handing each chunk to `f` until `f` says stop or the users run out.
 /// Returns the id of the last user read when `f` stopped early.
+/// What of each user a pass deciding with `engines` reads: the stored bodies
+/// only when a rule tests attributes (they are most of a row, and parsing them
+/// most of a pass's time).
+fn body_for(engines: &[&Engine]) -> BodyRead {
+    if engines.iter().any(|engine| engine.reads_attributes()) {
+        BodyRead::Full
+    } else {
+        BodyRead::Columns
+    }
+}
+
 fn for_each_chunk(
     tx: &mut ReadTx<'_>,
     tenant_id: &str,
     after: Option<&str>,
+    body: BodyRead,
     mut f: impl FnMut(Vec<(User, UserSnapshot)>) -> Result<bool>,
 ) -> Result<Option<String>> {
     let mut after = after.map(str::to_owned);
@@ -217,7 +231,7 @@ fn for_each_chunk(
         let batch =
             tx.tenant(tenant_id)
                 .users()
-                .batch(after.as_deref(), CHUNK, Visibility::Live)?;
+                .batch(after.as_deref(), CHUNK, Visibility::Live, body)?;
         let Some(last) = batch.last() else {
             return Ok(None);
         };
@@ -225,8 +239,8 @@ fn for_each_chunk(
         let full = batch.len() as u64 == CHUNK;
         let chunk = batch
             .into_iter()
-            .map(|item| {
-                let snap = snapshot(&item.user, item.group_ids);
+            .map(|mut item| {
+                let snap = take_snapshot(&mut item.user, item.group_ids);
                 (item.user, snap)
             })
             .collect();
@@ -373,7 +387,7 @@ impl Provisioning {
         let mut entries = Vec::new();
         let mut read = 0;
         let next = self.read(|tx| {
-            for_each_chunk(tx, tenant_id, after, |chunk| {
+            for_each_chunk(tx, tenant_id, after, body_for(&[old, new]), |chunk| {
                 for (_, snap) in &chunk {
                     entries.extend(dry_run.compare(index + read, snap));
                     read += 1;
@@ -522,7 +536,8 @@ fn dry_run(
         (p.after.as_deref(), p.limit.min(MAX_PREVIEW_PAGE))
     });
     let mut index = 0;
-    for_each_chunk(tx, &tenant.id, None, |chunk| {
+    let body = body_for(&[&tenant.engine, new_engine]);
+    for_each_chunk(tx, &tenant.id, None, body, |chunk| {
         for (user, snap) in chunk {
             checks.observe(&snap);
             if let Some(change) = preview.compare(index, &snap) {
@@ -571,19 +586,20 @@ fn decide_all(
     // Reading through the write transaction: the exclusive tenant gate this
     // write holds keeps the users from changing under it.
     let mut after: Option<String> = None;
+    let body = body_for(&[&tenant.engine, &fresh.engine]);
     loop {
         let batch =
             tx.tenant(&tenant.id)
                 .users()
-                .batch(after.as_deref(), CHUNK, Visibility::Live)?;
+                .batch(after.as_deref(), CHUNK, Visibility::Live, body)?;
         let Some(last) = batch.last() else { break };
         after = Some(last.user.id.clone());
         let full = batch.len() as u64 == CHUNK;
         let n = batch.len() as u64;
         let planned = batch
             .into_iter()
-            .map(|item| {
-                let snap = snapshot(&item.user, item.group_ids);
+            .map(|mut item| {
+                let snap = take_snapshot(&mut item.user, item.group_ids);
                 checks.observe(&snap);
                 if let Some(change) = preview.compare(index, &snap) {
                     summary.add(&change);

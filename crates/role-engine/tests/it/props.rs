@@ -172,6 +172,23 @@ proptest! {
     }
 
     #[test]
+    fn without_attribute_rules_only_the_flag_of_the_resource_counts(
+        rules in rule_set(),
+        user in user(),
+    ) {
+        let engine = Engine::new(rules.clone()).unwrap();
+        let mut bare = user.clone();
+        bare.resource = match user.resource.get("active") {
+            Some(active) => json!({"id": user.resource["id"], "userName": user.resource["userName"], "active": active}),
+            None => json!({"id": user.resource["id"], "userName": user.resource["userName"]}),
+        };
+        let same = engine.decide(&user) == engine.decide(&bare);
+        if !engine.reads_attributes() {
+            prop_assert!(same);
+        }
+    }
+
+    #[test]
     fn a_locked_users_role_never_changes_under_any_rule_edit(
         rules in rule_set(),
         edits in prop::collection::vec(edit(), 1..4),

@@ -16,11 +16,14 @@ use crate::doc::{self, Prepared, fold};
 use crate::error::{ResourceKind, StoreError};
 use crate::kind::Kind;
 use crate::model::{
-    AdminUserQuery, GroupRef, KeysetPage, ListQuery, NewUser, Page, RoleLock, RoleUpdate, User,
-    UserSearch, UserStatus, UserUpdate, UserWithGroups, Visibility,
+    AdminUserQuery, BodyRead, GroupRef, KeysetPage, ListQuery, NewUser, Page, RoleLock, RoleUpdate,
+    User, UserSearch, UserStatus, UserUpdate, UserWithGroups, Visibility,
 };
 use crate::render;
-use crate::rows::{CountRow, IdRow, LockedUserRow, PairRow, USER_COLUMNS, UserRow, VersionRow};
+use crate::rows::{
+    CountRow, IdRow, LockedUserRow, PairRow, USER_COLUMNS, USER_COLUMNS_NO_BODY, UserRow,
+    VersionRow,
+};
 use crate::sql::Sql;
 use crate::time::{from_db, to_db};
 
@@ -28,6 +31,24 @@ mod search;
 
 fn select() -> Sql {
     Sql::select(USER_COLUMNS, " FROM users u WHERE ")
+}
+
+/// The body as far as the indexed columns hold it ([`BodyRead::Columns`]).
+fn body_from_columns(user: &User) -> Value {
+    let mut body = serde_json::Map::new();
+    body.insert("userName".into(), user.user_name.clone().into());
+    for (name, value) in [
+        ("displayName", &user.display_name),
+        ("externalId", &user.external_id),
+    ] {
+        if let Some(value) = value {
+            body.insert(name.into(), value.clone().into());
+        }
+    }
+    if let Some(active) = user.active {
+        body.insert("active".into(), active.into());
+    }
+    body.into()
 }
 
 fn rows_to_users(rows: Vec<UserRow>) -> Result<Vec<User>, StoreError> {
@@ -174,9 +195,13 @@ impl<M> Scoped<'_, '_, M, Users> {
         after: Option<&str>,
         limit: u64,
         visibility: Visibility,
+        body: BodyRead,
     ) -> Result<Vec<UserWithGroups>, StoreError> {
         let (tx, tenant_id) = self.parts();
-        let mut sql = select();
+        let mut sql = match body {
+            BodyRead::Full => select(),
+            BodyRead::Columns => Sql::select(USER_COLUMNS_NO_BODY, " FROM users u WHERE "),
+        };
         sql.push("u.tenant_id = ").text(tenant_id);
         if let Some(after) = after {
             sql.push(" AND u.id > ").text(after);
@@ -185,7 +210,12 @@ impl<M> Scoped<'_, '_, M, Users> {
             sql.push(" AND u.deleted_at IS NULL");
         }
         sql.push(" ORDER BY u.id").limit(limit, 0);
-        let users = rows_to_users(tx.load::<UserRow>(sql)?)?;
+        let mut users = rows_to_users(tx.load::<UserRow>(sql)?)?;
+        if body == BodyRead::Columns {
+            for user in &mut users {
+                user.resource = body_from_columns(user);
+            }
+        }
         let (Some(first), Some(last)) = (users.first(), users.last()) else {
             return Ok(Vec::new());
         };

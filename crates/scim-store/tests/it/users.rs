@@ -2,7 +2,7 @@
 
 use chrono::Timelike;
 use scim_store::{
-    AdminUserQuery, NewUser, ResourceKind, RoleLock, RoleUpdate, StoreError, UserStatus,
+    AdminUserQuery, BodyRead, NewUser, ResourceKind, RoleLock, RoleUpdate, StoreError, UserStatus,
     UserUpdate, Visibility,
 };
 use serde_json::json;
@@ -735,21 +735,6 @@ fn user_batches_stream_a_tenant(backend: Backend) {
             tx.tenant(&t.id).users().soft_delete("u5", None, at(3))
         })
         .unwrap();
-    let mut after: Option<String> = None;
-    let mut seen = Vec::new();
-    loop {
-        let batch = db
-            .store
-            .read(|tx| {
-                tx.tenant(&t.id)
-                    .users()
-                    .batch(after.as_deref(), 3, Visibility::Live)
-            })
-            .unwrap();
-        let Some(last) = batch.last() else { break };
-        after = Some(last.user.id.clone());
-        seen.extend(batch.into_iter().map(|b| (b.user.id, b.group_ids)));
-    }
     let expected = vec![
         ("u0".to_owned(), vec![]),
         ("u1".to_owned(), ids(&["g1"])),
@@ -758,7 +743,48 @@ fn user_batches_stream_a_tenant(backend: Backend) {
         ("u4".to_owned(), vec![]),
         ("u6".to_owned(), ids(&["g1"])),
     ];
-    assert_eq!(seen, expected);
+    for body in [BodyRead::Full, BodyRead::Columns] {
+        let mut after: Option<String> = None;
+        let mut seen = Vec::new();
+        loop {
+            let batch = db
+                .store
+                .read(|tx| {
+                    tx.tenant(&t.id)
+                        .users()
+                        .batch(after.as_deref(), 3, Visibility::Live, body)
+                })
+                .unwrap();
+            let Some(last) = batch.last() else { break };
+            after = Some(last.user.id.clone());
+            for item in batch {
+                let stored = db
+                    .store
+                    .read(|tx| {
+                        tx.tenant(&t.id)
+                            .users()
+                            .by_id(&item.user.id, Visibility::Live)
+                    })
+                    .unwrap()
+                    .unwrap();
+                let resource = match body {
+                    BodyRead::Full => stored.resource.clone(),
+                    // What the columns hold of the body, and nothing else.
+                    BodyRead::Columns => {
+                        json!({
+                            "userName": stored.user_name,
+                            "displayName": stored.display_name,
+                            "active": stored.active,
+                        })
+                    }
+                };
+                assert_eq!(item.user.resource, resource, "{body:?}");
+                assert_eq!(item.user.role, stored.role);
+                seen.push((item.user.id, item.group_ids));
+            }
+        }
+        assert_eq!(seen, expected, "{body:?}");
+    }
 }
 
 contract!(
