@@ -294,4 +294,99 @@ fn last_admin_guard(backend: Backend) {
     );
 }
 
-both_backends!(push_driven_roles, rule_edits_and_locks, last_admin_guard);
+/// The deletion preview of a group counts over all its members and pages the
+/// users concerned: each exactly once, the locked one as held by its lock,
+/// the member an earlier rule decides not at all.
+fn group_deletion_preview_counts_and_pages(backend: Backend) {
+    let server = start(backend);
+    let (scim, admin) = (server.scim(), server.admin());
+    setup_catalogue(&admin);
+    let employees = scim.create_group("Employees");
+    let admins = scim.create_group("App Admins");
+    let members: Vec<String> = (0..6)
+        .map(|i| scim.create_user(&format!("member{i}@contoso.com")))
+        .collect();
+    for user in &members {
+        add_member(&scim, &employees, user);
+    }
+    let outsider = scim.create_user("outsider@contoso.com");
+    add_member(&scim, &admins, &members[0]);
+    let saved = admin.put(
+        "/rules",
+        &json!({"default_role": "Viewer", "rules": [
+            {"group": {"id": admins}, "role": "Admin"},
+            {"group": {"id": employees}, "role": "Loanee"}
+        ]}),
+    );
+    assert_eq!(saved.body["saved"], true, "{}", saved.text);
+    let lock = admin.put(
+        &format!("/users/{}/lock", members[1]),
+        &json!({"role": "Loanee", "reason": "keeps the loan desk"}),
+    );
+    assert_eq!(lock.status, 200, "{}", lock.text);
+
+    let path = format!("/groups/{employees}/deletion-preview");
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let url = match &after {
+            Some(a) => format!("{path}?limit=2&after={a}"),
+            None => format!("{path}?limit=2"),
+        };
+        let r = admin.get(&url);
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["summary"]["changed"], 4, "{}", r.text);
+        assert_eq!(r.body["summary"]["held_by_lock"], 1, "{}", r.text);
+        assert_eq!(
+            r.body["summary"]["transitions"],
+            json!([{"from": "Loanee", "to": "Viewer", "count": 4}])
+        );
+        for entry in r.body["changes"].as_array().unwrap() {
+            assert_eq!(
+                (
+                    entry["before"]["role"].as_str(),
+                    entry["after"]["role"].as_str()
+                ),
+                (Some("Loanee"), Some("Viewer"))
+            );
+            seen.push((entry["user_id"].as_str().unwrap().to_owned(), "changes"));
+        }
+        for entry in r.body["held_by_lock"].as_array().unwrap() {
+            seen.push((entry["user_id"].as_str().unwrap().to_owned(), "held"));
+        }
+        pages += 1;
+        match r.body["next"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3, "five entries, two a page");
+    seen.sort();
+    let mut expected: Vec<(String, &str)> = members[2..]
+        .iter()
+        .map(|id| (id.clone(), "changes"))
+        .chain([(members[1].clone(), "held")])
+        .collect();
+    expected.sort();
+    assert_eq!(seen, expected);
+    assert!(
+        !seen
+            .iter()
+            .any(|(id, _)| id == &outsider || id == &members[0])
+    );
+
+    admin.get(&format!("{path}?limit=0")).assert_problem(400);
+    admin.get(&format!("{path}?limit=1001")).assert_problem(400);
+    admin.get(&format!("{path}?page=2")).assert_problem(400);
+    admin
+        .get("/groups/no-such-group/deletion-preview")
+        .assert_problem(404);
+}
+
+both_backends!(
+    push_driven_roles,
+    rule_edits_and_locks,
+    last_admin_guard,
+    group_deletion_preview_counts_and_pages
+);

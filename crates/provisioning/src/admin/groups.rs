@@ -1,6 +1,6 @@
 //! Groups as the role-mapping screen sees them, and group-deletion previews.
 
-use role_engine::{Change, PushedGroup, PushedGroups, RuleSet};
+use role_engine::{PreviewSummary, PushedGroup, PushedGroups, RuleSet};
 use scim_store::{EventKind, Visibility};
 use serde::Serialize;
 
@@ -9,7 +9,24 @@ use crate::roles::snapshot;
 use crate::service::Provisioning;
 use crate::tenant::TenantContext;
 
+use super::rules::{MAX_PREVIEW_PAGE, PreviewEntries, PreviewPage};
 use super::users::page_size;
+
+/// Members read at a time by a group-deletion preview.
+const MEMBER_CHUNK: u64 = 2_000;
+
+/// What deleting a group in the identity provider would do to roles: counts
+/// over all its members and one page of entries.
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GroupDeletionPreview {
+    /// The counts over all members.
+    pub summary: PreviewSummary,
+    /// The page of entries asked for (`next`: where the next page starts).
+    #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", schema(value_type = PreviewEntries))]
+    pub entries: PreviewEntries,
+}
 
 /// A group as the role-mapping screen lists it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -145,41 +162,65 @@ impl Provisioning {
         })
     }
 
-    /// What deleting a group would do to its members' roles.
+    /// What deleting a group would do to its members' roles: the counts over
+    /// all members and the page of entries after user `page.after`. The
+    /// members are read a chunk at a time in one transaction, so memory does
+    /// not grow with the group.
     pub fn preview_group_deletion(
         &self,
         tenant: &TenantContext,
         group_id: &str,
-    ) -> Result<Vec<Change>> {
-        let users = self.read(|tx| {
+        page: &PreviewPage,
+    ) -> Result<GroupDeletionPreview> {
+        let limit = page.limit.min(MAX_PREVIEW_PAGE);
+        let mut preview = GroupDeletionPreview::default();
+        let mut index = 0;
+        self.read(|tx| {
             if tx.tenant(&tenant.id).groups().by_id(group_id)?.is_none() {
                 return Err(Error::NotFound {
                     resource: ResourceKind::Group,
                     id: group_id.to_owned(),
                 });
             }
-            let members = tx.tenant(&tenant.id).groups().member_ids(group_id)?;
-            let mut groups = tx.tenant(&tenant.id).groups().of_users(&members)?;
-            let mut snaps = Vec::new();
-            for user in tx
-                .tenant(&tenant.id)
-                .users()
-                .by_ids(&members, Visibility::IncludeDeleted)?
-            {
-                let g = groups
-                    .remove(&user.id)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|g| g.group_id)
-                    .collect();
-                snaps.push(snapshot(&user, g));
+            let mut after: Option<String> = None;
+            loop {
+                let members = tx.tenant(&tenant.id).groups().member_ids_after(
+                    group_id,
+                    after.as_deref(),
+                    MEMBER_CHUNK,
+                )?;
+                let Some(last) = members.last() else {
+                    return Ok(());
+                };
+                after = Some(last.clone());
+                let mut groups = tx.tenant(&tenant.id).groups().of_users(&members)?;
+                let mut snaps = Vec::with_capacity(members.len());
+                for user in tx
+                    .tenant(&tenant.id)
+                    .users()
+                    .by_ids(&members, Visibility::IncludeDeleted)?
+                {
+                    let g = groups
+                        .remove(&user.id)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|g| g.group_id)
+                        .collect();
+                    snaps.push(snapshot(&user, g));
+                }
+                for mut change in
+                    role_engine::preview_group_deletion(&tenant.engine, group_id, &snaps)
+                {
+                    change.index += index;
+                    preview.summary.add(&change);
+                    preview.entries.offer(change, page.after.as_deref(), limit);
+                }
+                index += snaps.len();
+                if (members.len() as u64) < MEMBER_CHUNK {
+                    return Ok(());
+                }
             }
-            Ok(snaps)
         })?;
-        Ok(role_engine::preview_group_deletion(
-            &tenant.engine,
-            group_id,
-            &users,
-        ))
+        Ok(preview)
     }
 }

@@ -26,7 +26,7 @@ pub use activity::{ActivityEntry, ActivityPage, ActivityQuery, AppliedCompat, Na
 pub use admin_tokens::{AdminTokenInfo, IssuedAdminToken};
 pub use event_log::{EventInfo, EventLogPage, EventQuery, MAX_EVENT_PAGE};
 pub use filter_check::rule_filter_problem;
-pub use groups::{GroupInfo, GroupPage};
+pub use groups::{GroupDeletionPreview, GroupInfo, GroupPage};
 pub use locks::{LockInfo, LockRefused, LockRequest, lock_version};
 pub use reports::{DisabledPage, DisabledUser, MAX_REPORT_PAGE};
 pub use rule_edits::{PositionedRule, RuleEdit, RuleEditOutcome};

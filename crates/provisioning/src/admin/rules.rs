@@ -163,6 +163,22 @@ impl PreviewEntries {
         self.changes.len() + self.held_by_lock.len()
     }
 
+    /// Keeps `change` if it belongs to the page of `limit` entries after user
+    /// `after` (changes arrive in user-id order); once the page is full, the
+    /// next entry sets `next` instead.
+    pub(crate) fn offer(&mut self, change: Change, after: Option<&str>, limit: usize) {
+        let on_or_after_page =
+            after.is_none_or(|a| change.user_id.as_deref().is_some_and(|id| id > a));
+        if !on_or_after_page || self.next.is_some() {
+            return;
+        }
+        if self.len() < limit {
+            self.push(change);
+        } else {
+            self.next = entries_last_id(self);
+        }
+    }
+
     fn push(&mut self, change: Change) {
         if change.changes_role() {
             self.changes.push(change);
@@ -538,17 +554,12 @@ fn dry_run(
     let mut index = 0;
     let body = body_for(&[&tenant.engine, new_engine]);
     for_each_chunk(tx, &tenant.id, None, body, |chunk| {
-        for (user, snap) in chunk {
+        for (_, snap) in chunk {
             checks.observe(&snap);
             if let Some(change) = preview.compare(index, &snap) {
                 summary.add(&change);
-                let on_or_after_page = after.is_none_or(|a| user.id.as_str() > a);
-                if page.is_some() && on_or_after_page && entries.next.is_none() {
-                    if entries.len() < limit {
-                        entries.push(change);
-                    } else {
-                        entries.next = entries_last_id(&entries);
-                    }
+                if page.is_some() {
+                    entries.offer(change, after, limit);
                 }
             }
             index += 1;

@@ -183,6 +183,28 @@ impl<M> Scoped<'_, '_, M, Groups> {
         member_id_list(tx, tenant_id, group_id)
     }
 
+    /// Up to `limit` ids of a group's members greater than `after`, in id
+    /// order: call repeatedly with the last id to walk a large group in bounded
+    /// memory. Fails with `NotFound` for an unknown group.
+    pub fn member_ids_after(
+        &mut self,
+        group_id: &str,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<String>, StoreError> {
+        let (tx, tenant_id) = self.parts();
+        require_group(tx, tenant_id, group_id)?;
+        let mut sql = Sql::from("SELECT m.user_id AS id FROM memberships m WHERE m.tenant_id = ");
+        sql.text(tenant_id)
+            .push(" AND m.group_id = ")
+            .text(group_id);
+        if let Some(after) = after {
+            sql.push(" AND m.user_id > ").text(after);
+        }
+        sql.push(" ORDER BY m.user_id").limit(limit, 0);
+        Ok(tx.load::<IdRow>(sql)?.into_iter().map(|r| r.id).collect())
+    }
+
     /// Whether the user is a member of the group.
     pub fn is_member(&mut self, group_id: &str, user_id: &str) -> Result<bool, StoreError> {
         let (tx, tenant_id) = self.parts();

@@ -216,6 +216,23 @@ fn membership_changes_are_idempotent_and_versioned(backend: Backend) {
             .unwrap(),
         ids(&["u1", "u2", "u3"])
     );
+    // The same members walked two at a time.
+    let walk = |after: Option<&str>| {
+        db.store
+            .read(|tx| tx.tenant(&t.id).groups().member_ids_after("g1", after, 2))
+            .unwrap()
+    };
+    assert_eq!(walk(None), ids(&["u1", "u2"]));
+    assert_eq!(walk(Some("u2")), ids(&["u3"]));
+    assert_eq!(walk(Some("u3")), ids(&[]));
+    let unknown = db
+        .store
+        .read(|tx| tx.tenant(&t.id).groups().member_ids_after("nope", None, 2))
+        .unwrap_err();
+    assert!(
+        matches!(unknown, StoreError::NotFound { .. }),
+        "{unknown:?}"
+    );
 
     let change = db
         .store
