@@ -234,6 +234,99 @@ fn sub_accounts_events_and_reports(backend: Backend) {
     assert_eq!(groups.body["items"][0]["members"], 1);
 }
 
+/// The sub-accounts list as a CSV or NDJSON download: every user the search
+/// selects, in its order, across more than one streamed chunk (1,000 users),
+/// exactly the users the JSON pages list.
+fn users_export_streams_the_whole_search(backend: Backend) {
+    let server = start(backend);
+    let (scim, admin) = (server.scim(), server.admin());
+    for range in [0..1000, 1000..1150] {
+        let operations: Vec<Value> = range
+            .map(|i| {
+                json!({"method": "POST", "path": "/Users", "bulkId": format!("b{i}"),
+                       "data": {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                                "userName": format!("exp{i:04}@contoso.com")}})
+            })
+            .collect();
+        let r = scim.post(
+            "/Bulk",
+            &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+                    "Operations": operations}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let json_ids = |query: &str| {
+        let mut ids = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let url = match &cursor {
+                Some(c) => format!("/users?{query}&limit=1000&cursor={c}"),
+                None => format!("/users?{query}&limit=1000"),
+            };
+            let page = admin.get(&url);
+            assert_eq!(page.status, 200, "{}", page.text);
+            for item in page.body["items"].as_array().unwrap() {
+                ids.push(item["id"].as_str().unwrap().to_owned());
+            }
+            match page.body["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return ids,
+            }
+        }
+    };
+
+    let csv = admin.request("GET", "/users?sort=user_name&format=csv", None, &[]);
+    assert_eq!(csv.status, 200, "{}", csv.text);
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert_eq!(
+        csv.header("content-disposition"),
+        Some("attachment; filename=\"users.csv\"")
+    );
+    let lines: Vec<&str> = csv.text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "id,user_name,display_name,status,role,reason,locked_by,lock_reason,groups,last_modified,deleted_at"
+    );
+    let csv_ids: Vec<String> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(csv_ids.len(), 1150);
+    assert_eq!(csv_ids, json_ids("sort=user_name"));
+    assert!(
+        lines[1].contains(",exp0000@contoso.com,,active,"),
+        "{}",
+        lines[1]
+    );
+
+    let ndjson = admin.request(
+        "GET",
+        "/users?q=exp1&order=desc",
+        None,
+        &[("accept", "application/x-ndjson")],
+    );
+    assert_eq!(ndjson.header("content-type"), Some("application/x-ndjson"));
+    let nd_ids: Vec<String> = ndjson
+        .text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    // Names are zero-padded: only exp1000 to exp1149 start with "exp1".
+    assert_eq!(nd_ids.len(), 150);
+    assert_eq!(nd_ids, json_ids("q=exp1&order=desc"));
+
+    admin.get("/users?format=csv&limit=5").assert_problem(400);
+    admin
+        .get("/users?format=csv&cursor=abc")
+        .assert_problem(400);
+    admin.get("/users?format=xml").assert_problem(400);
+}
+
 /// A catalogue that drops a role the rules or a lock still use is refused and
 /// changes nothing; once nothing uses the role it can go.
 fn catalogue_keeps_roles_in_use(backend: Backend) {
@@ -282,6 +375,7 @@ fn catalogue_keeps_roles_in_use(backend: Backend) {
 }
 
 both_backends!(
+    users_export_streams_the_whole_search,
     tenants_and_tokens,
     sub_accounts_events_and_reports,
     catalogue_keeps_roles_in_use
