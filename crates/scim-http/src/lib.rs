@@ -62,6 +62,7 @@ mod state;
 use actix_web::web;
 
 pub use admin::reports::disabled_users_csv;
+pub use admin::users::users_csv;
 pub use admin::{AdminGate, AdminIdentity, Reach as AdminReach};
 pub use convert::run_blocking;
 pub use error::ApiError;

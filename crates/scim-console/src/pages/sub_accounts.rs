@@ -15,7 +15,12 @@ use crate::layout::{self, when};
 use crate::signed_in::SignedIn;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/t/{tenant}/users", web::get().to(list));
+    cfg.route("/t/{tenant}/users", web::get().to(list))
+        .route("/t/{tenant}/users.csv", web::get().to(download));
+}
+
+fn csv_path(slug: &str) -> String {
+    format!("{}.csv", sub_accounts_path(slug))
 }
 
 /// Locked or not, as the filter's select sends it.
@@ -126,19 +131,36 @@ fn filter_form(slug: &str, f: &Filters, roles: &[String]) -> Markup {
     }
 }
 
-/// The next page: the same search with the cursor, as a GET form (hidden
-/// fields need no URL encoding by hand).
+/// The search's fields as hidden inputs (they need no URL encoding by hand).
+fn search_fields(f: &Filters) -> Markup {
+    html! {
+        @if let Some(q) = &f.q { input type="hidden" name="q" value=(q); }
+        @if let Some(role) = &f.role { input type="hidden" name="role" value=(role); }
+        input type="hidden" name="status" value=(status_value(f.status));
+        input type="hidden" name="locked" value=(lock_value(f.locked));
+        input type="hidden" name="sort" value=(sort_value(f.sort));
+        input type="hidden" name="order" value=(order_value(f.order));
+    }
+}
+
+/// The next page: the same search with the cursor, as a GET form.
 fn next_page_form(slug: &str, f: &Filters, cursor: &str) -> Markup {
     html! {
         form method="get" action=(sub_accounts_path(slug)) {
-            @if let Some(q) = &f.q { input type="hidden" name="q" value=(q); }
-            @if let Some(role) = &f.role { input type="hidden" name="role" value=(role); }
-            input type="hidden" name="status" value=(status_value(f.status));
-            input type="hidden" name="locked" value=(lock_value(f.locked));
-            input type="hidden" name="sort" value=(sort_value(f.sort));
-            input type="hidden" name="order" value=(order_value(f.order));
+            (search_fields(f))
             input type="hidden" name="cursor" value=(cursor);
             button type="submit" { "Next page" }
+        }
+    }
+}
+
+/// Every user of the same search as CSV, as a GET form.
+fn download_form(slug: &str, f: &Filters) -> Markup {
+    html! {
+        form #download-users method="get" action=(csv_path(slug)) {
+            (search_fields(f))
+            button type="submit" { "Download CSV" }
+            " (every user this search selects)"
         }
     }
 }
@@ -203,9 +225,32 @@ async fn list(
         @if let Some(cursor) = &page.next_cursor {
             (next_page_form(&slug, &filters, cursor))
         }
+        @if !page.items.is_empty() {
+            (download_form(&slug, &filters))
+        }
     };
     Ok(layout::respond(
         StatusCode::OK,
         layout::page(&signed_in, "Sub-accounts", body),
+    ))
+}
+
+/// Every user the search selects as CSV: the admin API's download, streamed a
+/// page at a time.
+async fn download(
+    signed_in: SignedIn,
+    path: web::Path<String>,
+    filters: web::Query<Filters>,
+) -> Result<HttpResponse, ConsoleError> {
+    let slug = path.into_inner();
+    let query = filters.into_inner().query();
+    let tenant = signed_in
+        .run_in_tenant(&slug, |p, tenant, _| p.tenant(&tenant.slug))
+        .await?;
+    Ok(scim_http::users_csv(
+        signed_in.provisioning().clone(),
+        tenant,
+        signed_in.request_id().to_owned(),
+        query,
     ))
 }

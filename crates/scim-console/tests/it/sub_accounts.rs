@@ -61,4 +61,48 @@ async fn pushed_users_are_listed_and_filtered(backend: Backend) {
     assert!(bad.body.contains("<h1>Bad Request</h1>"));
 }
 
-both_backends!(pushed_users_are_listed_and_filtered);
+/// The page offers the search as CSV: the admin API's export of the same
+/// search, every user it selects.
+async fn the_search_downloads_as_csv(backend: Backend) {
+    let app = TestConsole::new(backend);
+    push_users(
+        &app,
+        &[
+            ("alice@acme.test", true),
+            ("bob@acme.test", false),
+            ("carl@acme.test", false),
+        ],
+    );
+    let mut browser = app.signed_in(OPERATOR_TOKEN).await;
+    let page = browser.get("/console/t/acme/users?status=inactive").await;
+    assert!(page.body.contains("id=\"download-users\""), "{}", page.body);
+    assert!(page.body.contains("action=\"/console/t/acme/users.csv\""));
+    // The form as a browser submits it.
+    let csv = browser
+        .get("/console/t/acme/users.csv?status=inactive&locked=&sort=user_name&order=desc")
+        .await;
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    assert!(csv.header("content-disposition").contains("users.csv"));
+    let names: Vec<&str> = csv
+        .body
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(names, ["carl@acme.test", "bob@acme.test"]);
+    let req = actix_web::test::TestRequest::get()
+        .uri("/admin/v1/tenants/acme/users?status=inactive&sort=user_name&order=desc&format=csv")
+        .insert_header(("authorization", format!("Bearer {OPERATOR_TOKEN}")));
+    let api = app.send_request(req).await;
+    assert_eq!(csv.body, api.body, "the same CSV as the admin API");
+    let none = browser.get("/console/t/acme/users?locked=locked").await;
+    assert!(!none.body.contains("download-users"), "nothing to download");
+    let other = browser.get("/console/t/nowhere/users.csv").await;
+    assert_eq!(other.status, 404);
+}
+
+both_backends!(
+    pushed_users_are_listed_and_filtered,
+    the_search_downloads_as_csv
+);

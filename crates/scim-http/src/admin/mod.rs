@@ -23,7 +23,7 @@ mod rules;
 mod settings;
 mod tenants;
 mod tokens;
-mod users;
+pub(crate) mod users;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};

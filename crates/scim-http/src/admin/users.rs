@@ -107,6 +107,23 @@ async fn list_users(
     Ok(export(p, tenant, request_id, format, query))
 }
 
+/// The sub-accounts `query` selects (its cursor and limit ignored), in its
+/// order, as the CSV download the admin API gives (`?format=csv`), streamed:
+/// for other front ends (the console).
+pub fn users_csv(
+    p: Provisioning,
+    tenant: Arc<TenantContext>,
+    request_id: String,
+    query: SubAccountQuery,
+) -> HttpResponse {
+    let query = SubAccountQuery {
+        cursor: None,
+        limit: Some(EXPORT_CHUNK),
+        ..query
+    };
+    export(p, tenant, request_id, Format::Csv, query)
+}
+
 /// Users read per streamed chunk of an export.
 const EXPORT_CHUNK: u64 = 1_000;
 
