@@ -140,6 +140,23 @@ impl Store {
         }
     }
 
+    /// Refreshes the planner's statistics after a bulk load: PostgreSQL's
+    /// `ANALYZE` of the store's tables (autovacuum does the same later on its
+    /// own; until then, a freshly loaded tenant is read through poor plans).
+    /// SQLite's statistics are written by the migrations and kept fixed (see
+    /// the initial migration), so there it does nothing.
+    pub fn analyze(&self) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite(_) => Ok(()),
+            Backend::Postgres(pg) => {
+                pg.pool
+                    .get()?
+                    .batch_execute("ANALYZE users, user_emails, groups, memberships, events")?;
+                Ok(())
+            }
+        }
+    }
+
     /// Whether the database answers, for readiness probes: one trivial statement
     /// on a pooled (reader) connection, outside any transaction, waiting at most
     /// `PING_TIMEOUT` for a connection. It reads the tenants table, so an
