@@ -37,3 +37,13 @@ document.addEventListener("input", function (event) {
       .catch(function () {});
   }, 250);
 });
+
+// A page that follows work still running (a rule save) names itself with
+// data-reload-after (milliseconds) and is loaded again until the work ends;
+// without the script its "Check again" link does the same by hand.
+(function () {
+  var page = document.querySelector("[data-reload-after]");
+  if (!page) return;
+  setTimeout(function () { window.location.reload(); },
+    parseInt(page.getAttribute("data-reload-after"), 10) || 1000);
+})();

@@ -57,6 +57,10 @@ pub const CONSOLE_PREFIX: &str = "/console";
 /// [`Console::with_session_lifetime`].
 pub const DEFAULT_SESSION_LIFETIME: Duration = Duration::from_secs(8 * 60 * 60);
 
+/// How long a rule save is waited for before the browser is sent to its
+/// progress page, unless set with [`Console::with_save_wait`].
+pub const DEFAULT_SAVE_WAIT: Duration = Duration::from_secs(2);
+
 /// The console's state: the SCIM state it serves and the session table. Build
 /// it once and clone it into every worker, so that all workers see the same
 /// sessions.
@@ -65,6 +69,7 @@ pub struct Console {
     state: ScimState,
     sessions: Arc<Sessions>,
     scim_origin: Option<String>,
+    save_wait: Duration,
 }
 
 impl Console {
@@ -74,7 +79,18 @@ impl Console {
             state,
             sessions: Arc::new(Sessions::new(DEFAULT_SESSION_LIFETIME)),
             scim_origin: None,
+            save_wait: DEFAULT_SAVE_WAIT,
         }
+    }
+
+    /// Sets how long the request that saves a rule edit waits for the save:
+    /// one that ends sooner answers as a preview does (problems next to the
+    /// field); a longer one (a large tenant) sends the browser to the save's
+    /// progress page. Zero: every save is followed on its progress page.
+    #[must_use]
+    pub fn with_save_wait(mut self, wait: Duration) -> Console {
+        self.save_wait = wait;
+        self
     }
 
     /// Sets the origin (`https://scim.example.com`) of the Tenant URLs the
@@ -85,6 +101,11 @@ impl Console {
     pub fn with_scim_origin(mut self, origin: impl Into<String>) -> Console {
         self.scim_origin = Some(origin.into().trim_end_matches('/').to_owned());
         self
+    }
+
+    /// How long the request that saves a rule edit waits for the save.
+    pub(crate) fn save_wait(&self) -> Duration {
+        self.save_wait
     }
 
     /// Sets how long a session lasts after sign-in.

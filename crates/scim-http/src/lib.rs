@@ -61,6 +61,7 @@ mod state;
 
 use actix_web::web;
 
+pub use admin::jobs::{Finished as JobFinished, JobError, JobStatus, job_status, spawn_job};
 pub use admin::reports::disabled_users_csv;
 pub use admin::users::users_csv;
 pub use admin::{AdminGate, AdminIdentity, Reach as AdminReach};

@@ -1,7 +1,8 @@
 //! Role assignment: the page (`page.rs`), an edit as its forms send it and run
 //! through the rule-set use cases (`edit.rs`), the preview every edit goes
-//! through before it is saved (`preview.rs`), and the filter check the page's
-//! script calls while a filter is typed.
+//! through before it is saved (`preview.rs`), the save running as a job with
+//! its progress page (`saving.rs`), and the filter check the page's script
+//! calls while a filter is typed.
 //!
 //! Every edit is made on the rule-set version the page showed: a preview or a
 //! save of an edit whose rules someone else changed since is refused with the
@@ -10,10 +11,11 @@
 mod edit;
 mod page;
 mod preview;
+mod saving;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use maud::html;
 use provisioning::{Problem, ProblemKind};
 use serde::Deserialize;
@@ -29,6 +31,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/t/{tenant}/roles", web::get().to(show))
         .route("/t/{tenant}/roles/preview", web::post().to(preview))
         .route("/t/{tenant}/roles/save", web::post().to(save))
+        .route("/t/{tenant}/roles/saves/{job}", web::get().to(saving::show))
         .route(
             "/t/{tenant}/roles/check-filter",
             web::get().to(check_filter),
@@ -170,21 +173,57 @@ async fn preview(
     }
 }
 
+/// Checks the edit at once (a stale or senseless one is refused on the page,
+/// as a preview is), then saves it as a job. A save that ends within the
+/// console's save wait answers as before: the page with the count of users
+/// moved, or the problems next to their field; a longer one (a large tenant)
+/// sends the browser to the job's page, which shows how many users have been
+/// decided so far.
 async fn save(
+    req: HttpRequest,
     signed_in: SignedIn,
     path: web::Path<String>,
     form: web::Form<EditForm>,
 ) -> Result<HttpResponse, ConsoleError> {
     let slug = path.into_inner();
     let form = form.into_inner();
-    let (attempt, a) = attempt(&signed_in, &slug, &form, Run::Save).await?;
+    signed_in.check_csrf(&form.csrf)?;
+    let (edit, version) = (form.edit.clone(), form.version);
+    let checked = signed_in
+        .run_in_tenant(&slug, move |p, tenant, ctx| {
+            let state = Assignment::load(p, tenant)?;
+            Ok(match edit.prepare(tenant, version)? {
+                Ok(prepared) => Ok((prepared, tenant.id.clone(), ctx.clone())),
+                Err(attempt) => Err((attempt, state)),
+            })
+        })
+        .await?;
+    let (prepared, tenant_id, ctx) = match checked {
+        Ok(ready) => ready,
+        Err((attempt, a)) => return Ok(refused(&signed_in, &slug, form, attempt, &a)),
+    };
+    let wait = crate::signed_in::console(&req)?.save_wait();
+    let (id, ended) = saving::start(&signed_in, &slug, tenant_id, ctx, prepared);
+    if wait.is_zero() {
+        return Ok(see_other(&saving::path(&slug, &id)));
+    }
+    let attempt = match actix_web::rt::time::timeout(wait, ended).await {
+        Ok(Ok(ended)) => ended?,
+        // Still running (or its answer lost): the progress page follows it.
+        Ok(Err(_)) | Err(_) => return Ok(see_other(&saving::path(&slug, &id))),
+    };
     match attempt {
         Attempt::Ran(outcome) if outcome.saved => Ok(see_other(&format!(
             "{}?saved={}",
             roles_path(&slug),
             outcome.summary.changed
         ))),
-        other => Ok(refused(&signed_in, &slug, form, other, &a)),
+        other => {
+            let a = signed_in
+                .run_in_tenant(&slug, |p, tenant, _| Assignment::load(p, tenant))
+                .await?;
+            Ok(refused(&signed_in, &slug, form, other, &a))
+        }
     }
 }
 

@@ -89,6 +89,13 @@ impl TestConsole {
         }
     }
 
+    /// The same console waiting `wait` for a rule save before it sends the
+    /// browser to the save's progress page.
+    pub(crate) fn with_save_wait(mut self, wait: std::time::Duration) -> TestConsole {
+        self.console = self.console.with_save_wait(wait);
+        self
+    }
+
     pub(crate) fn provisioning(&self) -> &Provisioning {
         &self.state.provisioning
     }

@@ -538,7 +538,101 @@ async fn rules_follow_renamed_and_deleted_groups(backend: Backend) {
     );
 }
 
+/// Follows a save's progress page until it sends the browser elsewhere (or
+/// says the save failed): the pages seen while it ran, and the last answer.
+async fn follow_save(browser: &mut Browser<'_>, saved: &Page) -> (Vec<Page>, Page) {
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let job = saved.header("location").to_owned();
+    assert!(job.starts_with("/console/t/acme/roles/saves/"), "{job}");
+    let mut running = Vec::new();
+    for _ in 0..200 {
+        let page = browser.get(&job).await;
+        if page.status == 200 && page.body.contains("data-reload-after") {
+            running.push(page);
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+            continue;
+        }
+        return (running, page);
+    }
+    panic!("the save at {job} did not end");
+}
+
+/// A save that outlasts the console's wait (a large tenant; here the wait is
+/// zero) is followed on its own page: how many users are decided while it
+/// runs, then the Role assignment page with the count; a save refused by the
+/// users' checks says why there, and nothing changes.
+async fn a_long_save_is_followed_on_its_progress_page(backend: Backend) {
+    let app = TestConsole::new(backend).with_save_wait(std::time::Duration::ZERO);
+    let group = push(&app);
+    let mut browser = app.signed_in(OPERATOR_TOKEN).await;
+    let page = browser.get(ROLES).await;
+    let fields = [
+        ("op", "map_group"),
+        ("group", group.as_str()),
+        ("role", "Admin"),
+    ];
+    let preview = submit(&mut browser, PREVIEW, &page, &fields).await;
+    let saved = submit(&mut browser, SAVE, &preview, &fields).await;
+    let (running, end) = follow_save(&mut browser, &saved).await;
+    for page in &running {
+        assert!(page.body.contains("users decided"), "{}", page.body);
+        assert!(page.body.contains("<progress"), "{}", page.body);
+    }
+    assert_eq!(end.status, 303, "{}", end.body);
+    assert_eq!(end.header("location"), "/console/t/acme/roles?saved=2");
+    assert_eq!(role_of(&app, "ada@acme.test"), "Admin");
+
+    // Refused once every user was checked: the reason on the save's page.
+    let page = browser.get(ROLES).await;
+    let before = rules(&app);
+    let guard = [
+        ("op", "settings"),
+        ("lock", "ends"),
+        ("guard", "Technician"),
+    ];
+    let saved = submit(&mut browser, SAVE, &page, &guard).await;
+    let (_, end) = follow_save(&mut browser, &saved).await;
+    assert_eq!(end.status, 409, "{}", end.body);
+    assert!(end.body.contains("Nothing was saved."), "{}", end.body);
+    assert!(end.body.contains("Technician"), "{}", end.body);
+    assert_eq!(rules(&app), before, "nothing saved");
+
+    let unknown = browser.get("/console/t/acme/roles/saves/no-such-job").await;
+    assert_eq!(unknown.status, 404);
+
+    // A save still running (a job that never ends, half way through): its
+    // progress, and the page loads itself again.
+    let progress = provisioning::Progress::default();
+    progress.start(10);
+    progress.advance(4);
+    let tenant_id = acme(app.provisioning()).id.clone();
+    let id = scim_http::spawn_job(tenant_id, "rules.save", progress, std::future::pending());
+    let running = browser
+        .get(&format!("/console/t/acme/roles/saves/{id}"))
+        .await;
+    assert_eq!(running.status, 200, "{}", running.body);
+    assert!(
+        running.body.contains("4 of 10 users decided"),
+        "{}",
+        running.body
+    );
+    assert!(
+        running
+            .body
+            .contains("<progress id=\"save-progress\" value=\"4\" max=\"10\">"),
+        "{}",
+        running.body
+    );
+    assert!(running.body.contains("data-reload-after=\"1000\""));
+    // Another tenant's admin cannot see it.
+    let other = browser
+        .get(&format!("/console/t/nowhere/roles/saves/{id}"))
+        .await;
+    assert_eq!(other.status, 404);
+}
+
 both_backends!(
+    a_long_save_is_followed_on_its_progress_page,
     rules_follow_renamed_and_deleted_groups,
     a_long_preview_lists_the_first_users_and_counts_the_rest,
     the_page_shows_groups_rules_and_settings,

@@ -40,13 +40,17 @@ struct Job {
 /// What a job that ran to its end gives: its answer, and whether it did what
 /// was asked (a rule save refused by validation ran to its end but failed).
 #[derive(Debug, Clone)]
-pub(super) struct Finished {
-    pub(super) succeeded: bool,
-    pub(super) result: Value,
+pub struct Finished {
+    /// Whether it did what was asked.
+    pub succeeded: bool,
+    /// Its answer, as the operation run directly would give it.
+    pub result: Value,
 }
 
 impl Finished {
-    pub(super) fn new(succeeded: bool, result: &impl Serialize) -> Result<Finished, ApiError> {
+    /// The answer `result` of a job that did (`succeeded`) or did not do what
+    /// was asked.
+    pub fn new(succeeded: bool, result: &impl Serialize) -> Result<Finished, ApiError> {
         let result = serde_json::to_value(result).map_err(|e| {
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -57,38 +61,38 @@ impl Finished {
     }
 }
 
-/// What `GET .../jobs/{id}` answers.
+/// What `GET .../jobs/{id}` answers (and [`job_status`] gives other front ends).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct JobStatus {
+pub struct JobStatus {
     /// The job's id.
-    id: String,
+    pub id: String,
     /// What it does (`rules.save`).
     #[schema(value_type = String)]
-    kind: &'static str,
+    pub kind: &'static str,
     /// `running`, `succeeded` or `failed`.
     #[schema(value_type = String)]
-    status: &'static str,
+    pub status: &'static str,
     /// Users done so far.
-    done: u64,
+    pub done: u64,
     /// Users to do.
-    total: u64,
+    pub total: u64,
     /// Once finished: what the operation answers when run directly (a rule
     /// save's outcome).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
-    result: Option<Value>,
+    pub result: Option<Value>,
     /// Once failed with an error: its status and detail.
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<JobError>,
+    pub error: Option<JobError>,
 }
 
 /// Why a job failed.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-struct JobError {
+pub struct JobError {
     /// The HTTP status the operation would have answered.
-    status: u16,
+    pub status: u16,
     /// Its detail.
-    detail: String,
+    pub detail: String,
 }
 
 fn jobs() -> std::sync::MutexGuard<'static, VecDeque<Job>> {
@@ -105,6 +109,30 @@ pub(super) fn start(
     progress: Progress,
     work: impl Future<Output = Result<Finished, ApiError>> + 'static,
 ) -> Reply {
+    let id = spawn_job(tenant_id.clone(), kind, progress.clone(), work);
+    let location = format!("{jobs_path}/jobs/{id}");
+    let status = status_of(&Job {
+        id,
+        tenant_id,
+        kind,
+        progress,
+        outcome: None,
+    });
+    Ok(HttpResponse::Accepted()
+        .insert_header((header::LOCATION, location))
+        .json(status))
+}
+
+/// Starts `work` on this worker's runtime as a job of the tenant `tenant_id`,
+/// its progress read from `progress`; returns the job's id, for
+/// [`job_status`]. The admin API's jobs and other front ends' (the console's
+/// rule saves) share one registry.
+pub fn spawn_job(
+    tenant_id: String,
+    kind: &'static str,
+    progress: Progress,
+    work: impl Future<Output = Result<Finished, ApiError>> + 'static,
+) -> String {
     let id = uuid::Uuid::new_v4().to_string();
     {
         let mut jobs = jobs();
@@ -129,17 +157,16 @@ pub(super) fn start(
             job.outcome = Some(outcome);
         }
     });
-    let location = format!("{jobs_path}/jobs/{id}");
-    let status = status_of(&Job {
-        id,
-        tenant_id,
-        kind,
-        progress,
-        outcome: None,
-    });
-    Ok(HttpResponse::Accepted()
-        .insert_header((header::LOCATION, location))
-        .json(status))
+    id
+}
+
+/// The status of the job `id` of the tenant `tenant_id`, while it is kept
+/// (in memory, until the server restarts).
+pub fn job_status(tenant_id: &str, id: &str) -> Option<JobStatus> {
+    jobs()
+        .iter()
+        .find(|j| j.id == id && j.tenant_id == tenant_id)
+        .map(status_of)
 }
 
 fn status_of(job: &Job) -> JobStatus {
@@ -191,11 +218,7 @@ async fn get_job(admin: Admin, path: Path<(String, String)>) -> Reply {
     let tenant_id = admin
         .run(move |p, _| Ok(p.tenant(&slug)?.id.clone()))
         .await?;
-    let found = jobs()
-        .iter()
-        .find(|j| j.id == id && j.tenant_id == tenant_id)
-        .map(status_of);
-    match found {
+    match job_status(&tenant_id, &id) {
         Some(status) => Ok(json_ok(StatusCode::OK, &status)),
         None => Err(ApiError::not_found(format!(
             "No job {id} in this tenant (jobs are kept in memory until the server restarts)."

@@ -13,7 +13,7 @@ mod catalogue;
 mod connection;
 mod events;
 mod groups;
-mod jobs;
+pub(crate) mod jobs;
 mod locks;
 mod openapi;
 mod problem;

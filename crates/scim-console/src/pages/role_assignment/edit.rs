@@ -4,8 +4,8 @@
 //! someone else saved in between is reported, never overwritten.
 
 use provisioning::{
-    GroupRef, Guard, PreviewPage, Provisioning, RequestContext, Rule, RuleEdit, RuleSet, RulesEdit,
-    RulesOutcome, RulesRun, TenantContext, part_version,
+    GroupRef, Guard, PreviewPage, Progress, Provisioning, RequestContext, Rule, RuleEdit, RuleSet,
+    RulesEdit, RulesOutcome, RulesRun, TenantContext, part_version,
 };
 use serde::Deserialize;
 
@@ -67,7 +67,7 @@ pub(super) enum Field {
 }
 
 /// What running an edit came to.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) enum Attempt {
     /// The rules changed since the page was rendered: nothing was done.
     Stale,
@@ -141,36 +141,27 @@ impl Edit {
         version: i64,
         run: Run,
     ) -> provisioning::Result<Attempt> {
+        match self.prepare(tenant, version)? {
+            Ok(prepared) => prepared.run(p, tenant, ctx, run),
+            Err(attempt) => Ok(attempt),
+        }
+    }
+
+    /// Checks this edit against the rules at `version`: the change to run, or
+    /// why there is none (the rules changed since, or the edit makes no sense).
+    pub(super) fn prepare(
+        self,
+        tenant: &TenantContext,
+        version: i64,
+    ) -> provisioning::Result<Result<Prepared, Attempt>> {
         let current = tenant.engine.rules();
         if part_version(current)? != version {
-            return Ok(Attempt::Stale);
+            return Ok(Err(Attempt::Stale));
         }
-        let run = match run {
-            Run::DryRun { listed } => RulesRun::DryRun(PreviewPage {
-                after: None,
-                limit: listed,
-            }),
-            Run::Save => RulesRun::Save(provisioning::Progress::default()),
-        };
-        let ran = match self.change(current)? {
-            Change::Refused(message) => return Ok(Attempt::Refused(message)),
-            Change::Whole(rules) => {
-                let edit = RulesEdit {
-                    expected: Some(vec![version]),
-                    ..RulesEdit::rules(rules)
-                };
-                p.set_rules(tenant, ctx, edit, run)
-            }
-            Change::One(edit) => p
-                .edit_rule(tenant, ctx, edit, Some(vec![version]), run)
-                .map(|o| o.outcome),
-        };
-        match ran {
-            Ok(outcome) => Ok(Attempt::Ran(outcome)),
-            // Someone saved between the check above and this save's commit.
-            Err(provisioning::Error::PreconditionFailed { .. }) => Ok(Attempt::Stale),
-            Err(e) => Err(e),
-        }
+        Ok(match self.change(current)? {
+            Change::Refused(message) => Err(Attempt::Refused(message)),
+            change => Ok(Prepared { change, version }),
+        })
     }
 
     /// This edit as a change of `current`: a one-rule edit where it is one.
@@ -245,13 +236,59 @@ fn rule_id(rule: &Rule) -> String {
 }
 
 /// How an edit runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) enum Run {
     /// A preview listing at most `listed` users.
-    DryRun {
-        listed: usize,
-    },
-    Save,
+    DryRun { listed: usize },
+    /// A save, counting the users decided in `Progress`.
+    Save(Progress),
+}
+
+/// An edit checked against the rules it was made on ([`Edit::prepare`]),
+/// ready to run: now, or as a job.
+pub(super) struct Prepared {
+    change: Change,
+    version: i64,
+}
+
+impl Prepared {
+    /// Previews or saves the change; a save whose rules someone else saved
+    /// in between is [`Attempt::Stale`].
+    pub(super) fn run(
+        self,
+        p: &Provisioning,
+        tenant: &TenantContext,
+        ctx: &RequestContext,
+        run: Run,
+    ) -> provisioning::Result<Attempt> {
+        let version = self.version;
+        let run = match run {
+            Run::DryRun { listed } => RulesRun::DryRun(PreviewPage {
+                after: None,
+                limit: listed,
+            }),
+            Run::Save(progress) => RulesRun::Save(progress),
+        };
+        let ran = match self.change {
+            Change::Refused(message) => return Ok(Attempt::Refused(message)),
+            Change::Whole(rules) => {
+                let edit = RulesEdit {
+                    expected: Some(vec![version]),
+                    ..RulesEdit::rules(rules)
+                };
+                p.set_rules(tenant, ctx, edit, run)
+            }
+            Change::One(edit) => p
+                .edit_rule(tenant, ctx, edit, Some(vec![version]), run)
+                .map(|o| o.outcome),
+        };
+        match ran {
+            Ok(outcome) => Ok(Attempt::Ran(outcome)),
+            // Someone saved between the check and this save's commit.
+            Err(provisioning::Error::PreconditionFailed { .. }) => Ok(Attempt::Stale),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 /// An edit as the use cases take it.
