@@ -36,3 +36,4 @@ mod rules;
 mod search;
 mod simulate;
 mod strict;
+mod upgrade;
