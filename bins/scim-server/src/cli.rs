@@ -144,6 +144,12 @@ pub(crate) struct SimulateArgs {
     /// roles through the admin API.
     #[arg(long, env = "SCIM_ADMIN_TOKEN", hide_env_values = true)]
     pub(crate) admin_token: Option<String>,
+    /// After the initial cycle, map the pushed groups to roles (App Admins to
+    /// Admin, Managers to Manager, Contractors to Contractor, Employees to
+    /// Employee) through the admin API, as a tenant admin would; needs
+    /// `--admin-token`. It replaces the tenant's rules.
+    #[arg(long)]
+    pub(crate) map_groups: bool,
     /// The admin API's origin when it has its own listener (`--admin-bind`).
     /// Default: the Tenant URL's origin.
     #[arg(long)]

@@ -90,6 +90,8 @@ impl Dialect for Entra {
                 }
                 Ok(())
             }
+            // The admin's, not Entra's (the runner sends it).
+            Operation::MapGroupsToRoles => Ok(()),
         }
     }
 }

@@ -4,13 +4,15 @@
 //! `plan.rs` decides, from a seed, the directory and every operation (the Test
 //! Connection probes, the initial cycle, the incremental ones); `entra.rs` and
 //! `okta.rs` turn each operation into that provider's requests; `http.rs`
-//! sends them and counts; `summary.rs` reads back what the server holds.
+//! sends them and counts; `roles.rs` maps groups to roles as a tenant admin
+//! would (`--map-groups`); `summary.rs` reads back what the server holds.
 
 mod entra;
 mod http;
 mod okta;
 mod plan;
 mod random;
+mod roles;
 mod summary;
 
 use std::time::Instant;
@@ -63,7 +65,15 @@ pub(crate) fn simulate(args: &SimulateArgs) -> anyhow::Result<bool> {
         // Okta deactivates and never deletes users; Entra deletes after a
         // hard delete in the directory.
         deletes_users: args.idp == SimulatedIdp::Entra,
+        map_groups: args.map_groups,
     });
+    let admin = match (&args.admin_token, args.map_groups) {
+        (Some(token), _) => Some((args.admin_base()?, token.clone())),
+        (None, true) => {
+            anyhow::bail!("--map-groups saves rules through the admin API: pass --admin-token")
+        }
+        (None, false) => None,
+    };
     let mut session = Session {
         http: Http::new(&args.url, &args.token, dialect.user_agent())?,
         users: vec![None; plan.people.len()],
@@ -75,7 +85,12 @@ pub(crate) fn simulate(args: &SimulateArgs) -> anyhow::Result<bool> {
     let label = format!("simulating {}", args.idp.name());
     let outcome = crate::progress_bar::with_progress_bar(&label, "operations", &progress, || {
         for operation in &plan.operations {
-            dialect.run(&mut session, operation)?;
+            match (operation, &admin) {
+                (Operation::MapGroupsToRoles, Some((base, token))) => {
+                    roles::map_groups(base, token, &session, &plan)?;
+                }
+                _ => dialect.run(&mut session, operation)?,
+            }
             progress.advance(1);
         }
         Ok::<(), anyhow::Error>(())

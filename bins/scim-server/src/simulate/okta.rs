@@ -52,8 +52,9 @@ impl Dialect for Okta {
                         .send("PATCH", &format!("/Users/{id}"), Some(&body));
                 }
             }
-            // Okta deactivates; the plan never asks it to delete a user.
-            Operation::DeleteUser(_) => {}
+            // Okta deactivates; the plan never asks it to delete a user. The
+            // admin's rule save is not Okta's (the runner sends it).
+            Operation::DeleteUser(_) | Operation::MapGroupsToRoles => {}
             Operation::AddMembers(group, people) => push_members(session, group, &[], people),
             Operation::RemoveMembers(group, people) => push_members(session, group, people, &[]),
             Operation::DeleteGroup(index) => {

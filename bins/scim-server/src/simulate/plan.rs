@@ -55,6 +55,9 @@ pub(crate) enum Operation {
     RemoveMembers(Group, Vec<usize>),
     /// The group is unlinked or deleted in the directory.
     DeleteGroup(usize),
+    /// Not the identity provider's: a tenant admin maps the pushed groups to
+    /// roles (`--map-groups`), between the initial and incremental cycles.
+    MapGroupsToRoles,
 }
 
 impl Operation {
@@ -71,6 +74,7 @@ impl Operation {
             Operation::AddMembers(..) => "member adds",
             Operation::RemoveMembers(..) => "member removals",
             Operation::DeleteGroup(_) => "group deletes",
+            Operation::MapGroupsToRoles => "rule saves",
         }
     }
 }
@@ -85,6 +89,8 @@ pub(crate) struct Shape {
     pub(crate) seed: u64,
     /// Whether users are ever deleted (Entra after a hard delete; Okta never).
     pub(crate) deletes_users: bool,
+    /// Whether groups are mapped to roles after the initial cycle.
+    pub(crate) map_groups: bool,
 }
 
 /// The operations in order, and the directory after the last of them.
@@ -173,6 +179,9 @@ impl Plan {
             groups,
         };
         plan.initial_cycle(&mut random);
+        if shape.map_groups {
+            plan.operations.push(Operation::MapGroupsToRoles);
+        }
         for cycle in 1..=shape.cycles {
             plan.incremental_cycle(shape, cycle == shape.cycles, &mut random);
         }
@@ -385,6 +394,7 @@ mod tests {
             cycles: 3,
             seed: 7,
             deletes_users,
+            map_groups: false,
         }
     }
 

@@ -12,7 +12,13 @@ use crate::both_backends;
 use crate::cli::{BIN, run};
 use crate::harness::{ADMIN_TOKEN, Backend, Server, start};
 
-fn simulate(server: &Server, idp: &str, url: &str, token: &str) -> (bool, String, String) {
+fn simulate(
+    server: &Server,
+    idp: &str,
+    url: &str,
+    token: &str,
+    extra: &[&str],
+) -> (bool, String, String) {
     run(Command::new(BIN)
         .env_remove("SCIM_ADMIN_TOKEN")
         .env_remove("SCIM_SIMULATE_TOKEN")
@@ -21,7 +27,8 @@ fn simulate(server: &Server, idp: &str, url: &str, token: &str) -> (bool, String
         .args([
             "--users", "40", "--groups", "4", "--cycles", "2", "--seed", "3",
         ])
-        .args(["--admin-token", ADMIN_TOKEN, "--admin-url", &server.origin]))
+        .args(["--admin-token", ADMIN_TOKEN, "--admin-url", &server.origin])
+        .args(extra))
 }
 
 /// The text after `label` on the summary line that starts with it.
@@ -48,10 +55,11 @@ fn admin_items(server: &Server, path: &str) -> Vec<Value> {
     }
 }
 
-fn run_and_check(backend: Backend, idp: &str, flag: &str, client: &str) {
+fn run_and_check(backend: Backend, idp: &str, flag: &str, client: &str, map_groups: bool) {
     let server = start(backend);
     let url = format!("{}/scim/v2/acme{flag}", server.origin);
-    let (ok, stdout, stderr) = simulate(&server, idp, &url, &server.token);
+    let extra: &[&str] = if map_groups { &["--map-groups"] } else { &[] };
+    let (ok, stdout, stderr) = simulate(&server, idp, &url, &server.token, extra);
     assert!(ok, "{stdout}\n{stderr}");
     let head = stdout.lines().next().unwrap();
     assert!(head.starts_with("simulated "), "{stdout}");
@@ -92,25 +100,33 @@ fn run_and_check(backend: Backend, idp: &str, flag: &str, client: &str) {
         assert!(deleted > 0, "Entra's cycles delete users: {directory}");
     }
 
-    // Roles, per role, as the admin API decided them: the default rules give
-    // active users `User` and deactivated ones `Disabled`.
+    // Roles, per role, as the admin API decided them, and as the summary says.
     let mut roles = BTreeMap::new();
     for user in &live {
         *roles
             .entry(user["role"].as_str().unwrap().to_owned())
             .or_insert(0) += 1;
     }
-    assert_eq!(
-        roles,
-        BTreeMap::from([
-            ("Disabled".to_owned(), inactive),
-            ("User".to_owned(), active)
-        ])
-    );
-    assert_eq!(
-        line(&stdout, "roles: "),
-        format!("Disabled {inactive}, User {active}")
-    );
+    let shown: Vec<String> = roles.iter().map(|(r, n)| format!("{r} {n}")).collect();
+    assert_eq!(line(&stdout, "roles: "), shown.join(", "));
+    if map_groups {
+        // The mapped groups' members hold their roles; the deactivated are
+        // `Disabled` whatever their groups.
+        assert_eq!(roles.get("Disabled"), Some(&inactive), "{roles:?}");
+        for role in ["Admin", "Contractor", "User"] {
+            assert!(roles.get(role).is_some_and(|n| *n > 0), "{role}: {roles:?}");
+        }
+        assert!(line(&stdout, "operations: ").contains("rule saves 1"));
+    } else {
+        // The default rules: `User` for the active, `Disabled` for the others.
+        assert_eq!(
+            roles,
+            BTreeMap::from([
+                ("Disabled".to_owned(), inactive),
+                ("User".to_owned(), active)
+            ])
+        );
+    }
 
     // The connection status recognises the client the simulator played.
     let status = server.admin().get("/connection");
@@ -119,15 +135,21 @@ fn run_and_check(backend: Backend, idp: &str, flag: &str, client: &str) {
 }
 
 fn entra_default_dialect(backend: Backend) {
-    run_and_check(backend, "entra", "", "entra-id");
+    run_and_check(backend, "entra", "", "entra-id", false);
 }
 
 fn entra_compliant_dialect(backend: Backend) {
-    run_and_check(backend, "entra", "?aadOptscim062020", "entra-id");
+    run_and_check(backend, "entra", "?aadOptscim062020", "entra-id", false);
 }
 
 fn okta(backend: Backend) {
-    run_and_check(backend, "okta", "", "okta");
+    run_and_check(backend, "okta", "", "okta", false);
+}
+
+/// `--map-groups`: an admin's rule save after the initial cycle, so roles
+/// follow the groups through the incremental cycles.
+fn entra_with_groups_mapped_to_roles(backend: Backend) {
+    run_and_check(backend, "entra", "", "entra-id", true);
 }
 
 /// A wrong token fails the Test Connection: the run stops, says why, and
@@ -135,7 +157,7 @@ fn okta(backend: Backend) {
 fn a_failed_test_connection_stops_the_run(backend: Backend) {
     let server = start(backend);
     let url = format!("{}/scim/v2/acme", server.origin);
-    let (ok, stdout, stderr) = simulate(&server, "entra", &url, "scim_wrong");
+    let (ok, stdout, stderr) = simulate(&server, "entra", &url, "scim_wrong", &[]);
     assert!(!ok, "{stdout}");
     assert!(stderr.contains("Test Connection failed"), "{stderr}");
     assert!(stderr.contains("401"), "{stderr}");
@@ -146,5 +168,6 @@ both_backends!(
     entra_default_dialect,
     entra_compliant_dialect,
     okta,
+    entra_with_groups_mapped_to_roles,
     a_failed_test_connection_stops_the_run
 );
