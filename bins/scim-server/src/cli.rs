@@ -76,6 +76,110 @@ pub(crate) enum Command {
     /// Work with rule sets.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Drive a running server as Entra ID or Okta does: Test Connection, an
+    /// initial cycle, incremental cycles; then a summary.
+    Simulate(SimulateArgs),
+    /// Copy the SQLite database to PATH while the server runs (a consistent
+    /// snapshot; PATH must not exist). For PostgreSQL use pg_dump.
+    Backup {
+        /// Where the copy goes (a new file).
+        path: PathBuf,
+    },
+    /// Ask a running server's `/healthz` and exit 0 when it answers 200 (for
+    /// container health checks: no curl needed in the image).
+    Healthcheck {
+        /// The server's origin.
+        #[arg(
+            long,
+            env = "SCIM_HEALTHCHECK_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        url: String,
+    },
+}
+
+/// The identity providers `simulate` can play.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SimulatedIdp {
+    /// Microsoft Entra ID (its compliant PATCH dialect when the URL ends in
+    /// `?aadOptscim062020`).
+    Entra,
+    /// Okta.
+    Okta,
+}
+
+impl SimulatedIdp {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            SimulatedIdp::Entra => "Entra ID",
+            SimulatedIdp::Okta => "Okta",
+        }
+    }
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct SimulateArgs {
+    /// Which identity provider to play.
+    #[arg(value_enum)]
+    pub(crate) idp: SimulatedIdp,
+    /// The Tenant URL (`http://127.0.0.1:8080/scim/v2/default`).
+    #[arg(long)]
+    pub(crate) url: String,
+    /// The tenant's SCIM token (the Secret Token).
+    #[arg(long, env = "SCIM_SIMULATE_TOKEN", hide_env_values = true)]
+    pub(crate) token: String,
+    /// People in the simulated directory.
+    #[arg(long, default_value_t = 50)]
+    pub(crate) users: usize,
+    /// Groups pushed.
+    #[arg(long, default_value_t = 5)]
+    pub(crate) groups: usize,
+    /// Incremental cycles after the initial one.
+    #[arg(long, default_value_t = 2)]
+    pub(crate) cycles: usize,
+    /// Seed of the directory and of every change: the same seed, the same run.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) seed: u64,
+    /// An admin token (the operator's or the tenant's), to count the resulting
+    /// roles through the admin API.
+    #[arg(long, env = "SCIM_ADMIN_TOKEN", hide_env_values = true)]
+    pub(crate) admin_token: Option<String>,
+    /// After the initial cycle, map the pushed groups to roles (App Admins to
+    /// Admin, Managers to Manager, Contractors to Contractor, Employees to
+    /// Employee) through the admin API, as a tenant admin would; needs
+    /// `--admin-token`. It replaces the tenant's rules.
+    #[arg(long)]
+    pub(crate) map_groups: bool,
+    /// The admin API's origin when it has its own listener (`--admin-bind`).
+    /// Default: the Tenant URL's origin.
+    #[arg(long)]
+    pub(crate) admin_url: Option<String>,
+}
+
+impl SimulateArgs {
+    /// The admin API base of the Tenant URL's tenant
+    /// (`<origin>/admin/v1/tenants/<slug>`).
+    pub(crate) fn admin_base(&self) -> anyhow::Result<String> {
+        let url = self.url.split('?').next().unwrap_or_default();
+        let Some((origin, rest)) = url.split_once("/scim/v2/") else {
+            anyhow::bail!(
+                "cannot find the tenant in --url '{}': a Tenant URL ends in /scim/v2/<tenant>",
+                self.url
+            );
+        };
+        let slug = rest.trim_end_matches('/');
+        anyhow::ensure!(
+            !slug.is_empty() && !slug.contains('/'),
+            "cannot find the tenant in --url '{}': a Tenant URL ends in /scim/v2/<tenant>",
+            self.url
+        );
+        let origin = self
+            .admin_url
+            .as_deref()
+            .unwrap_or(origin)
+            .trim_end_matches('/');
+        Ok(format!("{origin}/admin/v1/tenants/{slug}"))
+    }
 }
 
 impl Default for Command {
@@ -451,6 +555,48 @@ mod tests {
         assert!(source.to_string().contains("--public-url"));
         let cli = Cli::parse_from(["scim-server", "--public-url", "https://x.example", "serve"]);
         assert_eq!(cli.tenant_url_and_source("a").1, OriginSource::PublicUrl);
+    }
+
+    #[test]
+    fn the_admin_api_of_a_tenant_url() {
+        let args = |url: &str, admin: Option<&str>| {
+            let mut argv = vec![
+                "scim-server",
+                "simulate",
+                "okta",
+                "--url",
+                url,
+                "--token",
+                "t",
+            ];
+            if let Some(admin) = admin {
+                argv.extend(["--admin-url", admin]);
+            }
+            match Cli::parse_from(argv).command {
+                Some(Command::Simulate(args)) => args,
+                _ => panic!("simulate expected"),
+            }
+        };
+        assert_eq!(
+            args("http://h:8080/scim/v2/acme?aadOptscim062020", None)
+                .admin_base()
+                .unwrap(),
+            "http://h:8080/admin/v1/tenants/acme"
+        );
+        assert_eq!(
+            args("http://h:8080/scim/v2/acme/", Some("http://h:9090/"))
+                .admin_base()
+                .unwrap(),
+            "http://h:9090/admin/v1/tenants/acme"
+        );
+        for bad in [
+            "http://h:8080/acme",
+            "http://h/scim/v2/",
+            "http://h/scim/v2/a/b",
+        ] {
+            let error = args(bad, None).admin_base().unwrap_err().to_string();
+            assert!(error.contains("/scim/v2/<tenant>"), "{bad}: {error}");
+        }
     }
 
     #[test]

@@ -8,8 +8,10 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cli;
+mod healthcheck;
 mod progress_bar;
 mod serve;
+mod simulate;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -94,7 +96,7 @@ fn apply_rules(
         expected: None,
         settings: None,
     };
-    let outcome = progress_bar::with_progress_bar("deciding users", &progress, || {
+    let outcome = progress_bar::with_progress_bar("deciding users", "users", &progress, || {
         provisioning.set_rules(&tenant, &operator(), edit, run)
     })?;
     for problem in &outcome.problems {
@@ -116,6 +118,30 @@ fn apply_rules(
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `backup`: a consistent copy of the SQLite database, taken beside a running
+/// server (the store is opened without migrating: the copy is of the database
+/// as it is).
+fn backup(cli: &Cli, target: &std::path::Path) -> anyhow::Result<()> {
+    let url = cli.database_url();
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        anyhow::ensure!(
+            std::path::Path::new(path).exists(),
+            "no database at {path} (set --data-dir or --database-url)"
+        );
+    }
+    let store = Store::open(
+        &url,
+        StoreOptions {
+            max_connections: 1,
+            ..StoreOptions::default()
+        },
+    )
+    .with_context(|| format!("opening {}", cli::redact(&url)))?;
+    store.backup(target)?;
+    println!("backed up {} to {}", cli::redact(&url), target.display());
+    Ok(())
 }
 
 fn operator() -> RequestContext {
@@ -268,6 +294,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             file,
             dry_run,
         }) => return apply_rules(&cli, &slug, &file, dry_run),
+        Command::Simulate(args) => {
+            if !simulate::simulate(&args)? {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Backup { path } => backup(&cli, &path)?,
+        Command::Healthcheck { url } => return Ok(healthcheck::check(&url)),
     }
     Ok(ExitCode::SUCCESS)
 }

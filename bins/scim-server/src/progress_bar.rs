@@ -11,20 +11,22 @@ use provisioning::Progress;
 const WIDTH: u64 = 30;
 
 /// One line of the bar: `label [#####.....]  50% 5000/10000 users`.
-fn line(label: &str, done: u64, total: u64) -> String {
+fn line(label: &str, unit: &str, done: u64, total: u64) -> String {
     let total_shown = total.max(done);
     let filled = (done * WIDTH).checked_div(total_shown).unwrap_or(WIDTH);
     let percent = (done * 100).checked_div(total_shown).unwrap_or(100);
     format!(
-        "{label} [{}{}] {percent:>3}% {done}/{total_shown} users",
+        "{label} [{}{}] {percent:>3}% {done}/{total_shown} {unit}",
         "#".repeat(usize::try_from(filled).unwrap_or(0)),
         ".".repeat(usize::try_from(WIDTH - filled).unwrap_or(0)),
     )
 }
 
-/// Runs `work` on another thread, drawing `progress` until it returns.
+/// Runs `work` on another thread, drawing `progress` (counted in `unit`s)
+/// until it returns.
 pub(crate) fn with_progress_bar<T: Send>(
     label: &str,
+    unit: &str,
     progress: &Progress,
     work: impl FnOnce() -> T + Send,
 ) -> T {
@@ -35,14 +37,14 @@ pub(crate) fn with_progress_bar<T: Send>(
         while !worker.is_finished() {
             if terminal {
                 let (done, total) = progress.get();
-                let _ = write!(stderr, "\r{}", line(label, done, total));
+                let _ = write!(stderr, "\r{}", line(label, unit, done, total));
                 let _ = stderr.flush();
             }
             thread::sleep(Duration::from_millis(100));
         }
         let (done, total) = progress.get();
         let end = if terminal { "\r" } else { "" };
-        let _ = writeln!(stderr, "{end}{}", line(label, done, total));
+        let _ = writeln!(stderr, "{end}{}", line(label, unit, done, total));
         match worker.join() {
             Ok(value) => value,
             Err(panic) => std::panic::resume_unwind(panic),
@@ -57,16 +59,16 @@ mod tests {
     #[test]
     fn the_bar_fills_with_the_work_done() {
         assert_eq!(
-            line("saving", 5, 10),
+            line("saving", "users", 5, 10),
             "saving [###############...............]  50% 5/10 users"
         );
         assert_eq!(
-            line("saving", 0, 0),
+            line("saving", "users", 0, 0),
             "saving [##############################] 100% 0/0 users"
         );
         // Users added while saving: never more than full.
         assert_eq!(
-            line("saving", 12, 10),
+            line("saving", "users", 12, 10),
             "saving [##############################] 100% 12/12 users"
         );
     }

@@ -97,6 +97,10 @@ pub enum StoreError {
         #[source]
         source: Option<Box<dyn StdError + Send + Sync>>,
     },
+    /// A backup could not be made as asked: its target exists, the backend is
+    /// PostgreSQL (whose backups are `pg_dump`'s), or the copy failed.
+    #[error("backup: {0}")]
+    Backup(String),
     /// Applying migrations failed.
     #[error("migration failed: {0}")]
     Migration(String),

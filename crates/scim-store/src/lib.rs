@@ -153,6 +153,7 @@
 //! folding, the same comparison as `eq` in filters, so a 409 is always findable
 //! with the filter a client tries next; soft-deleted users do not hold their name.
 
+mod backup;
 mod check;
 mod checkpoint;
 mod conn;

@@ -170,6 +170,23 @@ impl Store {
         Ok(())
     }
 
+    /// Copies a SQLite database to `target` (a new file) while the store is in
+    /// use: one consistent snapshot, taken in a read transaction on a
+    /// connection of its own, so writers go on. Restoring is replacing the database file with the copy while the
+    /// server is stopped. A PostgreSQL store answers [`StoreError::Backup`]
+    /// naming `pg_dump`.
+    pub fn backup(&self, target: &std::path::Path) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite(sqlite) => {
+                // A connection of its own: the pooled readers are `query_only`,
+                // which refuses `VACUUM INTO` (it writes, if another file).
+                let mut conn = sqlite.writer_manager.open().map_err(unavailable)?;
+                crate::backup::copy_into(&mut conn, target)
+            }
+            Backend::Postgres(_) => Err(crate::backup::postgres()),
+        }
+    }
+
     /// Runs `f` in a read-only transaction that sees one consistent snapshot.
     pub fn read<T, E: From<StoreError>>(
         &self,

@@ -171,4 +171,24 @@ impl TestDatabase {
         store.migrate().expect("migrate");
         store
     }
+
+    /// SQLite's `PRAGMA integrity_check` answer for this database: `ok` for a
+    /// sound file, else the problems, one per line (backup tests).
+    pub fn sqlite_integrity(&self) -> String {
+        #[derive(diesel::QueryableByName)]
+        struct Check {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            integrity_check: String,
+        }
+        assert_eq!(self.backend, Backend::Sqlite, "integrity_check is SQLite's");
+        let path = self.url.trim_start_matches("sqlite://");
+        let mut conn = diesel::SqliteConnection::establish(path).expect("connect to SQLite");
+        diesel::sql_query("PRAGMA integrity_check")
+            .load::<Check>(&mut conn)
+            .expect("integrity_check")
+            .into_iter()
+            .map(|c| c.integrity_check)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
 }

@@ -52,6 +52,21 @@ pub(crate) fn start_with(backend: Backend, config: HttpConfig) -> Server {
     serve(db, provisioning, created.token.secret, config)
 }
 
+/// A server on a database made elsewhere (a backup, an upgraded fixture),
+/// migrated on opening; its tenant `acme` answers to `token`.
+pub(crate) fn start_on(db: TestDatabase, token: &str) -> Server {
+    let store = db.open(StoreOptions {
+        max_connections: 4,
+        ..StoreOptions::default()
+    });
+    serve(
+        db,
+        Provisioning::new(Arc::new(store)),
+        token.to_owned(),
+        HttpConfig::default(),
+    )
+}
+
 /// A second server process on the same database as `first` (the PostgreSQL
 /// scale-out setup): its own pool and caches, the same data.
 pub(crate) fn second_server(first: &Server) -> Server {

@@ -1,5 +1,6 @@
 //! The probes: `/healthz` answers while the process runs, `/readyz` follows the
-//! database; neither needs credentials.
+//! database; neither needs credentials. `scim-server healthcheck` (the
+//! container image's health check) asks `/healthz`.
 
 use crate::both_backends;
 use crate::harness::{Backend, start};
@@ -35,4 +36,27 @@ fn probes(backend: Backend) {
     assert_eq!(anonymous.get("/readyz").status, 200);
 }
 
-both_backends!(probes);
+/// The subcommand exits 0 when `/healthz` answers 200, and 1 with the reason
+/// when nothing answers.
+fn healthcheck_subcommand(backend: Backend) {
+    let server = start(backend);
+    let check = |url: &str| {
+        crate::cli::run(
+            std::process::Command::new(crate::cli::BIN)
+                .env_remove("SCIM_HEALTHCHECK_URL")
+                .args(["healthcheck", "--url", url]),
+        )
+    };
+    let (ok, _, stderr) = check(&server.origin);
+    assert!(ok, "{stderr}");
+    let closed = format!("http://127.0.0.1:{}", crate::cli::free_port());
+    let (ok, _, stderr) = check(&closed);
+    assert!(!ok);
+    assert!(stderr.contains("unhealthy"), "{stderr}");
+    // A server that answers, but not 200 there: a SCIM route needs a token.
+    let (ok, _, stderr) = check(&format!("{}/scim/v2/acme/Users", server.origin));
+    assert!(!ok);
+    assert!(stderr.contains("404") || stderr.contains("401"), "{stderr}");
+}
+
+both_backends!(probes, healthcheck_subcommand);

@@ -13,6 +13,7 @@ mod harness;
 
 mod access;
 mod admin;
+mod backup;
 mod browser;
 mod bulk;
 mod cli;
@@ -33,4 +34,6 @@ mod okta;
 mod roles;
 mod rules;
 mod search;
+mod simulate;
 mod strict;
+mod upgrade;

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod admin_queries;
+mod backup;
 mod concurrency;
 mod connection;
 mod durability;
