@@ -10,6 +10,8 @@
 )]
 
 mod harness;
+mod process;
+mod proxy;
 
 mod access;
 mod admin;
@@ -30,7 +32,9 @@ mod guard;
 mod health;
 mod locks;
 mod okta;
+mod outage;
 mod roles;
 mod rules;
+mod scaleout;
 mod search;
 mod strict;
