@@ -146,7 +146,11 @@ fn update_thread(t: usize, scim: &Client, users: &[String]) -> Updates {
             scim.request(
                 "PATCH",
                 &path,
-                Some(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "title", "value": title}]}).to_string()),
+                Some(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
+                    {"op": "replace", "path": "title", "value": title},
+                    // Never the stored value, so every update is a change.
+                    {"op": "replace", "path": "displayName", "value": format!("t{t} r{round}")}
+                ]}).to_string()),
                 &[("If-Match", tag)],
             )
         };
