@@ -75,6 +75,15 @@ pub(crate) struct Manager {
 }
 
 impl Manager {
+    pub(crate) fn new(target: Target, role: Role, busy_timeout: Duration) -> Manager {
+        Manager {
+            target,
+            role,
+            busy_timeout,
+            reachability: Arc::default(),
+        }
+    }
+
     pub(crate) fn open(&self) -> Result<DbConnection, diesel::r2d2::Error> {
         match &self.target {
             Target::Sqlite(path) => {

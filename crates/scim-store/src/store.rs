@@ -1,6 +1,6 @@
 //! [`Store`]: opening, migrating, and running read and write transactions.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -86,12 +86,7 @@ impl Store {
     /// `postgresql://...`. Does not migrate; see [`Store::migrate`].
     pub fn open(url: &str, options: StoreOptions) -> Result<Store, StoreError> {
         let target = Target::parse(url)?;
-        let manager = |role| Manager {
-            target: target.clone(),
-            role,
-            busy_timeout: options.busy_timeout,
-            reachability: Arc::default(),
-        };
+        let manager = |role| Manager::new(target.clone(), role, options.busy_timeout);
         let pool = |role| {
             Pool::new(
                 manager(role),

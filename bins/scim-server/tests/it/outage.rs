@@ -85,7 +85,7 @@ fn load(thread: usize, client: &Client, stop: &AtomicBool) -> (Vec<Outcome>, Ack
         n += 1;
         let sent = Instant::now();
         let pick = (n as usize / 3) % acked.len().max(1);
-        let (renamed, write) = if n % 3 == 0 || acked.is_empty() {
+        let (renamed, write) = if n.is_multiple_of(3) || acked.is_empty() {
             let user = new_user(&format!("t{thread}-{n}@outage.test"), "0");
             (None, client.post("/Users", &user))
         } else if n % 3 == 1 {
@@ -162,8 +162,11 @@ fn postgres_outage_under_load() {
         .collect();
     std::thread::sleep(Duration::from_millis(1500));
 
-    let cut_at = Instant::now();
+    // Requests answered before the cut began must have succeeded; requests sent
+    // after it was complete must fail.
+    let cut_started = Instant::now();
     let killed = proxy.cut();
+    let cut_at = Instant::now();
     std::thread::sleep(Duration::from_millis(500));
     let ready = server.root().get("/readyz");
     assert_eq!(ready.status, 503, "{}", ready.text);
@@ -204,7 +207,7 @@ fn postgres_outage_under_load() {
         } else if !(200..300).contains(&o.status) {
             failures.push(format!("status {}", o.status));
         }
-        let before = o.answered < cut_at;
+        let before = o.answered < cut_started;
         let during = o.sent > cut_at && o.answered < restored_at;
         let recovered = o.sent > restored_at + RECOVERY_BOUND;
         if (before || recovered) && o.status != 200 && o.status != 201 {

@@ -319,17 +319,18 @@ fn three_processes_on_one_postgres() {
 
     // Users: no acknowledged update lost (no two on one version), the last one's
     // title stored, and the role the rules give for the final state.
-    let mut last_title = vec!["".to_owned(); USERS];
-    for u in 0..USERS {
-        let mine: Vec<&Update> = updates.acked.iter().filter(|a| a.user == u).collect();
-        let bases: BTreeSet<u64> = mine.iter().map(|a| a.base).collect();
-        if bases.len() != mine.len() {
-            failures.push(format!("user {u}: two acknowledged updates of one version"));
-        }
-        if let Some(last) = mine.iter().max_by_key(|a| a.made) {
-            last_title[u].clone_from(&last.title);
-        }
-    }
+    let last_title: Vec<String> = (0..USERS)
+        .map(|u| {
+            let mine: Vec<&Update> = updates.acked.iter().filter(|a| a.user == u).collect();
+            let bases: BTreeSet<u64> = mine.iter().map(|a| a.base).collect();
+            if bases.len() != mine.len() {
+                failures.push(format!("user {u}: two acknowledged updates of one version"));
+            }
+            mine.iter()
+                .max_by_key(|a| a.made)
+                .map_or_else(String::new, |last| last.title.clone())
+        })
+        .collect();
     let admin = servers[2].admin("acme");
     for (u, id) in users.iter().enumerate() {
         let stored = reader.get(&format!("/Users/{id}"));
