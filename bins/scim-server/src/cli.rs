@@ -16,6 +16,30 @@ pub(crate) struct Cli {
     #[arg(long, env = "SCIM_DATABASE_URL", global = true)]
     pub(crate) database_url: Option<String>,
 
+    /// Database connections this process keeps at most (PostgreSQL; the readers
+    /// of SQLite, which has one writer besides).
+    #[arg(
+        long,
+        env = "SCIM_DB_POOL_SIZE",
+        default_value_t = 8,
+        value_parser = clap::value_parser!(u32).range(1..=1000),
+        global = true
+    )]
+    pub(crate) db_pool_size: u32,
+
+    /// Seconds a request waits for a database connection when all are in use
+    /// before it is answered 503 with `Retry-After`. While the database is
+    /// unreachable requests are answered at once, and the pool tries to
+    /// reconnect at least every half of this.
+    #[arg(
+        long,
+        env = "SCIM_DB_CONNECTION_TIMEOUT",
+        default_value_t = 5,
+        value_parser = clap::value_parser!(u64).range(1..=300),
+        global = true
+    )]
+    pub(crate) db_connection_timeout: u64,
+
     /// Directory of the default SQLite database.
     #[arg(long, env = "SCIM_DATA_DIR", default_value = "data", global = true)]
     pub(crate) data_dir: PathBuf,
@@ -375,6 +399,15 @@ impl std::fmt::Display for OriginSource {
 }
 
 impl Cli {
+    /// The connection settings of `--db-pool-size` and `--db-connection-timeout`.
+    pub(crate) fn store_options(&self) -> scim_store::StoreOptions {
+        scim_store::StoreOptions {
+            max_connections: self.db_pool_size,
+            connection_timeout: std::time::Duration::from_secs(self.db_connection_timeout),
+            ..scim_store::StoreOptions::default()
+        }
+    }
+
     pub(crate) fn database_url(&self) -> String {
         self.database_url
             .clone()

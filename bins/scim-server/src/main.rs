@@ -22,7 +22,7 @@ use provisioning::{
     Actor, Options, PreviewPage, Progress, Provisioning, RequestContext, RulesEdit, RulesRun,
     TenantRename, time_format,
 };
-use scim_store::{Store, StoreOptions};
+use scim_store::Store;
 
 use crate::cli::{AdminTokenCommand, Cli, Command, RulesCommand, TenantCommand, TokenCommand};
 
@@ -54,7 +54,7 @@ fn open(cli: &Cli) -> anyhow::Result<Provisioning> {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating {}", parent.display()))?;
     }
-    let store = Store::open(&url, StoreOptions::default())
+    let store = Store::open(&url, cli.store_options())
         .with_context(|| format!("opening {}", cli::redact(&url)))?;
     store.migrate().context("applying migrations")?;
     let options = Options {

@@ -5,7 +5,7 @@
 //! [`Error::Unavailable`] and the stored-data variants) keep the error that
 //! caused them as their `source`, for logs only.
 
-use scim_store::StoreError;
+use scim_store::{StoreError, Unavailability};
 
 /// What kind of resource an [`Error::NotFound`] names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -97,9 +97,16 @@ pub enum Error {
     /// last-admin guard) and was refused.
     #[error(transparent)]
     Refused(#[from] role_engine::GuardViolation),
-    /// The storage is busy or unreachable; retrying may succeed.
-    #[error("{0}")]
-    Unavailable(#[source] StoreError),
+    /// The storage cannot serve the request now (`reason` says why); nothing was
+    /// changed, and retrying may succeed.
+    #[error("{source}")]
+    Unavailable {
+        /// Why, for the HTTP layer's `Retry-After` and for logs.
+        reason: Unavailability,
+        /// The store's error.
+        #[source]
+        source: StoreError,
+    },
     /// The storage failed otherwise: a bug or a broken database.
     #[error("internal error: {0}")]
     Storage(#[source] StoreError),
@@ -164,7 +171,18 @@ impl From<StoreError> for Error {
                 message: what,
             }),
             StoreError::InvalidData(what) => Error::Scim(scim_proto::Error::InvalidValue(what)),
-            e @ StoreError::Unavailable { .. } => Error::Unavailable(e),
+            StoreError::Unavailable {
+                reason,
+                message,
+                source,
+            } => Error::Unavailable {
+                reason,
+                source: StoreError::Unavailable {
+                    reason,
+                    message,
+                    source,
+                },
+            },
             other => Error::Storage(other),
         }
     }

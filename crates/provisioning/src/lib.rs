@@ -53,6 +53,6 @@ pub use scim_proto::ClientKind;
 pub use scim_store::EventKind;
 /// One SCIM request, as [`Provisioning::record_request`] takes it.
 pub use scim_store::RequestNote;
-pub use scim_store::{Store, StoreError, StoreOptions};
+pub use scim_store::{Store, StoreError, StoreOptions, Unavailability};
 pub use service::{AdminTokenHolder, Options, Provisioning};
 pub use tenant::{TenantContext, TenantSettings, UserDeleteMode};

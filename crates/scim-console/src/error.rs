@@ -56,7 +56,7 @@ impl ResponseError for ConsoleError {
             }
         };
         let title = status.canonical_reason().unwrap_or("Error");
-        layout::respond(
+        let mut response = layout::respond(
             status,
             layout::bare_page(
                 title,
@@ -66,6 +66,16 @@ impl ResponseError for ConsoleError {
                     p { a href=(crate::pages::HOME_PATH) { "Back to the console" } }
                 },
             ),
-        )
+        );
+        if let ConsoleError::Api(ApiError {
+            retry_after: Some(seconds),
+            ..
+        }) = self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(*seconds));
+        }
+        response
     }
 }

@@ -7,8 +7,10 @@
 //! ([`ApiError::problem_response`]): `application/problem+json` with `type`,
 //! `title`, `status` (a number), `detail` and, for validation, `problems`.
 //! Internal errors
-//! (storage down, a bug) are logged with their cause and answered with a 500
-//! whose detail names only the request id; internals never reach a client.
+//! (a bug, a broken database) are logged with their cause and answered with a
+//! 500 whose detail names only the request id; internals never reach a client.
+//! A database that is unavailable for now (unreachable, busy, full, read-only)
+//! is a 503 with `Retry-After`, on both kinds of route.
 //! The mapping from domain errors to statuses is done by matching on error
 //! variants, never on message text.
 
@@ -36,6 +38,9 @@ pub struct ApiError {
     pub detail: String,
     /// Validation problems, each a JSON object (problem documents only).
     pub problems: Vec<Value>,
+    /// Seconds after which a retry may succeed, sent as `Retry-After` (a 503
+    /// while the database is unavailable).
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -46,6 +51,24 @@ impl ApiError {
             scim_type: None,
             detail: detail.into(),
             problems: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    /// Adds the `Retry-After` the response carries.
+    #[must_use]
+    pub fn with_retry_after(mut self, seconds: u32) -> ApiError {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    /// The headers every rendering of this error carries besides its media type.
+    fn insert_headers(&self, response: &mut actix_web::HttpResponseBuilder, realm: &'static str) {
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static(realm)));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
         }
     }
 
@@ -124,12 +147,7 @@ impl ApiError {
     pub fn problem_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        if self.status == StatusCode::UNAUTHORIZED {
-            response.insert_header((
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"admin\""),
-            ));
-        }
+        self.insert_headers(&mut response, "Bearer realm=\"admin\"");
         response.body(self.problem().to_string())
     }
 }
@@ -149,12 +167,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON)));
-        if self.status == StatusCode::UNAUTHORIZED {
-            response.insert_header((
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"SCIM\""),
-            ));
-        }
+        self.insert_headers(&mut response, "Bearer realm=\"SCIM\"");
         let mut response = response.body(serde_json::to_string(&self.body()).unwrap_or_default());
         crate::middleware::note_error(
             &mut response,

@@ -9,7 +9,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, web};
-use provisioning::StoreError;
+use provisioning::{StoreError, Unavailability};
 use serde_json::json;
 
 use crate::state::ScimState;
@@ -33,7 +33,12 @@ async fn healthz() -> HttpResponse {
 /// never the database's own message (it may name hosts or users).
 fn reason(error: &StoreError) -> &'static str {
     match error {
-        StoreError::Unavailable { .. } => "the database is unreachable or busy",
+        StoreError::Unavailable { reason, .. } => match reason {
+            Unavailability::Unreachable => "the database is unreachable",
+            Unavailability::Busy => "the database is busy",
+            Unavailability::Full => "the database or its disk is full",
+            Unavailability::ReadOnly => "the database is read-only",
+        },
         _ => "the database answered with an error (is it migrated?)",
     }
 }

@@ -1,14 +1,16 @@
 //! Opening connections: URL parsing, the r2d2 manager and its pools.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use diesel::Connection;
 use diesel::r2d2::R2D2Connection;
 
 use crate::db::DbConnection;
 use crate::dialect::{self, Role};
-use crate::error::StoreError;
+use crate::error::{StoreError, Unavailability};
 
 /// Where the data lives, from the database URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,15 +47,43 @@ impl Target {
     }
 }
 
+/// Whether the last attempt to open a connection failed, shared by a pool's
+/// manager (which notes each attempt) and its checkouts (which stop waiting
+/// early while it did).
+#[derive(Debug, Default)]
+pub(crate) struct Reachability {
+    unreachable: AtomicBool,
+}
+
+impl Reachability {
+    fn note(&self, connected: bool) {
+        self.unreachable.store(!connected, Ordering::Relaxed);
+    }
+
+    fn unreachable(&self) -> bool {
+        self.unreachable.load(Ordering::Relaxed)
+    }
+}
+
 /// Opens connections of one backend and prepares them (SQLite pragmas).
 #[derive(Debug)]
 pub(crate) struct Manager {
     pub(crate) target: Target,
     pub(crate) role: Role,
     pub(crate) busy_timeout: Duration,
+    pub(crate) reachability: Arc<Reachability>,
 }
 
 impl Manager {
+    pub(crate) fn new(target: Target, role: Role, busy_timeout: Duration) -> Manager {
+        Manager {
+            target,
+            role,
+            busy_timeout,
+            reachability: Arc::default(),
+        }
+    }
+
     pub(crate) fn open(&self) -> Result<DbConnection, diesel::r2d2::Error> {
         match &self.target {
             Target::Sqlite(path) => {
@@ -79,7 +109,9 @@ impl r2d2::ManageConnection for Manager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<DbConnection, Self::Error> {
-        self.open()
+        let opened = self.open();
+        self.reachability.note(opened.is_ok());
+        opened
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
@@ -92,13 +124,72 @@ impl r2d2::ManageConnection for Manager {
     }
 }
 
-/// A pool of connections to one database.
-pub(crate) type Pool = r2d2::Pool<Manager>;
+/// A connection checked out of a [`Pool`].
+pub(crate) type PooledConnection = r2d2::PooledConnection<Manager>;
+
+/// How long one wait for a pooled connection lasts before the checkout looks
+/// again at whether the database is reachable: r2d2 wakes waiters when a
+/// connection arrives, never when an attempt to open one fails.
+const WAIT_SLICE: Duration = Duration::from_millis(100);
+
+/// A pool of connections to one database. While the last connection attempt
+/// failed, a checkout gives up after one [`WAIT_SLICE`] instead of the whole
+/// connection timeout, so that requests during an outage are answered at once;
+/// the pool keeps trying to connect in the background (r2d2 retries with a
+/// backoff of at most half the connection timeout), so the first checkout after
+/// the database returns finds a connection.
+#[derive(Clone)]
+pub(crate) struct Pool {
+    inner: r2d2::Pool<Manager>,
+    reachability: Arc<Reachability>,
+}
+
+impl Pool {
+    /// A pool of `max_size` connections opened by `manager`, lazily.
+    pub(crate) fn new(manager: Manager, max_size: u32, connection_timeout: Duration) -> Pool {
+        let reachability = Arc::clone(&manager.reachability);
+        let inner = r2d2::Pool::builder()
+            .max_size(max_size.max(1))
+            .min_idle(Some(0))
+            // No ping per checkout: a connection that broke fails its
+            // transaction, is marked broken and is then dropped by the pool.
+            .test_on_check_out(false)
+            .connection_timeout(connection_timeout)
+            .build_unchecked(manager);
+        Pool {
+            inner,
+            reachability,
+        }
+    }
+
+    /// A connection, waiting at most the pool's connection timeout.
+    pub(crate) fn get(&self) -> Result<PooledConnection, StoreError> {
+        self.get_timeout(self.inner.connection_timeout())
+    }
+
+    /// A connection, waiting at most `timeout` (less while the database is
+    /// unreachable).
+    pub(crate) fn get_timeout(&self, timeout: Duration) -> Result<PooledConnection, StoreError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let wait = deadline
+                .saturating_duration_since(Instant::now())
+                .min(WAIT_SLICE);
+            match self.inner.get_timeout(wait) {
+                Ok(conn) => return Ok(conn),
+                Err(e) if self.reachability.unreachable() => {
+                    return Err(StoreError::unavailable(Unavailability::Unreachable, e));
+                }
+                Err(e) if Instant::now() >= deadline => {
+                    return Err(StoreError::unavailable(Unavailability::Busy, e));
+                }
+                Err(_) => {}
+            }
+        }
+    }
+}
 
 /// A connection that could not be opened, as the store reports it.
 pub(crate) fn unavailable(error: diesel::r2d2::Error) -> StoreError {
-    StoreError::Unavailable {
-        message: error.to_string(),
-        source: Some(Box::new(error)),
-    }
+    StoreError::unavailable(Unavailability::Unreachable, error)
 }

@@ -40,6 +40,38 @@ impl std::fmt::Display for ResourceKind {
     }
 }
 
+/// Why the database cannot serve an operation for now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Unavailability {
+    /// The database does not answer: connections are refused or were cut.
+    Unreachable,
+    /// The database answers but not in time: every pooled connection is in use,
+    /// another process holds the lock, or concurrent transactions kept conflicting.
+    Busy,
+    /// The database or its disk is full.
+    Full,
+    /// The database takes no writes: a read-only file, or a standby server.
+    ReadOnly,
+}
+
+impl Unavailability {
+    /// A few words for logs and readiness probes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unavailability::Unreachable => "database unreachable",
+            Unavailability::Busy => "database busy",
+            Unavailability::Full => "database or disk full",
+            Unavailability::ReadOnly => "database read-only",
+        }
+    }
+}
+
+impl std::fmt::Display for Unavailability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Everything a store operation can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -87,10 +119,12 @@ pub enum StoreError {
     /// The database URL or options are not usable.
     #[error("configuration: {0}")]
     Config(String),
-    /// No connection could be obtained in time, or the database is busy or shutting
-    /// down; the operation may succeed when retried.
-    #[error("storage unavailable: {message}")]
+    /// The database cannot serve the operation now ([`Unavailability`] says why);
+    /// nothing of it was committed, and it may succeed when retried.
+    #[error("storage unavailable ({reason}): {message}")]
     Unavailable {
+        /// Why: what an operator looks at, and how soon a retry may help.
+        reason: Unavailability,
         /// What happened, for logs.
         message: String,
         /// The underlying error, for logs.
@@ -126,6 +160,52 @@ impl StoreError {
     pub(crate) fn invalid(message: impl Into<String>) -> StoreError {
         StoreError::InvalidData(message.into())
     }
+
+    /// [`StoreError::Unavailable`] for `reason`, keeping `source`.
+    pub(crate) fn unavailable(
+        reason: Unavailability,
+        source: impl StdError + Send + Sync + 'static,
+    ) -> StoreError {
+        StoreError::Unavailable {
+            reason,
+            message: source.to_string(),
+            source: Some(Box::new(source)),
+        }
+    }
+}
+
+/// Why the database refused a statement, when it is unavailability rather than
+/// a bug or bad input. SQLite reports a full disk, a read-only file and a lock
+/// held elsewhere only by result code, which diesel passes on as the message.
+fn unavailability(error: &diesel::result::Error) -> Option<Unavailability> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(kind, info) => {
+            let message = info.message();
+            match kind {
+                DatabaseErrorKind::ClosedConnection => Some(Unavailability::Unreachable),
+                DatabaseErrorKind::SerializationFailure => Some(Unavailability::Busy),
+                DatabaseErrorKind::ReadOnlyTransaction => Some(Unavailability::ReadOnly),
+                _ if message.contains("database is locked")
+                    || message.contains("deadlock detected") =>
+                {
+                    Some(Unavailability::Busy)
+                }
+                // SQLITE_FULL; PostgreSQL's disk_full (53100) names the OS error.
+                _ if message.contains("database or disk is full")
+                    || message.contains("No space left on device") =>
+                {
+                    Some(Unavailability::Full)
+                }
+                // SQLITE_READONLY and its extended codes.
+                _ if message.contains("readonly database") => Some(Unavailability::ReadOnly),
+                _ => None,
+            }
+        }
+        // A connection whose transaction state was lost with its server.
+        Error::BrokenTransactionManager => Some(Unavailability::Unreachable),
+        _ => None,
+    }
 }
 
 /// Whether a failed statement means that the database gave up the transaction
@@ -143,35 +223,12 @@ pub(crate) fn is_conflict(error: &diesel::result::Error) -> bool {
 
 impl From<diesel::result::Error> for StoreError {
     fn from(error: diesel::result::Error) -> StoreError {
-        use diesel::result::{DatabaseErrorKind, Error};
-        let message = error.to_string();
-        let transient = match &error {
-            Error::DatabaseError(kind, info) => {
-                matches!(
-                    kind,
-                    DatabaseErrorKind::SerializationFailure
-                        | DatabaseErrorKind::ClosedConnection
-                        | DatabaseErrorKind::ReadOnlyTransaction
-                ) || info.message().contains("database is locked")
-                    || info.message().contains("deadlock detected")
-            }
-            Error::BrokenTransactionManager => true,
-            _ => false,
-        };
-        let source = Some(Box::new(error) as Box<dyn StdError + Send + Sync>);
-        if transient {
-            StoreError::Unavailable { message, source }
-        } else {
-            StoreError::Database { message, source }
-        }
-    }
-}
-
-impl From<r2d2::Error> for StoreError {
-    fn from(error: r2d2::Error) -> StoreError {
-        StoreError::Unavailable {
-            message: error.to_string(),
-            source: Some(Box::new(error)),
+        match unavailability(&error) {
+            Some(reason) => StoreError::unavailable(reason, error),
+            None => StoreError::Database {
+                message: error.to_string(),
+                source: Some(Box::new(error)),
+            },
         }
     }
 }

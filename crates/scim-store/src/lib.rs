@@ -178,7 +178,7 @@ mod time;
 mod tx;
 
 pub use connection::{ConnectionBatch, HourCount, LatestRequests, RequestNote};
-pub use error::{ResourceKind, Result, StoreError};
+pub use error::{ResourceKind, Result, StoreError, Unavailability};
 pub use model::{
     AdminUserQuery, BodyRead, Event, EventKind, EventPage, EventSearch, Group, GroupRef,
     GroupUpdate, KeysetPage, ListQuery, MemberPage, MemberRef, MembershipChange, NewEvent,

@@ -31,7 +31,7 @@ impl Default for StoreOptions {
     fn default() -> StoreOptions {
         StoreOptions {
             max_connections: 8,
-            connection_timeout: Duration::from_secs(10),
+            connection_timeout: Duration::from_secs(5),
             busy_timeout: Duration::from_secs(5),
         }
     }
@@ -86,21 +86,13 @@ impl Store {
     /// `postgresql://...`. Does not migrate; see [`Store::migrate`].
     pub fn open(url: &str, options: StoreOptions) -> Result<Store, StoreError> {
         let target = Target::parse(url)?;
-        let manager = |role| Manager {
-            target: target.clone(),
-            role,
-            busy_timeout: options.busy_timeout,
-        };
-        let pool = |role| -> Result<Pool, StoreError> {
-            let pool = r2d2::Pool::builder()
-                .max_size(options.max_connections.max(1))
-                .min_idle(Some(0))
-                // No ping per checkout: a connection that broke fails its
-                // transaction, is marked broken and is then dropped by the pool.
-                .test_on_check_out(false)
-                .connection_timeout(options.connection_timeout)
-                .build(manager(role))?;
-            Ok(pool)
+        let manager = |role| Manager::new(target.clone(), role, options.busy_timeout);
+        let pool = |role| {
+            Pool::new(
+                manager(role),
+                options.max_connections,
+                options.connection_timeout,
+            )
         };
         let backend = match &target {
             Target::Sqlite(_) => {
@@ -108,14 +100,14 @@ impl Store {
                 let writer = writer_manager.open().map_err(unavailable)?;
                 let checkpointer = Checkpointer::start(&manager(Role::Writer))?;
                 Backend::Sqlite(Box::new(SqliteBackend {
-                    readers: pool(Role::Reader)?,
+                    readers: pool(Role::Reader),
                     writer: Mutex::new(writer),
                     writer_manager,
                     _checkpointer: checkpointer,
                 }))
             }
             Target::Postgres(_) => {
-                let pool = pool(Role::Writer)?;
+                let pool = pool(Role::Writer);
                 // Fail now, not at the first request, when the server is unreachable.
                 drop(pool.get()?);
                 let sequencer = Sequencer::start(pool.clone())?;
@@ -193,8 +185,8 @@ impl Store {
         f: impl FnOnce(&mut ReadTx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
         let mut conn = match &self.backend {
-            Backend::Sqlite(sqlite) => sqlite.readers.get().map_err(StoreError::from)?,
-            Backend::Postgres(pg) => pg.pool.get().map_err(StoreError::from)?,
+            Backend::Sqlite(sqlite) => sqlite.readers.get()?,
+            Backend::Postgres(pg) => pg.pool.get()?,
         };
         run_read(&mut conn, &self.tenant_cache, f)
     }
@@ -255,7 +247,7 @@ impl Store {
     }
 
     /// The SQLite writer, cleaned up if a previous closure panicked inside it.
-    fn writer(&self) -> Result<MutexGuard<'_, DbConnection>, StoreError> {
+    pub(crate) fn writer(&self) -> Result<MutexGuard<'_, DbConnection>, StoreError> {
         let Backend::Sqlite(sqlite) = &self.backend else {
             return Err(StoreError::Config("not a SQLite store".to_owned()));
         };

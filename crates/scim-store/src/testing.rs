@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 
-use crate::{Store, StoreOptions};
+use crate::{Store, StoreError, StoreOptions};
 
 /// A backend to test on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,5 +190,40 @@ impl TestDatabase {
             .map(|c| c.integrity_check)
             .collect::<Vec<_>>()
             .join("\n")
+    }
+}
+
+/// A fault of a SQLite database, as the writer sees it. Tests run as root too,
+/// where file modes stop nothing, so the fault is set on the writer's
+/// connection: SQLite then answers writes with the result code a full disk
+/// (`SQLITE_FULL`) or a read-only file (`SQLITE_READONLY`) gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqliteFault {
+    /// No page may be added beyond those the database has (`max_page_count`).
+    Full,
+    /// No write at all (`query_only`).
+    ReadOnly,
+}
+
+/// SQLite's largest `max_page_count`, its default.
+const SQLITE_MAX_PAGES: u32 = 0xffff_fffe;
+
+impl Store {
+    /// Sets (`Some`) or lifts (`None`) a fault of this SQLite store's writer
+    /// connection. It lasts until lifted or until the writer is reopened (after a
+    /// closure panicked in a transaction that could not be rolled back).
+    pub fn set_sqlite_fault(&self, fault: Option<SqliteFault>) -> Result<(), StoreError> {
+        use diesel::connection::SimpleConnection;
+        let sql = match fault {
+            // Page counts below the current one mean the current one.
+            Some(SqliteFault::Full) => {
+                "PRAGMA query_only = OFF; PRAGMA max_page_count = 1;".to_owned()
+            }
+            Some(SqliteFault::ReadOnly) => "PRAGMA query_only = ON;".to_owned(),
+            None => format!("PRAGMA query_only = OFF; PRAGMA max_page_count = {SQLITE_MAX_PAGES};"),
+        };
+        let mut writer = self.writer()?;
+        writer.batch_execute(&sql)?;
+        Ok(())
     }
 }

@@ -5,7 +5,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::error::StoreError;
+use crate::error::{StoreError, Unavailability};
 
 /// A thread running `tick` every interval; dropping it stops and joins the thread.
 pub(crate) struct Ticker {
@@ -31,6 +31,7 @@ impl Ticker {
                 }
             })
             .map_err(|e| StoreError::Unavailable {
+                reason: Unavailability::Busy,
                 message: format!("cannot start the {what} thread: {e}"),
                 source: Some(Box::new(e)),
             })?;

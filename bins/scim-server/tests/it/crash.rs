@@ -2,8 +2,6 @@
 //! the old rules and roles or the new ones, never a mix: the save is one
 //! transaction however many chunks of users it writes.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,21 +9,13 @@ use chrono::Utc;
 use provisioning::{Actor, Provisioning, RequestContext};
 use scim_store::testing::{Backend, TestDatabase};
 use scim_store::{BodyRead, NewUser, Store, StoreError, StoreOptions, Visibility};
-use serde_json::{Value, json};
+use serde_json::json;
 
-const BIN: &str = env!("CARGO_BIN_EXE_scim-server");
-const ADMIN_TOKEN: &str = "crash-test-admin-token";
+use crate::harness::Client;
+use crate::process::{ADMIN_TOKEN, ServerProcess};
+
 /// Several of the save's chunks (2,000 users each), so it is killed between two.
 const USERS: usize = 9_000;
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn seed(store: &Arc<Store>) -> String {
     let ctx = RequestContext::new("seed", String::new(), Actor::Operator);
@@ -70,61 +60,24 @@ fn save_killed_mid_way_leaves_old_or_new(backend: Backend) {
     let store = Arc::new(database.open(StoreOptions::default()));
     let tenant = seed(&store);
 
-    let data_dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut server = Running(
-        Command::new(BIN)
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .env("SCIM_DATABASE_URL", &database.url)
-            .env("SCIM_DATA_DIR", data_dir.path())
-            .env("SCIM_ADMIN_TOKEN", ADMIN_TOKEN)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
+    let mut server = ServerProcess::start(&database.url, &[]);
+    let started = server.admin("acme").put(
+        "/rules?async=true",
+        &json!({"default_role": "Loanee", "rules": []}),
     );
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let base = format!("http://127.0.0.1:{port}/admin/v1");
-    let auth = format!("Bearer {ADMIN_TOKEN}");
+    assert_eq!(started.status, 202, "{}", started.text);
+    let jobs = Client::new(&server.origin, ADMIN_TOKEN);
+    let location = started.header("location").unwrap().to_owned();
     let deadline = Instant::now() + Duration::from_secs(30);
-    let location = loop {
-        let started = agent
-            .put(&format!("{base}/tenants/acme/rules?async=true"))
-            .header("Authorization", &auth)
-            .send_json(json!({"default_role": "Loanee", "rules": []}));
-        match started {
-            Ok(r) if r.status() == 202 => {
-                break r.headers()["location"].to_str().unwrap().to_owned();
-            }
-            _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
-            other => panic!("the save did not start: {other:?}"),
-        }
-    };
-    let status_url = format!("http://127.0.0.1:{port}{location}");
     let (done, total) = loop {
-        let status: Value = agent
-            .get(&status_url)
-            .header("Authorization", &auth)
-            .call()
-            .unwrap()
-            .body_mut()
-            .read_json()
-            .unwrap();
+        let status = jobs.get(&location).body;
         let done = status["done"].as_u64().unwrap();
         if done > 0 || status["status"] != "running" {
             break (done, status["total"].as_u64().unwrap());
         }
         assert!(Instant::now() < deadline, "no progress: {status}");
     };
-    server.0.kill().unwrap();
-    server.0.wait().unwrap();
+    server.kill();
     assert!(
         done < total,
         "killed after {done} of {total} users: the save should still have been running"

@@ -153,15 +153,7 @@ impl Server {
 
     /// A client of any base path with any bearer token.
     pub(crate) fn client(&self, base: &str, token: &str) -> Client {
-        Client {
-            agent: ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .user_agent(ureq::config::AutoHeaderValue::None)
-                .build()
-                .into(),
-            base: format!("{}{base}", self.origin),
-            token: Some(token.to_owned()),
-        }
+        Client::new(&format!("{}{base}", self.origin), token)
     }
 
     /// The admin API client.
@@ -251,6 +243,19 @@ impl Resp {
 }
 
 impl Client {
+    /// A client of the URL `base` (origin and path) with a bearer token.
+    pub(crate) fn new(base: &str, token: &str) -> Client {
+        Client {
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .user_agent(ureq::config::AutoHeaderValue::None)
+                .build()
+                .into(),
+            base: base.to_owned(),
+            token: Some(token.to_owned()),
+        }
+    }
+
     /// The same client sending no `Authorization` header.
     pub(crate) fn without_token_header(mut self) -> Client {
         self.token = None;

@@ -10,6 +10,8 @@
 )]
 
 mod harness;
+mod process;
+mod proxy;
 
 mod access;
 mod admin;
@@ -31,8 +33,10 @@ mod guard;
 mod health;
 mod locks;
 mod okta;
+mod outage;
 mod roles;
 mod rules;
+mod scaleout;
 mod search;
 mod simulate;
 mod strict;

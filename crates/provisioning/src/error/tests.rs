@@ -39,11 +39,24 @@ fn storage_failures_keep_the_store_error_as_source() {
     assert_eq!(source.as_deref(), Some("database error: disk on fire"));
 
     let error = Error::from(StoreError::Unavailable {
-        message: "pool timed out".into(),
+        reason: Unavailability::Unreachable,
+        message: "connection refused".into(),
         source: None,
     });
-    assert!(matches!(error, Error::Unavailable(_)), "{error:?}");
-    assert_eq!(error.to_string(), "storage unavailable: pool timed out");
+    assert!(
+        matches!(
+            error,
+            Error::Unavailable {
+                reason: Unavailability::Unreachable,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "storage unavailable (database unreachable): connection refused"
+    );
     assert!(error.source().is_some());
 }
 

@@ -8,7 +8,7 @@ use super::{ReadTx, TenantCache, Tx, WriteTx};
 use crate::conn::Pool;
 use crate::db::DbConnection;
 use crate::dialect::{self, TxKind};
-use crate::error::StoreError;
+use crate::error::{StoreError, Unavailability};
 
 /// Runs `f` in a read transaction on `conn`.
 pub(crate) fn run_read<T, E: From<StoreError>>(
@@ -60,6 +60,7 @@ pub(crate) fn retrying<T, E: From<StoreError>>(
                 let error = match result {
                     Err(e) => e,
                     Ok(_) => StoreError::Unavailable {
+                        reason: Unavailability::Busy,
                         message: format!("gave up after {runs} conflicting runs"),
                         source: None,
                     }

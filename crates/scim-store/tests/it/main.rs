@@ -15,4 +15,5 @@ mod paging;
 mod property;
 mod tenants;
 mod tls;
+mod unavailable;
 mod users;

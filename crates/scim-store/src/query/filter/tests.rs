@@ -169,11 +169,11 @@ fn sqlite_core_lookups_use_indexes() {
         .unwrap()
         .migrate()
         .unwrap();
-    let mut conn = Manager {
-        target: Target::parse(&url).unwrap(),
-        role: Role::Writer,
-        busy_timeout: Duration::from_secs(1),
-    }
+    let mut conn = Manager::new(
+        Target::parse(&url).unwrap(),
+        Role::Writer,
+        Duration::from_secs(1),
+    )
     .open()
     .unwrap();
     assert_indexed(&mut conn);
@@ -184,11 +184,11 @@ fn postgres_core_lookups_can_use_indexes() {
     let admin = std::env::var("SCIM_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
     let schema = format!("scim_t_{}_plans", std::process::id());
-    let mut setup = Manager {
-        target: Target::parse(&admin).unwrap(),
-        role: Role::Writer,
-        busy_timeout: Duration::from_secs(1),
-    }
+    let mut setup = Manager::new(
+        Target::parse(&admin).unwrap(),
+        Role::Writer,
+        Duration::from_secs(1),
+    )
     .open()
     .unwrap();
     diesel::sql_query(format!("CREATE SCHEMA {schema}"))
@@ -201,11 +201,11 @@ fn postgres_core_lookups_can_use_indexes() {
             .unwrap()
             .migrate()
             .unwrap();
-        let mut conn = Manager {
-            target: Target::parse(&url).unwrap(),
-            role: Role::Writer,
-            busy_timeout: Duration::from_secs(1),
-        }
+        let mut conn = Manager::new(
+            Target::parse(&url).unwrap(),
+            Role::Writer,
+            Duration::from_secs(1),
+        )
         .open()
         .unwrap();
         // Some data and statistics, so the planner chooses between indexes on

@@ -182,11 +182,11 @@ fn sqlite_pages_walk_the_order_indexes() {
         .unwrap()
         .migrate()
         .unwrap();
-    let mut conn = Manager {
-        target: Target::parse(&url).unwrap(),
-        role: Role::Writer,
-        busy_timeout: Duration::from_secs(1),
-    }
+    let mut conn = Manager::new(
+        Target::parse(&url).unwrap(),
+        Role::Writer,
+        Duration::from_secs(1),
+    )
     .open()
     .unwrap();
     assert_index_backed(&mut conn, "TEMP B-TREE");
@@ -197,11 +197,11 @@ fn postgres_pages_walk_the_order_indexes() {
     let admin = std::env::var("SCIM_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
     let schema = format!("scim_t_{}_search_plans", std::process::id());
-    let mut setup = Manager {
-        target: Target::parse(&admin).unwrap(),
-        role: Role::Writer,
-        busy_timeout: Duration::from_secs(1),
-    }
+    let mut setup = Manager::new(
+        Target::parse(&admin).unwrap(),
+        Role::Writer,
+        Duration::from_secs(1),
+    )
     .open()
     .unwrap();
     diesel::sql_query(format!("CREATE SCHEMA {schema}"))
@@ -214,11 +214,11 @@ fn postgres_pages_walk_the_order_indexes() {
             .unwrap()
             .migrate()
             .unwrap();
-        let mut conn = Manager {
-            target: Target::parse(&url).unwrap(),
-            role: Role::Writer,
-            busy_timeout: Duration::from_secs(1),
-        }
+        let mut conn = Manager::new(
+            Target::parse(&url).unwrap(),
+            Role::Writer,
+            Duration::from_secs(1),
+        )
         .open()
         .unwrap();
         // Enough rows and statistics that the planner weighs its options.
