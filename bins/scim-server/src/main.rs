@@ -133,9 +133,9 @@ fn backup(cli: &Cli, target: &std::path::Path) -> anyhow::Result<()> {
     }
     let store = Store::open(
         &url,
-        StoreOptions {
+        scim_store::StoreOptions {
             max_connections: 1,
-            ..StoreOptions::default()
+            ..cli.store_options()
         },
     )
     .with_context(|| format!("opening {}", cli::redact(&url)))?;

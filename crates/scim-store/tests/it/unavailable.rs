@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use scim_store::testing::{Backend, SqliteFault, TestDatabase, postgres_url};
-use scim_store::{NewUser, Store, StoreError, StoreOptions, Unavailability, Visibility};
+use scim_store::{BodyRead, NewUser, Store, StoreError, StoreOptions, Unavailability, Visibility};
 use serde_json::json;
 
 use crate::harness::{at, fresh, options, tenant};
@@ -113,7 +113,7 @@ fn sqlite_fault(fault: SqliteFault, expected: Unavailability) {
         .read(|tx| {
             tx.tenant(&acme)
                 .users()
-                .batch(None, 10_000, Visibility::Live)
+                .batch(None, 10_000, Visibility::Live, BodyRead::Full)
         })
         .unwrap();
     assert_eq!(stored.len(), committed + 1);
