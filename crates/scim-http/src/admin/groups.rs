@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Admin;
 use super::openapi::ProblemDocument;
-use super::routing::AdminRoutes;
 use super::{Reply, json_ok};
+use crate::routing::Routes;
 
 /// The groups list's query string; unknown parameters are refused.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -73,7 +73,7 @@ async fn group_deletion_preview(admin: Admin, path: Path<(String, String)>) -> R
 }
 
 /// This resource's routes, under the tenant path `t` (tenant routes: under `/tenants`).
-pub(super) fn routes(r: &mut AdminRoutes<'_>, t: &str) {
+pub(super) fn routes(r: &mut Routes<'_>, t: &str) {
     r.resource(
         format!("{t}/groups"),
         vec![(Method::GET, web::to(list_groups))],

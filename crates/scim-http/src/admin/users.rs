@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::auth::Admin;
 use super::openapi::ProblemDocument;
-use super::routing::AdminRoutes;
 use super::{Reply, json_ok};
+use crate::routing::Routes;
 
 /// The sub-accounts list's query string; unknown parameters are refused.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -111,7 +111,7 @@ async fn explain_user(admin: Admin, path: Path<(String, String)>) -> Reply {
 }
 
 /// This resource's routes, under the tenant path `t` (tenant routes: under `/tenants`).
-pub(super) fn routes(r: &mut AdminRoutes<'_>, t: &str) {
+pub(super) fn routes(r: &mut Routes<'_>, t: &str) {
     r.resource(
         format!("{t}/users"),
         vec![(Method::GET, web::to(list_users))],
