@@ -176,7 +176,7 @@ mod tests {
     #[test]
     fn session_ids_carry_256_random_bits() {
         // 32 bytes from the operating system, hex: 64 characters of 0-9a-f.
-        assert!(TOKEN_BYTES * 8 >= 128);
+        const { assert!(TOKEN_BYTES * 8 >= 128) };
         let ids: Vec<String> = (0..64).map(|_| random_token().unwrap()).collect();
         for id in &ids {
             assert_eq!(id.len(), 2 * TOKEN_BYTES);
