@@ -104,6 +104,10 @@ impl std::fmt::Debug for Provisioning {
     }
 }
 
+/// A tenant id no tenant has (ids are UUIDs), for the token query of a slug
+/// where no tenant is.
+const NO_TENANT_ID: &str = "00000000-0000-0000-0000-000000000000";
+
 /// A well-formed hash no token has, compared against when the tenant is unknown
 /// so that unknown tenants and wrong tokens take the same path.
 const NO_TOKEN_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -241,6 +245,12 @@ impl Provisioning {
         }
         let found = self.read(|tx| {
             let Some(tenant) = tx.tenant_by_slug(slug)? else {
+                // The same token query as for a tenant, so that the first
+                // request to a slug takes as long whether a tenant is there.
+                let _ = tx
+                    .tenant(NO_TENANT_ID)
+                    .tokens()
+                    .usable(TokenKind::Scim, now)?;
                 return Ok(None);
             };
             let tokens = tx
@@ -275,21 +285,24 @@ impl Provisioning {
     }
 
     /// Checks a bearer token against the tenant's usable tokens, in constant time
-    /// per token. An unknown tenant and a wrong token fail identically.
+    /// per token. An unknown tenant and a wrong token fail identically: a 401
+    /// for a token of no tenant, and for a usable token of some other tenant
+    /// the 404 of a URL where its tenant is not (its tenant was renamed), so
+    /// neither tells whether a tenant exists at this URL.
     pub fn authenticate(&self, slug: &str, bearer: &str) -> Result<(Arc<TenantContext>, Actor)> {
         let now = self.now();
-        let Some(found) = self.tenant_tokens(slug, now)? else {
-            // A caller holding a token of some tenant learns that no tenant is
-            // at this URL (its tenant was renamed: 404); anyone else gets the
-            // 401 of a wrong token.
-            return Err(if self.is_scim_token(bearer, now)? {
+        let refused = |another_tenants: bool| {
+            if another_tenants {
                 Error::NotFound {
                     resource: ResourceKind::Tenant,
                     id: slug.to_owned(),
                 }
             } else {
                 Error::Unauthorized
-            });
+            }
+        };
+        let Some(found) = self.tenant_tokens(slug, now)? else {
+            return Err(refused(self.is_scim_token(bearer, now)?));
         };
         let (tenant, tokens) = &*found;
         let presented = token::hash(bearer);
@@ -301,10 +314,9 @@ impl Provisioning {
             }
         }
         let Some(matched) = matched else {
-            // The same lookup as for an unknown tenant, so timing does not tell
-            // tenants apart; a token of another tenant is still a 401 here.
-            let _ = self.is_scim_token(bearer, now)?;
-            return Err(Error::Unauthorized);
+            // The same lookup as for an unknown tenant, so neither the answer
+            // nor its timing tells tenants apart.
+            return Err(refused(self.is_scim_token(bearer, now)?));
         };
         self.touch(&tenant.id, &matched.id, now);
         let ctx = self.context_of(tenant)?;

@@ -174,6 +174,29 @@ mod tests {
     }
 
     #[test]
+    fn session_ids_carry_256_random_bits() {
+        // 32 bytes from the operating system, hex: 64 characters of 0-9a-f.
+        const { assert!(TOKEN_BYTES * 8 >= 128) };
+        let ids: Vec<String> = (0..64).map(|_| random_token().unwrap()).collect();
+        for id in &ids {
+            assert_eq!(id.len(), 2 * TOKEN_BYTES);
+            assert!(
+                id.bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            );
+        }
+        let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len());
+        // Every hex digit turns up in each position's share: no byte is fixed.
+        let joined: String = ids.concat();
+        assert!(
+            b"0123456789abcdef"
+                .iter()
+                .all(|d| joined.as_bytes().contains(d))
+        );
+    }
+
+    #[test]
     fn each_session_has_its_own_csrf_token() {
         let sessions = Sessions::new(Duration::from_secs(60));
         let t0 = Instant::now();

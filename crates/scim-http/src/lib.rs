@@ -56,6 +56,7 @@ pub mod forwarded;
 mod health;
 pub mod middleware;
 mod request;
+mod routing;
 mod scim;
 mod state;
 
@@ -71,6 +72,7 @@ pub use provisioning::{
     Actor, Holdings, HoldingsProvider, Provisioning, RequestContext, Store, StoreError,
     StoreOptions,
 };
+pub use routing::ServedRoute;
 pub use state::{HttpConfig, OpenError, ScimState};
 
 /// Mounts the SCIM and admin routes, the shared state, the body limit and the
@@ -125,6 +127,22 @@ pub fn configure_admin(state: ScimState) -> impl FnOnce(&mut web::ServiceConfig)
                 .default_service(web::to(admin::not_found)),
         );
     }
+}
+
+/// Every method and path [`configure_scim`] serves for a tenant, relative to
+/// `{scim_prefix}/{tenant}`, as its registration noted them (so a test can
+/// cover every route and fail on a new one it does not know).
+pub fn scim_routes() -> Vec<ServedRoute> {
+    let mut routes = routing::Routes::noted();
+    scim::register(&mut routes);
+    routes.served()
+}
+
+/// Every method and path [`configure_admin`] serves, relative to the admin
+/// prefix (`/tenants/{tenant}/...`), as its registration noted them; the
+/// OpenAPI document describes exactly these.
+pub fn admin_routes() -> Vec<ServedRoute> {
+    admin::served_routes()
 }
 
 /// A SCIM 404 for everything outside the mounted scopes; use it as the

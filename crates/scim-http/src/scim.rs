@@ -23,6 +23,7 @@ use crate::error::{ApiError, SCIM_JSON};
 use crate::etag::resource_etag;
 use crate::extract::ScimJson;
 use crate::request::{IfNoneMatch, QueryParams, ResourceId, ResourceIfMatch, TenantCall};
+use crate::routing::Routes;
 use crate::state::ScimState;
 
 type Reply = Result<HttpResponse, ApiError>;
@@ -479,82 +480,69 @@ pub(crate) async fn not_found(req: HttpRequest) -> HttpResponse {
 
 /// The routes of one tenant, to mount under `{prefix}/{tenant}`.
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/Users")
-            .route(web::get().to(list::<Users>))
-            .route(web::post().to(create::<Users>))
-            .default_service(web::to(not_allowed("GET, POST"))),
-    )
-    .service(
-        web::resource("/Users/.search")
-            .route(web::post().to(search::<Users>))
-            .default_service(web::to(not_allowed("POST"))),
-    )
-    .service(
-        web::resource("/Users/{id}")
-            .route(web::get().to(get_one::<Users>))
-            .route(web::put().to(replace::<Users>))
-            .route(web::patch().to(patch::<Users>))
-            .route(web::delete().to(delete::<Users>))
-            .default_service(web::to(not_allowed("GET, PUT, PATCH, DELETE"))),
-    )
-    .service(
-        web::resource("/Groups")
-            .route(web::get().to(list::<Groups>))
-            .route(web::post().to(create::<Groups>))
-            .default_service(web::to(not_allowed("GET, POST"))),
-    )
-    .service(
-        web::resource("/Groups/.search")
-            .route(web::post().to(search::<Groups>))
-            .default_service(web::to(not_allowed("POST"))),
-    )
-    .service(
-        web::resource("/Groups/{id}")
-            .route(web::get().to(get_one::<Groups>))
-            .route(web::put().to(replace::<Groups>))
-            .route(web::patch().to(patch::<Groups>))
-            .route(web::delete().to(delete::<Groups>))
-            .default_service(web::to(not_allowed("GET, PUT, PATCH, DELETE"))),
-    )
-    .service(
-        web::resource("/.search")
-            .route(web::post().to(search_root))
-            .default_service(web::to(not_allowed("POST"))),
-    )
-    .service(
-        web::resource("/Bulk")
-            .route(web::post().to(crate::bulk::bulk))
-            .default_service(web::to(not_allowed("POST"))),
-    )
-    .service(
-        web::resource("/Me")
-            .route(web::get().to(discovery::me))
-            .default_service(web::to(not_allowed("GET"))),
-    )
-    .service(
-        web::resource("/ServiceProviderConfig")
-            .route(web::get().to(discovery::service_provider_config))
-            .default_service(web::to(not_allowed("GET"))),
-    )
-    .service(
-        web::resource("/Schemas")
-            .route(web::get().to(discovery::schemas))
-            .default_service(web::to(not_allowed("GET"))),
-    )
-    .service(
-        web::resource("/Schemas/{id}")
-            .route(web::get().to(discovery::schema))
-            .default_service(web::to(not_allowed("GET"))),
-    )
-    .service(
-        web::resource("/ResourceTypes")
-            .route(web::get().to(discovery::resource_types))
-            .default_service(web::to(not_allowed("GET"))),
-    )
-    .service(
-        web::resource("/ResourceTypes/{id}")
-            .route(web::get().to(discovery::resource_type))
-            .default_service(web::to(not_allowed("GET"))),
+    register(&mut Routes::on(cfg));
+}
+
+/// Registers every SCIM route; `.search` before `{id}`, which would match it.
+pub(crate) fn register(r: &mut Routes<'_>) {
+    r.resource(
+        "/Users",
+        vec![
+            (Method::GET, web::to(list::<Users>)),
+            (Method::POST, web::to(create::<Users>)),
+        ],
+    );
+    r.resource(
+        "/Users/.search",
+        vec![(Method::POST, web::to(search::<Users>))],
+    );
+    r.resource(
+        "/Users/{id}",
+        vec![
+            (Method::GET, web::to(get_one::<Users>)),
+            (Method::PUT, web::to(replace::<Users>)),
+            (Method::PATCH, web::to(patch::<Users>)),
+            (Method::DELETE, web::to(delete::<Users>)),
+        ],
+    );
+    r.resource(
+        "/Groups",
+        vec![
+            (Method::GET, web::to(list::<Groups>)),
+            (Method::POST, web::to(create::<Groups>)),
+        ],
+    );
+    r.resource(
+        "/Groups/.search",
+        vec![(Method::POST, web::to(search::<Groups>))],
+    );
+    r.resource(
+        "/Groups/{id}",
+        vec![
+            (Method::GET, web::to(get_one::<Groups>)),
+            (Method::PUT, web::to(replace::<Groups>)),
+            (Method::PATCH, web::to(patch::<Groups>)),
+            (Method::DELETE, web::to(delete::<Groups>)),
+        ],
+    );
+    r.resource("/.search", vec![(Method::POST, web::to(search_root))]);
+    r.resource("/Bulk", vec![(Method::POST, web::to(crate::bulk::bulk))]);
+    r.resource("/Me", vec![(Method::GET, web::to(discovery::me))]);
+    r.resource(
+        "/ServiceProviderConfig",
+        vec![(Method::GET, web::to(discovery::service_provider_config))],
+    );
+    r.resource("/Schemas", vec![(Method::GET, web::to(discovery::schemas))]);
+    r.resource(
+        "/Schemas/{id}",
+        vec![(Method::GET, web::to(discovery::schema))],
+    );
+    r.resource(
+        "/ResourceTypes",
+        vec![(Method::GET, web::to(discovery::resource_types))],
+    );
+    r.resource(
+        "/ResourceTypes/{id}",
+        vec![(Method::GET, web::to(discovery::resource_type))],
     );
 }

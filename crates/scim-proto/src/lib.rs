@@ -18,7 +18,8 @@
 //! - [`render`]: resources as SCIM shows them (`meta`, `$ref`s, entity tags);
 //! - [`messages`]: ListResponse, PatchOp, SearchRequest, Error and Bulk messages;
 //! - [`resource`]: typed User, Enterprise User and Group structs;
-//! - [`client`]: which provisioning client (Entra ID, Okta) sent a request.
+//! - [`client`]: which provisioning client (Entra ID, Okta) sent a request;
+//! - [`fuzzing`]: the properties every input must keep, for the fuzzers.
 //!
 //! Resources travel as [`serde_json::Value`] in *canonical form*: attribute names
 //! spelled as the schema spells them, extension attributes inside an object keyed
@@ -33,6 +34,7 @@ pub mod client;
 pub mod compat;
 pub mod error;
 pub mod filter;
+pub mod fuzzing;
 pub mod messages;
 pub mod normalize;
 pub mod patch;

@@ -617,12 +617,16 @@ pub fn check_required(resource: &Value, rt: &ResourceType) -> Result<()> {
 }
 
 /// Puts a canonical resource's keys in schema order and recomputes `schemas`
-/// from the extensions present. Unknown keys keep their relative order at the end.
+/// from the extensions present. Unknown keys keep their relative order at the
+/// end (removals shift, never swap, the keys after them).
 pub fn finish(resource: Value, rt: &ResourceType) -> Value {
     let Value::Object(mut map) = resource else {
         return resource;
     };
-    map.remove("schemas");
+    map.shift_remove("schemas");
+    // An extension with nothing left in it (its attributes absent or removed)
+    // is not present: neither kept nor listed.
+    map.retain(|key, value| !(is_urn(key) && value.as_object().is_some_and(Map::is_empty)));
     let mut out = Map::new();
     let mut schemas = vec![Value::String(rt.schema.id.to_owned())];
     for ext in rt.extensions {
@@ -632,7 +636,7 @@ pub fn finish(resource: Value, rt: &ResourceType) -> Value {
         {
             schemas.push(Value::String(ext.schema.id.to_owned()));
         } else {
-            map.remove(ext.schema.id);
+            map.shift_remove(ext.schema.id);
         }
     }
     for key in map.keys() {
@@ -642,21 +646,21 @@ pub fn finish(resource: Value, rt: &ResourceType) -> Value {
     }
     out.insert("schemas".into(), Value::Array(schemas));
     for name in ["id", "externalId"] {
-        if let Some(v) = map.remove(name) {
+        if let Some(v) = map.shift_remove(name) {
             out.insert(name.into(), v);
         }
     }
     for def in rt.schema.attributes {
-        if let Some(v) = map.remove(def.name) {
+        if let Some(v) = map.shift_remove(def.name) {
             out.insert(def.name.into(), v);
         }
     }
     for ext in rt.extensions {
-        if let Some(Value::Object(ext_map)) = map.remove(ext.schema.id) {
+        if let Some(Value::Object(ext_map)) = map.shift_remove(ext.schema.id) {
             let mut ordered = Map::new();
             let mut ext_map = ext_map;
             for def in ext.schema.attributes {
-                if let Some(v) = ext_map.remove(def.name) {
+                if let Some(v) = ext_map.shift_remove(def.name) {
                     ordered.insert(def.name.into(), v);
                 }
             }
@@ -664,7 +668,7 @@ pub fn finish(resource: Value, rt: &ResourceType) -> Value {
             out.insert(ext.schema.id.into(), Value::Object(ordered));
         }
     }
-    let meta = map.remove("meta");
+    let meta = map.shift_remove("meta");
     out.extend(map);
     if let Some(meta) = meta {
         out.insert("meta".into(), meta);

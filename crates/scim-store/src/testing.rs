@@ -80,6 +80,13 @@ struct SchemaName {
     nspname: String,
 }
 
+/// One text column: a table's name, or a row as text.
+#[derive(diesel::QueryableByName)]
+struct TextRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    text: String,
+}
+
 /// Drops schemas of test processes that are gone.
 fn drop_stale_schemas(conn: &mut PgConnection) {
     let Ok(names) =
@@ -162,6 +169,49 @@ impl TestDatabase {
                 let mut conn = PgConnection::establish(&self.url).expect("connect to PostgreSQL");
                 conn.batch_execute(sql).expect("execute");
             }
+        }
+    }
+
+    /// Everything the database holds, as bytes to search: on SQLite every file
+    /// of the database (the main file, its write-ahead log and shared memory),
+    /// read raw; on PostgreSQL every row of every table of its schema, as
+    /// text. For tests that check what is never stored (token secrets).
+    pub fn dump(&self) -> Vec<u8> {
+        match (&self.backend, &self.guard) {
+            (Backend::Sqlite, _) => {
+                let path = std::path::Path::new(self.url.trim_start_matches("sqlite://"));
+                let dir = path.parent().expect("the database's folder");
+                let mut bytes = Vec::new();
+                for entry in std::fs::read_dir(dir).expect("list the database's folder") {
+                    let file = entry.expect("a file of the database").path();
+                    bytes.extend(std::fs::read(&file).expect("read a file of the database"));
+                }
+                bytes
+            }
+            (Backend::Postgres, Guard::Schema(schema)) => {
+                let mut conn = PgConnection::establish(&self.url).expect("connect to PostgreSQL");
+                let tables = diesel::sql_query(format!(
+                    "SELECT tablename AS text FROM pg_tables WHERE schemaname = '{schema}'"
+                ))
+                .load::<TextRow>(&mut conn)
+                .expect("list tables");
+                assert!(!tables.is_empty(), "no tables in {schema}");
+                let mut bytes = Vec::new();
+                for table in tables {
+                    let rows = diesel::sql_query(format!(
+                        "SELECT t::text AS text FROM {schema}.{} t",
+                        table.text
+                    ))
+                    .load::<TextRow>(&mut conn)
+                    .expect("read a table");
+                    for row in rows {
+                        bytes.extend(row.text.into_bytes());
+                        bytes.push(b'\n');
+                    }
+                }
+                bytes
+            }
+            (Backend::Postgres, _) => panic!("dump needs the database's own TestDatabase"),
         }
     }
 

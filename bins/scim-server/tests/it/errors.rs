@@ -11,8 +11,9 @@ use crate::harness::{Backend, q, start};
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 
-/// Missing, malformed, wrong and other-tenant tokens, and unknown tenants, all
-/// get the same 401; a tenant's token never reaches another tenant's data.
+/// Missing, malformed and wrong tokens, and unknown tenants, all get the same
+/// 401; another tenant's token the 404 of a missing tenant; a tenant's token
+/// never reaches another tenant's data.
 fn authentication_and_isolation(backend: Backend) {
     let server = start(backend);
     let other_token = server.tenant("globex");
@@ -34,7 +35,6 @@ fn authentication_and_isolation(backend: Backend) {
             None,
             &[("Authorization", "Basic dXNlcjpwYXNz")],
         ),
-        acme.clone_with_token(&other_token).get("/Users"),
         server
             .client("/scim/v2/no-such-tenant", "wrong-token")
             .get("/ServiceProviderConfig"),
@@ -45,11 +45,24 @@ fn authentication_and_isolation(backend: Backend) {
             "no way to tell why authentication failed"
         );
     }
-    // A valid token where no tenant is (its tenant renamed) learns just that.
-    server
+    // A valid token where no tenant is (its tenant renamed) learns just that,
+    // and gets the same answer at another tenant's URL: it cannot tell them apart.
+    let nowhere = server
         .client("/scim/v2/no-such-tenant", &server.token)
-        .get("/Users")
-        .assert_error(404, None);
+        .get("/Users");
+    nowhere.assert_error(404, None);
+    let elsewhere = acme.clone_with_token(&other_token).get("/Users");
+    elsewhere.assert_error(404, None);
+    assert_eq!(
+        elsewhere.body["detail"]
+            .as_str()
+            .unwrap()
+            .replace("acme", "{t}"),
+        nowhere.body["detail"]
+            .as_str()
+            .unwrap()
+            .replace("no-such-tenant", "{t}"),
+    );
     // Globex's token sees Globex only.
     let globex = server.client("/scim/v2/globex", &other_token);
     globex.get(&format!("/Users/{id}")).assert_error(404, None);

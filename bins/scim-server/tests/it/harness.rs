@@ -36,12 +36,25 @@ pub(crate) fn start(backend: Backend) -> Server {
 }
 
 pub(crate) fn start_with(backend: Backend, config: HttpConfig) -> Server {
+    start_with_provisioning(backend, config, |p| p)
+}
+
+/// A server whose time is `clock`'s (token expiry, events).
+pub(crate) fn start_with_clock(backend: Backend, clock: Arc<dyn provisioning::Clock>) -> Server {
+    start_with_provisioning(backend, HttpConfig::default(), |p| p.with_clock(clock))
+}
+
+fn start_with_provisioning(
+    backend: Backend,
+    config: HttpConfig,
+    setup: impl FnOnce(Provisioning) -> Provisioning,
+) -> Server {
     let db = TestDatabase::create(backend);
     let store = db.open(StoreOptions {
         max_connections: 4,
         ..StoreOptions::default()
     });
-    let provisioning = Provisioning::new(Arc::new(store));
+    let provisioning = setup(Provisioning::new(Arc::new(store)));
     let created = provisioning
         .create_tenant(
             &RequestContext::new("test", "", Actor::Operator),

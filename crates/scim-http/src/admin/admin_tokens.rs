@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::auth::Admin;
 use super::body::AdminJson;
 use super::openapi::ProblemDocument;
-use super::routing::AdminRoutes;
 use super::{Reply, json_ok};
+use crate::routing::Routes;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[schema(as = NewAdminToken)]
@@ -84,7 +84,7 @@ async fn revoke_admin_token(admin: Admin, path: Path<(String, String)>) -> Reply
 }
 
 /// This resource's routes, under the tenant path `t` (tenant routes: under `/tenants`).
-pub(super) fn routes(r: &mut AdminRoutes<'_>, t: &str) {
+pub(super) fn routes(r: &mut Routes<'_>, t: &str) {
     r.resource(
         format!("{t}/admin-tokens"),
         vec![

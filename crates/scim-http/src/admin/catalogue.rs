@@ -8,9 +8,9 @@ use role_engine::Catalogue;
 use super::auth::Admin;
 use super::body::AdminJson;
 use super::openapi::ProblemDocument;
-use super::routing::AdminRoutes;
 use super::{Reply, json_tagged};
 use crate::request::IfMatch;
+use crate::routing::Routes;
 
 /// The tenant's role catalogue (the built-in `Disabled` is implicit).
 #[utoipa::path(
@@ -70,7 +70,7 @@ async fn put_catalogue(
 }
 
 /// This resource's routes, under the tenant path `t` (tenant routes: under `/tenants`).
-pub(super) fn routes(r: &mut AdminRoutes<'_>, t: &str) {
+pub(super) fn routes(r: &mut Routes<'_>, t: &str) {
     r.resource(
         format!("{t}/catalogue"),
         vec![

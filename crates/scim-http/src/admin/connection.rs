@@ -7,8 +7,8 @@ use provisioning::ConnectionStatus;
 
 use super::auth::Admin;
 use super::openapi::ProblemDocument;
-use super::routing::AdminRoutes;
 use super::{Reply, json_ok};
+use crate::routing::Routes;
 
 /// The tenant's connection status. Includes this server process's requests up
 /// to now; other processes' arrive within seconds.
@@ -31,7 +31,7 @@ async fn get_connection(admin: Admin, slug: Path<String>) -> Reply {
 }
 
 /// This resource's routes, under the tenant path `t`.
-pub(super) fn routes(r: &mut AdminRoutes<'_>, t: &str) {
+pub(super) fn routes(r: &mut Routes<'_>, t: &str) {
     r.resource(
         format!("{t}/connection"),
         vec![(Method::GET, web::to(get_connection))],

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Admin;
 use super::openapi::ProblemDocument;
-use super::routing::AdminRoutes;
 use super::{Reply, json_ok};
+use crate::routing::Routes;
 
 /// The event log's query string; unknown parameters are refused. Its names
 /// differ from an event's own fields (`seq`, `after`, ...).
@@ -99,7 +99,7 @@ async fn head(admin: Admin, slug: Path<String>) -> Reply {
 }
 
 /// This resource's routes, under the tenant path `t` (tenant routes: under `/tenants`).
-pub(super) fn routes(r: &mut AdminRoutes<'_>, t: &str) {
+pub(super) fn routes(r: &mut Routes<'_>, t: &str) {
     r.resource(format!("{t}/events"), vec![(Method::GET, web::to(events))]);
     r.resource(
         format!("{t}/events/head"),

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::auth::Admin;
 use super::body::bad_request;
 use super::openapi::ProblemDocument;
-use super::routing::AdminRoutes;
 use super::{Reply, json_ok};
+use crate::routing::Routes;
 
 /// The groups list's query string; unknown parameters are refused.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -90,7 +90,7 @@ async fn group_deletion_preview(
 }
 
 /// This resource's routes, under the tenant path `t` (tenant routes: under `/tenants`).
-pub(super) fn routes(r: &mut AdminRoutes<'_>, t: &str) {
+pub(super) fn routes(r: &mut Routes<'_>, t: &str) {
     r.resource(
         format!("{t}/groups"),
         vec![(Method::GET, web::to(list_groups))],

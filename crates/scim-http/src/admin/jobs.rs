@@ -19,9 +19,9 @@ use serde_json::Value;
 
 use super::auth::Admin;
 use super::openapi::ProblemDocument;
-use super::routing::AdminRoutes;
 use super::{Reply, json_ok};
 use crate::error::ApiError;
+use crate::routing::Routes;
 
 /// Finished jobs kept for their status requests, oldest dropped first.
 const KEEP: usize = 256;
@@ -227,7 +227,7 @@ async fn get_job(admin: Admin, path: Path<(String, String)>) -> Reply {
 }
 
 /// This resource's routes, under the tenant path `t`.
-pub(super) fn routes(r: &mut AdminRoutes<'_>, t: &str) {
+pub(super) fn routes(r: &mut Routes<'_>, t: &str) {
     r.resource(
         format!("{t}/jobs/{{id}}"),
         vec![(Method::GET, web::to(get_job))],

@@ -11,10 +11,10 @@ use serde::Deserialize;
 use super::auth::Admin;
 use super::body::{OptionalJson, bad_request};
 use super::openapi::ProblemDocument;
-use super::routing::AdminRoutes;
 use super::{Reply, json_ok};
 use crate::etag::etag;
 use crate::request::IfMatch;
+use crate::routing::Routes;
 
 /// A lock to set.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -145,7 +145,7 @@ async fn clear_lock(expected: IfMatch, admin: Admin, path: Path<(String, String)
 }
 
 /// This resource's routes, under the tenant path `t` (tenant routes: under `/tenants`).
-pub(super) fn routes(r: &mut AdminRoutes<'_>, t: &str) {
+pub(super) fn routes(r: &mut Routes<'_>, t: &str) {
     r.resource(
         format!("{t}/users/{{id}}/lock"),
         vec![

@@ -4,7 +4,7 @@
 //! sub-accounts list, role locks, explanations, the event log and the
 //! disabled-users report (JSON or CSV). Errors are problem documents
 //! (`problem.rs`); the OpenAPI document is generated from the handlers
-//! (`openapi.rs`) and checked against the routes they register (`routing.rs`).
+//! (`openapi.rs`) and checked against the routes they register (`crate::routing`).
 
 mod admin_tokens;
 mod auth;
@@ -18,7 +18,6 @@ mod locks;
 mod openapi;
 mod problem;
 pub(crate) mod reports;
-mod routing;
 mod rules;
 mod settings;
 mod tenants;
@@ -32,8 +31,8 @@ pub(crate) use self::auth::authenticate;
 pub use self::auth::{AdminGate, AdminIdentity, Reach};
 pub(crate) use self::body::query_config;
 pub(crate) use self::problem::problem_documents;
-use self::routing::AdminRoutes;
 use crate::error::ApiError;
+use crate::routing::Routes;
 use crate::scim::json_with_type;
 
 type Reply = Result<HttpResponse, ApiError>;
@@ -68,11 +67,18 @@ pub(crate) async fn not_found(req: actix_web::HttpRequest) -> Reply {
 
 /// The admin routes, to mount under the admin prefix.
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    register(&mut AdminRoutes::on(cfg));
+    register(&mut Routes::on(cfg));
+}
+
+/// Every method and path the admin API serves, relative to its prefix.
+pub(crate) fn served_routes() -> Vec<crate::routing::ServedRoute> {
+    let mut routes = Routes::noted();
+    register(&mut routes);
+    routes.served()
 }
 
 /// Each resource's module registers its own routes.
-fn register(r: &mut AdminRoutes<'_>) {
+fn register(r: &mut Routes<'_>) {
     let t = "/tenants/{tenant}";
     openapi::routes(r);
     tenants::routes(r, t);

@@ -20,9 +20,9 @@ use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::auth::Admin;
-use super::routing::AdminRoutes;
 use super::{Reply, json_ok};
 use crate::error::PROBLEM_JSON;
+use crate::routing::Routes;
 
 /// An RFC 9457 problem document, as every admin error is answered.
 #[derive(Debug, ToSchema)]
@@ -186,7 +186,7 @@ async fn openapi_json(_admin: Admin, req: HttpRequest) -> Reply {
 }
 
 /// This resource's routes.
-pub(super) fn routes(r: &mut AdminRoutes<'_>) {
+pub(super) fn routes(r: &mut Routes<'_>) {
     r.resource("/openapi.json", vec![(Method::GET, web::to(openapi_json))]);
 }
 
@@ -197,7 +197,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-    use crate::admin::routing::ServedRoute;
+    use crate::routing::ServedRoute;
 
     /// The (method, path) pairs the document describes.
     fn documented(doc: &Document) -> BTreeSet<(String, String)> {
@@ -223,10 +223,7 @@ mod tests {
     }
 
     fn served() -> BTreeSet<(String, String)> {
-        let mut routes = AdminRoutes::noted();
-        crate::admin::register(&mut routes);
-        routes
-            .served()
+        crate::admin::served_routes()
             .into_iter()
             .map(|ServedRoute { method, path }| (method.as_str().to_owned(), path))
             .collect()

@@ -12,11 +12,11 @@ use serde::Deserialize;
 use super::auth::Admin;
 use super::body::bad_request;
 use super::openapi::ProblemDocument;
-use super::routing::AdminRoutes;
 use super::{Reply, json_ok};
 use crate::convert::run_blocking;
 use crate::csv;
 use crate::download::{Format, Step, streamed};
+use crate::routing::Routes;
 
 /// Users read per streamed chunk.
 const CHUNK: usize = MAX_REPORT_PAGE;
@@ -155,7 +155,7 @@ fn csv_line(row: &DisabledUser) -> String {
 }
 
 /// This resource's routes, under the tenant path `t` (tenant routes: under `/tenants`).
-pub(super) fn routes(r: &mut AdminRoutes<'_>, t: &str) {
+pub(super) fn routes(r: &mut Routes<'_>, t: &str) {
     r.resource(
         format!("{t}/reports/disabled-users"),
         vec![(Method::GET, web::to(disabled_report))],

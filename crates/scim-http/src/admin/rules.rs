@@ -20,7 +20,6 @@ use serde::Deserialize;
 use super::auth::Admin;
 use super::body::{AdminJson, RulesBody, bad_request};
 use super::openapi::ProblemDocument;
-use super::routing::AdminRoutes;
 use super::{Reply, jobs, json_tagged};
 use crate::convert::run_blocking;
 use crate::csv;
@@ -28,6 +27,7 @@ use crate::download::{Format, Step, streamed};
 use crate::error::ApiError;
 use crate::etag::etag;
 use crate::request::IfMatch;
+use crate::routing::Routes;
 
 #[derive(Debug, Default, Deserialize)]
 struct RulesQuery {
@@ -556,7 +556,7 @@ fn csv_line(change: &Change) -> String {
 }
 
 /// This resource's routes, under the tenant path `t` (tenant routes: under `/tenants`).
-pub(super) fn routes(r: &mut AdminRoutes<'_>, t: &str) {
+pub(super) fn routes(r: &mut Routes<'_>, t: &str) {
     r.resource(
         format!("{t}/rules"),
         vec![

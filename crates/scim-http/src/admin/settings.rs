@@ -9,9 +9,9 @@ use serde_json::{Map, Value};
 use super::auth::Admin;
 use super::body::AdminJson;
 use super::openapi::ProblemDocument;
-use super::routing::AdminRoutes;
 use super::{Reply, json_tagged};
 use crate::request::IfMatch;
+use crate::routing::Routes;
 
 /// The tenant's settings.
 #[utoipa::path(
@@ -98,7 +98,7 @@ async fn patch_settings(
 }
 
 /// This resource's routes, under the tenant path `t` (tenant routes: under `/tenants`).
-pub(super) fn routes(r: &mut AdminRoutes<'_>, t: &str) {
+pub(super) fn routes(r: &mut Routes<'_>, t: &str) {
     r.resource(
         format!("{t}/settings"),
         vec![

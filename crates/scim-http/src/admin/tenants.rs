@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::auth::{Admin, Reach};
 use super::body::AdminJson;
 use super::openapi::ProblemDocument;
-use super::routing::AdminRoutes;
 use super::{Reply, json_ok};
+use crate::routing::Routes;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[schema(as = NewTenant)]
@@ -150,7 +150,7 @@ async fn delete_tenant(admin: Admin, slug: Path<String>) -> Reply {
 }
 
 /// This resource's routes, under the tenant path `t` (tenant routes: under `/tenants`).
-pub(super) fn routes(r: &mut AdminRoutes<'_>, t: &str) {
+pub(super) fn routes(r: &mut Routes<'_>, t: &str) {
     r.resource(
         "/tenants",
         vec![

@@ -7,8 +7,8 @@ use provisioning::{IssuedTokenInfo, TokenInfo};
 use super::auth::Admin;
 use super::body::{Overlap, RotateBody};
 use super::openapi::ProblemDocument;
-use super::routing::AdminRoutes;
 use super::{Reply, json_ok};
+use crate::routing::Routes;
 
 /// The tenant's SCIM tokens (never their secrets).
 #[utoipa::path(
@@ -71,7 +71,7 @@ async fn revoke_token(admin: Admin, path: Path<(String, String)>) -> Reply {
 }
 
 /// This resource's routes, under the tenant path `t` (tenant routes: under `/tenants`).
-pub(super) fn routes(r: &mut AdminRoutes<'_>, t: &str) {
+pub(super) fn routes(r: &mut Routes<'_>, t: &str) {
     r.resource(
         format!("{t}/tokens"),
         vec![(Method::GET, web::to(list_tokens))],

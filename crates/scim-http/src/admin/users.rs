@@ -14,11 +14,11 @@ use serde::Deserialize;
 use super::auth::Admin;
 use super::body::bad_request;
 use super::openapi::ProblemDocument;
-use super::routing::AdminRoutes;
 use super::{Reply, json_ok};
 use crate::convert::run_blocking;
 use crate::csv;
 use crate::download::{Format, Step, streamed};
+use crate::routing::Routes;
 
 /// The sub-accounts list's query string; unknown parameters are refused.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -254,7 +254,7 @@ async fn explain_user(admin: Admin, path: Path<(String, String)>) -> Reply {
 }
 
 /// This resource's routes, under the tenant path `t` (tenant routes: under `/tenants`).
-pub(super) fn routes(r: &mut AdminRoutes<'_>, t: &str) {
+pub(super) fn routes(r: &mut Routes<'_>, t: &str) {
     r.resource(
         format!("{t}/users"),
         vec![(Method::GET, web::to(list_users))],

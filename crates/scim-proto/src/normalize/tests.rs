@@ -172,6 +172,68 @@ fn unknown_extensions_are_preserved_and_listed() {
     );
 }
 
+/// Found by fuzzing (`fuzz/`, normalize): an attribute of an unknown
+/// extension whose value is absent (`null`, `[]`) left the extension as `{}`
+/// and listed it in `schemas`, so normalising the output again changed it.
+#[test]
+fn an_unknown_extension_left_empty_is_not_present() {
+    for absent in [json!(null), json!([]), json!({})] {
+        let input = json!({
+            "userName": "u",
+            "urn:ietf:params:scim:schemas:extension:roles": absent,
+        });
+        check_user(
+            input,
+            json!({"schemas": [CORE], "userName": "u"}),
+            &[CompatRule::MissingSchemas],
+        );
+    }
+}
+
+/// Found by fuzzing: with two unknown extensions after a core attribute,
+/// `finish` listed them in `schemas` in one order and wrote them in another
+/// (map removals swapped keys), so a second pass changed the resource.
+#[test]
+fn unknown_extensions_keep_their_order() {
+    let input = json!({"userName": "u", "urn:example:one:x": "1", "urn:example:two:y": "2"});
+    let once = normalize_resource(
+        &input,
+        &USER_RESOURCE,
+        &NormalizeOptions::default(),
+        &mut CompatReport::new(),
+    )
+    .unwrap();
+    // Compared as text: `Value`'s equality ignores the order of keys.
+    assert_eq!(
+        once.to_string(),
+        json!({
+            "schemas": [CORE, "urn:example:one", "urn:example:two"],
+            "userName": "u",
+            "urn:example:one": {"x": "1"},
+            "urn:example:two": {"y": "2"},
+        })
+        .to_string()
+    );
+}
+
+/// Found by fuzzing: `urn:...:enterprise:2.0:User:employeeNf:umber` was kept
+/// as the attribute `umber` of an unknown extension `...:User:employeeNf`,
+/// which the next read took for the enterprise attribute `employeeNf` (none)
+/// and dropped. A name under a known schema's URN is that schema's or unknown.
+#[test]
+fn no_unknown_extension_under_a_known_schema_urn() {
+    for key in [
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNf:umber",
+        "urn:ietf:params:scim:schemas:core:2.0:User:nick:name",
+    ] {
+        check_user(
+            json!({"userName": "u", key: "7"}),
+            json!({"schemas": [CORE], "userName": "u"}),
+            &[CompatRule::UnknownAttributeIgnored],
+        );
+    }
+}
+
 #[test]
 fn read_only_and_unknown_attributes_are_ignored_in_lenient_mode() {
     check_user(

@@ -326,6 +326,19 @@ impl ResourceType {
             .find(|s| s.id.eq_ignore_ascii_case(urn))
     }
 
+    /// Whether `urn` continues a known schema's URN (`...:2.0:User:x`): no
+    /// unknown extension may be named so, as its attributes would read back as
+    /// the attribute `x` of that schema.
+    fn is_under_known_schema(&self, urn: &str) -> bool {
+        std::iter::once(self.schema)
+            .chain(self.extensions.iter().map(|e| e.schema))
+            .any(|schema| {
+                urn.get(..schema.id.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(schema.id))
+                    && urn.as_bytes().get(schema.id.len()) == Some(&b':')
+            })
+    }
+
     /// Whether `urn` names the core schema or a known extension.
     pub fn knows_schema(&self, urn: &str) -> bool {
         self.schema.id.eq_ignore_ascii_case(urn) || self.extension(urn).is_some()
@@ -389,7 +402,7 @@ impl ResourceType {
                         name: def.name.to_owned(),
                     }));
                 }
-                if !is_urn(urn) {
+                if !is_urn(urn) || self.is_under_known_schema(urn) {
                     return None;
                 }
                 Some(Resolution::Attribute(ResolvedAttribute {

@@ -3,12 +3,12 @@
 //!
 //! Inputs are the seed corpus below (the examples of RFC 7644 and what Entra ID,
 //! Microsoft's validator and Okta send) mutated by a small pseudo-random
-//! generator, plus random token soup. Every input goes through
-//! [`Filter::parse`], [`PatchPath::parse`] and [`AttrPath::parse`]; filters that
-//! parse are compiled for Users and Groups and matched against fixtures. The test
-//! asserts that nothing panics, that every error carries the `scimType` of its
-//! parser, that whatever parses prints to text that parses back to the same
-//! tree, and that a compiled `not (f)` matches exactly when `f` does not.
+//! generator, plus random token soup. Every input goes through the `filter`
+//! and `patch_path` targets of `scim_proto::fuzzing` (the properties the
+//! coverage-guided fuzzers in `fuzz/` check too): nothing panics, every error
+//! carries the `scimType` of its parser, whatever parses prints to text that
+//! parses back to the same tree, and a compiled `not (f)` matches exactly when
+//! `f` does not.
 //!
 //! The default run (`SCIM_FUZZ_ITERATIONS`, default 150,000) takes 2-3 seconds
 //! in a debug build. A longer run, from another seed:
@@ -22,13 +22,7 @@
 
 use std::panic::{self, AssertUnwindSafe};
 
-use scim_proto::ScimType;
-use scim_proto::filter::{AttrPath, Filter, MAX_FILTER_LEN, compile};
-use scim_proto::path::PatchPath;
-use scim_proto::schema::{GROUP_RESOURCE, ResourceType, USER_RESOURCE};
-use serde_json::{Value, json};
-
-use crate::fixtures::user;
+use scim_proto::fuzzing::Target;
 
 const DEFAULT_ITERATIONS: u64 = 150_000;
 const DEFAULT_SEED: u64 = 0x5C1A_F117_E2F0_0D5E;
@@ -306,53 +300,19 @@ struct Reached {
     paths: u64,
 }
 
-/// Runs one input through everything; panics (with a reason) on a broken property.
-fn exercise(input: &str, targets: &[(&ResourceType, Value)], reached: &mut Reached) {
-    match Filter::parse(input) {
-        Ok(filter) => {
-            reached.filters += 1;
-            let printed = filter.to_string();
-            // Printing may lengthen a filter (escapes, spaces).
-            if printed.len() <= MAX_FILTER_LEN {
-                assert_eq!(
-                    Filter::parse(&printed).as_ref(),
-                    Ok(&filter),
-                    "printed as {printed:?}"
-                );
-            }
-            for (rt, resource) in targets {
-                match compile(&filter, rt) {
-                    Ok(compiled) => {
-                        reached.compiled += 1;
-                        let matched = compiled.matches(resource);
-                        reached.matched += u64::from(matched);
-                        let negated = compile(&filter.clone().negate(), rt).unwrap();
-                        assert_eq!(negated.matches(resource), !matched, "not ({printed})");
-                    }
-                    Err(e) => assert_eq!(e.scim_type(), ScimType::InvalidFilter, "{e}"),
-                }
-            }
-        }
-        Err(e) => assert_eq!(e.scim_type(), ScimType::InvalidFilter, "{e}"),
-    }
-    match PatchPath::parse(input) {
-        Ok(path) => {
-            reached.paths += 1;
-            let printed = path.to_string();
-            if printed.len() <= MAX_FILTER_LEN {
-                assert_eq!(
-                    PatchPath::parse(&printed),
-                    Ok(path),
-                    "path printed as {printed:?}"
-                );
-            }
-        }
-        Err(e) => assert_eq!(e.scim_type(), ScimType::InvalidPath, "{e}"),
-    }
-    match AttrPath::parse(input) {
-        Ok(path) => assert_eq!(AttrPath::parse(&path.to_string()), Ok(path)),
-        Err(e) => assert_eq!(e.scim_type(), ScimType::InvalidPath, "{e}"),
-    }
+/// Runs one input through the filter and path targets (their properties are
+/// `scim_proto::fuzzing`'s); panics with the property an input broke.
+fn exercise(input: &str, reached: &mut Reached) {
+    let filter = Target::Filter
+        .run(input.as_bytes())
+        .unwrap_or_else(|v| panic!("{v}"));
+    reached.filters += u64::from(filter.parsed);
+    reached.compiled += u64::from(filter.applied);
+    reached.matched += u64::from(filter.matched);
+    let path = Target::PatchPath
+        .run(input.as_bytes())
+        .unwrap_or_else(|v| panic!("{v}"));
+    reached.paths += u64::from(path.parsed);
 }
 
 fn env_u64(name: &str, default: u64) -> u64 {
@@ -365,23 +325,16 @@ fn env_u64(name: &str, default: u64) -> u64 {
 fn parsers_compiler_and_evaluator_survive_mutated_real_world_filters() {
     let iterations = env_u64("SCIM_FUZZ_ITERATIONS", DEFAULT_ITERATIONS);
     let seed = env_u64("SCIM_FUZZ_SEED", DEFAULT_SEED);
-    let group = json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
-        "id": "g1",
-        "displayName": "Group A",
-        "members": [{"value": "2819c223-7f76-453a-919d-413861904646", "display": "Alice"}]
-    });
-    let targets = [(&USER_RESOURCE, user()), (&GROUP_RESOURCE, group)];
     let mut rng = Rng(seed);
     let mut reached = Reached::default();
     // The seeds themselves, unmutated, first.
     for seed_input in SEEDS {
-        exercise(seed_input, &targets, &mut reached);
+        exercise(seed_input, &mut reached);
     }
     for iteration in 0..iterations {
         let input = next_input(&mut rng);
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-            exercise(&input, &targets, &mut reached);
+            exercise(&input, &mut reached);
         }));
         if outcome.is_err() {
             panic!("SCIM_FUZZ_SEED={seed} iteration {iteration}: input {input:?} broke a property");

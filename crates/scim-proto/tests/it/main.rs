@@ -4,3 +4,4 @@
 mod filter_fuzz;
 mod filter_roundtrip;
 mod fixtures;
+mod fuzz_corpus;

@@ -1,0 +1,5 @@
+//! afl target: `scim_proto::fuzzing::Target::Patch`.
+
+fn main() {
+    afl::fuzz!(|data: &[u8]| scim_fuzz::run(scim_proto::fuzzing::Target::Patch, data));
+}
