@@ -61,7 +61,7 @@ impl Finished {
     }
 }
 
-/// What `GET .../jobs/{id}` answers (and [`job_status`] gives other front ends).
+/// What `GET .../jobs/{id}` answers (other front ends read it through `job_status`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct JobStatus {
     /// The job's id.
