@@ -8,8 +8,9 @@ use chrono::{DateTime, Duration, Utc};
 use role_engine::Engine;
 use std::time::Instant;
 
-use scim_store::{ReadTx, Store, StoreError, Tenant, Token, TokenKind, WriteTx};
+use scim_store::{ReadTx, Store, StoreError, Tenant, TokenKind, WriteTx};
 
+use crate::auth_cache::{AuthCache, TenantTokens};
 use crate::clock::{Clock, SystemClock};
 use crate::connection::ConnectionLog;
 use crate::context::{Actor, AdminCredential};
@@ -55,23 +56,6 @@ struct CachedContext {
 /// Compiled tenant contexts by tenant id.
 type TenantCache = HashMap<String, Arc<CachedContext>>;
 
-/// A tenant and its usable tokens as read for authentication, and when.
-#[derive(Debug)]
-struct CachedAuth {
-    fetched: Instant,
-    found: Option<Arc<TenantTokens>>,
-}
-
-/// A tenant with the tokens that could authenticate for it when read.
-type TenantTokens = (Tenant, Vec<Token>);
-
-/// How long authentication may reuse a tenant's token list. Bounded so that a
-/// token revoked through another server process stops working within it; this
-/// process forgets the list at once when it rotates or revokes.
-const AUTH_TTL: std::time::Duration = std::time::Duration::from_secs(1);
-/// Most tenants whose token lists are kept (unknown slugs are cached too).
-const AUTH_CACHE_MAX: usize = 10_000;
-
 /// Who an admin token authenticated: the tenant it opens and the credential.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdminTokenHolder {
@@ -91,7 +75,7 @@ pub struct Provisioning {
     pub(crate) holdings: Arc<dyn HoldingsProvider>,
     pub(crate) options: Options,
     tenants: Arc<Mutex<TenantCache>>,
-    auth: Arc<Mutex<HashMap<String, CachedAuth>>>,
+    auth: Arc<AuthCache>,
     touched: Arc<Mutex<HashMap<String, DateTime<Utc>>>>,
     pub(crate) connection_log: Arc<ConnectionLog>,
 }
@@ -226,19 +210,15 @@ impl Provisioning {
 
     /// Forgets cached token lists (after this process rotated or revoked tokens).
     pub(crate) fn forget_tokens(&self) {
-        self.auth
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        self.auth.forget();
     }
 
     fn tenant_tokens(&self, slug: &str, now: DateTime<Utc>) -> Result<Option<Arc<TenantTokens>>> {
-        {
-            let cache = self.auth.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some(cached) = cache.get(slug).filter(|c| c.fetched.elapsed() < AUTH_TTL) {
-                return Ok(cached.found.clone());
-            }
+        let fetched = Instant::now();
+        if let Some(found) = self.auth.get(slug, fetched) {
+            return Ok(found);
         }
+        let start = self.auth.start_read();
         let found = self.read(|tx| {
             let Some(tenant) = tx.tenant_by_slug(slug)? else {
                 return Ok(None);
@@ -249,17 +229,7 @@ impl Provisioning {
                 .usable(TokenKind::Scim, now)?;
             Ok(Some(Arc::new((tenant, tokens))))
         })?;
-        let mut cache = self.auth.lock().unwrap_or_else(PoisonError::into_inner);
-        if cache.len() >= AUTH_CACHE_MAX {
-            cache.clear();
-        }
-        cache.insert(
-            slug.to_owned(),
-            CachedAuth {
-                fetched: Instant::now(),
-                found: found.clone(),
-            },
-        );
+        self.auth.store(slug, found.clone(), start, fetched);
         Ok(found)
     }
 

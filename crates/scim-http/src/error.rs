@@ -36,6 +36,9 @@ pub struct ApiError {
     pub detail: String,
     /// Validation problems, each a JSON object (problem documents only).
     pub problems: Vec<Value>,
+    /// Seconds the client should wait before retrying, sent as `Retry-After`
+    /// (429 and 503 answers).
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -46,6 +49,25 @@ impl ApiError {
             scim_type: None,
             detail: detail.into(),
             problems: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    /// Adds a `Retry-After` of `seconds` (at least 1).
+    #[must_use]
+    pub fn with_retry_after(mut self, seconds: u32) -> ApiError {
+        self.retry_after = Some(seconds.max(1));
+        self
+    }
+
+    /// The response headers every rendering of this error carries besides
+    /// its content type: the realm of a 401, `Retry-After`.
+    fn insert_headers(&self, response: &mut actix_web::HttpResponseBuilder, realm: &'static str) {
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static(realm)));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
         }
     }
 
@@ -124,12 +146,7 @@ impl ApiError {
     pub fn problem_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        if self.status == StatusCode::UNAUTHORIZED {
-            response.insert_header((
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"admin\""),
-            ));
-        }
+        self.insert_headers(&mut response, "Bearer realm=\"admin\"");
         response.body(self.problem().to_string())
     }
 }
@@ -149,12 +166,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON)));
-        if self.status == StatusCode::UNAUTHORIZED {
-            response.insert_header((
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"SCIM\""),
-            ));
-        }
+        self.insert_headers(&mut response, "Bearer realm=\"SCIM\"");
         let mut response = response.body(serde_json::to_string(&self.body()).unwrap_or_default());
         crate::middleware::note_error(
             &mut response,

@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};
-use provisioning::{Actor, Provisioning, RequestContext};
+use provisioning::{Actor, Options, Provisioning, RequestContext};
 use scim_http::{HttpConfig, ScimState, configure};
 use scim_store::StoreOptions;
 pub(crate) use scim_store::testing::Backend;
@@ -36,12 +36,17 @@ pub(crate) fn start(backend: Backend) -> Server {
 }
 
 pub(crate) fn start_with(backend: Backend, config: HttpConfig) -> Server {
+    start_with_options(backend, config, Options::default())
+}
+
+/// A server whose use cases have other limits (page sizes, bulk size).
+pub(crate) fn start_with_options(backend: Backend, config: HttpConfig, options: Options) -> Server {
     let db = TestDatabase::create(backend);
     let store = db.open(StoreOptions {
         max_connections: 4,
         ..StoreOptions::default()
     });
-    let provisioning = Provisioning::new(Arc::new(store));
+    let provisioning = Provisioning::new(Arc::new(store)).with_options(options);
     let created = provisioning
         .create_tenant(
             &RequestContext::new("test", "", Actor::Operator),
@@ -74,13 +79,10 @@ fn serve(
     token: String,
     config: HttpConfig,
 ) -> Server {
-    let state = ScimState {
-        provisioning: provisioning.clone(),
-        config: HttpConfig {
-            admin_token: Some(ADMIN_TOKEN.to_owned()),
-            ..config
-        },
-    };
+    let state = ScimState::new(provisioning.clone()).with_config(HttpConfig {
+        admin_token: Some(ADMIN_TOKEN.to_owned()),
+        ..config
+    });
     // The console as the binary mounts it with the admin API: one per server.
     let console = scim_console::Console::new(state.clone());
     let (tx, rx) = mpsc::channel::<(SocketAddr, ServerHandle)>();

@@ -30,6 +30,7 @@ mod guard;
 mod health;
 mod locks;
 mod okta;
+mod overload;
 mod roles;
 mod rules;
 mod search;
