@@ -9,12 +9,14 @@
 //!
 //! Two tenants, `flood` and `quiet`, with `OVERLOAD_USERS` users each
 //! (default 200). For each server setting of `OVERLOAD_SETTINGS` (default
-//! `unbounded,bounded,defaults`: every limit off; the concurrency bound alone;
-//! everything at its default) it measures the `quiet` tenant's latency, one
-//! request after another, for `OVERLOAD_SECONDS` (default 10): alone, then
-//! while `OVERLOAD_FLOODERS` threads (default 32) send `flood`'s requests as
-//! fast as they are answered. `OVERLOAD_FLOOD` is what `flood` sends: `list`
-//! (a page of 100 users, the default) or `write` (a user's PATCH);
+//! `unbounded,bounded,tight,defaults`: every limit off; the concurrency bound
+//! alone; the same with a per-tenant share of 2; everything at its default)
+//! it measures the `quiet` tenant's latency, one request after another at
+//! `OVERLOAD_QUIET_RATE` a second at most (default 20, an identity provider's
+//! pace), for `OVERLOAD_SECONDS` (default 10): alone, then while
+//! `OVERLOAD_FLOODERS` threads (default 32) send `flood`'s requests as fast
+//! as they are answered. `OVERLOAD_FLOOD` is what `flood` sends: `list` (a
+//! page of 100 users, the default) or `write` (a user's PATCH);
 //! `OVERLOAD_QUIET` what `quiet` sends: `get` (one user, the default) or
 //! `write`. `SCALE_BACKENDS` picks the databases (`sqlite,postgres`).
 //!
@@ -62,8 +64,9 @@ fn flags(setting: &str) -> &'static [&'static str] {
     match setting {
         "unbounded" => OFF,
         "bounded" => &["--rate-limit", "0"],
+        "tight" => &["--rate-limit", "0", "--max-in-flight-per-tenant", "2"],
         "defaults" => &[],
-        other => panic!("unknown setting {other}: use unbounded, bounded, defaults"),
+        other => panic!("unknown setting {other}: use unbounded, bounded, tight, defaults"),
     }
 }
 
@@ -140,7 +143,7 @@ fn tenants(url: &str) -> (String, String) {
     store.migrate().expect("migrate");
     let provisioning = Provisioning::new(Arc::new(store));
     let ctx = RequestContext::new("overload-bench", "", Actor::Operator);
-    let mut token = |slug: &str| {
+    let token = |slug: &str| {
         provisioning
             .create_tenant(&ctx, slug, slug)
             .expect("create the tenant")
@@ -214,12 +217,24 @@ impl Tally {
     }
 }
 
-/// `call` on `tenant` from one thread until `stop`.
-fn drive(call: Call, tenant: Tenant, stop: Arc<AtomicBool>, offset: usize) -> Tally {
+/// `call` on `tenant` from one thread until `stop`: one after another, at
+/// most `rate` a second when given.
+fn drive(
+    call: Call,
+    tenant: Tenant,
+    stop: Arc<AtomicBool>,
+    offset: usize,
+    rate: Option<f64>,
+) -> Tally {
     let agent = agent();
     let mut tally = Tally::default();
     let mut n = offset;
+    let mut next = Instant::now();
     while !stop.load(Ordering::Relaxed) {
+        if let Some(rate) = rate {
+            thread::sleep(next.saturating_duration_since(Instant::now()));
+            next += Duration::from_secs_f64(1.0 / rate);
+        }
         let started = Instant::now();
         let status = call.send(&agent, &tenant, n);
         tally.latencies.push(started.elapsed());
@@ -235,11 +250,12 @@ fn run(
     tenant: &Tenant,
     threads: usize,
     stop: &Arc<AtomicBool>,
+    rate: Option<f64>,
 ) -> Vec<thread::JoinHandle<Tally>> {
     (0..threads)
         .map(|t| {
             let (tenant, stop) = (tenant.clone(), Arc::clone(stop));
-            thread::spawn(move || drive(call, tenant, stop, t * 7919))
+            thread::spawn(move || drive(call, tenant, stop, t * 7919, rate))
         })
         .collect()
 }
@@ -259,6 +275,7 @@ fn flood(backend: Backend, backend_name: &str, setting: &str) {
         env_or("OVERLOAD_SECONDS", 10.0_f64),
         env_or("OVERLOAD_FLOODERS", 32_usize),
     );
+    let quiet_rate = env_or("OVERLOAD_QUIET_RATE", 20.0_f64);
     let flood_call =
         Call::parse(&std::env::var("OVERLOAD_FLOOD").unwrap_or_else(|_| "list".into()));
     let quiet_call = Call::parse(&std::env::var("OVERLOAD_QUIET").unwrap_or_else(|_| "get".into()));
@@ -271,17 +288,17 @@ fn flood(backend: Backend, backend_name: &str, setting: &str) {
     let period = Duration::from_secs_f64(seconds);
 
     let stop = Arc::new(AtomicBool::new(false));
-    let alone = run(quiet_call, &quiet, 1, &stop);
+    let alone = run(quiet_call, &quiet, 1, &stop, Some(quiet_rate));
     thread::sleep(period);
     stop.store(true, Ordering::Relaxed);
     let mut alone = join(alone);
 
     let stop = Arc::new(AtomicBool::new(false));
-    let flooding = run(flood_call, &flood_tenant, flooders, &stop);
+    let flooding = run(flood_call, &flood_tenant, flooders, &stop, None);
     // Let the flood build up before measuring.
     thread::sleep(Duration::from_secs(1));
     let quiet_stop = Arc::new(AtomicBool::new(false));
-    let measured = run(quiet_call, &quiet, 1, &quiet_stop);
+    let measured = run(quiet_call, &quiet, 1, &quiet_stop, Some(quiet_rate));
     thread::sleep(period);
     quiet_stop.store(true, Ordering::Relaxed);
     let mut measured = join(measured);
@@ -316,13 +333,13 @@ fn throughput(backend: Backend, backend_name: &str) {
     let quiet = seed_users(&server, "quiet", &quiet_token, users);
     // Warm up: connections, caches.
     let stop = Arc::new(AtomicBool::new(false));
-    let warm = run(Call::Get, &quiet, threads, &stop);
+    let warm = run(Call::Get, &quiet, threads, &stop, None);
     thread::sleep(Duration::from_secs(1));
     stop.store(true, Ordering::Relaxed);
     join(warm);
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
-    let handles = run(Call::Get, &quiet, threads, &stop);
+    let handles = run(Call::Get, &quiet, threads, &stop, None);
     thread::sleep(Duration::from_secs_f64(seconds));
     stop.store(true, Ordering::Relaxed);
     let mut tally = join(handles);
@@ -352,8 +369,8 @@ fn main() {
         "| backend | setting | quiet alone p50 / p99 (ms) | quiet under flood p50 / p99 / max (ms) | quiet statuses | flood requests/s | flood statuses |"
     );
     println!("| --- | --- | ---: | ---: | --- | ---: | --- |");
-    let settings =
-        std::env::var("OVERLOAD_SETTINGS").unwrap_or_else(|_| "unbounded,bounded,defaults".into());
+    let settings = std::env::var("OVERLOAD_SETTINGS")
+        .unwrap_or_else(|_| "unbounded,bounded,tight,defaults".into());
     for (backend, name) in seed::backends() {
         for setting in settings.split(',') {
             flood(backend, name, setting.trim());

@@ -146,15 +146,16 @@ pub(crate) struct ServeArgs {
 
     /// SCIM requests at work at once, all tenants together; more wait up to
     /// `--queue-wait-ms`, then get 503 with Retry-After. 0: no bound.
-    #[arg(long, env = "SCIM_MAX_IN_FLIGHT", default_value_t = ConcurrencyLimit::DEFAULT.global)]
+    #[arg(long, env = "SCIM_MAX_IN_FLIGHT", default_value_t = ConcurrencyLimit::DEFAULT_GLOBAL)]
     pub(crate) max_in_flight: usize,
 
     /// SCIM requests at work at once for one tenant; more wait up to
     /// `--queue-wait-ms`, then get 429 with Retry-After. 0: no bound.
+    /// Default: the number of CPUs, at least 2.
     #[arg(
         long,
         env = "SCIM_MAX_IN_FLIGHT_PER_TENANT",
-        default_value_t = ConcurrencyLimit::DEFAULT.per_tenant
+        default_value_t = ConcurrencyLimit::default_per_tenant()
     )]
     pub(crate) max_in_flight_per_tenant: usize,
 
@@ -187,7 +188,7 @@ pub(crate) struct ServeArgs {
 }
 
 fn default_queue_wait_ms() -> u64 {
-    u64::try_from(ConcurrencyLimit::DEFAULT.wait.as_millis()).unwrap_or(u64::MAX)
+    u64::try_from(ConcurrencyLimit::DEFAULT_WAIT.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl ServeArgs {

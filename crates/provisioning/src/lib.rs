@@ -11,7 +11,6 @@
 //! process configuration (that is the server binary).
 
 mod admin;
-mod auth_cache;
 pub mod clock;
 mod connection;
 pub mod context;

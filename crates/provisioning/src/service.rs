@@ -6,11 +6,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Duration, Utc};
 use role_engine::Engine;
-use std::time::Instant;
 
-use scim_store::{ReadTx, Store, StoreError, Tenant, TokenKind, WriteTx};
+use scim_store::{ReadTx, Store, StoreError, Tenant, Token, TokenKind, WriteTx};
 
-use crate::auth_cache::{AuthCache, TenantTokens};
 use crate::clock::{Clock, SystemClock};
 use crate::connection::ConnectionLog;
 use crate::context::{Actor, AdminCredential};
@@ -56,6 +54,9 @@ struct CachedContext {
 /// Compiled tenant contexts by tenant id.
 type TenantCache = HashMap<String, Arc<CachedContext>>;
 
+/// A tenant with the tokens that could authenticate for it when read.
+type TenantTokens = (Tenant, Vec<Token>);
+
 /// Who an admin token authenticated: the tenant it opens and the credential.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdminTokenHolder {
@@ -75,7 +76,6 @@ pub struct Provisioning {
     pub(crate) holdings: Arc<dyn HoldingsProvider>,
     pub(crate) options: Options,
     tenants: Arc<Mutex<TenantCache>>,
-    auth: Arc<AuthCache>,
     touched: Arc<Mutex<HashMap<String, DateTime<Utc>>>>,
     pub(crate) connection_log: Arc<ConnectionLog>,
 }
@@ -102,7 +102,6 @@ impl Provisioning {
             holdings: Arc::new(UnknownHoldings),
             options: Options::default(),
             tenants: Arc::default(),
-            auth: Arc::default(),
             touched: Arc::default(),
             connection_log: Arc::default(),
         }
@@ -159,9 +158,9 @@ impl Provisioning {
     /// tenant row changed since the cached context was compiled (its version).
     ///
     /// Only committed rows come here, so the cached context is never of a state
-    /// later than the committed one. A caller holding an older row (the tenant
-    /// and tokens that authentication caches for a few seconds) gets the newer
-    /// cached context: fresher, and not compiled again.
+    /// later than the committed one. A caller holding an older row (read
+    /// before another request cached a later state) gets the newer cached
+    /// context: fresher, and not compiled again.
     ///
     /// The cache lock is held only to look up and to insert: comparing and
     /// compiling run outside it, so a rule edit being compiled does not hold up
@@ -208,18 +207,12 @@ impl Provisioning {
         self.context_of(&tenant)
     }
 
-    /// Forgets cached token lists (after this process rotated or revoked tokens).
-    pub(crate) fn forget_tokens(&self) {
-        self.auth.forget();
-    }
-
-    fn tenant_tokens(&self, slug: &str, now: DateTime<Utc>) -> Result<Option<Arc<TenantTokens>>> {
-        let fetched = Instant::now();
-        if let Some(found) = self.auth.get(slug, fetched) {
-            return Ok(found);
-        }
-        let start = self.auth.start_read();
-        let found = self.read(|tx| {
+    /// The tenant with this slug and its usable SCIM tokens, read for every
+    /// request: no list is reused, so a revocation made by any process stops
+    /// the token at its next request. (A one-second cache of these lists saved
+    /// nothing measurable: `docs/reliability.md`, *Authentication*.)
+    fn tenant_tokens(&self, slug: &str, now: DateTime<Utc>) -> Result<Option<TenantTokens>> {
+        self.read(|tx| {
             let Some(tenant) = tx.tenant_by_slug(slug)? else {
                 return Ok(None);
             };
@@ -227,10 +220,8 @@ impl Provisioning {
                 .tenant(&tenant.id)
                 .tokens()
                 .usable(TokenKind::Scim, now)?;
-            Ok(Some(Arc::new((tenant, tokens))))
-        })?;
-        self.auth.store(slug, found.clone(), start, fetched);
-        Ok(found)
+            Ok(Some((tenant, tokens)))
+        })
     }
 
     /// The tenant with this slug, for the admin API and the command line.
@@ -261,7 +252,7 @@ impl Provisioning {
                 Error::Unauthorized
             });
         };
-        let (tenant, tokens) = &*found;
+        let (tenant, tokens) = &found;
         let presented = token::hash(bearer);
         let mut matched = None;
         for candidate in tokens.iter().filter(|t| t.usable_at(now)) {

@@ -82,8 +82,8 @@ enum Step<T, F> {
     Done(T),
     /// The overload limits refused the request.
     Refused(Refusal),
-    /// The tenant has its share at work: wait for a place, then run `F`.
-    Wait(F, Arc<Semaphore>),
+    /// The tenant has its share at work: wait for a place, then make the call.
+    Wait(TenantCall, F, Arc<Semaphore>),
 }
 
 impl TenantCall {
@@ -125,28 +125,26 @@ impl TenantCall {
     {
         let deadline = self.state.admission().deadline();
         let place = self.state.admission().enter(deadline).await?;
-        let call = self.clone();
         let first = run_blocking(self.request_id.clone(), move || {
             // The places live as long as the work, even if the client hangs up.
             let _place = place;
-            let (tenant, actor) = call.authenticate()?;
-            match call.state.admission().admit(&tenant.id, Instant::now()) {
+            let (tenant, actor) = self.authenticate()?;
+            match self.state.admission().admit(&tenant.id, Instant::now()) {
                 Err(refusal) => Ok(Step::Refused(refusal)),
-                Ok(Admit::Wait(share)) => Ok(Step::Wait(f, share)),
-                Ok(Admit::Now(_share)) => call.invoke(f, &tenant, actor).map(Step::Done),
+                Ok(Admit::Wait(share)) => Ok(Step::Wait(self, f, share)),
+                Ok(Admit::Now(_share)) => self.invoke(f, &tenant, actor).map(Step::Done),
             }
         })
         .await?;
         match first {
             Step::Done(value) => Ok(value),
             Step::Refused(refusal) => Err(refusal.into()),
-            Step::Wait(f, share) => {
+            Step::Wait(call, f, share) => {
                 // Waiting for the tenant's share holds no global place.
-                let admission = self.state.admission();
+                let admission = call.state.admission();
                 let share = admission.wait_for_share(&share, deadline).await?;
                 let place = admission.enter(deadline).await?;
-                let call = self.clone();
-                run_blocking(self.request_id, move || {
+                run_blocking(call.request_id.clone(), move || {
                     let _places = (place, share);
                     // Again: the token may have been revoked meanwhile.
                     let (tenant, actor) = call.authenticate()?;

@@ -46,7 +46,7 @@ impl Default for HttpConfig {
             body_limit: BodyLimit::DEFAULT,
             body_timeout: BodyTimeout::DEFAULT,
             rate_limit: RateLimit::DEFAULT,
-            concurrency: ConcurrencyLimit::DEFAULT,
+            concurrency: ConcurrencyLimit::default(),
             admin_token: None,
             documentation_uri: None,
             scim_prefix: "/scim/v2".to_owned(),

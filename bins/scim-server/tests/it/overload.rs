@@ -60,7 +60,7 @@ fn rate_limit_answers_429_with_retry_after(backend: Backend) {
                 per_second: 1,
                 burst: 3,
             },
-            ConcurrencyLimit::DEFAULT,
+            ConcurrencyLimit::default(),
         ),
     );
     let globex = server.client("/scim/v2/globex", &server.tenant("globex"));
@@ -100,7 +100,7 @@ fn unauthenticated_requests_do_not_drain_a_tenant(backend: Backend) {
                 per_second: 1,
                 burst: 2,
             },
-            ConcurrencyLimit::DEFAULT,
+            ConcurrencyLimit::default(),
         ),
     );
     let acme = server.scim();
@@ -128,7 +128,7 @@ fn rate_limit_zero_is_off(backend: Backend) {
                 per_second: 0,
                 burst: 1,
             },
-            ConcurrencyLimit::DEFAULT,
+            ConcurrencyLimit::default(),
         ),
     );
     let acme = server.scim();

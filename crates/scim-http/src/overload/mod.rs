@@ -73,14 +73,11 @@ pub struct ConcurrencyLimit {
 }
 
 impl ConcurrencyLimit {
-    /// 32 at once, 8 of one tenant, a second's wait: the store's pool has 8
-    /// connections by default, so one tenant can keep it busy but not keep
-    /// three others out of the queue.
-    pub const DEFAULT: ConcurrencyLimit = ConcurrencyLimit {
-        global: 32,
-        per_tenant: 8,
-        wait: Duration::from_secs(1),
-    };
+    /// Requests at work at once, all tenants together, by default: four times
+    /// the store's default pool of 8 connections.
+    pub const DEFAULT_GLOBAL: usize = 32;
+    /// How long a request waits for a place by default.
+    pub const DEFAULT_WAIT: Duration = Duration::from_secs(1);
 
     /// No bound (benchmarks).
     pub const OFF: ConcurrencyLimit = ConcurrencyLimit {
@@ -88,11 +85,25 @@ impl ConcurrencyLimit {
         per_tenant: 0,
         wait: Duration::ZERO,
     };
+
+    /// The default share of one tenant: as many requests as the machine has
+    /// CPUs (at least 2). A tenant alone can keep every CPU busy; a flood of
+    /// it queues instead of crowding out the others (measured:
+    /// `docs/reliability.md`, *Concurrency bound*).
+    pub fn default_per_tenant() -> usize {
+        std::thread::available_parallelism().map_or(2, |n| n.get().max(2))
+    }
 }
 
 impl Default for ConcurrencyLimit {
+    /// [`Self::DEFAULT_GLOBAL`] at once, [`Self::default_per_tenant`] of one
+    /// tenant, [`Self::DEFAULT_WAIT`].
     fn default() -> ConcurrencyLimit {
-        ConcurrencyLimit::DEFAULT
+        ConcurrencyLimit {
+            global: ConcurrencyLimit::DEFAULT_GLOBAL,
+            per_tenant: ConcurrencyLimit::default_per_tenant(),
+            wait: ConcurrencyLimit::DEFAULT_WAIT,
+        }
     }
 }
 
