@@ -3,9 +3,12 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use scim_http::extract::BodyTimeout;
 use scim_http::forwarded::TrustedProxy;
+use scim_http::{ConcurrencyLimit, RateLimit};
 
 /// The SCIM 2.0 provisioning server and role-assignment engine.
 #[derive(Debug, Clone, Parser)]
@@ -253,6 +256,87 @@ pub(crate) struct ServeArgs {
     /// HTTP worker threads (default: one per CPU).
     #[arg(long, env = "SCIM_WORKERS")]
     pub(crate) workers: Option<usize>,
+
+    /// Requests a second each tenant may send to the SCIM routes (beyond it,
+    /// and its burst: 429 with Retry-After); 0 turns the limit off.
+    #[arg(long, env = "SCIM_RATE_LIMIT", default_value_t = RateLimit::DEFAULT.per_second)]
+    pub(crate) rate_limit: u32,
+
+    /// Requests a tenant may send at once above `--rate-limit` after a quiet
+    /// spell (the size of its token bucket).
+    #[arg(
+        long,
+        env = "SCIM_RATE_BURST",
+        default_value_t = RateLimit::DEFAULT.burst,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub(crate) rate_burst: u32,
+
+    /// SCIM requests at work at once, all tenants together; more wait up to
+    /// `--queue-wait-ms`, then get 503 with Retry-After. 0: no bound.
+    #[arg(long, env = "SCIM_MAX_IN_FLIGHT", default_value_t = ConcurrencyLimit::DEFAULT_GLOBAL)]
+    pub(crate) max_in_flight: usize,
+
+    /// SCIM requests at work at once for one tenant; more wait up to
+    /// `--queue-wait-ms`, then get 429 with Retry-After. 0: no bound.
+    /// Default: the number of CPUs, at least 2.
+    #[arg(
+        long,
+        env = "SCIM_MAX_IN_FLIGHT_PER_TENANT",
+        default_value_t = ConcurrencyLimit::default_per_tenant()
+    )]
+    pub(crate) max_in_flight_per_tenant: usize,
+
+    /// Milliseconds a SCIM request waits for a place before it is refused.
+    #[arg(
+        long,
+        env = "SCIM_QUEUE_WAIT_MS",
+        default_value_t = default_queue_wait_ms()
+    )]
+    pub(crate) queue_wait_ms: u64,
+
+    /// Seconds a client has to send a request's head (on a new connection);
+    /// a slower one gets 408 and is disconnected.
+    #[arg(
+        long,
+        env = "SCIM_HEADER_TIMEOUT_SECS",
+        default_value_t = 5,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub(crate) header_timeout_secs: u64,
+
+    /// Seconds a client has to send a request's body; a slower one gets 408.
+    #[arg(
+        long,
+        env = "SCIM_BODY_TIMEOUT_SECS",
+        default_value_t = BodyTimeout::DEFAULT.0.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub(crate) body_timeout_secs: u64,
+}
+
+fn default_queue_wait_ms() -> u64 {
+    u64::try_from(ConcurrencyLimit::DEFAULT_WAIT.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl ServeArgs {
+    /// The rate limit of `--rate-limit` and `--rate-burst`.
+    pub(crate) fn rate_limit(&self) -> RateLimit {
+        RateLimit {
+            per_second: self.rate_limit,
+            burst: self.rate_burst,
+        }
+    }
+
+    /// The concurrency bound of `--max-in-flight`, `--max-in-flight-per-tenant`
+    /// and `--queue-wait-ms`.
+    pub(crate) fn concurrency(&self) -> ConcurrencyLimit {
+        ConcurrencyLimit {
+            global: self.max_in_flight,
+            per_tenant: self.max_in_flight_per_tenant,
+            wait: Duration::from_millis(self.queue_wait_ms),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Subcommand)]

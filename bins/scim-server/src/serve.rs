@@ -8,6 +8,7 @@ use std::fs::File;
 use std::io::BufReader;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::{App, HttpServer};
 use anyhow::Context;
@@ -15,7 +16,7 @@ use provisioning::Provisioning;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use scim_console::Console;
-use scim_http::extract::BodyLimit;
+use scim_http::extract::{BodyLimit, BodyTimeout};
 use scim_http::{HttpConfig, ScimState, configure_admin, configure_scim};
 
 use crate::cli::{Cli, ServeArgs};
@@ -120,6 +121,9 @@ pub(crate) fn serve(
 ) -> anyhow::Result<()> {
     let config = HttpConfig {
         body_limit: BodyLimit(args.body_limit),
+        body_timeout: BodyTimeout(Duration::from_secs(args.body_timeout_secs)),
+        rate_limit: args.rate_limit(),
+        concurrency: args.concurrency(),
         admin_token: args.admin_token.clone(),
         public_url: cli.public_url.clone(),
         trusted_proxies: args.trusted_proxies.clone(),
@@ -130,10 +134,7 @@ pub(crate) fn serve(
             "no operator token: only tenants' admin tokens open /admin/v1 (set SCIM_ADMIN_TOKEN or --admin-token for all tenants)"
         );
     }
-    let state = ScimState {
-        provisioning: provisioning.clone(),
-        config,
-    };
+    let state = ScimState::new(provisioning.clone()).with_config(config);
     let (scim, admin) = match args.admin_bind {
         None => (
             listen(&state, Routes::ScimAndAdmin, args, args.bind, tls, None)?,
@@ -238,6 +239,12 @@ fn listen(
             .default_service(actix_web::web::to(scim_http::not_found))
     })
     .shutdown_timeout(30)
+    // A request head must arrive within this (actix times only a connection's
+    // first request: later ones are bounded by the keep-alive timeout only
+    // until their first byte); then 408 and, a second later at most, the
+    // connection is closed even if the client reads nothing.
+    .client_request_timeout(Duration::from_secs(args.header_timeout_secs))
+    .client_disconnect_timeout(Duration::from_secs(1))
     .disable_signals();
     if let Some(workers) = args.workers {
         server = server.workers(workers);

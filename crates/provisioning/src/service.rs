@@ -6,7 +6,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Duration, Utc};
 use role_engine::Engine;
-use std::time::Instant;
 
 use scim_store::{ReadTx, Store, StoreError, Tenant, Token, TokenKind, WriteTx};
 
@@ -55,22 +54,8 @@ struct CachedContext {
 /// Compiled tenant contexts by tenant id.
 type TenantCache = HashMap<String, Arc<CachedContext>>;
 
-/// A tenant and its usable tokens as read for authentication, and when.
-#[derive(Debug)]
-struct CachedAuth {
-    fetched: Instant,
-    found: Option<Arc<TenantTokens>>,
-}
-
 /// A tenant with the tokens that could authenticate for it when read.
 type TenantTokens = (Tenant, Vec<Token>);
-
-/// How long authentication may reuse a tenant's token list. Bounded so that a
-/// token revoked through another server process stops working within it; this
-/// process forgets the list at once when it rotates or revokes.
-const AUTH_TTL: std::time::Duration = std::time::Duration::from_secs(1);
-/// Most tenants whose token lists are kept (unknown slugs are cached too).
-const AUTH_CACHE_MAX: usize = 10_000;
 
 /// Who an admin token authenticated: the tenant it opens and the credential.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +76,6 @@ pub struct Provisioning {
     pub(crate) holdings: Arc<dyn HoldingsProvider>,
     pub(crate) options: Options,
     tenants: Arc<Mutex<TenantCache>>,
-    auth: Arc<Mutex<HashMap<String, CachedAuth>>>,
     touched: Arc<Mutex<HashMap<String, DateTime<Utc>>>>,
     pub(crate) connection_log: Arc<ConnectionLog>,
 }
@@ -122,7 +106,6 @@ impl Provisioning {
             holdings: Arc::new(UnknownHoldings),
             options: Options::default(),
             tenants: Arc::default(),
-            auth: Arc::default(),
             touched: Arc::default(),
             connection_log: Arc::default(),
         }
@@ -179,9 +162,9 @@ impl Provisioning {
     /// tenant row changed since the cached context was compiled (its version).
     ///
     /// Only committed rows come here, so the cached context is never of a state
-    /// later than the committed one. A caller holding an older row (the tenant
-    /// and tokens that authentication caches for a few seconds) gets the newer
-    /// cached context: fresher, and not compiled again.
+    /// later than the committed one. A caller holding an older row (read
+    /// before another request cached a later state) gets the newer cached
+    /// context: fresher, and not compiled again.
     ///
     /// The cache lock is held only to look up and to insert: comparing and
     /// compiling run outside it, so a rule edit being compiled does not hold up
@@ -228,22 +211,12 @@ impl Provisioning {
         self.context_of(&tenant)
     }
 
-    /// Forgets cached token lists (after this process rotated or revoked tokens).
-    pub(crate) fn forget_tokens(&self) {
-        self.auth
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
-    }
-
-    fn tenant_tokens(&self, slug: &str, now: DateTime<Utc>) -> Result<Option<Arc<TenantTokens>>> {
-        {
-            let cache = self.auth.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some(cached) = cache.get(slug).filter(|c| c.fetched.elapsed() < AUTH_TTL) {
-                return Ok(cached.found.clone());
-            }
-        }
-        let found = self.read(|tx| {
+    /// The tenant with this slug and its usable SCIM tokens, read for every
+    /// request: no list is reused, so a revocation made by any process stops
+    /// the token at its next request. (A one-second cache of these lists saved
+    /// nothing measurable: `docs/reliability.md`, *Authentication*.)
+    fn tenant_tokens(&self, slug: &str, now: DateTime<Utc>) -> Result<Option<TenantTokens>> {
+        self.read(|tx| {
             let Some(tenant) = tx.tenant_by_slug(slug)? else {
                 // The same token query as for a tenant, so that the first
                 // request to a slug takes as long whether a tenant is there.
@@ -257,20 +230,8 @@ impl Provisioning {
                 .tenant(&tenant.id)
                 .tokens()
                 .usable(TokenKind::Scim, now)?;
-            Ok(Some(Arc::new((tenant, tokens))))
-        })?;
-        let mut cache = self.auth.lock().unwrap_or_else(PoisonError::into_inner);
-        if cache.len() >= AUTH_CACHE_MAX {
-            cache.clear();
-        }
-        cache.insert(
-            slug.to_owned(),
-            CachedAuth {
-                fetched: Instant::now(),
-                found: found.clone(),
-            },
-        );
-        Ok(found)
+            Ok(Some((tenant, tokens)))
+        })
     }
 
     /// The tenant with this slug, for the admin API and the command line.
@@ -304,7 +265,7 @@ impl Provisioning {
         let Some(found) = self.tenant_tokens(slug, now)? else {
             return Err(refused(self.is_scim_token(bearer, now)?));
         };
-        let (tenant, tokens) = &*found;
+        let (tenant, tokens) = &found;
         let presented = token::hash(bearer);
         let mut matched = None;
         for candidate in tokens.iter().filter(|t| t.usable_at(now)) {

@@ -38,8 +38,8 @@ pub struct ApiError {
     pub detail: String,
     /// Validation problems, each a JSON object (problem documents only).
     pub problems: Vec<Value>,
-    /// Seconds after which a retry may succeed, sent as `Retry-After` (a 503
-    /// while the database is unavailable).
+    /// Seconds the client should wait before retrying, sent as `Retry-After`
+    /// (429, and 503 while the database is unavailable or the server full).
     pub retry_after: Option<u32>,
 }
 
@@ -55,14 +55,15 @@ impl ApiError {
         }
     }
 
-    /// Adds the `Retry-After` the response carries.
+    /// Adds a `Retry-After` of `seconds` (at least 1).
     #[must_use]
     pub fn with_retry_after(mut self, seconds: u32) -> ApiError {
-        self.retry_after = Some(seconds);
+        self.retry_after = Some(seconds.max(1));
         self
     }
 
-    /// The headers every rendering of this error carries besides its media type.
+    /// The response headers every rendering of this error carries besides
+    /// its content type: the realm of a 401, `Retry-After`.
     fn insert_headers(&self, response: &mut actix_web::HttpResponseBuilder, realm: &'static str) {
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static(realm)));

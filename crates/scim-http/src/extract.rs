@@ -1,5 +1,7 @@
 //! Request extractors that fail with SCIM errors instead of actix's plain-text ones.
 
+use std::time::Duration;
+
 use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
 use actix_web::web::BytesMut;
@@ -23,6 +25,24 @@ impl BodyLimit {
 impl Default for BodyLimit {
     fn default() -> Self {
         BodyLimit::DEFAULT
+    }
+}
+
+/// Longest a request body may take to arrive, from the moment its extractor
+/// starts reading (app data; default [`BodyTimeout::DEFAULT`]). actix-web
+/// bounds the wait for a request's head, not for its body: without this a
+/// client trickling its body would keep the request open for ever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyTimeout(pub Duration);
+
+impl BodyTimeout {
+    /// 30 seconds: a 1 MiB body at 35 KB/s.
+    pub const DEFAULT: BodyTimeout = BodyTimeout(Duration::from_secs(30));
+}
+
+impl Default for BodyTimeout {
+    fn default() -> Self {
+        BodyTimeout::DEFAULT
     }
 }
 
@@ -65,7 +85,26 @@ fn media_type(req: &HttpRequest) -> String {
         .to_ascii_lowercase()
 }
 
-async fn read_limited(mut payload: Payload, limit: usize) -> Result<BytesMut, ApiError> {
+/// The body, at most `limit` bytes, arrived within `timeout` (else 408).
+async fn read_limited(
+    payload: Payload,
+    limit: usize,
+    timeout: Duration,
+) -> Result<BytesMut, ApiError> {
+    actix_web::rt::time::timeout(timeout, read_all(payload, limit))
+        .await
+        .unwrap_or_else(|_| {
+            Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "The request body did not arrive within {} s.",
+                    timeout.as_secs_f64()
+                ),
+            ))
+        })
+}
+
+async fn read_all(mut payload: Payload, limit: usize) -> Result<BytesMut, ApiError> {
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
@@ -101,12 +140,13 @@ impl FromRequest for RawBody {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = req.app_data::<BodyLimit>().copied().unwrap_or_default().0;
+        let timeout = req.app_data::<BodyTimeout>().copied().unwrap_or_default().0;
         let early = declared_too_large(req, limit);
         let media_type = media_type(req);
         let payload = payload.take();
         Box::pin(async move {
             early?;
-            let bytes = read_limited(payload, limit).await?.to_vec();
+            let bytes = read_limited(payload, limit, timeout).await?.to_vec();
             Ok(RawBody { media_type, bytes })
         })
     }
@@ -118,11 +158,12 @@ impl FromRequest for ScimJson {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = req.app_data::<BodyLimit>().copied().unwrap_or_default().0;
+        let timeout = req.app_data::<BodyTimeout>().copied().unwrap_or_default().0;
         let early = declared_too_large(req, limit);
         let payload = payload.take();
         Box::pin(async move {
             early?;
-            let body = read_limited(payload, limit).await?;
+            let body = read_limited(payload, limit, timeout).await?;
             if body.iter().all(u8::is_ascii_whitespace) {
                 return Err(ApiError::new(
                     StatusCode::BAD_REQUEST,

@@ -55,6 +55,7 @@ pub mod extract;
 pub mod forwarded;
 mod health;
 pub mod middleware;
+mod overload;
 mod request;
 mod routing;
 mod scim;
@@ -68,6 +69,7 @@ pub use admin::users::users_csv;
 pub use admin::{AdminGate, AdminIdentity, Reach as AdminReach};
 pub use convert::run_blocking;
 pub use error::ApiError;
+pub use overload::{ConcurrencyLimit, RateLimit};
 pub use provisioning::{
     Actor, Holdings, HoldingsProvider, Provisioning, RequestContext, Store, StoreError,
     StoreOptions,
@@ -91,9 +93,10 @@ pub fn configure(state: ScimState) -> impl FnOnce(&mut web::ServiceConfig) {
 pub fn configure_scim(state: ScimState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         let scim_path = format!("{}/{{tenant}}", state.config.scim_prefix);
-        let limit = state.config.body_limit;
+        let (limit, timeout) = (state.config.body_limit, state.config.body_timeout);
         cfg.app_data(web::Data::new(state))
             .app_data(limit)
+            .app_data(timeout)
             .configure(health::routes)
             .service(
                 web::scope(&scim_path)
@@ -114,18 +117,21 @@ pub fn configure_scim(state: ScimState) -> impl FnOnce(&mut web::ServiceConfig) 
 pub fn configure_admin(state: ScimState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         let admin_path = state.config.admin_prefix.clone();
-        let limit = state.config.body_limit;
+        let (limit, timeout) = (state.config.body_limit, state.config.body_timeout);
         let admin_gate = AdminGate::new(&state);
-        cfg.app_data(web::Data::new(state)).app_data(limit).service(
-            web::scope(&admin_path)
-                .app_data(admin_gate)
-                .app_data(admin::query_config())
-                .wrap(actix_web::middleware::from_fn(admin::authenticate))
-                .wrap(actix_web::middleware::from_fn(admin::problem_documents))
-                .wrap(actix_web::middleware::from_fn(middleware::access_log))
-                .configure(admin::routes)
-                .default_service(web::to(admin::not_found)),
-        );
+        cfg.app_data(web::Data::new(state))
+            .app_data(limit)
+            .app_data(timeout)
+            .service(
+                web::scope(&admin_path)
+                    .app_data(admin_gate)
+                    .app_data(admin::query_config())
+                    .wrap(actix_web::middleware::from_fn(admin::authenticate))
+                    .wrap(actix_web::middleware::from_fn(admin::problem_documents))
+                    .wrap(actix_web::middleware::from_fn(middleware::access_log))
+                    .configure(admin::routes)
+                    .default_service(web::to(admin::not_found)),
+            );
     }
 }
 

@@ -6,13 +6,15 @@
 
 use std::convert::Infallible;
 use std::future::{Ready, ready};
+use std::sync::Arc;
+use std::time::Instant;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::web::{self, Query};
 use actix_web::{FromRequest, HttpRequest};
-use provisioning::{Provisioning, RequestContext, TenantContext};
+use provisioning::{Actor, Provisioning, RequestContext, TenantContext};
 use scim_proto::ScimType;
 use serde::Deserialize;
 
@@ -21,7 +23,9 @@ use crate::error::ApiError;
 use crate::etag::{Precondition, if_match, if_none_match};
 use crate::forwarded;
 use crate::middleware::request_id;
+use crate::overload::{Admit, Refusal};
 use crate::state::ScimState;
+use tokio::sync::Semaphore;
 
 /// The bearer token of the request; any problem is the same 401.
 pub(crate) fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
@@ -43,8 +47,12 @@ pub(crate) fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
 
 /// The routes' shared state; a 500 if the app was not built with `configure`.
 pub(crate) fn state(req: &HttpRequest) -> Result<&ScimState, ApiError> {
+    shared_state(req).map(web::Data::get_ref)
+}
+
+/// The routes' shared state as actix holds it (cheap to clone).
+fn shared_state(req: &HttpRequest) -> Result<&web::Data<ScimState>, ApiError> {
     req.app_data::<web::Data<ScimState>>()
-        .map(web::Data::get_ref)
         .ok_or_else(|| {
             let id = request_id(req);
             tracing::error!(request_id = %id, "ScimState is not registered; mount the routes with scim_http::configure");
@@ -65,12 +73,22 @@ pub(crate) struct TenantCall {
     token: String,
     request_id: String,
     base_url: String,
-    provisioning: Provisioning,
+    state: web::Data<ScimState>,
+}
+
+/// What the first blocking hop of [`TenantCall::run`] came to.
+enum Step<T, F> {
+    /// The use case ran.
+    Done(T),
+    /// The overload limits refused the request.
+    Refused(Refusal),
+    /// The tenant has its share at work: wait for a place, then make the call.
+    Wait(TenantCall, F, Arc<Semaphore>),
 }
 
 impl TenantCall {
     fn read(req: &HttpRequest) -> Result<TenantCall, ApiError> {
-        let state = state(req)?;
+        let state = shared_state(req)?;
         let slug = req
             .match_info()
             .get("tenant")
@@ -86,7 +104,7 @@ impl TenantCall {
             slug,
             token,
             request_id: request_id(req),
-            provisioning: state.provisioning.clone(),
+            state: state.clone(),
         })
     }
 
@@ -95,20 +113,62 @@ impl TenantCall {
         &self.base_url
     }
 
-    /// Authenticates and runs `f` on a blocking thread (the store is synchronous).
-    pub(crate) async fn run<T: Send + 'static>(
-        self,
-        f: impl FnOnce(&Provisioning, &TenantContext, &mut RequestContext) -> provisioning::Result<T>
-        + Send
-        + 'static,
-    ) -> Result<T, ApiError> {
-        let provisioning = self.provisioning;
-        run_blocking(self.request_id.clone(), move || {
-            let (tenant, actor) = provisioning.authenticate(&self.slug, &self.token)?;
-            let mut ctx = RequestContext::new(self.request_id, self.base_url, actor);
-            f(&provisioning, &tenant, &mut ctx)
+    /// Authenticates, passes the overload limits (`crate::overload`) and runs
+    /// `f` on a blocking thread (the store is synchronous): one hop, or two
+    /// when the tenant must wait for a place of its share.
+    pub(crate) async fn run<T, F>(self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Provisioning, &TenantContext, &mut RequestContext) -> provisioning::Result<T>
+            + Send
+            + 'static,
+    {
+        let deadline = self.state.admission().deadline();
+        let place = self.state.admission().enter(deadline).await?;
+        let first = run_blocking(self.request_id.clone(), move || {
+            // The places live as long as the work, even if the client hangs up.
+            let _place = place;
+            let (tenant, actor) = self.authenticate()?;
+            match self.state.admission().admit(&tenant.id, Instant::now()) {
+                Err(refusal) => Ok(Step::Refused(refusal)),
+                Ok(Admit::Wait(share)) => Ok(Step::Wait(self, f, share)),
+                Ok(Admit::Now(_share)) => self.invoke(f, &tenant, actor).map(Step::Done),
+            }
         })
-        .await
+        .await?;
+        match first {
+            Step::Done(value) => Ok(value),
+            Step::Refused(refusal) => Err(refusal.into()),
+            Step::Wait(call, f, share) => {
+                // Waiting for the tenant's share holds no global place.
+                let admission = call.state.admission();
+                let share = admission.wait_for_share(&share, deadline).await?;
+                let place = admission.enter(deadline).await?;
+                run_blocking(call.request_id.clone(), move || {
+                    let _places = (place, share);
+                    // Again: the token may have been revoked meanwhile.
+                    let (tenant, actor) = call.authenticate()?;
+                    call.invoke(f, &tenant, actor)
+                })
+                .await
+            }
+        }
+    }
+
+    fn authenticate(&self) -> provisioning::Result<(Arc<TenantContext>, Actor)> {
+        self.state
+            .provisioning
+            .authenticate(&self.slug, &self.token)
+    }
+
+    fn invoke<T>(
+        self,
+        f: impl FnOnce(&Provisioning, &TenantContext, &mut RequestContext) -> provisioning::Result<T>,
+        tenant: &TenantContext,
+        actor: Actor,
+    ) -> provisioning::Result<T> {
+        let mut ctx = RequestContext::new(self.request_id, self.base_url, actor);
+        f(&self.state.provisioning, tenant, &mut ctx)
     }
 }
 

@@ -1,19 +1,26 @@
 //! What the routes share: the provisioning service and the HTTP settings, and
 //! the one call that opens a store and builds them.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use provisioning::{HoldingsProvider, Provisioning, Store, StoreError, StoreOptions};
 use scim_proto::schema::ServiceProviderConfig;
 
-use crate::extract::BodyLimit;
+use crate::extract::{BodyLimit, BodyTimeout};
 use crate::forwarded::TrustedProxy;
+use crate::overload::{Admission, ConcurrencyLimit, RateLimit};
 
 /// Settings of the HTTP surface.
 #[derive(Clone)]
 pub struct HttpConfig {
     /// Largest request body accepted.
     pub body_limit: BodyLimit,
+    /// Longest a request body may take to arrive (a slower one gets 408).
+    pub body_timeout: BodyTimeout,
+    /// Requests a second each tenant may send to the SCIM routes.
+    pub rate_limit: RateLimit,
+    /// SCIM requests at work at once, globally and per tenant.
+    pub concurrency: ConcurrencyLimit,
     /// The operator token that opens all of `/admin/v1` (hashed when the
     /// routes are mounted, compared in constant time); with `None` only
     /// tenants' admin tokens open it, each for its own tenant.
@@ -37,6 +44,9 @@ impl Default for HttpConfig {
     fn default() -> HttpConfig {
         HttpConfig {
             body_limit: BodyLimit::DEFAULT,
+            body_timeout: BodyTimeout::DEFAULT,
+            rate_limit: RateLimit::DEFAULT,
+            concurrency: ConcurrencyLimit::default(),
             admin_token: None,
             documentation_uri: None,
             scim_prefix: "/scim/v2".to_owned(),
@@ -52,6 +62,9 @@ impl std::fmt::Debug for HttpConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HttpConfig")
             .field("body_limit", &self.body_limit)
+            .field("body_timeout", &self.body_timeout)
+            .field("rate_limit", &self.rate_limit)
+            .field("concurrency", &self.concurrency)
             .field(
                 "admin_token",
                 &self.admin_token.as_ref().map(|_| "<redacted>"),
@@ -76,13 +89,16 @@ pub enum OpenError {
     Migrate(#[source] StoreError),
 }
 
-/// Shared state of the SCIM and admin routes.
+/// Shared state of the SCIM and admin routes. Clones share the state of the
+/// overload limits (buckets, places), so clone one state into every worker.
 #[derive(Debug, Clone)]
 pub struct ScimState {
     /// The use cases.
     pub provisioning: Provisioning,
     /// HTTP settings.
     pub config: HttpConfig,
+    /// The limits' state, built from `config` on the first SCIM request.
+    admission: Arc<OnceLock<Admission>>,
 }
 
 impl ScimState {
@@ -91,7 +107,24 @@ impl ScimState {
         ScimState {
             provisioning,
             config: HttpConfig::default(),
+            admission: Arc::default(),
         }
+    }
+
+    /// The same service with other HTTP settings (and fresh limit state).
+    #[must_use]
+    pub fn with_config(self, config: HttpConfig) -> ScimState {
+        ScimState {
+            config,
+            admission: Arc::default(),
+            ..self
+        }
+    }
+
+    /// The overload limits of the SCIM routes and their state.
+    pub(crate) fn admission(&self) -> &Admission {
+        self.admission
+            .get_or_init(|| Admission::new(self.config.rate_limit, self.config.concurrency))
     }
 
     /// Opens the store at `database_url` (`sqlite://path` or `postgres://...`)
@@ -101,10 +134,7 @@ impl ScimState {
     pub fn open(database_url: &str, config: HttpConfig) -> Result<ScimState, OpenError> {
         let store = Store::open(database_url, StoreOptions::default()).map_err(OpenError::Open)?;
         store.migrate().map_err(OpenError::Migrate)?;
-        Ok(ScimState {
-            provisioning: Provisioning::new(Arc::new(store)),
-            config,
-        })
+        Ok(ScimState::new(Provisioning::new(Arc::new(store))).with_config(config))
     }
 
     /// Lets the disabled-users report show what the host application says

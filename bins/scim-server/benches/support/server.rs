@@ -28,8 +28,13 @@ impl Drop for Server {
     }
 }
 
-/// Starts the server on `url` and waits until the admin API answers.
+/// Starts the server on `url` and waits until it answers.
 pub(crate) fn start_server(url: &str, data_dir: &std::path::Path) -> Server {
+    start_server_with(url, data_dir, &[])
+}
+
+/// Starts the server on `url` with `serve`'s `flags` and waits until it answers.
+pub(crate) fn start_server_with(url: &str, data_dir: &std::path::Path, flags: &[&str]) -> Server {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -38,6 +43,7 @@ pub(crate) fn start_server(url: &str, data_dir: &std::path::Path) -> Server {
     let bin = std::env::var("SCALE_SERVER_BIN").unwrap_or_else(|_| BIN.to_owned());
     let child = Command::new(bin)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .args(flags)
         .env("SCIM_DATABASE_URL", url)
         .env("SCIM_DATA_DIR", data_dir)
         .env("SCIM_ADMIN_TOKEN", ADMIN_TOKEN)
@@ -50,7 +56,12 @@ pub(crate) fn start_server(url: &str, data_dir: &std::path::Path) -> Server {
         origin: format!("http://127.0.0.1:{port}"),
     };
     let deadline = Instant::now() + Duration::from_secs(30);
-    while call(&server, "GET", "/rules", None).0 != 200 {
+    let ready = format!("{}/healthz", server.origin);
+    while !agent()
+        .get(&ready)
+        .call()
+        .is_ok_and(|r| r.status().as_u16() == 200)
+    {
         assert!(Instant::now() < deadline, "the server did not start");
         thread::sleep(Duration::from_millis(100));
     }

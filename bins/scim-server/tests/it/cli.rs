@@ -325,7 +325,7 @@ fn serves_https_with_a_certificate() {
 
 /// Starts `serve` on a free port with the default tenant; returns the server,
 /// its Tenant URL and token, and its stderr lines as they come.
-fn start_serving(
+pub(crate) fn start_serving(
     dir: &Path,
     log: &str,
     extra: &[&str],

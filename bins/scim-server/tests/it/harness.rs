@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};
-use provisioning::{Actor, Provisioning, RequestContext};
+use provisioning::{Actor, Options, Provisioning, RequestContext};
 use scim_http::{HttpConfig, ScimState, configure};
 use scim_store::StoreOptions;
 pub(crate) use scim_store::testing::Backend;
@@ -42,6 +42,11 @@ pub(crate) fn start_with(backend: Backend, config: HttpConfig) -> Server {
 /// A server whose time is `clock`'s (token expiry, events).
 pub(crate) fn start_with_clock(backend: Backend, clock: Arc<dyn provisioning::Clock>) -> Server {
     start_with_provisioning(backend, HttpConfig::default(), |p| p.with_clock(clock))
+}
+
+/// A server whose use cases have other limits (page sizes, bulk size).
+pub(crate) fn start_with_options(backend: Backend, config: HttpConfig, options: Options) -> Server {
+    start_with_provisioning(backend, config, |p| p.with_options(options))
 }
 
 fn start_with_provisioning(
@@ -102,13 +107,10 @@ fn serve(
     token: String,
     config: HttpConfig,
 ) -> Server {
-    let state = ScimState {
-        provisioning: provisioning.clone(),
-        config: HttpConfig {
-            admin_token: Some(ADMIN_TOKEN.to_owned()),
-            ..config
-        },
-    };
+    let state = ScimState::new(provisioning.clone()).with_config(HttpConfig {
+        admin_token: Some(ADMIN_TOKEN.to_owned()),
+        ..config
+    });
     // The console as the binary mounts it with the admin API: one per server.
     let console = scim_console::Console::new(state.clone());
     let (tx, rx) = mpsc::channel::<(SocketAddr, ServerHandle)>();

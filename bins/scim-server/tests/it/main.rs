@@ -35,6 +35,7 @@ mod isolation;
 mod locks;
 mod okta;
 mod outage;
+mod overload;
 mod roles;
 mod rules;
 mod scaleout;

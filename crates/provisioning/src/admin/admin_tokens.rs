@@ -134,7 +134,7 @@ impl Provisioning {
         id_or_prefix: &str,
     ) -> Result<AdminTokenInfo> {
         let now = self.now();
-        let result = self.write(|tx| {
+        self.write(|tx| {
             let token = find_token(tx, &tenant.id, TokenKind::Admin, id_or_prefix)?;
             let row = tx.tenant(&tenant.id).tokens().revoke(&token.id, now)?;
             Recorder::new(&tenant.id, ctx, now).append(
@@ -146,9 +146,7 @@ impl Provisioning {
                 },
             )?;
             Ok(AdminTokenInfo::from_row(&row))
-        });
-        self.forget_tokens();
-        result
+        })
     }
 }
 

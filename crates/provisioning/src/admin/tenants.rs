@@ -108,7 +108,7 @@ impl Provisioning {
         let settings = serde_json::to_value(TenantSettings::default())?;
         let catalogue = serde_json::to_value(default_catalogue())?;
         let rules = serde_json::to_value(default_rules())?;
-        let result = self.write(|tx| {
+        self.write(|tx| {
             let tenant = tx.insert_tenant(&NewTenant {
                 id: new_id(),
                 slug: slug.to_owned(),
@@ -142,9 +142,7 @@ impl Provisioning {
                 },
                 token,
             })
-        });
-        self.forget_tokens();
-        result
+        })
     }
 
     /// Renames the tenant `slug`: a new slug moves its Tenant URL (the old one
@@ -187,8 +185,6 @@ impl Provisioning {
             )?;
             Ok(stored)
         });
-        // Authentication caches token lists by slug: the old one must stop at once.
-        self.forget_tokens();
         let stored = result?;
         Ok(TenantInfo {
             id: stored.id,
@@ -215,7 +211,6 @@ impl Provisioning {
             tx.tenant(&tenant.id).delete()?;
             Ok(found)
         });
-        self.forget_tokens();
         let deleted = result?;
         tracing::warn!(
             target: "scim_audit",

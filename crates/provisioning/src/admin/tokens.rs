@@ -106,7 +106,7 @@ impl Provisioning {
     ) -> Result<IssuedTokenInfo> {
         let now = self.now();
         let until = now + overlap.unwrap_or(self.options.token_overlap);
-        let result = self.write(|tx| {
+        self.write(|tx| {
             let old = tx
                 .tenant(&tenant.id)
                 .tokens()
@@ -128,9 +128,7 @@ impl Provisioning {
                 },
             )?;
             Ok(issued)
-        });
-        self.forget_tokens();
-        result
+        })
     }
 
     /// Revokes the token with this id or prefix, at once.
@@ -141,7 +139,7 @@ impl Provisioning {
         id_or_prefix: &str,
     ) -> Result<TokenInfo> {
         let now = self.now();
-        let result = self.write(|tx| {
+        self.write(|tx| {
             let token = find_token(tx, &tenant.id, TokenKind::Scim, id_or_prefix)?;
             let row = tx.tenant(&tenant.id).tokens().revoke(&token.id, now)?;
             Recorder::new(&tenant.id, ctx, now).append(
@@ -152,9 +150,7 @@ impl Provisioning {
                 },
             )?;
             Ok(TokenInfo::from_row(&row))
-        });
-        self.forget_tokens();
-        result
+        })
     }
 }
 

@@ -75,13 +75,10 @@ impl TestConsole {
         provisioning
             .create_tenant(&operator_ctx(), "acme", "Acme")
             .expect("create tenant");
-        let state = ScimState {
-            provisioning,
-            config: HttpConfig {
-                admin_token: Some(OPERATOR_TOKEN.to_owned()),
-                ..HttpConfig::default()
-            },
-        };
+        let state = ScimState::new(provisioning).with_config(HttpConfig {
+            admin_token: Some(OPERATOR_TOKEN.to_owned()),
+            ..HttpConfig::default()
+        });
         TestConsole {
             console: Console::new(state.clone()),
             state,

@@ -59,13 +59,10 @@ impl TestApp {
                 "Acme",
             )
             .expect("create tenant");
-        let state = ScimState {
-            provisioning,
-            config: HttpConfig {
-                admin_token: Some(ADMIN_TOKEN.to_owned()),
-                ..HttpConfig::default()
-            },
-        };
+        let state = ScimState::new(provisioning).with_config(HttpConfig {
+            admin_token: Some(ADMIN_TOKEN.to_owned()),
+            ..HttpConfig::default()
+        });
         TestApp {
             state,
             token: created.token.secret,

@@ -46,7 +46,7 @@ use std::cmp::Ordering;
 use chrono::{DateTime, FixedOffset};
 use serde_json::Value;
 
-use super::{AttrPath, CompValue, CompareOp, Condition, Filter};
+use super::{AttrPath, CompValue, CompareOp, Condition, Filter, ValuePath};
 use crate::attr::{self, flatten, fold_case, is_present};
 use crate::compat::{CompatReport, CompatRule};
 use crate::error::{Error, Result};
@@ -184,48 +184,76 @@ impl Compiler<'_> {
     /// `parent` is the complex attribute whose elements a value filter tests.
     fn node(&mut self, filter: &Filter, parent: Option<&Located>) -> Result<Node> {
         Ok(match filter {
-            Filter::And(l, r) => Node::And(
-                Box::new(self.node(l, parent)?),
-                Box::new(self.node(r, parent)?),
-            ),
-            Filter::Or(l, r) => Node::Or(
-                Box::new(self.node(l, parent)?),
-                Box::new(self.node(r, parent)?),
-            ),
+            Filter::And(..) | Filter::Or(..) => self.chain(filter, parent)?,
             Filter::Not(inner) => Node::Not(Box::new(self.node(inner, parent)?)),
-            Filter::Attr { path, cond } => {
-                let at = match parent {
-                    None => self.locate(path)?,
-                    Some(parent) => relative(parent, path)?,
-                };
-                self.test(at, cond)?
-            }
-            Filter::ValuePath(vp) => {
-                if parent.is_some() {
-                    return Err(invalid("value filters cannot be nested"));
-                }
-                if vp.attr.sub.is_some() {
-                    return Err(invalid(format!(
-                        "'{}': a value filter must follow a top-level attribute",
-                        vp.attr
-                    )));
-                }
-                let at = self.locate(&vp.attr)?;
-                if at.ty().is_some_and(|t| t != AttributeType::Complex) {
-                    return Err(invalid(format!(
-                        "'{}' is not a complex attribute and cannot take a value filter",
-                        vp.attr
-                    )));
-                }
-                let mut inner = self.node(&vp.filter, Some(&at))?;
-                if let Some((sub, cond)) = &vp.then {
-                    let sub_at = relative(&at, &AttrPath::new(sub.clone()))?;
-                    let then = self.test(sub_at, cond)?;
-                    inner = Node::And(Box::new(inner), Box::new(then));
-                }
-                Node::Elements(at, Box::new(inner))
-            }
+            Filter::Attr { path, cond } => self.attribute_test(path, cond, parent)?,
+            Filter::ValuePath(vp) => self.value_filter(vp, parent)?,
         })
+    }
+
+    /// `and`s and `or`s: the parser nests a chain to the left (`a or b or c`
+    /// is `(a or b) or c`), as deep as it is long (up to
+    /// [`MAX_TERMS`](super::MAX_TERMS)); it is compiled along that spine in a
+    /// loop, so the recursion is only as deep as the parentheses.
+    fn chain(&mut self, filter: &Filter, parent: Option<&Located>) -> Result<Node> {
+        let mut rights = Vec::new();
+        let mut left = filter;
+        loop {
+            let (l, r, and) = match left {
+                Filter::And(l, r) => (l, r, true),
+                Filter::Or(l, r) => (l, r, false),
+                _ => break,
+            };
+            rights.push((and, &**r));
+            left = l;
+        }
+        let mut node = self.node(left, parent)?;
+        for (and, right) in rights.into_iter().rev() {
+            let (l, r) = (Box::new(node), Box::new(self.node(right, parent)?));
+            node = if and { Node::And(l, r) } else { Node::Or(l, r) };
+        }
+        Ok(node)
+    }
+
+    #[inline(never)]
+    fn attribute_test(
+        &mut self,
+        path: &AttrPath,
+        cond: &Condition,
+        parent: Option<&Located>,
+    ) -> Result<Node> {
+        let at = match parent {
+            None => self.locate(path)?,
+            Some(parent) => relative(parent, path)?,
+        };
+        self.test(at, cond)
+    }
+
+    #[inline(never)]
+    fn value_filter(&mut self, vp: &ValuePath, parent: Option<&Located>) -> Result<Node> {
+        if parent.is_some() {
+            return Err(invalid("value filters cannot be nested"));
+        }
+        if vp.attr.sub.is_some() {
+            return Err(invalid(format!(
+                "'{}': a value filter must follow a top-level attribute",
+                vp.attr
+            )));
+        }
+        let at = self.locate(&vp.attr)?;
+        if at.ty().is_some_and(|t| t != AttributeType::Complex) {
+            return Err(invalid(format!(
+                "'{}' is not a complex attribute and cannot take a value filter",
+                vp.attr
+            )));
+        }
+        let mut inner = self.node(&vp.filter, Some(&at))?;
+        if let Some((sub, cond)) = &vp.then {
+            let sub_at = relative(&at, &AttrPath::new(sub.clone()))?;
+            let then = self.test(sub_at, cond)?;
+            inner = Node::And(Box::new(inner), Box::new(then));
+        }
+        Ok(Node::Elements(at, Box::new(inner)))
     }
 
     fn locate(&mut self, path: &AttrPath) -> Result<Located> {
