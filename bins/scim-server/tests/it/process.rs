@@ -24,6 +24,9 @@ pub(crate) struct ServerProcess {
 impl ServerProcess {
     /// Starts the server on `database_url` (already migrated, or not), with
     /// `env` added to its environment, and waits until it answers `/healthz`.
+    /// The overload limits are off unless `env` sets them: these tests load
+    /// one tenant from many threads on purpose (a crash, an outage, several
+    /// processes), and a 429 would hide what they look for.
     pub(crate) fn start(database_url: &str, env: &[(&str, &str)]) -> ServerProcess {
         let data_dir = tempfile::tempdir().unwrap();
         let port = TcpListener::bind("127.0.0.1:0")
@@ -38,6 +41,8 @@ impl ServerProcess {
             .env("SCIM_DATA_DIR", data_dir.path())
             .env("SCIM_ADMIN_TOKEN", ADMIN_TOKEN)
             .env("RUST_LOG", "warn")
+            .env("SCIM_RATE_LIMIT", "0")
+            .env("SCIM_MAX_IN_FLIGHT_PER_TENANT", "0")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
