@@ -176,4 +176,82 @@ fn role_assignment_in_a_browser(backend: Backend) {
         .block_on(map_group_and_refuse_a_stale_edit(backend, &server, &group));
 }
 
-both_backends!(role_assignment_in_a_browser);
+/// Starts two saves of tenant `acme` as jobs without a rule edit behind them:
+/// one still running (it never ends; 42,000 of 100,000 users decided) and one
+/// that ended without saving. Their pages are what a large tenant's save shows.
+fn save_jobs(server: &Server) -> (String, String) {
+    let tenant_id = server.provisioning.tenant("acme").unwrap().id.clone();
+    actix_web::rt::System::new().block_on(async move {
+        let progress = provisioning::Progress::default();
+        progress.start(100_000);
+        progress.advance(42_000);
+        let running = scim_http::spawn_job(
+            tenant_id.clone(),
+            "rules.save",
+            progress,
+            std::future::pending(),
+        );
+        let failed = scim_http::spawn_job(
+            tenant_id.clone(),
+            "rules.save",
+            provisioning::Progress::default(),
+            async {
+                Err(scim_http::ApiError::new(
+                    actix_web::http::StatusCode::PRECONDITION_FAILED,
+                    "Someone else saved the role assignment while this save ran: nothing was saved.",
+                ))
+            },
+        );
+        while scim_http::job_status(&tenant_id, &failed).is_some_and(|j| j.status == "running") {
+            actix_web::rt::task::yield_now().await;
+        }
+        (running, failed)
+    })
+}
+
+async fn save_pages(backend: Backend, server: &Server, running: &str, failed: &str) {
+    let driver = Driver::start();
+    let client = browser(&driver).await;
+    sign_in(&client, server, ADMIN_TOKEN).await;
+    let saves = format!("{}/console/t/acme/roles/saves", server.origin);
+    client.goto(&format!("{saves}/{running}")).await.unwrap();
+    wait_for(&client, "#save-progress").await;
+    assert!(
+        text(&client, "#saving p[role=status]")
+            .await
+            .contains("42000 of 100000 users decided")
+    );
+    // The page loads itself again every second: stop that, so the checks
+    // below see one page.
+    client
+        .execute(
+            "let id = setTimeout(function () {}, 0); while (id >= 0) { clearTimeout(id); id -= 1; }",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    check_page(&client, backend, "roles-saving").await;
+    check_page_on_a_phone(&client, backend, "roles-saving").await;
+    client.goto(&format!("{saves}/{failed}")).await.unwrap();
+    assert!(
+        text(&client, "#save-failed")
+            .await
+            .contains("nothing was saved")
+    );
+    check_page(&client, backend, "roles-save-failed").await;
+    client.close().await.expect("end the WebDriver session");
+}
+
+/// A large tenant's save, followed on its own page: the progress while it
+/// runs, and why nothing was saved when it ends refused.
+fn save_progress_in_a_browser(backend: Backend) {
+    let server = start(backend);
+    let (running, failed) = save_jobs(&server);
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime for the WebDriver client")
+        .block_on(save_pages(backend, &server, &running, &failed));
+}
+
+both_backends!(role_assignment_in_a_browser, save_progress_in_a_browser);
