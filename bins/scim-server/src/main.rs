@@ -9,6 +9,7 @@
 
 mod cli;
 mod healthcheck;
+mod metrics;
 mod progress_bar;
 mod serve;
 mod simulate;

@@ -135,9 +135,18 @@ pub(crate) fn serve(
         );
     }
     let state = ScimState::new(provisioning.clone()).with_config(config);
+    let metrics = crate::metrics::install()?;
     let (scim, admin) = match args.admin_bind {
         None => (
-            listen(&state, Routes::ScimAndAdmin, args, args.bind, tls, None)?,
+            listen(
+                &state,
+                Routes::ScimAndAdmin,
+                args,
+                args.bind,
+                tls,
+                None,
+                &metrics,
+            )?,
             None,
         ),
         Some(address) => {
@@ -150,10 +159,11 @@ pub(crate) fn serve(
                 address,
                 tls.clone(),
                 Some(scim_origin),
+                &metrics,
             )?;
             tracing::info!(address = %address, "serving the admin API on its own listener");
             (
-                listen(&state, Routes::Scim, args, args.bind, tls, None)?,
+                listen(&state, Routes::Scim, args, args.bind, tls, None, &metrics)?,
                 Some(admin),
             )
         }
@@ -201,8 +211,9 @@ enum Routes {
     Admin,
 }
 
-/// Binds one listener serving `routes` (with TLS when configured); it stops
-/// when `stop_on_signals` tells it to, not on actix's own signal handling.
+/// Binds one listener serving `routes` (with TLS when configured; `/metrics`
+/// where the admin API is); it stops when `stop_on_signals` tells it to, not
+/// on actix's own signal handling.
 fn listen(
     state: &ScimState,
     routes: Routes,
@@ -210,8 +221,10 @@ fn listen(
     address: SocketAddr,
     tls: Option<rustls::ServerConfig>,
     scim_origin: Option<String>,
+    metrics: &scim_http::metrics::Render,
 ) -> anyhow::Result<actix_web::dev::Server> {
     let state = state.clone();
+    let metrics = metrics.clone();
     // One console per listener that serves the admin API, built here so that
     // all of its workers share one session table.
     let console = (routes != Routes::Scim).then(|| {
@@ -224,12 +237,14 @@ fn listen(
     let mut server = HttpServer::new(move || {
         let state = state.clone();
         let console = console.clone();
+        let metrics = metrics.clone();
         App::new()
             .configure(move |cfg| {
                 if routes != Routes::Admin {
                     configure_scim(state.clone())(cfg);
                 }
                 if routes != Routes::Scim {
+                    scim_http::metrics::configure_metrics(&state, metrics)(cfg);
                     configure_admin(state)(cfg);
                 }
                 if let Some(console) = console {

@@ -18,6 +18,7 @@ pub mod error;
 mod events;
 mod groups;
 pub mod holdings;
+pub mod metrics;
 pub mod progress;
 pub mod query;
 pub mod render;

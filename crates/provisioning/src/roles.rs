@@ -288,6 +288,16 @@ pub(crate) fn store_decisions(
     // The users are distinct (one decision each): one statement per few hundred.
     tx.tenant(&tenant.id).users().set_roles(&updates)?;
     tx.tenant(&tenant.id).events().append_all(&events)?;
+    crate::metrics::note(
+        crate::metrics::ROLE_CHANGES,
+        &tenant.slug,
+        changes.len() as u64,
+    );
+    crate::metrics::note(
+        crate::metrics::GUARD_VIOLATIONS,
+        &tenant.slug,
+        breaches.len() as u64,
+    );
     Ok(changes)
 }
 
@@ -327,6 +337,7 @@ fn record_breach(
 ) -> Result<()> {
     warn_breach(tenant, ctx, breach);
     Recorder::new(&tenant.id, ctx, now).append(tx, Event::GuardViolated { breach })?;
+    crate::metrics::note(crate::metrics::GUARD_VIOLATIONS, &tenant.slug, 1);
     Ok(())
 }
 

@@ -155,7 +155,25 @@ impl Provisioning {
     /// re-runs a transaction that lost a deadlock on PostgreSQL): it must start from
     /// its captured inputs each time and report what it noted through its result.
     pub(crate) fn write<T>(&self, f: impl FnMut(&mut WriteTx<'_>) -> Result<T>) -> Result<T> {
-        self.store.write(f)
+        self.write_as(f)
+    }
+
+    /// [`Provisioning::write`] for a closure with an error type of its own.
+    /// Either way the counts the closure notes (`crate::metrics`) are counted
+    /// once it has committed: dropped before each run, emitted after a commit.
+    pub(crate) fn write_as<T, E: From<scim_store::StoreError>>(
+        &self,
+        mut f: impl FnMut(&mut WriteTx<'_>) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let result = self.store.write(|tx| {
+            crate::metrics::discard();
+            f(tx)
+        });
+        match &result {
+            Ok(_) => crate::metrics::emit(),
+            Err(_) => crate::metrics::discard(),
+        }
+        result
     }
 
     /// The tenant context of a stored tenant, compiling its rules only when the

@@ -137,6 +137,7 @@ impl Provisioning {
                     reason,
                 },
             )?;
+            crate::metrics::note(crate::metrics::ROLE_CHANGES, &tenant.slug, 1);
             Ok(user)
         })?;
         Ok(render::user(&user, Some(&[]), &ctx.base_url))

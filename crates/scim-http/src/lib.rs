@@ -54,6 +54,7 @@ pub mod etag;
 pub mod extract;
 pub mod forwarded;
 mod health;
+pub mod metrics;
 pub mod middleware;
 mod overload;
 mod request;
@@ -104,6 +105,7 @@ pub fn configure_scim(state: ScimState) -> impl FnOnce(&mut web::ServiceConfig) 
                         connection::record_connection,
                     ))
                     .wrap(actix_web::middleware::from_fn(middleware::access_log))
+                    .wrap(actix_web::middleware::from_fn(metrics::record_scim))
                     .configure(scim::routes)
                     .default_service(web::to(scim::not_found)),
             );
@@ -129,6 +131,7 @@ pub fn configure_admin(state: ScimState) -> impl FnOnce(&mut web::ServiceConfig)
                     .wrap(actix_web::middleware::from_fn(admin::authenticate))
                     .wrap(actix_web::middleware::from_fn(admin::problem_documents))
                     .wrap(actix_web::middleware::from_fn(middleware::access_log))
+                    .wrap(actix_web::middleware::from_fn(metrics::record_admin))
                     .configure(admin::routes)
                     .default_service(web::to(admin::not_found)),
             );

@@ -168,7 +168,12 @@ impl TenantCall {
         actor: Actor,
     ) -> provisioning::Result<T> {
         let mut ctx = RequestContext::new(self.request_id, self.base_url, actor);
-        f(&self.state.provisioning, tenant, &mut ctx)
+        let result = f(&self.state.provisioning, tenant, &mut ctx);
+        for rule in ctx.compat.names() {
+            metrics::counter!(crate::metrics::COMPAT, "tenant" => tenant.slug.clone(), "rule" => rule)
+                .increment(1);
+        }
+        result
     }
 }
 

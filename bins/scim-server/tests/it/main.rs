@@ -33,6 +33,7 @@ mod guard;
 mod health;
 mod isolation;
 mod locks;
+mod metrics;
 mod okta;
 mod outage;
 mod overload;

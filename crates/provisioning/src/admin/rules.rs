@@ -452,7 +452,7 @@ impl Provisioning {
             .transpose()?;
         let new_catalogue = catalogue.map(serde_json::to_value).transpose()?;
         let catalogue_before = serde_json::to_value(&tenant.catalogue)?;
-        let written = self.store().write(|tx| {
+        let written = self.write_as(|tx| {
             if expected.is_some() {
                 let row = locked_row(tx, &tenant.id, now)?;
                 check_version(part_version(&decision_inputs(&row)?.1)?, expected)?;

@@ -40,7 +40,8 @@ impl AdminGate {
         }
     }
 
-    fn admits_operator(&self, presented: &str) -> bool {
+    /// Whether `presented` is the operator token.
+    pub fn admits_operator(&self, presented: &str) -> bool {
         self.operator_hash
             .as_deref()
             .is_some_and(|hash| token::verify(presented, hash))
