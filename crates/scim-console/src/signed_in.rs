@@ -4,6 +4,7 @@
 //! that signed in, so every change is recorded under that credential's name.
 
 use std::future::{Ready, ready};
+use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::cookie::{Cookie, SameSite};
@@ -166,11 +167,7 @@ impl SignedIn {
         + Send
         + 'static,
     ) -> Result<T, ConsoleError> {
-        if !self.reach().covers(slug) {
-            return Err(ConsoleError::Api(scim_http::ApiError::not_found(format!(
-                "Tenant '{slug}' not found"
-            ))));
-        }
+        self.check_reach(slug)?;
         let provisioning = self.provisioning.clone();
         let ctx = self.context(slug);
         let slug = slug.to_owned();
@@ -179,6 +176,27 @@ impl SignedIn {
             f(&provisioning, &tenant, &ctx)
         })
         .await?)
+    }
+
+    /// The tenant with this slug, as the use cases share it, for work that
+    /// outlives the handler (a streamed download): one lookup, and the same
+    /// answer as [`SignedIn::run_in_tenant`] for a tenant out of reach.
+    pub(crate) async fn tenant(&self, slug: &str) -> Result<Arc<TenantContext>, ConsoleError> {
+        self.check_reach(slug)?;
+        let provisioning = self.provisioning.clone();
+        let slug = slug.to_owned();
+        Ok(run_blocking(self.request_id.clone(), move || provisioning.tenant(&slug)).await?)
+    }
+
+    /// A tenant out of the credential's reach is answered exactly like one
+    /// that does not exist.
+    fn check_reach(&self, slug: &str) -> Result<(), ConsoleError> {
+        if self.reach().covers(slug) {
+            return Ok(());
+        }
+        Err(ConsoleError::Api(scim_http::ApiError::not_found(format!(
+            "Tenant '{slug}' not found"
+        ))))
     }
 }
 

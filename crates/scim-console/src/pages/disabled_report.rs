@@ -103,9 +103,7 @@ async fn download(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ConsoleError> {
     let slug = path.into_inner();
-    let tenant = signed_in
-        .run_in_tenant(&slug, |p, tenant, _| p.tenant(&tenant.slug))
-        .await?;
+    let tenant = signed_in.tenant(&slug).await?;
     Ok(scim_http::disabled_users_csv(
         signed_in.provisioning().clone(),
         tenant,

@@ -191,10 +191,10 @@ async fn save(
     let (edit, version) = (form.edit.clone(), form.version);
     let checked = signed_in
         .run_in_tenant(&slug, move |p, tenant, ctx| {
-            let state = Assignment::load(p, tenant)?;
             Ok(match edit.prepare(tenant, version)? {
                 Ok(prepared) => Ok((prepared, tenant.id.clone(), ctx.clone())),
-                Err(attempt) => Err((attempt, state)),
+                // Refused before anything ran: the page as it stands now.
+                Err(attempt) => Err((attempt, Assignment::load(p, tenant)?)),
             })
         })
         .await?;

@@ -244,9 +244,7 @@ async fn download(
 ) -> Result<HttpResponse, ConsoleError> {
     let slug = path.into_inner();
     let query = filters.into_inner().query();
-    let tenant = signed_in
-        .run_in_tenant(&slug, |p, tenant, _| p.tenant(&tenant.slug))
-        .await?;
+    let tenant = signed_in.tenant(&slug).await?;
     Ok(scim_http::users_csv(
         signed_in.provisioning().clone(),
         tenant,
