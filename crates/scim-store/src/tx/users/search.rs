@@ -260,7 +260,8 @@ fn page_query(
         .limit(search.limit.saturating_add(1), 0);
     // Planned for its own values each time: PostgreSQL's generic plan of a
     // cached statement cannot tell a filter that selects 1% from one that
-    // selects 99% (measured: 5 ms custom, 70 ms generic for `inactive`).
+    // selects 99% (the `inactive` page: 67-87 ms cached, 4-8 ms uncached;
+    // docs/benchmarks.md).
     sql.no_cache();
     Ok(sql)
 }
