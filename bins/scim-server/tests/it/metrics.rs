@@ -4,15 +4,11 @@
 //! changes of a committed rule save (not of a refused one); it is for the
 //! operator token only, and made-up tenant URLs add no series.
 
-use std::sync::Arc;
-
-use provisioning::{Actor, Provisioning, RequestContext};
-use scim_store::StoreOptions;
-use scim_store::testing::{Backend, TestDatabase};
+use scim_store::testing::Backend;
 use serde_json::json;
 
 use crate::harness::Client;
-use crate::process::{ADMIN_TOKEN, ServerProcess};
+use crate::process::{ADMIN_TOKEN, ServerProcess, database_with_tenant};
 
 /// The value of the series `name{labels}` (labels as the exporter writes
 /// them, sorted by name), or 0 when there is none.
@@ -42,16 +38,7 @@ fn scrape(server: &ServerProcess) -> String {
 }
 
 fn counts_known_traffic(backend: Backend) {
-    let database = TestDatabase::create(backend);
-    let token = {
-        let provisioning = Provisioning::new(Arc::new(database.open(StoreOptions::default())));
-        let ctx = RequestContext::new("seed", "", Actor::Operator);
-        provisioning
-            .create_tenant(&ctx, "acme", "Acme")
-            .unwrap()
-            .token
-            .secret
-    };
+    let (database, token) = database_with_tenant(backend);
     let server = ServerProcess::start(&database.url, &[]);
     let (scim, admin) = (server.scim("acme", &token), server.admin("acme"));
     let mut ids = Vec::new();

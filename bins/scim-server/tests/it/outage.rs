@@ -15,13 +15,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use provisioning::{Actor, Provisioning, RequestContext};
-use scim_store::StoreOptions;
-use scim_store::testing::{Backend, SqliteFault, TestDatabase};
+use scim_store::testing::{Backend, SqliteFault};
 use serde_json::{Value, json};
 
 use crate::harness::{Client, Resp, start};
-use crate::process::ServerProcess;
+use crate::process::{ServerProcess, database_with_tenant};
 use crate::proxy::Proxy;
 
 /// What is wrong with `r` as the answer of an unavailable database, if
@@ -135,16 +133,7 @@ const FAST_ANSWER: Duration = Duration::from_secs(2);
 
 #[test]
 fn postgres_outage_under_load() {
-    let database = TestDatabase::create(Backend::Postgres);
-    let token = {
-        let provisioning = Provisioning::new(Arc::new(database.open(StoreOptions::default())));
-        let ctx = RequestContext::new("seed", "", Actor::Operator);
-        provisioning
-            .create_tenant(&ctx, "acme", "Acme")
-            .unwrap()
-            .token
-            .secret
-    };
+    let (database, token) = database_with_tenant(Backend::Postgres);
     let proxy = Proxy::to_url(&database.url);
     let pool_size = POOL_SIZE.to_string();
     let mut server = ServerProcess::start(

@@ -5,7 +5,12 @@
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use provisioning::{Actor, Provisioning, RequestContext};
+use scim_store::StoreOptions;
+use scim_store::testing::{Backend, TestDatabase};
 
 use crate::harness::Client;
 
@@ -109,4 +114,18 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// A fresh database of `backend` with the tenant `acme`, and its SCIM token:
+/// what a server process of these tests starts on.
+pub(crate) fn database_with_tenant(backend: Backend) -> (TestDatabase, String) {
+    let database = TestDatabase::create(backend);
+    let provisioning = Provisioning::new(Arc::new(database.open(StoreOptions::default())));
+    let ctx = RequestContext::new("seed", "", Actor::Operator);
+    let token = provisioning
+        .create_tenant(&ctx, "acme", "Acme")
+        .unwrap()
+        .token
+        .secret;
+    (database, token)
 }

@@ -14,13 +14,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Barrier};
 use std::time::Instant;
 
-use provisioning::{Actor, Provisioning, RequestContext};
-use scim_store::StoreOptions;
-use scim_store::testing::{Backend, TestDatabase};
+use scim_store::testing::Backend;
 use serde_json::{Value, json};
 
 use crate::harness::Client;
-use crate::process::ServerProcess;
+use crate::process::{ServerProcess, database_with_tenant};
 
 const PROCESSES: usize = 3;
 const USERS: usize = 12;
@@ -198,16 +196,7 @@ fn create_thread(scim: &Client) -> Vec<u16> {
 #[test]
 fn three_processes_on_one_postgres() {
     let started = Instant::now();
-    let database = TestDatabase::create(Backend::Postgres);
-    let token = {
-        let provisioning = Provisioning::new(Arc::new(database.open(StoreOptions::default())));
-        let ctx = RequestContext::new("seed", "", Actor::Operator);
-        provisioning
-            .create_tenant(&ctx, "acme", "Acme")
-            .unwrap()
-            .token
-            .secret
-    };
+    let (database, token) = database_with_tenant(Backend::Postgres);
     let servers: Vec<ServerProcess> = (0..PROCESSES)
         .map(|_| ServerProcess::start(&database.url, &[]))
         .collect();
