@@ -10,9 +10,8 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use scim_http::{HttpConfig, RateLimit};
 
-use crate::harness::{Backend, Client, Server, q, start_with};
+use crate::harness::{Backend, Client, Server, q, start};
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -1162,15 +1161,10 @@ fn check(case: &Case, status: u16, content_type: Option<&str>, body: &Value) -> 
 }
 
 fn adversarial_corpus(backend: Backend) {
-    // Hundreds of requests a second, as fast as they are answered: the rate
-    // limit (tests/it/overload.rs) would answer most of them 429.
-    let server = start_with(
-        backend,
-        HttpConfig {
-            rate_limit: RateLimit::OFF,
-            ..HttpConfig::default()
-        },
-    );
+    // Hundreds of requests a second, as fast as they are answered: the
+    // harness's servers run without the overload limits, which would answer
+    // most of them 429 (tests/it/overload.rs tests those).
+    let server = start(backend);
     let scim = server.scim();
     let user = scim.create_user("ada@contoso.com");
     let group = scim.create_group("Engineers");

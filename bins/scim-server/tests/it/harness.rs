@@ -14,7 +14,7 @@ use std::thread::JoinHandle;
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};
 use provisioning::{Actor, Options, Provisioning, RequestContext};
-use scim_http::{HttpConfig, ScimState, configure};
+use scim_http::{ConcurrencyLimit, HttpConfig, RateLimit, ScimState, configure};
 use scim_store::StoreOptions;
 pub(crate) use scim_store::testing::Backend;
 use scim_store::testing::TestDatabase;
@@ -32,7 +32,19 @@ pub(crate) struct Server {
 }
 
 pub(crate) fn start(backend: Backend) -> Server {
-    start_with(backend, HttpConfig::default())
+    start_with(backend, test_config())
+}
+
+/// What these tests' servers run with unless a test says otherwise: the
+/// defaults with the overload limits off. Many tests load one tenant from
+/// several threads on purpose (concurrency, crashes, the corpus), and a 429
+/// would hide what they look for; the overload tests set the limits they test.
+pub(crate) fn test_config() -> HttpConfig {
+    HttpConfig {
+        rate_limit: RateLimit::OFF,
+        concurrency: ConcurrencyLimit::OFF,
+        ..HttpConfig::default()
+    }
 }
 
 pub(crate) fn start_with(backend: Backend, config: HttpConfig) -> Server {
@@ -41,7 +53,7 @@ pub(crate) fn start_with(backend: Backend, config: HttpConfig) -> Server {
 
 /// A server whose time is `clock`'s (token expiry, events).
 pub(crate) fn start_with_clock(backend: Backend, clock: Arc<dyn provisioning::Clock>) -> Server {
-    start_with_provisioning(backend, HttpConfig::default(), |p| p.with_clock(clock))
+    start_with_provisioning(backend, test_config(), |p| p.with_clock(clock))
 }
 
 /// A server whose use cases have other limits (page sizes, bulk size).
@@ -81,7 +93,7 @@ pub(crate) fn start_on(db: TestDatabase, token: &str) -> Server {
         db,
         Provisioning::new(Arc::new(store)),
         token.to_owned(),
-        HttpConfig::default(),
+        test_config(),
     )
 }
 
@@ -97,7 +109,7 @@ pub(crate) fn second_server(first: &Server) -> Server {
         db,
         Provisioning::new(Arc::new(store)),
         first.token.clone(),
-        HttpConfig::default(),
+        test_config(),
     )
 }
 
