@@ -157,12 +157,13 @@ pub(crate) fn migrate(conn: &mut DbConnection) -> Result<(), StoreError> {
 /// locks PostgreSQL takes for foreign-key checks, so adding a membership row does not
 /// wait for (or deadlock with) a transaction that holds the user or group it names.
 /// SQLite has no row locks and needs none: its single writer serialises every write
-/// transaction.
-pub(crate) fn lock_rows(dialect: Dialect, sql: &mut Sql) {
+/// transaction. Only the rows of the table aliased `alias` are locked (a user is
+/// read with its role row, which role writes change without locking the user).
+pub(crate) fn lock_rows(dialect: Dialect, sql: &mut Sql, alias: &str) {
     match dialect {
         Dialect::Sqlite => {}
         Dialect::Postgres => {
-            sql.push(" FOR NO KEY UPDATE");
+            sql.push(" FOR NO KEY UPDATE OF ").push(alias);
         }
     }
 }

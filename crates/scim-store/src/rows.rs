@@ -107,19 +107,24 @@ impl TokenRow {
     }
 }
 
-/// Columns of [`UserRow`], qualified with the alias `u`.
+/// Where [`USER_COLUMNS`] are read from: a user's row (alias `u`) and its role
+/// row (alias `r`, one per user; see the migration `user_roles`).
+pub(crate) const USER_ROWS: &str =
+    "users u JOIN user_roles r ON r.tenant_id = u.tenant_id AND r.user_id = u.id";
+
+/// Columns of [`UserRow`], read from [`USER_ROWS`].
 pub(crate) const USER_COLUMNS: &str = "u.id, u.tenant_id, u.user_name, u.external_id, \
      u.display_name, u.active, u.resource, u.version, u.created, u.last_modified, \
-     u.deleted_at, u.role, u.role_reason, u.lock_role, u.lock_by, u.lock_at, u.lock_reason";
+     u.deleted_at, r.role, r.role_reason, u.lock_role, u.lock_by, u.lock_at, u.lock_reason";
 
 /// [`USER_COLUMNS`] without the stored body, read as JSON `null` in its place
 /// (see [`crate::BodyRead::Columns`]).
 pub(crate) const USER_COLUMNS_NO_BODY: &str = "u.id, u.tenant_id, u.user_name, \
      u.external_id, u.display_name, u.active, 'null' AS resource, u.version, u.created, \
-     u.last_modified, u.deleted_at, u.role, u.role_reason, u.lock_role, u.lock_by, u.lock_at, \
+     u.last_modified, u.deleted_at, r.role, r.role_reason, u.lock_role, u.lock_by, u.lock_at, \
      u.lock_reason";
 
-/// Reads columns of `users` by name; types come from `crate::schema`.
+/// Reads [`USER_COLUMNS`] by name; types come from `crate::schema`.
 #[derive(QueryableByName)]
 #[diesel(table_name = crate::schema::users)]
 pub(crate) struct UserRow {
@@ -134,7 +139,10 @@ pub(crate) struct UserRow {
     created: NaiveDateTime,
     last_modified: NaiveDateTime,
     deleted_at: Option<NaiveDateTime>,
+    // In `user_roles`, not `users`.
+    #[diesel(sql_type = Nullable<Text>)]
     role: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
     role_reason: Option<String>,
     lock_role: Option<String>,
     lock_by: Option<String>,

@@ -52,13 +52,20 @@ diesel::table! {
         last_modified -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
         deletion_key -> Text,
-        role -> Nullable<Text>,
-        role_reason -> Nullable<Text>,
         lock_role -> Nullable<Text>,
         lock_by -> Nullable<Text>,
         lock_at -> Nullable<Timestamp>,
         lock_reason -> Nullable<Text>,
         external_id_folded -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    user_roles (tenant_id, user_id) {
+        tenant_id -> Text,
+        user_id -> Text,
+        role -> Nullable<Text>,
+        role_reason -> Nullable<Text>,
     }
 }
 
@@ -158,6 +165,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     tokens,
     users,
+    user_roles,
     user_emails,
     groups,
     memberships,

@@ -143,7 +143,7 @@ impl Store {
             Backend::Postgres(pg) => {
                 pg.pool
                     .get()?
-                    .batch_execute("ANALYZE users, user_emails, groups, memberships, events")?;
+                    .batch_execute("ANALYZE users, user_roles, user_emails, groups, memberships, events")?;
                 Ok(())
             }
         }

@@ -97,12 +97,15 @@ struct TimeKey {
     k: Option<NaiveDateTime>,
 }
 
-/// Runs a list query: `columns` of the kind's table where `condition` (which
-/// selects `tenant_id`'s rows) holds, in `order`, paged as `paging` says.
+/// Runs a list query: `columns` of `rows` (the kind's table, perhaps joined
+/// with rows that only add columns) where `condition` (which selects
+/// `tenant_id`'s rows of the kind's table) holds, in `order`, paged as `paging`
+/// says; counts read the kind's table alone.
 pub(crate) fn fetch_page<R, L: Load>(
     tx: &mut L,
     tenant_id: &str,
     columns: &str,
+    rows: &str,
     condition: &Sql,
     order: &Order,
     paging: &Paging,
@@ -114,7 +117,7 @@ where
     let kind = order.kind;
     let (table, a) = (kind.table(), kind.alias());
     let select = |extra: Option<Sql>, reverse: bool, limit: u64, offset: u64| {
-        let mut sql = Sql::from(&format!("SELECT {columns} FROM {table} {a} WHERE "));
+        let mut sql = Sql::from(&format!("SELECT {columns} FROM {rows} WHERE "));
         sql.append(condition.clone());
         if let Some(extra) = extra {
             sql.push(" AND ").append(extra);

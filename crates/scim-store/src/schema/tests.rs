@@ -31,6 +31,13 @@ fn diesel_columns() -> Columns {
                 .to_string(),
         ),
         (
+            "user_roles",
+            diesel::debug_query::<diesel::pg::Pg, _>(
+                &user_roles::table.select(user_roles::all_columns),
+            )
+            .to_string(),
+        ),
+        (
             "user_emails",
             diesel::debug_query::<diesel::pg::Pg, _>(
                 &user_emails::table.select(user_emails::all_columns),

@@ -245,6 +245,7 @@ impl Listed for GroupRow {
     type Model = Group;
     const KIND: Kind = Kind::Group;
     const COLUMNS: &'static str = GROUP_COLUMNS;
+    const ROWS: &'static str = "groups g";
 
     fn row_id(&self) -> &str {
         self.id()
@@ -604,7 +605,7 @@ fn current(tx: &mut Tx<'_>, tenant_id: &str, id: &str) -> Result<GroupStateRow, 
          g.member_count AS member_count, g.created AS created FROM groups g WHERE g.tenant_id = ",
     );
     sql.text(tenant_id).push(" AND g.id = ").text(id);
-    dialect::lock_rows(tx.dialect(), &mut sql);
+    dialect::lock_rows(tx.dialect(), &mut sql, "g");
     tx.first::<GroupStateRow>(sql)?
         .ok_or_else(|| StoreError::not_found(ResourceKind::Group, id))
 }
@@ -668,7 +669,7 @@ fn lock_live_users(tx: &mut Tx<'_>, tenant_id: &str, ids: &[String]) -> Result<(
             .push(" AND u.deleted_at IS NULL AND u.id IN ")
             .text_list(chunk)
             .push(" ORDER BY u.id");
-        dialect::lock_rows(tx.dialect(), &mut sql);
+        dialect::lock_rows(tx.dialect(), &mut sql, "u");
         found.extend(tx.load::<IdRow>(sql)?.into_iter().map(|r| r.id));
     }
     let missing: Vec<String> = ids

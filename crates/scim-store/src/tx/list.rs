@@ -23,6 +23,8 @@ pub(super) trait Listed: QueryableByName<MultiBackend> + Sized + 'static {
     const KIND: Kind;
     /// The selected columns.
     const COLUMNS: &'static str;
+    /// Where [`Listed::COLUMNS`] are read from (`FROM` what).
+    const ROWS: &'static str;
     /// The row's id, the order's tie-breaker.
     fn row_id(&self) -> &str;
     /// Rows to models.
@@ -51,8 +53,7 @@ fn inexact_matches<R: Listed>(
     filter: &CompiledFilter,
     base_url: Option<&str>,
 ) -> Result<Vec<String>, StoreError> {
-    let (table, a) = (R::KIND.table(), R::KIND.alias());
-    let mut sql = Sql::select(R::COLUMNS, &format!(" FROM {table} {a} WHERE "));
+    let mut sql = Sql::select(R::COLUMNS, &format!(" FROM {} WHERE ", R::ROWS));
     sql.append(filter::inexact_where(R::KIND, tenant_id, inexact));
     let models = R::into_models(tx.load::<R>(sql)?)?;
     if models.is_empty() {
@@ -102,6 +103,7 @@ pub(super) fn list<R: Listed>(
         tx,
         tenant_id,
         R::COLUMNS,
+        R::ROWS,
         &condition,
         &order,
         q.paging,

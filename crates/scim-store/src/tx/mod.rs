@@ -197,7 +197,7 @@ pub(super) fn lock_rows(
             .push(&format!(" AND {a}.id IN "))
             .text_list(chunk)
             .push(&format!(" ORDER BY {a}.id"));
-        dialect::lock_rows(tx.dialect(), &mut sql);
+        dialect::lock_rows(tx.dialect(), &mut sql, a);
         tx.load::<IdRow>(sql)?;
     }
     Ok(())

@@ -21,8 +21,8 @@ use crate::model::{
 };
 use crate::render;
 use crate::rows::{
-    CountRow, IdRow, LockedUserRow, PairRow, USER_COLUMNS, USER_COLUMNS_NO_BODY, UserRow,
-    VersionRow,
+    CountRow, IdRow, LockedUserRow, PairRow, USER_COLUMNS, USER_COLUMNS_NO_BODY, USER_ROWS,
+    UserRow, VersionRow,
 };
 use crate::sql::Sql;
 use crate::time::{from_db, to_db};
@@ -30,7 +30,7 @@ use crate::time::{from_db, to_db};
 mod search;
 
 fn select() -> Sql {
-    Sql::select(USER_COLUMNS, " FROM users u WHERE ")
+    Sql::select(USER_COLUMNS, &format!(" FROM {USER_ROWS} WHERE "))
 }
 
 /// The body as far as the indexed columns hold it ([`BodyRead::Columns`]).
@@ -129,7 +129,7 @@ impl<M> Scoped<'_, '_, M, Users> {
             q.locked,
             RoleForm::Plain,
         );
-        let mut count = Sql::from("SELECT COUNT(*) AS n FROM users u WHERE ");
+        let mut count = Sql::from(&format!("SELECT COUNT(*) AS n FROM {USER_ROWS} WHERE "));
         count.append(condition.clone());
         let total = tx
             .first::<CountRow>(count)?
@@ -200,7 +200,9 @@ impl<M> Scoped<'_, '_, M, Users> {
         let (tx, tenant_id) = self.parts();
         let mut sql = match body {
             BodyRead::Full => select(),
-            BodyRead::Columns => Sql::select(USER_COLUMNS_NO_BODY, " FROM users u WHERE "),
+            BodyRead::Columns => {
+                Sql::select(USER_COLUMNS_NO_BODY, &format!(" FROM {USER_ROWS} WHERE "))
+            }
         };
         sql.push("u.tenant_id = ").text(tenant_id);
         if let Some(after) = after {
@@ -282,7 +284,7 @@ impl Scoped<'_, '_, Write, Users> {
         let mut sql = Sql::from(
             "INSERT INTO users (id, tenant_id, user_name, user_name_folded, external_id, display_name, \
              display_name_folded, active, resource, filter_doc, filter_exact, external_id_folded, \
-             version, created, last_modified, role, role_reason) VALUES (",
+             version, created, last_modified) VALUES (",
         );
         sql.text(&new.id).push(", ").text(tenant_id).push(", ");
         push_scim_values(&mut sql, &p, &folded);
@@ -290,10 +292,6 @@ impl Scoped<'_, '_, Write, Users> {
             .time(now)
             .push(", ")
             .time(now)
-            .push(", ")
-            .opt_text(new.role.as_deref())
-            .push(", ")
-            .opt_text(new.role_reason.as_ref().map(to_json_text).as_deref())
             // A live user with the same folded name: nothing is inserted.
             .push(") ON CONFLICT (tenant_id, user_name_folded, deletion_key) DO NOTHING");
         if tx.execute_unique(sql, "id")? == 0 {
@@ -301,6 +299,18 @@ impl Scoped<'_, '_, Write, Users> {
                 attribute: "userName",
             });
         }
+        let mut role = Sql::from(
+            "INSERT INTO user_roles (tenant_id, user_id, role, role_reason) VALUES (",
+        );
+        role.text(tenant_id)
+            .push(", ")
+            .text(&new.id)
+            .push(", ")
+            .opt_text(new.role.as_deref())
+            .push(", ")
+            .opt_text(new.role_reason.as_ref().map(to_json_text).as_deref())
+            .push(")");
+        tx.execute(role)?;
         insert_emails(tx, tenant_id, &new.id, &p.emails)?;
         record_exactness(tx, Kind::User, tenant_id, &new.id, None, Some(p.exact))?;
         Ok(User {
@@ -407,11 +417,19 @@ impl Scoped<'_, '_, Write, Users> {
     ) -> Result<(), StoreError> {
         let (tx, tenant_id) = self.parts();
         check_role(role, reason)?;
-        let mut set = Sql::from("role = ");
-        set.opt_text(role)
+        tx.enter(tenant_id)?;
+        let mut sql = Sql::from("UPDATE user_roles SET role = ");
+        sql.opt_text(role)
             .push(", role_reason = ")
-            .opt_text(reason.map(to_json_text).as_deref());
-        update_row(tx, "users", ResourceKind::User, tenant_id, id, set)
+            .opt_text(reason.map(to_json_text).as_deref())
+            .push(" WHERE tenant_id = ")
+            .text(tenant_id)
+            .push(" AND user_id = ")
+            .text(id);
+        if tx.execute(sql)? == 0 {
+            return Err(StoreError::not_found(ResourceKind::User, id));
+        }
+        Ok(())
     }
 
     /// [`Scoped::set_role`] for many users (distinct ids), in one statement per
@@ -442,7 +460,7 @@ impl Scoped<'_, '_, Write, Users> {
             tx.enter(tenant_id)?;
             // VALUES columns are column1, column2, ... on both backends.
             let mut sql = Sql::from(
-                "UPDATE users SET role = v.column2, role_reason = v.column3 FROM (VALUES ",
+                "UPDATE user_roles SET role = v.column2, role_reason = v.column3 FROM (VALUES ",
             );
             for (i, update) in chunk.iter().enumerate() {
                 if i > 0 {
@@ -456,9 +474,9 @@ impl Scoped<'_, '_, Write, Users> {
                     .opt_text(update.reason.as_ref().map(to_json_text).as_deref())
                     .push(")");
             }
-            sql.push(") AS v WHERE users.tenant_id = ")
+            sql.push(") AS v WHERE user_roles.tenant_id = ")
                 .text(tenant_id)
-                .push(" AND users.id = v.column1");
+                .push(" AND user_roles.user_id = v.column1");
             sql.no_cache();
             if tx.execute(sql)? < chunk.len() {
                 let wanted: Vec<String> = chunk.iter().map(|r| r.user_id.clone()).collect();
@@ -542,9 +560,9 @@ impl Scoped<'_, '_, Write, Users> {
 }
 
 /// The tenant's users with this role, status and lock state (each `None`: any).
-/// How a role filter is written: as plain `u.role = ?`, which no index
+/// How a role filter is written: as plain `r.role = ?`, which no index
 /// serves (a frequent role is best read along the order's index), or in the
-/// form of the index `users_admin_role` (the same rows for a role that is not
+/// form of the index `user_roles_role` (the same rows for a role that is not
 /// ''), which finds the few users of a rare role at once.
 #[derive(Debug, Clone, Copy)]
 enum RoleForm {
@@ -563,10 +581,10 @@ fn app_state_condition(
     condition.text(tenant_id);
     match (role, role_form) {
         (Some(role), RoleForm::Indexed) if !role.is_empty() => {
-            condition.push(" AND COALESCE(u.role, '') = ").text(role);
+            condition.push(" AND COALESCE(r.role, '') = ").text(role);
         }
         (Some(role), _) => {
-            condition.push(" AND u.role = ").text(role);
+            condition.push(" AND r.role = ").text(role);
         }
         (None, _) => {}
     }
@@ -611,7 +629,7 @@ fn one(
         sql.push(" AND u.deleted_at IS NULL");
     }
     if lock {
-        dialect::lock_rows(tx.dialect(), &mut sql);
+        dialect::lock_rows(tx.dialect(), &mut sql, "u");
     }
     tx.first::<UserRow>(sql)?
         .map(UserRow::into_model)
@@ -622,6 +640,7 @@ impl Listed for UserRow {
     type Model = User;
     const KIND: Kind = Kind::User;
     const COLUMNS: &'static str = USER_COLUMNS;
+    const ROWS: &'static str = USER_ROWS;
 
     fn row_id(&self) -> &str {
         self.id()
@@ -691,14 +710,16 @@ fn locked(
 ) -> Result<(User, String, bool), StoreError> {
     let mut sql = Sql::select(
         USER_COLUMNS,
-        ", u.user_name_folded AS folded, u.filter_exact AS exact \
-         FROM users u WHERE u.tenant_id = ",
+        &format!(
+            ", u.user_name_folded AS folded, u.filter_exact AS exact FROM {USER_ROWS} \
+             WHERE u.tenant_id = "
+        ),
     );
     sql.text(tenant_id).push(" AND u.id = ").text(id);
     if live_only {
         sql.push(" AND u.deleted_at IS NULL");
     }
-    dialect::lock_rows(tx.dialect(), &mut sql);
+    dialect::lock_rows(tx.dialect(), &mut sql, "u");
     let row = tx
         .first::<LockedUserRow>(sql)?
         .ok_or_else(|| StoreError::not_found(ResourceKind::User, id))?;
@@ -744,7 +765,7 @@ fn current(
     if live_only {
         sql.push(" AND u.deleted_at IS NULL");
     }
-    dialect::lock_rows(tx.dialect(), &mut sql);
+    dialect::lock_rows(tx.dialect(), &mut sql, "u");
     tx.first::<VersionRow>(sql)?
         .ok_or_else(|| StoreError::not_found(ResourceKind::User, id))
 }

@@ -598,7 +598,10 @@ fn hard_delete_removes_the_row(backend: Backend) {
         .write(|tx| {
             tx.tenant(&t.id)
                 .groups()
-                .add_members("g1", &ids(&["u1"]), at(2))
+                .add_members("g1", &ids(&["u1"]), at(2))?;
+            tx.tenant(&t.id)
+                .users()
+                .set_role("u1", Some("Admin"), Some(&json!({"rule": 1})))
         })
         .unwrap();
     let left = db
@@ -620,8 +623,20 @@ fn hard_delete_removes_the_row(backend: Backend) {
         .write(|tx| tx.tenant(&t.id).users().hard_delete("u1", at(3)))
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
-    // The id may be used again.
-    add_user(&db.store, &t.id, "u1", user_body("alice"));
+    // The id may be used again, and its role state (a row of its own) went
+    // with the old user.
+    let again = add_user(&db.store, &t.id, "u1", user_body("alice"));
+    let read = db
+        .store
+        .read(|tx| tx.tenant(&t.id).users().by_id("u1", Visibility::Live))
+        .unwrap()
+        .unwrap();
+    assert_eq!((read.role, read.role_reason), (None, None), "{again:?}");
+    let err = db
+        .store
+        .write(|tx| tx.tenant(&t.id).users().set_role("nobody", Some("Admin"), None))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
 }
 
 fn admin_list_filters_on_app_state(backend: Backend) {

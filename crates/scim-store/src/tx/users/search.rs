@@ -21,7 +21,7 @@ use crate::doc::fold;
 use crate::error::StoreError;
 use crate::model::{KeysetPage, User, UserOrder, UserSearch, UserStatus};
 use crate::query::opaque;
-use crate::rows::{CountRow, USER_COLUMNS, UserRow};
+use crate::rows::{CountRow, USER_COLUMNS, USER_ROWS, UserRow};
 use crate::sql::Sql;
 use crate::time::to_db;
 use crate::tx::Tx;
@@ -55,7 +55,8 @@ fn columns(order: UserOrder) -> (&'static str, &'static str) {
         // (user_name_folded, deletion_key) is the unique users_user_name.
         UserOrder::UserName => ("u.user_name_folded", "u.deletion_key"),
         UserOrder::DisplayName => ("COALESCE(u.display_name_folded, '')", "u.id"),
-        UserOrder::Role => ("COALESCE(u.role, '')", "u.id"),
+        // Along user_roles_role: the role row's own id column.
+        UserOrder::Role => ("COALESCE(r.role, '')", "r.user_id"),
         UserOrder::LastChange => ("u.last_modified", "u.id"),
     }
 }
@@ -193,7 +194,7 @@ fn text_condition(tx: &mut Tx<'_>, matches: Sql) -> Result<Sql, StoreError> {
 }
 
 /// ` AND u.id IN (the users the app-state filters select)` when those are few,
-/// so the page starts from them (through `users_admin_role`, `users_locked`)
+/// so the page starts from them (through `user_roles_role`, `users_locked`)
 /// instead of walking the order's index and testing every row of the tenant
 /// for a filter that matches almost nobody; nothing when the filters select
 /// many (a page then fills quickly along the order's index).
@@ -201,7 +202,9 @@ fn sparse_state_condition(
     tx: &mut Tx<'_>,
     conditions: &StateConditions,
 ) -> Result<Option<Sql>, StoreError> {
-    let mut probe = Sql::from("SELECT COUNT(*) AS n FROM (SELECT u.id FROM users u WHERE ");
+    let mut probe = Sql::from(&format!(
+        "SELECT COUNT(*) AS n FROM (SELECT u.id FROM {USER_ROWS} WHERE "
+    ));
     probe
         .append(conditions.indexed.clone())
         .push(&format!(" LIMIT {}) m", FEW_MATCHES + 1))
@@ -210,7 +213,7 @@ fn sparse_state_condition(
     if u64::try_from(found).unwrap_or(u64::MAX) > FEW_MATCHES {
         return Ok(None);
     }
-    let mut sql = Sql::from(" AND u.id IN (SELECT u.id FROM users u WHERE ");
+    let mut sql = Sql::from(&format!(" AND u.id IN (SELECT u.id FROM {USER_ROWS} WHERE "));
     sql.append(conditions.indexed.clone()).push(")");
     Ok(Some(sql))
 }
@@ -233,7 +236,7 @@ fn page_query(
 ) -> Result<Sql, StoreError> {
     let (key, tie) = columns(search.order);
     let dir = if search.descending { " DESC" } else { "" };
-    let mut sql = Sql::select(USER_COLUMNS, " FROM users u WHERE ");
+    let mut sql = Sql::select(USER_COLUMNS, &format!(" FROM {USER_ROWS} WHERE "));
     sql.append(condition.clone());
     if let Some(cursor) = cursor {
         let foreign = || StoreError::InvalidCursor("not a cursor of this server".to_owned());

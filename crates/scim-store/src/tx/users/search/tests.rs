@@ -53,7 +53,7 @@ fn plan(conn: &mut DbConnection, statement: Sql) -> String {
 const ORDERS: [(UserOrder, &str); 4] = [
     (UserOrder::UserName, "users_user_name"),
     (UserOrder::DisplayName, "users_admin_display_name"),
-    (UserOrder::Role, "users_admin_role"),
+    (UserOrder::Role, "user_roles_role"),
     (UserOrder::LastChange, "users_last_modified"),
 ];
 
@@ -131,18 +131,18 @@ fn assert_index_backed(conn: &mut DbConnection, sort_step: &str) {
     );
     // A rare role (few users, the probe found): read through the role's index.
     let mut rare = condition();
-    rare.push(" AND COALESCE(u.role, '') = ").text("Technician");
+    rare.push(" AND COALESCE(r.role, '') = ").text("Technician");
     let mut sparse = condition();
     sparse
-        .push(" AND u.role = ")
+        .push(" AND r.role = ")
         .text("Technician")
-        .push(" AND u.id IN (SELECT u.id FROM users u WHERE ")
+        .push(&format!(" AND u.id IN (SELECT u.id FROM {USER_ROWS} WHERE "))
         .append(rare)
         .push(")");
     let by_role = plan(conn, page_query(&sparse, &search, None).unwrap());
     assert!(
-        by_role.contains("users_admin_role"),
-        "a rare role: expected users_admin_role in\n{by_role}"
+        by_role.contains("user_roles_role"),
+        "a rare role: expected user_roles_role in\n{by_role}"
     );
     // Users deleted by the IdP (often none): counted and read through the
     // partial index of them, not by reading the tenant.
@@ -226,10 +226,12 @@ fn postgres_pages_walk_the_order_indexes() {
             "INSERT INTO tenants VALUES ('t1', 't1', 'T', '{}', '[]', '[]', now(), now())",
             "INSERT INTO users (id, tenant_id, user_name, user_name_folded, external_id, \
              external_id_folded, display_name, display_name_folded, active, resource, \
-             filter_doc, filter_exact, version, created, last_modified, role) \
+             filter_doc, filter_exact, version, created, last_modified) \
              SELECT 'u' || i, 't1', 'user' || i, 'user' || i, 'ext' || i, 'ext' || i, \
              'Name ' || i, 'name ' || i, i % 2 = 0, '{}', '{}', true, 1, now(), \
-             timestamp '2026-01-01' + i * interval '1 minute', 'R' || (i % 5) \
+             timestamp '2026-01-01' + i * interval '1 minute' \
+             FROM generate_series(1, 5000) i",
+            "INSERT INTO user_roles SELECT 't1', 'u' || i, 'R' || (i % 5), NULL \
              FROM generate_series(1, 5000) i",
             "INSERT INTO user_emails SELECT 't1', 'user' || i || '@x', 'u' || i \
              FROM generate_series(1, 5000) i",
