@@ -141,9 +141,9 @@ impl Store {
         match &self.backend {
             Backend::Sqlite(_) => Ok(()),
             Backend::Postgres(pg) => {
-                pg.pool
-                    .get()?
-                    .batch_execute("ANALYZE users, user_roles, user_emails, groups, memberships, events")?;
+                pg.pool.get()?.batch_execute(
+                    "ANALYZE users, user_roles, user_emails, groups, memberships, events",
+                )?;
                 Ok(())
             }
         }

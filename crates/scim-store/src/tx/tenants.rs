@@ -196,7 +196,12 @@ impl TenantScope<'_, '_, Write> {
     pub fn delete(&mut self) -> Result<(), StoreError> {
         let (tx, id) = self.parts();
         tx.enter_exclusive(id)?;
-        // Memberships go with users and groups (ON DELETE CASCADE), they with the tenant.
+        // Events have no foreign key on PostgreSQL (migration
+        // `events_tenant_key`); memberships go with users and groups (ON DELETE
+        // CASCADE), they with the tenant.
+        let mut events = Sql::from("DELETE FROM events WHERE tenant_id = ");
+        events.text(id);
+        tx.execute(events)?;
         let mut sql = Sql::from("DELETE FROM tenants WHERE id = ");
         sql.text(id);
         tx.execute(sql)?;

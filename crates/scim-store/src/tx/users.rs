@@ -299,9 +299,8 @@ impl Scoped<'_, '_, Write, Users> {
                 attribute: "userName",
             });
         }
-        let mut role = Sql::from(
-            "INSERT INTO user_roles (tenant_id, user_id, role, role_reason) VALUES (",
-        );
+        let mut role =
+            Sql::from("INSERT INTO user_roles (tenant_id, user_id, role, role_reason) VALUES (");
         role.text(tenant_id)
             .push(", ")
             .text(&new.id)

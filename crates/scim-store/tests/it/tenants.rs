@@ -119,8 +119,18 @@ fn tenant_update_and_delete(backend: Backend) {
         ),
         "{err:?}"
     );
+    db.store
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .events()
+                .append(&event(EventKind::UserCreated, "u1"))
+        })
+        .unwrap();
+    assert_eq!(db.store.events(&t.id, 0, 10).unwrap().len(), 1);
     db.store.write(|tx| tx.tenant(&t.id).delete()).unwrap();
     assert_eq!(db.store.read(|tx| tx.tenant(&t.id).get()).unwrap(), None);
+    // Its log went with it (PostgreSQL's events have no foreign key to cascade).
+    assert_eq!(db.store.events(&t.id, 0, 10).unwrap(), Vec::new());
 }
 
 /// Write transactions reuse the tenant row they last read while its version is

@@ -634,7 +634,11 @@ fn hard_delete_removes_the_row(backend: Backend) {
     assert_eq!((read.role, read.role_reason), (None, None), "{again:?}");
     let err = db
         .store
-        .write(|tx| tx.tenant(&t.id).users().set_role("nobody", Some("Admin"), None))
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .users()
+                .set_role("nobody", Some("Admin"), None)
+        })
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
 }

@@ -213,7 +213,9 @@ fn sparse_state_condition(
     if u64::try_from(found).unwrap_or(u64::MAX) > FEW_MATCHES {
         return Ok(None);
     }
-    let mut sql = Sql::from(&format!(" AND u.id IN (SELECT u.id FROM {USER_ROWS} WHERE "));
+    let mut sql = Sql::from(&format!(
+        " AND u.id IN (SELECT u.id FROM {USER_ROWS} WHERE "
+    ));
     sql.append(conditions.indexed.clone()).push(")");
     Ok(Some(sql))
 }

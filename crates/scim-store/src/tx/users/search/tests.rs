@@ -136,7 +136,9 @@ fn assert_index_backed(conn: &mut DbConnection, sort_step: &str) {
     sparse
         .push(" AND r.role = ")
         .text("Technician")
-        .push(&format!(" AND u.id IN (SELECT u.id FROM {USER_ROWS} WHERE "))
+        .push(&format!(
+            " AND u.id IN (SELECT u.id FROM {USER_ROWS} WHERE "
+        ))
         .append(rare)
         .push(")");
     let by_role = plan(conn, page_query(&sparse, &search, None).unwrap());
