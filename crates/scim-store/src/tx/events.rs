@@ -31,6 +31,18 @@
 //!   reads, so a consumer sees every event committed before its request. The store
 //!   also runs it shortly after each commit that appended events, so numbers follow
 //!   commits closely even when nobody reads.
+//!
+//! A transaction that holds the tenant's write gate exclusively (a rule save,
+//! which may append a role change for every user) numbers its events as it
+//! inserts them instead, so that the sequencer does not rewrite them all after
+//! the commit: before its first event it takes the sequencer lock (held until
+//! it ends) and numbers what is pending, both what others committed (they all
+//! have: it holds the gate) and its own earlier events; then its events take
+//! the numbers after the highest, in append order. No other transaction of the
+//! tenant commits events and no sequencer runs until it ends, so when it
+//! commits its numbers follow the highest visible one without a gap; if it
+//! rolls back, they were never seen. A reader that finds events pending
+//! meanwhile waits for the lock, as it would for a sequencer run.
 
 use std::collections::HashMap;
 
@@ -93,21 +105,35 @@ impl Scoped<'_, '_, Write, Events> {
             return Ok(());
         }
         tx.enter(tenant_id)?;
-        for rows in events.chunks(EVENT_ROWS) {
-            insert_rows(tx, tenant_id, rows)?;
+        let on_insert = dialect::numbers_events_on_insert(tx.dialect());
+        // Alone in the tenant (a rule save): numbered now, not rewritten by
+        // the sequencer after commit (see the module doc).
+        let number_now = on_insert || tx.holds_gate_exclusively(tenant_id);
+        if number_now && !on_insert {
+            number_after_lock(tx, tenant_id)?;
         }
-        if !dialect::numbers_events_on_insert(tx.dialect()) {
+        for rows in events.chunks(EVENT_ROWS) {
+            insert_rows(tx, tenant_id, rows, number_now)?;
+        }
+        if !number_now {
             tx.note_appended(tenant_id);
         }
         Ok(())
     }
 }
 
-/// One INSERT of `rows`, all of `tenant_id`. Where events are numbered on insert
-/// (SQLite, one writer), one event takes the next number in the statement itself;
-/// several take the numbers after the tenant's last, read first.
-fn insert_rows(tx: &mut Tx<'_>, tenant_id: &str, rows: &[NewEvent]) -> Result<(), StoreError> {
-    let first_seq = if rows.len() > 1 && dialect::numbers_events_on_insert(tx.dialect()) {
+/// One INSERT of `rows`, all of `tenant_id`, numbered (`number_now`) or left
+/// to the sequencer. Where events are numbered on insert (SQLite, one writer),
+/// one event takes the next number in the statement itself; otherwise the
+/// numbers after the tenant's last are read first.
+fn insert_rows(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    rows: &[NewEvent],
+    number_now: bool,
+) -> Result<(), StoreError> {
+    let on_insert = dialect::numbers_events_on_insert(tx.dialect());
+    let first_seq = if number_now && (rows.len() > 1 || !on_insert) {
         let mut next = Sql::from("SELECT ");
         next.append(dialect::last_event_seq(tenant_id))
             .push(" + 1 AS n");
@@ -205,6 +231,22 @@ pub(crate) fn number_pending(tx: &mut Tx<'_>, tenant_id: &str) -> Result<u64, St
         return Ok(0);
     }
     tx.execute(lock)?;
+    number_locked(tx, tenant_id)
+}
+
+/// Takes the tenant's sequencer lock (held until this transaction ends) and
+/// numbers every unnumbered event it sees: those committed by others and its
+/// own earlier ones. A no-op where events are numbered on insert.
+fn number_after_lock(tx: &mut Tx<'_>, tenant_id: &str) -> Result<u64, StoreError> {
+    let Some(lock) = dialect::sequencer_lock(tx.dialect(), tenant_id) else {
+        return Ok(0);
+    };
+    tx.execute(lock)?;
+    number_locked(tx, tenant_id)
+}
+
+/// The sequencer's numbering, its lock held.
+fn number_locked(tx: &mut Tx<'_>, tenant_id: &str) -> Result<u64, StoreError> {
     // Statements after the lock see every number committed by earlier runs.
     let mut total = 0;
     loop {

@@ -58,6 +58,13 @@ impl Tx<'_> {
         self.enter_with(tenant_id, Gate::Exclusive)
     }
 
+    /// Whether this transaction holds the tenant's gate exclusively.
+    pub(crate) fn holds_gate_exclusively(&self, tenant_id: &str) -> bool {
+        self.entered
+            .iter()
+            .any(|e| e.tenant_id == tenant_id && e.gate == Gate::Exclusive)
+    }
+
     fn enter_with(&mut self, tenant_id: &str, gate: Gate) -> Result<(), StoreError> {
         let held = self
             .entered

@@ -512,6 +512,86 @@ fn event_kinds_have_stable_names(_backend: Backend) {
     );
 }
 
+/// A transaction holding the tenant's gate exclusively (a rule save) numbers
+/// its events as it inserts them, after the pending ones and in append order:
+/// they are numbered when it commits, with no sequencer run; one rolled back
+/// leaves no gap.
+fn exclusive_writers_number_their_events(backend: Backend) {
+    let db = fresh(backend);
+    let t = tenant(&db.store, "acme");
+    // An ordinary write (on PostgreSQL, numbered by the sequencer later), then
+    // the same inside a transaction that becomes exclusive.
+    db.store
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .events()
+                .append(&event(EventKind::UserCreated, "first"))
+        })
+        .unwrap();
+    let rules = |name: &str| TenantUpdate {
+        rule_set: Some(json!({"default_role": name})),
+        ..TenantUpdate::default()
+    };
+    let batch: Vec<NewEvent> = (0..600)
+        .map(|i| event(EventKind::RoleChanged, &format!("u{i:03}")))
+        .collect();
+    db.store
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .events()
+                .append(&event(EventKind::UserUpdated, "before-rules"))?;
+            tx.tenant(&t.id).update(&rules("Loanee"), at(5))?;
+            tx.tenant(&t.id).events().append_all(&batch)
+        })
+        .unwrap();
+    // Read without the sequencer (`Store::events` would run it first).
+    let seen = db
+        .store
+        .read(|tx| tx.tenant(&t.id).events().after(0, 1_000))
+        .unwrap();
+    let resources: Vec<String> = seen
+        .iter()
+        .map(|e| e.resource_id.clone().unwrap())
+        .collect();
+    let mut expected = vec!["first".to_owned(), "before-rules".to_owned()];
+    expected.extend((0..600).map(|i| format!("u{i:03}")));
+    assert_eq!(resources, expected);
+    assert_eq!(
+        seen.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (1..=602).collect::<Vec<i64>>()
+    );
+    // Rolled back: its numbers were never seen, the next event takes 603.
+    let err = db
+        .store
+        .write(|tx| {
+            tx.tenant(&t.id).update(&rules("Viewer"), at(6))?;
+            tx.tenant(&t.id)
+                .events()
+                .append(&event(EventKind::RoleChanged, "gone"))?;
+            Err::<(), _>(StoreError::InvalidData("abandon".into()))
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidData(_)), "{err:?}");
+    db.store
+        .write(|tx| {
+            tx.tenant(&t.id)
+                .events()
+                .append(&event(EventKind::UserUpdated, "next"))
+        })
+        .unwrap();
+    let tail = db.store.events(&t.id, 600, 10).unwrap();
+    assert_eq!(
+        tail.iter()
+            .map(|e| (e.seq, e.resource_id.clone().unwrap()))
+            .collect::<Vec<_>>(),
+        vec![
+            (601, "u598".to_owned()),
+            (602, "u599".to_owned()),
+            (603, "next".to_owned())
+        ]
+    );
+}
+
 contract!(
     tenant_roundtrip,
     tenant_update_and_delete,
@@ -519,5 +599,6 @@ contract!(
     tokens_rotate_and_revoke,
     events_are_gapless_and_ordered,
     events_appended_together,
+    exclusive_writers_number_their_events,
     event_kinds_have_stable_names,
 );
