@@ -179,7 +179,12 @@ impl<M> Scoped<'_, '_, M, Users> {
         let mut sql = select();
         sql.push("u.tenant_id = ").text(tenant_id);
         if let Some(after) = after {
-            sql.push(" AND u.id > ").text(after);
+            // Said of both tables: PostgreSQL would otherwise merge-join the
+            // role rows from the tenant's first one, whatever the range.
+            sql.push(" AND u.id > ")
+                .text(after)
+                .push(" AND r.user_id > ")
+                .text(after);
         }
         sql.push(" AND (u.deleted_at IS NOT NULL OR u.active = ")
             .boolean(false)
@@ -206,7 +211,12 @@ impl<M> Scoped<'_, '_, M, Users> {
         };
         sql.push("u.tenant_id = ").text(tenant_id);
         if let Some(after) = after {
-            sql.push(" AND u.id > ").text(after);
+            // Said of both tables: PostgreSQL would otherwise merge-join the
+            // role rows from the tenant's first one, whatever the range.
+            sql.push(" AND u.id > ")
+                .text(after)
+                .push(" AND r.user_id > ")
+                .text(after);
         }
         if visibility == Visibility::Live {
             sql.push(" AND u.deleted_at IS NULL");
