@@ -176,6 +176,7 @@ pub mod testing;
 mod ticker;
 mod time;
 mod tx;
+mod usage;
 
 pub use connection::{ConnectionBatch, HourCount, LatestRequests, RequestNote};
 pub use error::{ResourceKind, Result, StoreError, Unavailability};
@@ -187,6 +188,7 @@ pub use model::{
     UserWithGroups, Visibility,
 };
 pub use store::{Store, StoreOptions};
+pub use usage::PoolUse;
 pub use tx::{
     Connection, Events, Groups, Read, ReadTx, Scoped, TenantScope, Tokens, Users, Write, WriteTx,
 };
