@@ -7,9 +7,9 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test::TestRequest;
 
+use crate::Conversation;
 use crate::error::ReplayError;
 use crate::run::{Player, Report, Request, Response, describe_request};
-use crate::Conversation;
 
 /// The request type `init_service`'s service takes.
 type ActixRequest = actix_http::Request;

@@ -71,7 +71,10 @@ pub(crate) fn check(pattern: &Value, actual: Option<&Value>, at: &str) -> Result
                 .into_iter()
                 .flatten()
             {
-                if !items.iter().any(|item| check(wanted, Some(item), at).is_ok()) {
+                if !items
+                    .iter()
+                    .any(|item| check(wanted, Some(item), at).is_ok())
+                {
                     return Err(mismatch(format!("an element matching {}", short(wanted))));
                 }
             }
@@ -81,7 +84,10 @@ pub(crate) fn check(pattern: &Value, actual: Option<&Value>, at: &str) -> Result
                 .into_iter()
                 .flatten()
             {
-                if items.iter().any(|item| check(unwanted, Some(item), at).is_ok()) {
+                if items
+                    .iter()
+                    .any(|item| check(unwanted, Some(item), at).is_ok())
+                {
                     return Err(mismatch(format!("no element matching {}", short(unwanted))));
                 }
             }
@@ -142,7 +148,10 @@ mod tests {
     fn objects_match_on_the_keys_the_pattern_names() {
         let user = json!({"id": "u1", "active": false, "name": {"givenName": "Ada"}, "emails": [{"value": "a@x"}]});
         assert_eq!(
-            at(json!({"active": false, "name": {"givenName": "Ada"}}), user.clone()),
+            at(
+                json!({"active": false, "name": {"givenName": "Ada"}}),
+                user.clone()
+            ),
             Ok(())
         );
         assert_eq!(
@@ -150,23 +159,35 @@ mod tests {
             Err("/name/givenName".to_owned())
         );
         assert_eq!(
-            at(json!({"id": "{{any}}", "title": "{{absent}}"}), user.clone()),
+            at(
+                json!({"id": "{{any}}", "title": "{{absent}}"}),
+                user.clone()
+            ),
             Ok(())
         );
         assert_eq!(
             at(json!({"active": "{{absent}}"}), user.clone()),
             Err("/active".to_owned())
         );
-        assert_eq!(at(json!({"title": "{{any}}"}), user.clone()), Err("/title".to_owned()));
+        assert_eq!(
+            at(json!({"title": "{{any}}"}), user.clone()),
+            Err("/title".to_owned())
+        );
         // Booleans are not their strings.
-        assert_eq!(at(json!({"active": "False"}), user), Err("/active".to_owned()));
+        assert_eq!(
+            at(json!({"active": "False"}), user),
+            Err("/active".to_owned())
+        );
     }
 
     #[test]
     fn arrays_match_element_by_element_or_by_length_and_content() {
         let list = json!({"Resources": [{"id": "a"}, {"id": "b"}, {"id": "c"}]});
         assert_eq!(
-            at(json!({"Resources": [{"id": "a"}, {"id": "b"}]}), list.clone()),
+            at(
+                json!({"Resources": [{"id": "a"}, {"id": "b"}]}),
+                list.clone()
+            ),
             Err("/Resources".to_owned())
         );
         assert_eq!(
@@ -174,11 +195,17 @@ mod tests {
             Ok(())
         );
         assert_eq!(
-            at(json!({"Resources": {"$len": 3, "$contains": [{"id": "c"}, {"id": "a"}]}}), list.clone()),
+            at(
+                json!({"Resources": {"$len": 3, "$contains": [{"id": "c"}, {"id": "a"}]}}),
+                list.clone()
+            ),
             Ok(())
         );
         assert_eq!(
-            at(json!({"Resources": {"$contains": [{"id": "d"}]}}), list.clone()),
+            at(
+                json!({"Resources": {"$contains": [{"id": "d"}]}}),
+                list.clone()
+            ),
             Err("/Resources".to_owned())
         );
         assert_eq!(
@@ -186,7 +213,10 @@ mod tests {
             Err("/Resources".to_owned())
         );
         assert_eq!(
-            at(json!({"Resources": {"$excludes": [{"id": "d"}]}}), list.clone()),
+            at(
+                json!({"Resources": {"$excludes": [{"id": "d"}]}}),
+                list.clone()
+            ),
             Ok(())
         );
         assert_eq!(

@@ -195,7 +195,10 @@ fn validate(file: &File) -> Result<(), String> {
     let mut scalars = std::collections::HashSet::new();
     let mut lists = std::collections::HashSet::new();
     let all = file.steps.iter().map(|s| ("step", s));
-    for (i, (phase, step)) in all.chain(file.checks.iter().map(|s| ("check", s))).enumerate() {
+    for (i, (phase, step)) in all
+        .chain(file.checks.iter().map(|s| ("check", s)))
+        .enumerate()
+    {
         let Step {
             name,
             repeat,
@@ -204,15 +207,24 @@ fn validate(file: &File) -> Result<(), String> {
         } = step;
         let here = format!("{phase} '{name}' (#{})", i + 1);
         if !METHODS.contains(&request.method.as_str()) {
-            return Err(format!("{here}: method {} is not one of {METHODS:?}", request.method));
+            return Err(format!(
+                "{here}: method {} is not one of {METHODS:?}",
+                request.method
+            ));
         }
         if !request.path.starts_with('/') {
-            return Err(format!("{here}: a path starts with / (relative to the SCIM base)"));
+            return Err(format!(
+                "{here}: a path starts with / (relative to the SCIM base)"
+            ));
         }
         if let Some(repeat) = repeat
-            && (repeat.times == 0 || repeat.var.is_empty() || RESERVED.contains(&repeat.var.as_str()))
+            && (repeat.times == 0
+                || repeat.var.is_empty()
+                || RESERVED.contains(&repeat.var.as_str()))
         {
-            return Err(format!("{here}: repeat needs times >= 1 and a name of its own"));
+            return Err(format!(
+                "{here}: repeat needs times >= 1 and a name of its own"
+            ));
         }
         for name in used(request, expect) {
             let known = match &name {
@@ -224,9 +236,7 @@ fn validate(file: &File) -> Result<(), String> {
                 Used::List(n) => lists.contains(n.as_str()),
             };
             if !known {
-                return Err(format!(
-                    "{here}: {name} is captured by no earlier step"
-                ));
+                return Err(format!("{here}: {name} is captured by no earlier step"));
             }
         }
         if let Some((var, pointer)) = expect
@@ -293,8 +303,16 @@ fn used(request: &format::Request, expect: &format::Expect) -> Vec<Used> {
     }
     let mut out = Vec::new();
     text(&request.path, &mut out);
-    request.headers.values().chain(expect.headers.values()).for_each(|h| text(h, &mut out));
-    request.body.iter().chain(&expect.body).for_each(|b| value(b, &mut out));
+    request
+        .headers
+        .values()
+        .chain(expect.headers.values())
+        .for_each(|h| text(h, &mut out));
+    request
+        .body
+        .iter()
+        .chain(&expect.body)
+        .for_each(|b| value(b, &mut out));
     out
 }
 

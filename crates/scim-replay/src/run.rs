@@ -133,10 +133,7 @@ impl<'c> Player<'c> {
             headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
         };
         if !has(&headers, "authorization") {
-            headers.push((
-                "Authorization".to_owned(),
-                format!("Bearer {}", self.token),
-            ));
+            headers.push(("Authorization".to_owned(), format!("Bearer {}", self.token)));
         }
         let body = match &spec.body {
             None => None,
@@ -255,14 +252,13 @@ impl<'c> Player<'c> {
     pub(crate) fn play(mut self, transport: &mut dyn Transport) -> Result<Report, ReplayError> {
         for planned in self.plan() {
             let request = self.prepare(&planned)?;
-            let response =
-                transport
-                    .send(&request)
-                    .map_err(|source| ReplayError::Transport {
-                        step: planned.at.clone(),
-                        request: describe_request(&request),
-                        source,
-                    })?;
+            let response = transport
+                .send(&request)
+                .map_err(|source| ReplayError::Transport {
+                    step: planned.at.clone(),
+                    request: describe_request(&request),
+                    source,
+                })?;
             self.verify(&planned, &request, &response)?;
         }
         Ok(self.report())

@@ -186,7 +186,10 @@ mod tests {
             Err(TemplateError::Each(_))
         ));
         let typo = json!({"$each": "members", "items": "{{item}}"});
-        assert!(matches!(vars().fill_value(&typo), Err(TemplateError::Each(_))));
+        assert!(matches!(
+            vars().fill_value(&typo),
+            Err(TemplateError::Each(_))
+        ));
         // `{{item}}` means nothing outside `$each`.
         assert!(vars().fill_value(&json!("{{item}}")).is_err());
     }

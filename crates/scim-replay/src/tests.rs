@@ -24,7 +24,10 @@ impl Script {
         };
         self.answers.push_back(Response {
             status,
-            headers: vec![("content-type".to_owned(), "application/scim+json".to_owned())],
+            headers: vec![(
+                "content-type".to_owned(),
+                "application/scim+json".to_owned(),
+            )],
             body,
         });
         self
@@ -37,7 +40,9 @@ impl Transport for Script {
         request: &Request,
     ) -> Result<Response, Box<dyn std::error::Error + Send + Sync>> {
         self.sent.push(request.clone());
-        self.answers.pop_front().ok_or_else(|| "no answer scripted".into())
+        self.answers
+            .pop_front()
+            .ok_or_else(|| "no answer scripted".into())
     }
 }
 
@@ -76,7 +81,10 @@ fn requests_are_filled_from_earlier_answers() {
         .answer(201, json!({"id": "id-1", "userName": "u1"}))
         .answer(201, json!({"id": "id-2", "userName": "u2"}))
         .answer(204, serde_json::Value::Null)
-        .answer(200, json!({"members": [{"value": "id-1"}, {"value": "id-2"}]}));
+        .answer(
+            200,
+            json!({"members": [{"value": "id-1"}, {"value": "id-2"}]}),
+        );
     let report = conversation().run_with(&mut script, "scim_token").unwrap();
     assert_eq!(
         report,
@@ -180,11 +188,13 @@ fn files_that_cannot_be_played_are_refused_when_read() {
     ]);
     let error = Conversation::from_json(&early).unwrap_err();
     assert!(error.to_string().contains("{{user:a}}"), "{error}");
-    assert!(Conversation::from_json(&file(vec![
-        step("/Users", json!({"user:a": "/id"})),
-        step("/Users/{{user:a}}", json!({})),
-    ]))
-    .is_ok());
+    assert!(
+        Conversation::from_json(&file(vec![
+            step("/Users", json!({"user:a": "/id"})),
+            step("/Users/{{user:a}}", json!({})),
+        ]))
+        .is_ok()
+    );
     // An unknown field, a path that is not relative to the base, no steps.
     let typo = json!({"name": "n", "client": "c", "description": "d",
                       "steps": [{"name": "s", "request": {"method": "GET", "path": "/Users"},

@@ -188,7 +188,7 @@ pub use model::{
     UserWithGroups, Visibility,
 };
 pub use store::{Store, StoreOptions};
-pub use usage::PoolUse;
 pub use tx::{
     Connection, Events, Groups, Read, ReadTx, Scoped, TenantScope, Tokens, Users, Write, WriteTx,
 };
+pub use usage::PoolUse;

@@ -167,10 +167,20 @@ fn store_gauges(text: &str, backend: Backend, url: &str) {
     let wal = unlabelled(text, "scim_sqlite_wal_bytes");
     match backend {
         Backend::Sqlite => {
-            assert_eq!(value(text, max, &[("pool", "sqlite_writer")]), 1.0, "{text}");
+            assert_eq!(
+                value(text, max, &[("pool", "sqlite_writer")]),
+                1.0,
+                "{text}"
+            );
             let writer: f64 = ["in_use", "idle"]
                 .iter()
-                .map(|s| value(text, connections, &[("pool", "sqlite_writer"), ("state", s)]))
+                .map(|s| {
+                    value(
+                        text,
+                        connections,
+                        &[("pool", "sqlite_writer"), ("state", s)],
+                    )
+                })
                 .sum();
             assert_eq!(writer, 1.0, "{text}");
             // The writes went through the log, whose file checkpoints never

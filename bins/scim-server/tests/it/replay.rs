@@ -99,11 +99,16 @@ fn a_deviation_fails_with_the_step(backend: Backend) {
     assert_eq!((failure.step.phase, failure.step.number), ("check", 1));
     assert_eq!(failure.mismatch.at, "/totalResults");
     assert_eq!(
-        (failure.mismatch.expected.as_str(), failure.mismatch.actual.as_str()),
+        (
+            failure.mismatch.expected.as_str(),
+            failure.mismatch.actual.as_str()
+        ),
         ("0", "1")
     );
     // A wrong token: the first step, 401.
-    let error = conversation.run_against_url(&base, "scim_wrong").unwrap_err();
+    let error = conversation
+        .run_against_url(&base, "scim_wrong")
+        .unwrap_err();
     let scim_replay::ReplayError::Failed(failure) = &error else {
         panic!("{error}");
     };
