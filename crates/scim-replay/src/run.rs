@@ -255,7 +255,7 @@ impl<'c> Player<'c> {
             let response = transport
                 .send(&request)
                 .map_err(|source| ReplayError::Transport {
-                    step: planned.at.clone(),
+                    step: planned.at().clone(),
                     request: describe_request(&request),
                     source,
                 })?;

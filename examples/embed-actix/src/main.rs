@@ -221,9 +221,10 @@ mod tests {
             rate_limit: RateLimit::OFF,
             ..HttpConfig::default()
         };
+        let holdings: Arc<Inventory> = Arc::clone(&inventory);
         let state = ScimState::open(&url, config)
             .unwrap()
-            .with_holdings(Arc::clone(&inventory));
+            .with_holdings(holdings);
         // Each conversation expects an empty tenant of its own.
         let mut runs = Vec::new();
         for conversation in scim_replay::bundled().unwrap() {
