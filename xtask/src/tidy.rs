@@ -4,8 +4,8 @@
 //! - Dependency direction (docs/ARCHITECTURE.md): every workspace member lists
 //!   in [`ARROWS`] the internal crates it may depend on, and a member missing
 //!   from it is a failure; only `scim-store` names diesel or r2d2; only
-//!   `scim-http`, `scim-console`, the server binary and the actix example name
-//!   actix; no I/O crate reaches `scim-proto` or `role-engine`.
+//!   `scim-http`, `scim-console`, the server binary, the actix example and
+//!   the replay kit name actix; no I/O crate reaches `scim-proto` or `role-engine`.
 //! - Minimum supported Rust version: every member inherits the workspace's
 //!   `rust-version`, and no package in the resolved graph needs a newer Rust.
 //! - Every library crate's `lib.rs` opens with a `//!` doc comment.
@@ -129,6 +129,8 @@ const ARROWS: &[(&str, &[&str])] = &[
             "scim-console",
         ],
     ),
+    // The replay kit speaks HTTP to any SCIM server: it knows none of ours.
+    ("scim-replay", &[]),
     ("embed-role-engine", &["role-engine"]),
     ("embed-actix", &["scim-store", "provisioning", "scim-http"]),
     ("xtask", &[]),
@@ -151,9 +153,16 @@ fn members(meta: &Value) -> BTreeSet<String> {
         .collect()
 }
 
-/// The members that may name actix: the HTTP crate, the console, the server, and the example
-/// of embedding the routes in an actix-web application.
-const ACTIX_USERS: &[&str] = &["scim-http", "scim-console", "scim-server", "embed-actix"];
+/// The members that may name actix: the HTTP crate, the console, the server, the example
+/// of embedding the routes in an actix-web application, and the replay kit's in-process
+/// runner (its `actix` feature).
+const ACTIX_USERS: &[&str] = &[
+    "scim-http",
+    "scim-console",
+    "scim-server",
+    "embed-actix",
+    "scim-replay",
+];
 
 const IO_CRATES: &[&str] = &[
     "tokio",

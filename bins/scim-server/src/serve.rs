@@ -135,7 +135,7 @@ pub(crate) fn serve(
         );
     }
     let state = ScimState::new(provisioning.clone()).with_config(config);
-    let metrics = crate::metrics::install()?;
+    let metrics = crate::metrics::install(provisioning.clone())?;
     let (scim, admin) = match args.admin_bind {
         None => (
             listen(

@@ -162,6 +162,11 @@ impl Pool {
         }
     }
 
+    /// How many connections are open and idle now, and the most it opens.
+    pub(crate) fn state(&self) -> (r2d2::State, u32) {
+        (self.inner.state(), self.inner.max_size())
+    }
+
     /// A connection, waiting at most the pool's connection timeout.
     pub(crate) fn get(&self) -> Result<PooledConnection, StoreError> {
         self.get_timeout(self.inner.connection_timeout())

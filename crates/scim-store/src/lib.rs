@@ -176,6 +176,7 @@ pub mod testing;
 mod ticker;
 mod time;
 mod tx;
+mod usage;
 
 pub use connection::{ConnectionBatch, HourCount, LatestRequests, RequestNote};
 pub use error::{ResourceKind, Result, StoreError, Unavailability};
@@ -190,3 +191,4 @@ pub use store::{Store, StoreOptions};
 pub use tx::{
     Connection, Events, Groups, Read, ReadTx, Scoped, TenantScope, Tokens, Users, Write, WriteTx,
 };
+pub use usage::PoolUse;

@@ -14,6 +14,7 @@ use crate::model::Event;
 use crate::sequencer::Sequencer;
 use crate::tx::run::{number_events_with, retrying, run_read, run_write};
 use crate::tx::{ReadTx, TenantCache, WriteTx};
+use crate::usage::{PoolUse, file_size, wal_path};
 
 /// Connection settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,6 +178,39 @@ impl Store {
             }
             Backend::Postgres(_) => Err(crate::backup::postgres()),
         }
+    }
+
+    /// Each connection pool's use now: on SQLite the readers' pool and the one
+    /// writer connection, on PostgreSQL the pool all transactions share.
+    pub fn pool_use(&self) -> Vec<PoolUse> {
+        match &self.backend {
+            Backend::Sqlite(sqlite) => {
+                // The writer is checked out while its mutex is held.
+                let busy = u32::from(sqlite.writer.try_lock().is_err());
+                vec![
+                    PoolUse::of("sqlite_readers", &sqlite.readers),
+                    PoolUse {
+                        pool: "sqlite_writer",
+                        in_use: busy,
+                        idle: 1 - busy,
+                        max: 1,
+                    },
+                ]
+            }
+            Backend::Postgres(pg) => vec![PoolUse::of("postgres", &pg.pool)],
+        }
+    }
+
+    /// The size in bytes of a SQLite database's write-ahead log (0 when there
+    /// is none); `None` on PostgreSQL, whose WAL is the server's business.
+    pub fn wal_size(&self) -> Option<std::io::Result<u64>> {
+        let Backend::Sqlite(sqlite) = &self.backend else {
+            return None;
+        };
+        let Target::Sqlite(database) = &sqlite.writer_manager.target else {
+            return None;
+        };
+        Some(file_size(&wal_path(database)))
     }
 
     /// Runs `f` in a read-only transaction that sees one consistent snapshot.

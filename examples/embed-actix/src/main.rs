@@ -137,6 +137,7 @@ async fn main() -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use actix_web::test;
+    use scim_http::RateLimit;
     use serde_json::Value;
 
     use super::*;
@@ -204,5 +205,45 @@ mod tests {
             report["items"][0]["holdings"],
             json!({"count": 1, "summary": "laptop-42"})
         );
+    }
+
+    /// Entra ID's and Okta's conversations (the replay kit's) against this
+    /// app's own `App`, in process: the SCIM routes as mounted here serve
+    /// what those identity providers send, next to the host's routes.
+    #[actix_web::test]
+    async fn identity_provider_conversations_pass_against_the_app() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("scim.sqlite3").display());
+        let inventory = Arc::new(Inventory::default());
+        // A conversation sends hundreds of requests in a blink: the default
+        // rate limit would answer some of them 429.
+        let config = HttpConfig {
+            rate_limit: RateLimit::OFF,
+            ..HttpConfig::default()
+        };
+        let holdings: Arc<Inventory> = Arc::clone(&inventory);
+        let state = ScimState::open(&url, config)
+            .unwrap()
+            .with_holdings(holdings);
+        // Each conversation expects an empty tenant of its own.
+        let mut runs = Vec::new();
+        for conversation in scim_replay::bundled().unwrap() {
+            let slug = conversation.name().to_owned();
+            let token = state
+                .provisioning
+                .create_tenant(&RequestContext::new("t", "", Actor::Operator), &slug, &slug)
+                .unwrap()
+                .token
+                .secret;
+            runs.push((conversation, slug, token));
+        }
+        let app = test::init_service(app(state, inventory)).await;
+        for (conversation, slug, token) in &runs {
+            let report = conversation
+                .run_in_process(&app, &format!("/scim/v2/{slug}"), token)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(report.requests > 0);
+        }
     }
 }

@@ -37,6 +37,7 @@ mod metrics;
 mod okta;
 mod outage;
 mod overload;
+mod replay;
 mod roles;
 mod rules;
 mod scaleout;

@@ -1,8 +1,10 @@
 //! `GET /metrics` on the server binary (the Prometheus recorder it installs):
 //! after known traffic it counts the requests by tenant, route, method and
 //! status, times them, counts the compatibility rules applied and the role
-//! changes of a committed rule save (not of a refused one); it is for the
-//! operator token only, and made-up tenant URLs add no series.
+//! changes of a committed rule save (not of a refused one), and shows the
+//! store's pools (sized as configured, holding the connections the traffic
+//! opened) and, on SQLite, the WAL's size; it is for the operator token only,
+//! and made-up tenant URLs add no series.
 
 use scim_store::testing::Backend;
 use serde_json::json;
@@ -24,6 +26,13 @@ fn value(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
         .map_or(0.0, |v| v.parse().unwrap())
 }
 
+/// The value of the label-less series `name`, if there is one.
+fn unlabelled(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .map(|v| v.parse().unwrap())
+}
+
 fn scrape(server: &ServerProcess) -> String {
     let r = Client::new(&server.origin, ADMIN_TOKEN).get("/metrics");
     assert_eq!(r.status, 200, "{}", r.text);
@@ -39,7 +48,7 @@ fn scrape(server: &ServerProcess) -> String {
 
 fn counts_known_traffic(backend: Backend) {
     let (database, token) = database_with_tenant(backend);
-    let server = ServerProcess::start(&database.url, &[]);
+    let server = ServerProcess::start(&database.url, &[("SCIM_DB_POOL_SIZE", "3")]);
     let (scim, admin) = (server.scim("acme", &token), server.admin("acme"));
     let mut ids = Vec::new();
     for name in ["ada@acme.test", "bob@acme.test"] {
@@ -131,12 +140,61 @@ fn counts_known_traffic(backend: Backend) {
         "{text}"
     );
 
+    store_gauges(&text, backend, &database.url);
+
     // Only the operator token reads it.
     let anonymous = Client::new(&server.origin, "").without_token_header();
     anonymous.get("/metrics").assert_problem(401);
     Client::new(&server.origin, &token)
         .get("/metrics")
         .assert_problem(401);
+}
+
+/// The pools and the WAL after the traffic above.
+fn store_gauges(text: &str, backend: Backend, url: &str) {
+    let connections = "scim_db_pool_connections";
+    let max = "scim_db_pool_max_connections";
+    let shared = match backend {
+        Backend::Sqlite => "sqlite_readers",
+        Backend::Postgres => "postgres",
+    };
+    assert_eq!(value(text, max, &[("pool", shared)]), 3.0, "{text}");
+    let in_use = value(text, connections, &[("pool", shared), ("state", "in_use")]);
+    let idle = value(text, connections, &[("pool", shared), ("state", "idle")]);
+    // The requests opened connections, which stay open, within the size.
+    assert!(in_use + idle >= 1.0, "{text}");
+    assert!(in_use + idle <= 3.0, "{text}");
+    let wal = unlabelled(text, "scim_sqlite_wal_bytes");
+    match backend {
+        Backend::Sqlite => {
+            assert_eq!(
+                value(text, max, &[("pool", "sqlite_writer")]),
+                1.0,
+                "{text}"
+            );
+            let writer: f64 = ["in_use", "idle"]
+                .iter()
+                .map(|s| {
+                    value(
+                        text,
+                        connections,
+                        &[("pool", "sqlite_writer"), ("state", s)],
+                    )
+                })
+                .sum();
+            assert_eq!(writer, 1.0, "{text}");
+            // The writes went through the log, whose file checkpoints never
+            // shrink (below 64 MiB): at most what it is now, after the scrape.
+            let wal = wal.expect("the WAL gauge on SQLite");
+            let path = format!("{}-wal", url.trim_start_matches("sqlite://"));
+            let now = std::fs::metadata(path).unwrap().len() as f64;
+            assert!(wal > 0.0 && wal <= now, "{wal} of {now}");
+        }
+        Backend::Postgres => {
+            assert!(!text.contains("sqlite_"), "{text}");
+            assert_eq!(wal, None, "{text}");
+        }
+    }
 }
 
 #[test]

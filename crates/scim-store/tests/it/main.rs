@@ -16,4 +16,5 @@ mod property;
 mod tenants;
 mod tls;
 mod unavailable;
+mod usage;
 mod users;
