@@ -176,6 +176,7 @@ pub mod testing;
 mod ticker;
 mod time;
 mod tx;
+mod webhook;
 
 pub use connection::{ConnectionBatch, HourCount, LatestRequests, RequestNote};
 pub use error::{ResourceKind, Result, StoreError, Unavailability};
@@ -188,5 +189,7 @@ pub use model::{
 };
 pub use store::{Store, StoreOptions};
 pub use tx::{
-    Connection, Events, Groups, Read, ReadTx, Scoped, TenantScope, Tokens, Users, Write, WriteTx,
+    Connection, Events, Groups, Read, ReadTx, Scoped, TenantScope, Tokens, Users, Webhooks, Write,
+    WriteTx,
 };
+pub use webhook::{DeliveryOutcome, NewWebhook, Webhook, WebhookState};

@@ -17,3 +17,4 @@ mod tenants;
 mod tls;
 mod unavailable;
 mod users;
+mod webhooks;
