@@ -192,4 +192,4 @@ pub use tx::{
     Connection, Events, Groups, Read, ReadTx, Scoped, TenantScope, Tokens, Users, Webhooks, Write,
     WriteTx,
 };
-pub use webhook::{DeliveryOutcome, NewWebhook, Webhook, WebhookState};
+pub use webhook::{DeliveryOutcome, DueWebhook, NewWebhook, Webhook, WebhookState};

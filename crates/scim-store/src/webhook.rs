@@ -123,3 +123,14 @@ pub enum DeliveryOutcome {
         batch_end_seq: i64,
     },
 }
+
+/// An endpoint with something to deliver, as the workers' poll finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueWebhook {
+    /// The tenant's id.
+    pub tenant_id: String,
+    /// The tenant's slug (for logs and metrics).
+    pub tenant_slug: String,
+    /// The endpoint's id.
+    pub id: String,
+}

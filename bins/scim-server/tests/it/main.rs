@@ -45,3 +45,4 @@ mod simulate;
 mod strict;
 mod token_storage;
 mod upgrade;
+mod webhooks;

@@ -207,10 +207,12 @@ pub(crate) enum Attempt {
 }
 
 impl Provisioning {
-    /// One attempt on the endpoint `id` of `tenant_id`, as worker `owner`.
+    /// One attempt on the endpoint `id` of `tenant_id` (slug `tenant`, for
+    /// logs and metrics), as worker `owner`.
     pub(crate) fn attempt_delivery(
         &self,
         tenant_id: &str,
+        tenant: &str,
         id: &str,
         owner: &str,
         options: &WebhookOptions,
@@ -264,7 +266,7 @@ impl Provisioning {
                 return Ok(Attempt::LostLease);
             }
         }
-        let tenant_label = tenant_id.to_owned();
+        let tenant_label = tenant.to_owned();
         match transport.post(&request) {
             Ok(()) => {
                 metrics::counter!(crate::metrics::WEBHOOK_DELIVERIES, "tenant" => tenant_label)
@@ -280,12 +282,12 @@ impl Provisioning {
                 let delay = backoff_delay(options, attempts, random_unit());
                 if disable {
                     tracing::warn!(
-                        tenant = tenant_id, webhook = id, attempts, error = %failure,
+                        tenant, webhook = id, attempts, error = %failure,
                         "webhook disabled after repeated failures (dead letter)"
                     );
                 } else {
                     tracing::info!(
-                        tenant = tenant_id, webhook = id, attempts, error = %failure,
+                        tenant, webhook = id, attempts, error = %failure,
                         retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
                         "webhook delivery failed"
                     );

@@ -10,6 +10,8 @@ use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
 use std::thread::JoinHandle;
 
+use scim_store::DueWebhook;
+
 use super::delivery::{Attempt, WebhookOptions, WebhookTransport};
 use crate::error::Result;
 use crate::service::Provisioning;
@@ -34,8 +36,13 @@ impl Provisioning {
         let now = self.now();
         let due = self.read(|tx| Ok(tx.due_webhooks(now, DUE_PER_POLL)?))?;
         let mut progressed = 0;
-        for (tenant_id, id) in due {
-            match self.attempt_delivery(&tenant_id, &id, owner, options, transport) {
+        for DueWebhook {
+            tenant_id,
+            tenant_slug,
+            id,
+        } in due
+        {
+            match self.attempt_delivery(&tenant_id, &tenant_slug, &id, owner, options, transport) {
                 Ok(Attempt::Delivered(cursor)) => {
                     progressed += 1;
                     let head = self.read(|tx| Ok(tx.tenant(&tenant_id).events().head()?))?;
@@ -43,7 +50,7 @@ impl Provisioning {
                     let lag = (head - cursor).max(0) as f64;
                     metrics::gauge!(
                         crate::metrics::WEBHOOK_LAG,
-                        "tenant" => tenant_id.clone(),
+                        "tenant" => tenant_slug.clone(),
                         "webhook" => id.clone()
                     )
                     .set(lag);
@@ -52,7 +59,7 @@ impl Provisioning {
                 // A deleted tenant or endpoint, or a store hiccup: the next
                 // poll sees what is left.
                 Err(error) => {
-                    tracing::warn!(tenant = %tenant_id, webhook = %id, error = %error,
+                    tracing::warn!(tenant = %tenant_slug, webhook = %id, error = %error,
                         "webhook delivery attempt failed to run");
                 }
             }

@@ -19,7 +19,7 @@ use crate::error::{ResourceKind, StoreError};
 use crate::model::EventKind;
 use crate::sql::Sql;
 use crate::time::{from_db, opt_from_db, to_db};
-use crate::webhook::{DeliveryOutcome, NewWebhook, Webhook, WebhookState};
+use crate::webhook::{DeliveryOutcome, DueWebhook, NewWebhook, Webhook, WebhookState};
 
 /// Columns of [`WebhookRow`].
 const WEBHOOK_COLUMNS: &str = "tenant_id, id, url, kinds, secret, previous_secret, \
@@ -88,6 +88,8 @@ struct DueRow {
     #[diesel(sql_type = Text)]
     tenant_id: String,
     #[diesel(sql_type = Text)]
+    slug: String,
+    #[diesel(sql_type = Text)]
     id: String,
 }
 
@@ -111,10 +113,11 @@ impl ReadTx<'_> {
         &mut self,
         now: DateTime<Utc>,
         limit: u64,
-    ) -> Result<Vec<(String, String)>, StoreError> {
+    ) -> Result<Vec<DueWebhook>, StoreError> {
         let now = to_db(now);
         let mut sql = Sql::from(
-            "SELECT w.tenant_id, w.id FROM webhook_endpoints w \
+            "SELECT w.tenant_id, t.slug, w.id FROM webhook_endpoints w \
+             JOIN tenants t ON t.id = w.tenant_id \
              WHERE w.state = 'active' AND w.next_attempt_at <= ",
         );
         sql.time(now)
@@ -129,7 +132,11 @@ impl ReadTx<'_> {
             .raw()
             .load::<DueRow>(sql)?
             .into_iter()
-            .map(|r| (r.tenant_id, r.id))
+            .map(|r| DueWebhook {
+                tenant_id: r.tenant_id,
+                tenant_slug: r.slug,
+                id: r.id,
+            })
             .collect())
     }
 }
