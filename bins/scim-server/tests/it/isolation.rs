@@ -259,7 +259,9 @@ fn admin_body(method: &Method, template: &str, ids: &Ids) -> Option<(Value, &'st
     const JSON: &str = "application/json";
     let under_tenant = template.strip_prefix("/tenants/{tenant}");
     match (method.as_str(), under_tenant, template) {
-        ("GET" | "DELETE", _, _) => None,
+        // Webhook actions that take no body.
+        ("GET" | "DELETE", _, _)
+        | ("POST", Some("/webhooks/{id}/rotate-secret" | "/webhooks/{id}/enable"), _) => None,
         ("POST", None, "/tenants") => Some((json!({"slug": unique("new")}), JSON)),
         ("PATCH", Some(""), _) => Some((json!({"display_name": "Renamed"}), JSON)),
         ("PUT" | "PATCH", Some("/settings"), _) => Some((json!({}), JSON)),
@@ -284,7 +286,6 @@ fn admin_body(method: &Method, template: &str, ids: &Ids) -> Option<(Value, &'st
             JSON,
         )),
         ("POST", Some("/webhooks/{id}/redeliver"), _) => Some((json!({"from_seq": 1}), JSON)),
-        ("POST", Some("/webhooks/{id}/rotate-secret" | "/webhooks/{id}/enable"), _) => None,
         (m, _, t) => panic!("{m} {t}: the isolation matrix has no admin body for it: add it"),
     }
 }
