@@ -313,6 +313,9 @@ pub(crate) struct ServeArgs {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub(crate) body_timeout_secs: u64,
+
+    #[command(flatten)]
+    pub(crate) webhooks: crate::webhooks::WebhookArgs,
 }
 
 fn default_queue_wait_ms() -> u64 {

@@ -13,6 +13,7 @@ mod metrics;
 mod progress_bar;
 mod serve;
 mod simulate;
+mod webhooks;
 
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -173,6 +173,9 @@ pub(crate) fn serve(
     let _flusher = provisioning
         .start_connection_flusher(CONNECTION_FLUSH_INTERVAL)
         .context("starting the connection status writer")?;
+    // Stopped (after the attempt in flight) when the servers have stopped.
+    let _webhooks = crate::webhooks::start(&provisioning, args.webhooks.options())
+        .context("starting the webhook delivery worker")?;
     tracing::info!(
         address = %args.bind,
         tls = args.tls_cert.is_some(),

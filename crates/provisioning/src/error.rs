@@ -20,6 +20,8 @@ pub enum ResourceKind {
     Token,
     /// A rule of a tenant's rule set.
     Rule,
+    /// A webhook endpoint.
+    Webhook,
 }
 
 impl ResourceKind {
@@ -31,6 +33,7 @@ impl ResourceKind {
             ResourceKind::Tenant => "Tenant",
             ResourceKind::Token => "Token",
             ResourceKind::Rule => "Rule",
+            ResourceKind::Webhook => "Webhook",
         }
     }
 }
@@ -48,6 +51,7 @@ impl From<scim_store::ResourceKind> for ResourceKind {
             scim_store::ResourceKind::Group => ResourceKind::Group,
             scim_store::ResourceKind::Tenant => ResourceKind::Tenant,
             scim_store::ResourceKind::Token => ResourceKind::Token,
+            scim_store::ResourceKind::Webhook => ResourceKind::Webhook,
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod tenant;
 pub mod time_format;
 pub mod token;
 mod users;
+pub mod webhooks;
 
 pub use admin::*;
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -57,3 +58,7 @@ pub use scim_store::RequestNote;
 pub use scim_store::{Store, StoreError, StoreOptions, Unavailability};
 pub use service::{AdminTokenHolder, Options, Provisioning};
 pub use tenant::{TenantContext, TenantSettings, UserDeleteMode};
+pub use webhooks::{
+    DeliveryFailure, WebhookInfo, WebhookOptions, WebhookRequest, WebhookTarget, WebhookTransport,
+    WebhookWithSecret, WebhookWorker,
+};

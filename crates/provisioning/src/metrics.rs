@@ -12,6 +12,13 @@ pub const ROLE_CHANGES: &str = "scim_role_changes_total";
 /// Guard violations (an identity provider's change left a guarded role
 /// without an active holder), by `tenant`.
 pub const GUARD_VIOLATIONS: &str = "scim_guard_violations_total";
+/// Webhook batches acknowledged with a 2xx, by `tenant`.
+pub const WEBHOOK_DELIVERIES: &str = "scim_webhook_deliveries_total";
+/// Webhook attempts that failed (a non-2xx answer or none), by `tenant`.
+pub const WEBHOOK_FAILURES: &str = "scim_webhook_failures_total";
+/// Events of the log not yet past a webhook endpoint's cursor after its last
+/// delivery, by `tenant` and `webhook` (a gauge).
+pub const WEBHOOK_LAG: &str = "scim_webhook_lag_events";
 
 thread_local! {
     static PENDING: RefCell<Vec<(&'static str, String, u64)>> = const { RefCell::new(Vec::new()) };

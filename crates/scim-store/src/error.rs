@@ -20,6 +20,8 @@ pub enum ResourceKind {
     User,
     /// A group.
     Group,
+    /// A webhook endpoint.
+    Webhook,
 }
 
 impl ResourceKind {
@@ -30,6 +32,7 @@ impl ResourceKind {
             ResourceKind::Token => "token",
             ResourceKind::User => "user",
             ResourceKind::Group => "group",
+            ResourceKind::Webhook => "webhook",
         }
     }
 }

@@ -177,6 +177,7 @@ mod ticker;
 mod time;
 mod tx;
 mod usage;
+mod webhook;
 
 pub use connection::{ConnectionBatch, HourCount, LatestRequests, RequestNote};
 pub use error::{ResourceKind, Result, StoreError, Unavailability};
@@ -189,6 +190,8 @@ pub use model::{
 };
 pub use store::{Store, StoreOptions};
 pub use tx::{
-    Connection, Events, Groups, Read, ReadTx, Scoped, TenantScope, Tokens, Users, Write, WriteTx,
+    Connection, Events, Groups, Read, ReadTx, Scoped, TenantScope, Tokens, Users, Webhooks, Write,
+    WriteTx,
 };
 pub use usage::PoolUse;
+pub use webhook::{DeliveryOutcome, DueWebhook, NewWebhook, Webhook, WebhookState};

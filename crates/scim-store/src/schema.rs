@@ -151,6 +151,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_endpoints (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        url -> Text,
+        kinds -> Text,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        state -> Text,
+        cursor_seq -> BigInt,
+        batch_end_seq -> Nullable<BigInt>,
+        attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        created -> Timestamp,
+        updated -> Timestamp,
+    }
+}
+
 diesel::joinable!(tokens -> tenants (tenant_id));
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(groups -> tenants (tenant_id));
@@ -160,6 +182,7 @@ diesel::joinable!(events -> tenants (tenant_id));
 diesel::joinable!(inexact_resources -> tenants (tenant_id));
 diesel::joinable!(connection_hours -> tenants (tenant_id));
 diesel::joinable!(connection_requests -> tenants (tenant_id));
+diesel::joinable!(webhook_endpoints -> tenants (tenant_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
@@ -173,6 +196,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     connection_hours,
     connection_requests,
+    webhook_endpoints,
 );
 
 #[cfg(test)]

@@ -52,6 +52,8 @@ struct Ids {
     token: String,
     /// An admin token's identifier (not the one making the calls).
     admin_token: String,
+    /// A webhook endpoint's id.
+    webhook: String,
 }
 
 /// A tenant of the test with its credentials.
@@ -136,6 +138,16 @@ fn fresh_ids(server: &Server, slug: &str, scim_token: &str) -> Ids {
         .as_str()
         .unwrap()
         .to_owned();
+    let webhook = created(
+        &admin.post(
+            "/webhooks",
+            &json!({"url": format!("https://hooks.example.com/{slug}"), "kinds": ["user.created"]}),
+        ),
+        "webhook",
+    )["webhook"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     Ids {
         user,
         user_name,
@@ -144,6 +156,7 @@ fn fresh_ids(server: &Server, slug: &str, scim_token: &str) -> Ids {
         job,
         token,
         admin_token,
+        webhook,
     }
 }
 
@@ -181,6 +194,7 @@ fn fill(template: &str, slug: &str, ids: &Ids) -> String {
             ("{id}", "jobs") => ids.job.clone(),
             ("{id}", "tokens") => ids.token.clone(),
             ("{id}", "admin-tokens") => ids.admin_token.clone(),
+            ("{id}", "webhooks") => ids.webhook.clone(),
             ("{rule}", "rules") => ids.rule.clone(),
             ("{id}", "Schemas") => USER.to_owned(),
             ("{id}", "ResourceTypes") => "User".to_owned(),
@@ -245,7 +259,9 @@ fn admin_body(method: &Method, template: &str, ids: &Ids) -> Option<(Value, &'st
     const JSON: &str = "application/json";
     let under_tenant = template.strip_prefix("/tenants/{tenant}");
     match (method.as_str(), under_tenant, template) {
-        ("GET" | "DELETE", _, _) => None,
+        // Webhook actions that take no body.
+        ("GET" | "DELETE", _, _)
+        | ("POST", Some("/webhooks/{id}/rotate-secret" | "/webhooks/{id}/enable"), _) => None,
         ("POST", None, "/tenants") => Some((json!({"slug": unique("new")}), JSON)),
         ("PATCH", Some(""), _) => Some((json!({"display_name": "Renamed"}), JSON)),
         ("PUT" | "PATCH", Some("/settings"), _) => Some((json!({}), JSON)),
@@ -265,6 +281,11 @@ fn admin_body(method: &Method, template: &str, ids: &Ids) -> Option<(Value, &'st
         )),
         ("POST", Some("/rules/{rule}/move"), _) => Some((json!({"position": 1}), JSON)),
         ("PUT", Some("/users/{id}/lock"), _) => Some((json!({"role": "Viewer"}), JSON)),
+        ("POST", Some("/webhooks"), _) | ("PUT", Some("/webhooks/{id}"), _) => Some((
+            json!({"url": "https://hooks.example.com/in", "kinds": ["role.changed"]}),
+            JSON,
+        )),
+        ("POST", Some("/webhooks/{id}/redeliver"), _) => Some((json!({"from_seq": 1}), JSON)),
         (m, _, t) => panic!("{m} {t}: the isolation matrix has no admin body for it: add it"),
     }
 }
@@ -310,6 +331,7 @@ fn markers(b: &Tenant) -> Vec<String> {
         ids.job.clone(),
         ids.token.clone(),
         ids.admin_token.clone(),
+        ids.webhook.clone(),
         b.scim_token[..12].to_owned(),
         b.admin_token[..15].to_owned(),
         "globex group".to_owned(),
@@ -351,6 +373,7 @@ fn state_of(server: &Server, slug: &str) -> BTreeMap<&'static str, Value> {
     state.insert("rules", admin.get("/rules").body);
     state.insert("tokens", admin.get("/tokens").body);
     state.insert("admin-tokens", admin.get("/admin-tokens").body);
+    state.insert("webhooks", admin.get("/webhooks").body);
     state.insert("users", scim_view("/users"));
     state.insert("groups", scim_view("/groups"));
     state.insert("events", admin.get("/events/head").body);

@@ -46,3 +46,4 @@ mod simulate;
 mod strict;
 mod token_storage;
 mod upgrade;
+mod webhooks;

@@ -14,7 +14,7 @@ use crate::process::{ADMIN_TOKEN, ServerProcess, database_with_tenant};
 
 /// The value of the series `name{labels}` (labels as the exporter writes
 /// them, sorted by name), or 0 when there is none.
-fn value(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+pub(crate) fn value(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
     text.lines()
         .filter(|l| l.starts_with(&format!("{name}{{")))
         .find(|l| {
@@ -33,7 +33,7 @@ fn unlabelled(text: &str, name: &str) -> Option<f64> {
         .map(|v| v.parse().unwrap())
 }
 
-fn scrape(server: &ServerProcess) -> String {
+pub(crate) fn scrape(server: &ServerProcess) -> String {
     let r = Client::new(&server.origin, ADMIN_TOKEN).get("/metrics");
     assert_eq!(r.status, 200, "{}", r.text);
     assert!(

@@ -42,7 +42,7 @@ pub struct EventInfo {
 }
 
 impl EventInfo {
-    pub(super) fn from_row(e: Event) -> EventInfo {
+    pub(crate) fn from_row(e: Event) -> EventInfo {
         EventInfo {
             seq: e.seq,
             time: e.time,

@@ -1,8 +1,8 @@
 //! The admin JSON API under `/admin/v1`, opened by the operator token (every
 //! tenant) or a tenant's admin token (that tenant): tenants, SCIM tokens and
 //! admin tokens, settings, the connection status, role catalogue, rule set (with dry runs), the
-//! sub-accounts list, role locks, explanations, the event log and the
-//! disabled-users report (JSON or CSV). Errors are problem documents
+//! sub-accounts list, role locks, explanations, the event log, the
+//! disabled-users report (JSON or CSV) and webhook endpoints. Errors are problem documents
 //! (`problem.rs`); the OpenAPI document is generated from the handlers
 //! (`openapi.rs`) and checked against the routes they register (`crate::routing`).
 
@@ -23,6 +23,7 @@ mod settings;
 mod tenants;
 mod tokens;
 pub(crate) mod users;
+mod webhooks;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -94,4 +95,5 @@ fn register(r: &mut Routes<'_>) {
     reports::routes(r, t);
     groups::routes(r, t);
     jobs::routes(r, t);
+    webhooks::routes(r, t);
 }

@@ -52,7 +52,7 @@ pub(crate) struct ProblemDocument {
     info(
         title = "scim-roles admin API",
         description = "Tenants, tokens, settings, the role catalogue and rules, users with \
-                       their roles and locks, groups, the event log and reports. Errors are \
+                       their roles and locks, groups, the event log, reports and webhooks. Errors are \
                        RFC 9457 problem documents (`application/problem+json`). Resources that \
                        admins edit carry an `ETag`; their writes take `If-Match` and answer 412 \
                        when it is stale.",
@@ -96,6 +96,14 @@ pub(crate) struct ProblemDocument {
         super::groups::group_deletion_preview,
         super::reports::disabled_report,
         super::jobs::get_job,
+        super::webhooks::list_webhooks,
+        super::webhooks::create_webhook,
+        super::webhooks::get_webhook,
+        super::webhooks::update_webhook,
+        super::webhooks::delete_webhook,
+        super::webhooks::rotate_webhook_secret,
+        super::webhooks::redeliver_webhook,
+        super::webhooks::enable_webhook,
     ),
     components(schemas(ProblemDocument)),
     modifiers(&Conventions),

@@ -19,3 +19,4 @@ mod groups;
 mod openapi;
 mod scale;
 mod users;
+mod webhooks;

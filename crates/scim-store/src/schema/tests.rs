@@ -82,6 +82,13 @@ fn diesel_columns() -> Columns {
             )
             .to_string(),
         ),
+        (
+            "webhook_endpoints",
+            diesel::debug_query::<diesel::pg::Pg, _>(
+                &webhook_endpoints::table.select(webhook_endpoints::all_columns),
+            )
+            .to_string(),
+        ),
     ];
     queries
         .into_iter()

@@ -140,6 +140,11 @@ impl<'a, 'c, M> TenantScope<'a, 'c, M> {
     pub fn connection(&mut self) -> Scoped<'_, 'c, M, Connection> {
         Scoped::new(self.tx, self.id)
     }
+
+    /// The tenant's webhook endpoints and their delivery state.
+    pub fn webhooks(&mut self) -> Scoped<'_, 'c, M, Webhooks> {
+        Scoped::new(self.tx, self.id)
+    }
 }
 
 /// What a [`Scoped`] handle is about: the tenant's users.
@@ -157,6 +162,9 @@ pub enum Events {}
 /// What a [`Scoped`] handle is about: the tenant's connection status.
 #[derive(Debug)]
 pub enum Connection {}
+/// What a [`Scoped`] handle is about: the tenant's webhook endpoints.
+#[derive(Debug)]
+pub enum Webhooks {}
 
 /// The part `S` ([`Users`], [`Groups`], [`Tokens`], [`Events`], [`Connection`]) of one tenant's
 /// data inside a transaction, in mode `M` ([`Read`] or [`Write`]). Its methods

@@ -3,7 +3,7 @@
 //! `handle` is the public face: [`ReadTx`], [`WriteTx`] and the tenant-scoped
 //! [`TenantScope`] / [`Scoped`] handles. Each query is a method of a handle,
 //! written once for both backends in the module of its subject (`tenants`,
-//! `tokens`, `users`, `groups`, `events`, `connection`); `list` is the SCIM list query users
+//! `tokens`, `users`, `groups`, `events`, `connection`, `webhooks`); `list` is the SCIM list query users
 //! and groups share, `gate` entering a tenant for write, `run` the running of a
 //! closure in a transaction (commit, rollback, re-runs).
 
@@ -18,13 +18,15 @@ pub(crate) mod run;
 mod tenants;
 mod tokens;
 mod users;
+mod webhooks;
 
 use diesel::RunQueryDsl;
 use diesel::deserialize::QueryableByName;
 
 pub(crate) use gate::TenantCache;
 pub use handle::{
-    Connection, Events, Groups, Read, ReadTx, Scoped, TenantScope, Tokens, Users, Write, WriteTx,
+    Connection, Events, Groups, Read, ReadTx, Scoped, TenantScope, Tokens, Users, Webhooks, Write,
+    WriteTx,
 };
 
 use crate::db::{DbConnection, MultiBackend};

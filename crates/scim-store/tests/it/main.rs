@@ -18,3 +18,4 @@ mod tls;
 mod unavailable;
 mod usage;
 mod users;
+mod webhooks;
