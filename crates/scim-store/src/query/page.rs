@@ -97,15 +97,21 @@ struct TimeKey {
     k: Option<NaiveDateTime>,
 }
 
-/// Runs a list query: `columns` of `rows` (the kind's table, perhaps joined
-/// with rows that only add columns) where `condition` (which selects
+/// What a list query reads: `columns` `FROM from` (the kind's table, perhaps
+/// joined with rows that only add columns).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rows<'a> {
+    pub(crate) columns: &'a str,
+    pub(crate) from: &'a str,
+}
+
+/// Runs a list query: the `rows` where `condition` (which selects
 /// `tenant_id`'s rows of the kind's table) holds, in `order`, paged as `paging`
 /// says; counts read the kind's table alone.
 pub(crate) fn fetch_page<R, L: Load>(
     tx: &mut L,
     tenant_id: &str,
-    columns: &str,
-    rows: &str,
+    rows: Rows<'_>,
     condition: &Sql,
     order: &Order,
     paging: &Paging,
@@ -117,7 +123,10 @@ where
     let kind = order.kind;
     let (table, a) = (kind.table(), kind.alias());
     let select = |extra: Option<Sql>, reverse: bool, limit: u64, offset: u64| {
-        let mut sql = Sql::from(&format!("SELECT {columns} FROM {rows} WHERE "));
+        let mut sql = Sql::from(&format!(
+            "SELECT {} FROM {} WHERE ",
+            rows.columns, rows.from
+        ));
         sql.append(condition.clone());
         if let Some(extra) = extra {
             sql.push(" AND ").append(extra);

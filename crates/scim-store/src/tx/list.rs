@@ -102,8 +102,10 @@ pub(super) fn list<R: Listed>(
     let page = page::fetch_page::<R, _>(
         tx,
         tenant_id,
-        R::COLUMNS,
-        R::ROWS,
+        page::Rows {
+            columns: R::COLUMNS,
+            from: R::ROWS,
+        },
         &condition,
         &order,
         q.paging,
