@@ -205,11 +205,12 @@ pub(super) fn lock_rows(
     Ok(())
 }
 
-/// `UPDATE {table} SET {set}` for one tenant-scoped row (after entering the
-/// tenant); `NotFound` naming `what` when there is no such row.
+/// `UPDATE {table} SET {set}` for one tenant-scoped row whose `key` column is
+/// `id` (after entering the tenant); `NotFound` naming `what` when there is no
+/// such row.
 pub(crate) fn update_row(
     tx: &mut Tx<'_>,
-    table: &str,
+    (table, key): (&str, &str),
     what: ResourceKind,
     tenant_id: &str,
     id: &str,
@@ -220,7 +221,7 @@ pub(crate) fn update_row(
     sql.append(set)
         .push(" WHERE tenant_id = ")
         .text(tenant_id)
-        .push(" AND id = ")
+        .push(&format!(" AND {key} = "))
         .text(id);
     if tx.execute(sql)? == 0 {
         return Err(StoreError::not_found(what, id));

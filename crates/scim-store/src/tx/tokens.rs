@@ -130,7 +130,14 @@ impl Scoped<'_, '_, Write, Tokens> {
         let (tx, tenant_id) = self.parts();
         let mut set = Sql::from("last_used = ");
         set.time(to_db(now));
-        update_row(tx, "tokens", ResourceKind::Token, tenant_id, id, set)
+        update_row(
+            tx,
+            ("tokens", "id"),
+            ResourceKind::Token,
+            tenant_id,
+            id,
+            set,
+        )
     }
 
     /// Sets or clears a token's expiry (rotation overlap).

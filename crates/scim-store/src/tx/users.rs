@@ -51,6 +51,16 @@ fn body_from_columns(user: &User) -> Value {
     body.into()
 }
 
+/// ` AND` the user's id is greater than `after`, said of both tables of
+/// [`USER_ROWS`]: PostgreSQL would otherwise merge-join the role rows from the
+/// tenant's first one, whatever the range.
+fn ids_after(sql: &mut Sql, after: &str) {
+    sql.push(" AND u.id > ")
+        .text(after)
+        .push(" AND r.user_id > ")
+        .text(after);
+}
+
 fn rows_to_users(rows: Vec<UserRow>) -> Result<Vec<User>, StoreError> {
     rows.into_iter().map(UserRow::into_model).collect()
 }
@@ -129,7 +139,14 @@ impl<M> Scoped<'_, '_, M, Users> {
             q.locked,
             RoleForm::Plain,
         );
-        let mut count = Sql::from(&format!("SELECT COUNT(*) AS n FROM {USER_ROWS} WHERE "));
+        // The role rows only when the filter names a role: most counts (a
+        // save's total, the reports) read `users` alone.
+        let from = if q.role.is_some() {
+            USER_ROWS
+        } else {
+            "users u"
+        };
+        let mut count = Sql::from(&format!("SELECT COUNT(*) AS n FROM {from} WHERE "));
         count.append(condition.clone());
         let total = tx
             .first::<CountRow>(count)?
@@ -179,12 +196,7 @@ impl<M> Scoped<'_, '_, M, Users> {
         let mut sql = select();
         sql.push("u.tenant_id = ").text(tenant_id);
         if let Some(after) = after {
-            // Said of both tables: PostgreSQL would otherwise merge-join the
-            // role rows from the tenant's first one, whatever the range.
-            sql.push(" AND u.id > ")
-                .text(after)
-                .push(" AND r.user_id > ")
-                .text(after);
+            ids_after(&mut sql, after);
         }
         sql.push(" AND (u.deleted_at IS NOT NULL OR u.active = ")
             .boolean(false)
@@ -211,12 +223,7 @@ impl<M> Scoped<'_, '_, M, Users> {
         };
         sql.push("u.tenant_id = ").text(tenant_id);
         if let Some(after) = after {
-            // Said of both tables: PostgreSQL would otherwise merge-join the
-            // role rows from the tenant's first one, whatever the range.
-            sql.push(" AND u.id > ")
-                .text(after)
-                .push(" AND r.user_id > ")
-                .text(after);
+            ids_after(&mut sql, after);
         }
         if visibility == Visibility::Live {
             sql.push(" AND u.deleted_at IS NULL");
@@ -426,19 +433,18 @@ impl Scoped<'_, '_, Write, Users> {
     ) -> Result<(), StoreError> {
         let (tx, tenant_id) = self.parts();
         check_role(role, reason)?;
-        tx.enter(tenant_id)?;
-        let mut sql = Sql::from("UPDATE user_roles SET role = ");
-        sql.opt_text(role)
+        let mut set = Sql::from("role = ");
+        set.opt_text(role)
             .push(", role_reason = ")
-            .opt_text(reason.map(to_json_text).as_deref())
-            .push(" WHERE tenant_id = ")
-            .text(tenant_id)
-            .push(" AND user_id = ")
-            .text(id);
-        if tx.execute(sql)? == 0 {
-            return Err(StoreError::not_found(ResourceKind::User, id));
-        }
-        Ok(())
+            .opt_text(reason.map(to_json_text).as_deref());
+        update_row(
+            tx,
+            ("user_roles", "user_id"),
+            ResourceKind::User,
+            tenant_id,
+            id,
+            set,
+        )
     }
 
     /// [`Scoped::set_role`] for many users (distinct ids), in one statement per
@@ -522,7 +528,7 @@ impl Scoped<'_, '_, Write, Users> {
             .opt_time(lock.map(|l| to_db(l.at)))
             .push(", lock_reason = ")
             .opt_text(lock.and_then(|l| l.reason.as_deref()));
-        update_row(tx, "users", ResourceKind::User, tenant_id, id, set)
+        update_row(tx, ("users", "id"), ResourceKind::User, tenant_id, id, set)
     }
 
     /// Soft-deletes a live user: it leaves SCIM views and all groups, and keeps its

@@ -184,7 +184,7 @@ impl Scoped<'_, '_, Write, Webhooks> {
         sql.push(", updated = ").time(to_db(now));
         super::update_row(
             tx,
-            "webhook_endpoints",
+            ("webhook_endpoints", "id"),
             ResourceKind::Webhook,
             tenant_id,
             id,
